@@ -1,0 +1,1 @@
+"""Composition root and adapters: settings, the web app, channels, the dispatcher, jobs, the CLI."""

@@ -1,0 +1,79 @@
+"""Configuration from LESSONLOOP_* environment variables (and an optional .env). Built on demand, never at import."""
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+DEV_MODES = {"dev", "development", "demo", "test"}
+
+
+class InsecureSettings(RuntimeError):
+    pass
+
+
+class SmtpTarget(BaseModel):
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False  # implicit TLS (smtps)
+    start_tls: bool | None = None  # None: upgrade if the server offers it
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LESSONLOOP_", env_file=".env", extra="ignore")
+
+    env: str = "production"
+    database_url: str = "sqlite:///./lessonloop.db"
+    smtp_url: str | None = None
+    mail_dir: Path = Path("./outbox")
+    secret_key: str = DEFAULT_SECRET
+    base_url: str = "http://localhost:8000"
+    from_email: str = "LessonLoop <lessonloop@localhost>"
+    local_lessons: Path | None = None
+    seeds_dir: Path | None = None
+    link_days: int = 30  # how long reply links stay valid
+    smtp_connections: int = 8
+    dispatch_batch: int = 500
+    max_attempts: int = 6
+    working_hours: str = "08:00-18:00"
+    organisation_contact: str = "your designated safeguarding lead"
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env.lower() in DEV_MODES
+
+    def signing_key(self) -> bytes:
+        if self.secret_key == DEFAULT_SECRET and not self.is_dev:
+            raise InsecureSettings(
+                "LESSONLOOP_SECRET_KEY is left at its default; set it to a long random value "
+                "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
+            )
+        return self.secret_key.encode("utf-8")
+
+    def sqlalchemy_url(self) -> str:
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    def smtp_target(self) -> SmtpTarget | None:
+        if not self.smtp_url:
+            return None
+        parsed = urlparse(self.smtp_url)
+        if parsed.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"LESSONLOOP_SMTP_URL must start with smtp:// or smtps://, not '{parsed.scheme}://'")
+        query = {k: v[-1].lower() for k, v in parse_qs(parsed.query).items()}
+        implicit = parsed.scheme == "smtps"
+        start_tls = None if "starttls" not in query else query["starttls"] in ("1", "true", "yes")
+        return SmtpTarget(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (465 if implicit else 25),
+            username=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            use_tls=implicit,
+            start_tls=start_tls,
+        )
