@@ -1,0 +1,25 @@
+"""The ASGI app: reply pages, unsubscribe and health. Channels add their own routers."""
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import reply_pages
+from bot.service import Service
+
+
+def create_app(service: Service, lifespan=None) -> FastAPI:
+    app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.service = service
+    app.include_router(reply_pages.router)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            with service.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
+        return {"status": "ok", "lessons": len(service.lessons)}
+
+    return app

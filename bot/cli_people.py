@@ -1,0 +1,55 @@
+"""`lessonloop people ...`: import a roster."""
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from bot.db import make_engine, upgrade
+from bot.service import utcnow
+from bot.settings import Settings
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.people import upsert_roster
+from schedules.roster import parse_roster
+
+app = typer.Typer(help="People and teams.", no_args_is_help=True)
+
+
+def import_roster_file(settings: Settings, path: Path) -> tuple[int, int]:
+    """Check the whole file first; any problem rejects it whole and changes nothing."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterRejected([f"{path}:0: error: cannot read the file ({exc})"]) from None
+    rows, problems = parse_roster(text, str(path), set(load_taxonomy().roles))
+    if problems:
+        raise RosterRejected([str(p) for p in problems])
+    url = settings.sqlalchemy_url()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            counts = upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+            session.commit()
+    finally:
+        engine.dispose()
+    return counts
+
+
+class RosterRejected(Exception):
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@app.command("import")
+def import_roster(path: Annotated[Path, typer.Argument(help="CSV: email,name,role,team,agency[,timezone,nudge_day,nudge_time,channel,access]")]) -> None:
+    """Add or update people by email. A file with any problem is rejected whole."""
+    try:
+        created, updated = import_roster_file(Settings(), path)
+    except RosterRejected as exc:
+        for line in exc.lines:
+            typer.echo(line, err=True)
+        typer.echo(f"rejected: {len(exc.lines)} problem(s); nothing was changed", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"imported {created + updated} people ({created} new, {updated} updated)")

@@ -1,0 +1,98 @@
+"""Claim due deliveries, render, send through the person's channel, and record every attempt."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.service import Service
+from bot.transport import Job, TransportError
+from digests.nudge import Nudge, NudgeLinks
+from schedules.models import Delivery, DeliveryStatus, Person
+from schedules.outbox import Outcome, claim_due, record_outcomes
+from schedules.planner import Recipient
+
+REACHABLE = ("active", "paused")
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            field = {"sent": "sent", "retry": "retried", "failed": "failed", "cancelled": "cancelled"}[o.outcome]
+            setattr(self, field, getattr(self, field) + 1)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def _job(service: Service, delivery: Delivery, person: Person, first: bool, now: datetime) -> Job:
+    expires = now + service.link_lifetime
+    links = NudgeLinks(
+        reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
+        unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
+    )
+    nudge = Nudge(person.name, service.lessons[delivery.lesson_id], links, delivery.is_review, first)
+    return Job(delivery.id, person.email, nudge)
+
+
+def _load(session: Session, ids: list[int]) -> tuple[list[tuple[Delivery, Person]], set[int]]:
+    rows = list(session.exec(select(Delivery, Person).join(Person).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
+    person_ids = [person.id for _, person in rows]
+    already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids), Delivery.status == DeliveryStatus.SENT)))
+    return rows, already
+
+
+def _outcome(service: Service, delivery: Delivery, channel: str, error: TransportError | None, now: datetime) -> Outcome:
+    if error is None:
+        return Outcome(delivery.id, channel, "sent")
+    if error.permanent:
+        return Outcome(delivery.id, channel, "failed", error.message)
+    if delivery.attempts >= service.settings.max_attempts:
+        return Outcome(delivery.id, channel, "failed", f"gave up after {delivery.attempts} attempts: {error.message}")
+    return Outcome(delivery.id, channel, "retry", error.message, retry_at=now + backoff(delivery.attempts))
+
+
+async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | None:
+    """One claimed batch, start to finish. None when nothing was due."""
+    with Session(service.engine) as session:
+        ids = claim_due(session, now=now, limit=service.settings.dispatch_batch)
+        if not ids:
+            return None
+        rows, already_sent = _load(session, ids)
+    outcomes: list[Outcome] = []
+    by_channel: dict[str, list] = {}
+    deliveries = {d.id: d for d, _ in rows}
+    for delivery, person in rows:
+        if person.status not in REACHABLE:
+            outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}"))
+        elif delivery.lesson_id not in service.lessons:
+            outcomes.append(Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank"))
+        else:
+            channel = delivery.channel if delivery.channel in service.channels else "email"
+            job = _job(service, delivery, person, person.id not in already_sent, now)
+            by_channel.setdefault(channel, []).append((job, service.channels[channel].prepare(job)))
+    for channel, prepared in by_channel.items():
+        results = await service.channels[channel].deliver(prepared)
+        for job, _ in prepared:
+            delivery = deliveries[job.delivery_id]
+            outcome = _outcome(service, delivery, channel, results.get(job.delivery_id, TransportError("no result")), now)
+            if channel != delivery.channel and outcome.outcome == "sent":
+                outcome = Outcome(outcome.delivery_id, channel, "sent", fallback_reason=f"{delivery.channel} is not configured")
+            outcomes.append(outcome)
+    with Session(service.engine) as session:
+        record_outcomes(session, outcomes=outcomes, now=now)
+    return outcomes
+
+
+async def dispatch_due(service: Service, clock) -> DispatchStats:
+    """Send everything due now, batch by batch, until nothing is left. `clock()` gives aware UTC."""
+    stats = DispatchStats()
+    while (outcomes := await dispatch_batch(service, clock())) is not None:
+        stats.add(outcomes)
+    return stats

@@ -1,0 +1,26 @@
+"""APScheduler only ticks: each tick asks the database what is due. Nothing is held in the scheduler."""
+import asyncio
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.dispatcher import dispatch_due
+from bot.planning import run_planning
+from bot.service import Service, utcnow
+
+log = logging.getLogger("lessonloop.jobs")
+
+
+async def tick(service: Service) -> None:
+    result = await asyncio.to_thread(run_planning, service, utcnow())
+    stats = await dispatch_due(service, utcnow)
+    if result.inserted or stats.sent or stats.failed or stats.retried:
+        log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)
+
+
+def start_scheduler(service: Service, *, seconds: int = 60) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    # coalesce + one instance: a slow tick is never run twice at once, missed ticks collapse into one.
+    scheduler.add_job(tick, "interval", seconds=seconds, args=[service], id="tick", max_instances=1, coalesce=True, next_run_time=utcnow())
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,105 @@
+"""Signed reply links and one-click unsubscribe. A GET only shows a page (mail scanners follow links);
+only a POST records anything."""
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, select
+
+from bot.service import Service, utcnow
+from bot.signing import BadToken
+from digests.nudge import PRACTICE_CHOICES
+from digests.render import render
+from schedules.models import Delivery, Reply
+from schedules.replies import Answer, ReplyError, record_reply, unsubscribe
+
+router = APIRouter()
+
+
+def _service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def _message(heading: str, message: str, status: int = 200, **extra) -> HTMLResponse:
+    context = {"heading": heading, "message": message, "action": None, "button": None} | extra
+    return HTMLResponse(render("pages/message.html.j2", **context), status_code=status)
+
+
+def _delivery(service: Service, session: Session, token: str) -> Delivery:
+    data = service.signer.verify("reply", token, utcnow())
+    delivery = session.get(Delivery, data.subject_id)
+    if delivery is None or delivery.lesson_id not in service.lessons:
+        raise BadToken("this lesson is no longer available")
+    return delivery
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def show_reply(request: Request, token: str, check: str | None = None, practice: str | None = None):
+    service = _service(request)
+    with Session(service.engine) as session:
+        try:
+            delivery = _delivery(service, session, token)
+        except BadToken as exc:
+            return _message("This link does not work", str(exc), 400)
+        existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
+        lesson = service.lessons[delivery.lesson_id]
+        page = render(
+            "pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
+            check=_int_or_none(check) or (existing.check_answer if existing else None),
+            practice=practice or (existing.practice if existing else None),
+            reflection=(existing.reflection or "") if existing else "", contact=service.settings.organisation_contact,
+        )
+        return HTMLResponse(page)
+
+
+@router.post("/r/{token}", response_class=HTMLResponse)
+def save_reply(
+    request: Request, token: str,
+    check: Annotated[str | None, Form()] = None,
+    practice: Annotated[str | None, Form()] = None,
+    reflection: Annotated[str | None, Form(max_length=2000)] = None,
+):
+    service = _service(request)
+    with Session(service.engine) as session:
+        try:
+            delivery = _delivery(service, session, token)
+        except BadToken as exc:
+            return _message("This link does not work", str(exc), 400)
+        lesson = service.lessons[delivery.lesson_id]
+        if check is not None and _int_or_none(check) is None:
+            return _message("Please try again", "The answer must be one of the options.", 422)
+        answer = Answer(_int_or_none(check), practice or None, reflection)
+        if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
+            return _message("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
+        try:
+            reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
+        except ReplyError as exc:
+            return _message("Please try again", str(exc), 422)
+        return HTMLResponse(render("pages/thanks.html.j2", reply=reply, lesson=lesson, action=f"/r/{token}"))
+
+
+@router.get("/u/{token}", response_class=HTMLResponse)
+def show_unsubscribe(request: Request, token: str):
+    try:
+        _service(request).signer.verify("unsubscribe", token, utcnow())
+    except BadToken as exc:
+        return _message("This link does not work", str(exc), 400)
+    return _message("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
+                    action=f"/u/{token}", button="Stop my weekly lessons")
+
+
+@router.post("/u/{token}", response_class=HTMLResponse)
+def one_click_unsubscribe(request: Request, token: str):
+    """RFC 8058: mail clients POST `List-Unsubscribe=One-Click` here; it takes effect at once."""
+    service = _service(request)
+    try:
+        data = service.signer.verify("unsubscribe", token, utcnow())
+    except BadToken as exc:
+        return _message("This link does not work", str(exc), 400)
+    with Session(service.engine) as session:
+        unsubscribe(session, person_id=data.subject_id)
+    return _message("Done", "You will get no more LessonLoop nudges.")

@@ -1,0 +1,34 @@
+"""What every channel shares: the job a dispatcher hands it and the one error type it raises.
+
+    TransportError(message, permanent=False)   retried later with backoff
+    TransportError(message, permanent=True)    marked failed (or falls back to email) with the reason
+"""
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from digests.nudge import Nudge
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.message, self.permanent = message, permanent
+
+
+@dataclass(frozen=True)
+class Job:
+    delivery_id: int
+    email: str
+    nudge: Nudge
+
+
+class Channel(Protocol):
+    name: str
+
+    def prepare(self, job: Job) -> Any:
+        """Render what will be sent (CPU only, no I/O)."""
+
+    async def deliver(self, prepared: list[tuple[Job, Any]]) -> dict[int, TransportError | None]:
+        """Send each prepared message; map delivery id to None (sent) or the error."""
+
+    async def close(self) -> None: ...

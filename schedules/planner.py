@@ -1,0 +1,116 @@
+"""Who gets which lesson, and when. A pure function of (people, lessons, states, now)."""
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from lesson_bank.model import Lesson
+from schedules.slots import WorkingHours, send_time, weekly_slot
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    role: str
+    timezone: str
+    nudge_day: int
+    nudge_time: time
+    channel: str = "email"
+    status: str = "active"
+    paused_until: date | None = None
+
+    def is_reachable(self, today: date) -> bool:
+        if self.status == "paused":
+            return self.paused_until is not None and self.paused_until <= today
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class CardState:
+    due_at: datetime
+    last_review_at: datetime
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class History:
+    """What a person has had so far: planned weeks, last delivery per lesson, spacing cards."""
+
+    periods: frozenset[str] = frozenset()
+    delivered: dict[str, datetime] = field(default_factory=dict)
+    cards: dict[str, CardState] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    person_id: int
+    period: str
+    lesson_id: str
+    lesson_version: str
+    due_at: datetime
+    is_review: bool
+    channel: str
+
+
+def _tiebreak(person_id: int, lesson_id: str) -> str:
+    # Stable across processes (unlike hash()), and different people get different orders.
+    return hashlib.sha1(f"{person_id}/{lesson_id}".encode()).hexdigest()
+
+
+def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Lesson | None:
+    """The most overdue card whose last review came after its last delivery (no unanswered resend)."""
+    due = [
+        (state.due_at, lesson_id)
+        for lesson_id, state in history.cards.items()
+        if not state.retired and state.due_at <= at and lesson_id in lessons
+        and history.delivered.get(lesson_id, state.last_review_at) <= state.last_review_at
+    ]
+    return lessons[min(due)[1]] if due else None
+
+
+def new_lesson(lessons: dict[str, Lesson], history: History, person_id: int, all_lessons: dict[str, Lesson]) -> Lesson | None:
+    """An unseen lesson from the theme this person has seen least."""
+    seen = Counter(theme for lesson_id in history.delivered if lesson_id in all_lessons for theme in all_lessons[lesson_id].themes)
+    fresh = [lesson for lesson_id, lesson in lessons.items() if lesson_id not in history.delivered and lesson_id not in history.cards]
+    if not fresh:
+        return None
+    return min(fresh, key=lambda lesson: (seen[lesson.primary_theme], _tiebreak(person_id, lesson.id)))
+
+
+def choose_lesson(person: Recipient, lessons: dict[str, Lesson], history: History, at: datetime, all_lessons: dict[str, Lesson]) -> tuple[Lesson, bool] | None:
+    review = due_review(lessons, history, at)
+    if review:
+        return review, True
+    fresh = new_lesson(lessons, history, person.id, all_lessons)
+    return (fresh, False) if fresh else None
+
+
+def plan(
+    people: list[Recipient],
+    lessons: list[Lesson],
+    histories: dict[int, History],
+    now: datetime,
+    *,
+    hours: WorkingHours = WorkingHours(),
+    horizon: timedelta = timedelta(0),
+    immediate: bool = False,
+) -> list[PlannedDelivery]:
+    """One nudge per person per local week, for slots that fall at or before now + horizon.
+
+    `immediate` sends this week's nudge now whatever the slot (the demo, a first welcome)."""
+    all_lessons = {lesson.id: lesson for lesson in lessons}
+    planned = []
+    for person in people:
+        slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
+        history = histories.get(person.id, History())
+        if slot.period in history.periods or not person.is_reachable(now.date()):
+            continue
+        if not immediate and slot.at > now + horizon:
+            continue
+        due_at = now if immediate else send_time(slot.at, now, person.timezone, hours)
+        fitting = {l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())}
+        choice = choose_lesson(person, fitting, history, due_at, all_lessons)
+        if choice:
+            lesson, is_review = choice
+            planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review, person.channel))
+    return planned
