@@ -37,8 +37,8 @@ def _job(service: Service, delivery: Delivery, person: Person, first: bool, now:
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
-    nudge = Nudge(person.name, service.lessons[delivery.lesson_id], links, delivery.is_review, first)
-    return Job(delivery.id, person.email, nudge)
+    nudge = Nudge(person.name.split()[0], service.lessons[delivery.lesson_id], links, delivery.is_review, first)
+    return Job(delivery.id, person.email, person.name, nudge)
 
 
 def _load(session: Session, ids: list[int]) -> tuple[list[tuple[Delivery, Person]], set[int]]:

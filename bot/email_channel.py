@@ -20,7 +20,7 @@ class EmailRenderer:
         parts = email_parts(job.nudge)
         unsubscribe = job.nudge.links.unsubscribe_url
         return build_email(
-            sender=self.sender, to_name=job.nudge.recipient_name, to_addr=job.email, subject=parts.subject,
+            sender=self.sender, to_name=job.name, to_addr=job.email, subject=parts.subject,
             text=parts.text, html=parts.html, message_id=f"<delivery-{job.delivery_id}@{self.domain}>",
             extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )

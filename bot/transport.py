@@ -19,6 +19,7 @@ class TransportError(Exception):
 class Job:
     delivery_id: int
     email: str
+    name: str
     nudge: Nudge
 
 

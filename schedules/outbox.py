@@ -42,7 +42,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
             for p in planned[start : start + INSERT_BATCH]
         ]
         stmt = insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
-        inserted += session.execute(stmt).rowcount or 0
+        inserted += len(session.execute(stmt.returning(Delivery.id)).all())
     return inserted
 
 

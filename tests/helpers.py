@@ -1,0 +1,25 @@
+"""Small builders shared by tests."""
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.service import utcnow
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.people import upsert_roster
+from schedules.roster import parse_roster
+
+HEADER = "email,name,role,team,agency,timezone,nudge_day,nudge_time\n"
+
+
+def add_people(engine, csv_rows: list[str]) -> None:
+    rows, problems = parse_roster(HEADER + "\n".join(csv_rows) + "\n", "test.csv", set(load_taxonomy().roles))
+    assert not problems, [str(p) for p in problems]
+    with Session(engine) as session:
+        upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+        session.commit()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
