@@ -27,11 +27,30 @@ class DispatchStats:
             setattr(self, field, getattr(self, field) + 1)
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """What a send needs of a delivery and its person: plain columns, no ORM objects per row."""
+
+    id: int
+    lesson_id: str
+    is_review: bool
+    channel: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Addressee:
+    id: int
+    name: str
+    email: str
+    status: str
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def _job(service: Service, delivery: Delivery, person: Person, first: bool, now: datetime) -> Job:
+def _job(service: Service, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
     expires = now + service.link_lifetime
     links = NudgeLinks(
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
@@ -41,14 +60,16 @@ def _job(service: Service, delivery: Delivery, person: Person, first: bool, now:
     return Job(delivery.id, person.email, person.name, nudge)
 
 
-def _load(session: Session, ids: list[int]) -> tuple[list[tuple[Delivery, Person]], set[int]]:
-    rows = list(session.exec(select(Delivery, Person).join(Person).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
+def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addressee]], set[int]]:
+    query = select(Delivery.id, Delivery.lesson_id, Delivery.is_review, Delivery.channel, Delivery.attempts,
+                   Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
+    rows = [(_Claimed(*row[:5]), _Addressee(*row[5:])) for row in session.exec(query.order_by(Delivery.id))]
     person_ids = [person.id for _, person in rows]
     already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids), Delivery.status == DeliveryStatus.SENT)))
     return rows, already
 
 
-def _outcome(service: Service, delivery: Delivery, channel: str, error: TransportError | None, now: datetime) -> Outcome:
+def _outcome(service: Service, delivery: _Claimed, channel: str, error: TransportError | None, now: datetime) -> Outcome:
     if error is None:
         return Outcome(delivery.id, channel, "sent")
     if error.permanent:

@@ -1,6 +1,8 @@
 """What a weekly nudge says: the view model every channel renders from, and the email parts."""
 from dataclasses import dataclass
 
+from markupsafe import escape
+
 from digests.render import environment
 from lesson_bank.model import Lesson
 
@@ -45,11 +47,37 @@ def subject_line(nudge: Nudge) -> str:
     return f"{prefix}: {nudge.lesson.title}"
 
 
+# Everyone who gets the same lesson this week reads the same words; only their name and links differ.
+# So each (lesson version, review, first nudge) is rendered once with placeholders, then filled in.
+_NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\x00"
+_stencils: dict[tuple, EmailParts] = {}
+
+
+def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
+    key = (lesson.id, lesson.version, is_review, first_nudge)
+    if key not in _stencils:
+        if len(_stencils) > 1024:
+            _stencils.clear()
+        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge)
+        env = environment()
+        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
+        _stencils[key] = EmailParts(
+            subject=subject_line(nudge),
+            text=env.get_template("email/nudge.txt.j2").render(context),
+            html=env.get_template("email/nudge.html.j2").render(context),
+        )
+    return _stencils[key]
+
+
+def _fill(stencil: str, name: str, reply_url: str, unsubscribe_url: str) -> str:
+    return stencil.replace(_NAME, name).replace(_REPLY, reply_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+
+
 def email_parts(nudge: Nudge) -> EmailParts:
-    env = environment()
-    context = {"nudge": nudge, "lesson": nudge.lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
+    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge)
+    links = nudge.links
     return EmailParts(
-        subject=subject_line(nudge),
-        text=env.get_template("email/nudge.txt.j2").render(context),
-        html=env.get_template("email/nudge.html.j2").render(context),
+        subject=stencil.subject,
+        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url),
+        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url)),
     )

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -32,7 +32,8 @@ def histories(session: Session) -> dict[int, History]:
 def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: datetime) -> int:
     """Write planned deliveries; a slot already written (by us or another process) is skipped."""
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = dialect_insert(Delivery).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"]).returning(Delivery.id)
     inserted = 0
     for start in range(0, len(planned), INSERT_BATCH):
         values = [
@@ -41,8 +42,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
              "status": DeliveryStatus.PENDING, "due_at": p.due_at, "attempts": 0, "created_at": now}
             for p in planned[start : start + INSERT_BATCH]
         ]
-        stmt = insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
-        inserted += len(session.execute(stmt.returning(Delivery.id)).all())
+        inserted += len(session.execute(stmt, values).all())
     return inserted
 
 
@@ -83,10 +83,10 @@ class Outcome:
 
 def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime) -> None:
     """Write every attempt, then move each row to sent, back to pending (retry) or failed."""
-    session.add_all(
-        DeliveryAttempt(delivery_id=o.delivery_id, at=now, channel=o.channel, outcome=o.outcome, detail=o.detail)
+    session.execute(insert(DeliveryAttempt), [
+        {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
         for o in outcomes
-    )
+    ])
     sent = [o.delivery_id for o in outcomes if o.outcome == "sent" and not o.fallback_reason]
     if sent:
         session.execute(update(Delivery).where(Delivery.id.in_(sent)).values(status=DeliveryStatus.SENT, sent_at=now, claimed_by=None))
