@@ -8,6 +8,8 @@ from bot.service import Service
 from bot.transport import Job, TransportError
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, DeliveryStatus, Person
+from lesson_bank.model import Lesson, Status
+from schedules.lesson_versions import lesson_as_sent
 from schedules.outbox import Outcome, claim_due, record_outcomes
 from schedules.planner import Recipient
 
@@ -33,6 +35,7 @@ class _Claimed:
 
     id: int
     lesson_id: str
+    lesson_version: str
     is_review: bool
     channel: str
     attempts: int
@@ -46,24 +49,29 @@ class _Addressee:
     status: str
 
 
+def _withdrawn(service: Service, lesson_id: str) -> bool:
+    current = service.lessons.get(lesson_id)
+    return current is not None and current.status is not Status.PUBLISHED
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def _job(service: Service, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
+def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
     expires = now + service.link_lifetime
     links = NudgeLinks(
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
-    nudge = Nudge(person.name.split()[0], service.lessons[delivery.lesson_id], links, delivery.is_review, first)
+    nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
     return Job(delivery.id, person.email, person.name, nudge)
 
 
 def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addressee]], set[int]]:
-    query = select(Delivery.id, Delivery.lesson_id, Delivery.is_review, Delivery.channel, Delivery.attempts,
-                   Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
-    rows = [(_Claimed(*row[:5]), _Addressee(*row[5:])) for row in session.exec(query.order_by(Delivery.id))]
+    query = select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
+                   Delivery.attempts, Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
+    rows = [(_Claimed(*row[:6]), _Addressee(*row[6:])) for row in session.exec(query.order_by(Delivery.id))]
     person_ids = [person.id for _, person in rows]
     already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids), Delivery.status == DeliveryStatus.SENT)))
     return rows, already
@@ -86,17 +94,22 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         if not ids:
             return None
         rows, already_sent = _load(session, ids)
+        versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
+        lessons = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
     outcomes: list[Outcome] = []
     by_channel: dict[str, list] = {}
     deliveries = {d.id: d for d, _ in rows}
     for delivery, person in rows:
         if person.status not in REACHABLE:
             outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}"))
-        elif delivery.lesson_id not in service.lessons:
+        elif _withdrawn(service, delivery.lesson_id):
+            outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired"))
+        elif lessons[delivery.lesson_id, delivery.lesson_version] is None:
             outcomes.append(Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank"))
         else:
             channel = delivery.channel if delivery.channel in service.channels else "email"
-            job = _job(service, delivery, person, person.id not in already_sent, now)
+            lesson = lessons[delivery.lesson_id, delivery.lesson_version]
+            job = _job(service, lesson, delivery, person, person.id not in already_sent, now)
             by_channel.setdefault(channel, []).append((job, service.channels[channel].prepare(job)))
     for channel, prepared in by_channel.items():
         results = await service.channels[channel].deliver(prepared)

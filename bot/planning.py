@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.service import Service
+from schedules.lesson_versions import record_versions
 from schedules.outbox import histories, insert_planned
 from schedules.people import planning_recipients
 from schedules.planner import PlannedDelivery, plan
@@ -24,6 +25,8 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
                        hours=service.hours, horizon=horizon, immediate=immediate)
         if dry_run:
             return PlanResult(planned, 0)
+        used = {p.lesson_id for p in planned}
+        record_versions(session, lessons=[l for l in service.lessons.values() if l.id in used], now=now)
         inserted = insert_planned(session, planned=planned, now=now)
         session.commit()
         return PlanResult(planned, inserted)

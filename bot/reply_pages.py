@@ -10,6 +10,8 @@ from bot.service import Service, utcnow
 from bot.signing import BadToken
 from digests.nudge import PRACTICE_CHOICES
 from digests.render import render
+from lesson_bank.model import Lesson
+from schedules.lesson_versions import lesson_as_sent
 from schedules.models import Delivery, Reply
 from schedules.replies import Answer, ReplyError, record_reply, unsubscribe
 
@@ -25,12 +27,14 @@ def _message(heading: str, message: str, status: int = 200, **extra) -> HTMLResp
     return HTMLResponse(render("pages/message.html.j2", **context), status_code=status)
 
 
-def _delivery(service: Service, session: Session, token: str) -> Delivery:
+def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
+    """The delivery a link is bound to, and its lesson exactly as it was sent."""
     data = service.signer.verify("reply", token, utcnow())
     delivery = session.get(Delivery, data.subject_id)
-    if delivery is None or delivery.lesson_id not in service.lessons:
+    lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+    if lesson is None:
         raise BadToken("this lesson is no longer available")
-    return delivery
+    return delivery, lesson
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -42,11 +46,10 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
     service = _service(request)
     with Session(service.engine) as session:
         try:
-            delivery = _delivery(service, session, token)
+            delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
             return _message("This link does not work", str(exc), 400)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
-        lesson = service.lessons[delivery.lesson_id]
         page = render(
             "pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
             check=_int_or_none(check) or (existing.check_answer if existing else None),
@@ -66,10 +69,9 @@ def save_reply(
     service = _service(request)
     with Session(service.engine) as session:
         try:
-            delivery = _delivery(service, session, token)
+            delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
             return _message("This link does not work", str(exc), 400)
-        lesson = service.lessons[delivery.lesson_id]
         if check is not None and _int_or_none(check) is None:
             return _message("Please try again", "The answer must be one of the options.", 422)
         answer = Answer(_int_or_none(check), practice or None, reflection)

@@ -118,3 +118,14 @@ class Reply(SQLModel, table=True):
     card_before_json: str | None = None  # lets a changed answer re-rate from the same starting point
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LessonVersion(SQLModel, table=True):
+    """Each version of a lesson that was ever planned, so history renders and scores as it was sent."""
+
+    __table_args__ = (UniqueConstraint("lesson_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: str = Field(max_length=80)
+    version: str = Field(max_length=16)
+    content_json: str
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
