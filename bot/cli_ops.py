@@ -20,7 +20,7 @@ from schedules.models import Reply
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
 
 
-def _service(settings: Settings | None = None):
+def open_service(settings: Settings | None = None):
     settings = settings or Settings()
     try:
         service = build_service(settings)
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     ) -> None:
         """Write this week's due nudges to the outbox (idempotent: a slot is planned once)."""
-        service = _service()
+        service = open_service()
         result = run_planning(service, _parse_at(at), dry_run=dry_run)
         rows = [{"person_id": p.person_id, "period": p.period, "lesson_id": p.lesson_id, "due_at": p.due_at.isoformat(),
                  "is_review": p.is_review, "channel": p.channel} for p in result.planned]
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def dispatch(once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit")] = False) -> None:
         """Send due deliveries from the outbox (loops every 30 s unless --once)."""
-        service = _service()
+        service = open_service()
 
         async def run() -> None:
             try:
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
         """List recorded replies (for admins; leads see only aggregate statistics)."""
-        service = _service()
+        service = open_service()
         with Session(service.engine) as session:
             rows = [
                 {"delivery_id": r.delivery_id, "lesson_id": r.lesson_id, "lesson_version": r.lesson_version,
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
 
         overrides = {"env": "demo", "base_url": f"http://{host}:{port}"} if demo else {}
         settings = Settings(**overrides)
-        service = _service(settings)
+        service = open_service(settings)
         if demo:
             asyncio.run(_seed_demo(service, settings))
 

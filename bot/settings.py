@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_attempts: int = 6
     working_hours: str = "08:00-18:00"
     organisation_contact: str = "your designated safeguarding lead"
+    min_cell: int = 5  # counts of fewer people than this are never shown
 
     @property
     def is_dev(self) -> bool:

@@ -40,9 +40,9 @@ class _Checker:
             return ""
         return value.strip()
 
-    def terms(self, key: str, vocabulary: dict, kind: str, required: bool = True) -> tuple[str, ...]:
+    def terms(self, key: str, vocabulary: dict, kind: str) -> tuple[str, ...]:
         value = self.parsed.data.get(key)
-        if value is None and not required:
+        if value in (None, []):  # a missing required list is reported once, by run()
             return ()
         if isinstance(value, str):
             value = [value]
@@ -144,7 +144,7 @@ class _Checker:
             self.error("id", f"id '{lesson_id}' must match the file name '{self.path.stem}.md'")
         themes = self.terms("themes", self.taxonomy.themes, "theme")
         roles = self.terms("roles", self.taxonomy.roles, "role")
-        levels = self.terms("levels", self.taxonomy.levels, "level", required=False) or ("practitioner",)
+        levels = self.terms("levels", self.taxonomy.levels, "level") or ("practitioner",)
         status, kind = self.choice("status", Status, Status.PUBLISHED), self.choice("kind", Kind, Kind.LEARNING)
         check = self.check() if "check" in data else None
         sources = data.get("sources") or []
