@@ -22,10 +22,11 @@ class DispatchStats:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    fell_back: int = 0
 
     def add(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
-            field = {"sent": "sent", "retry": "retried", "failed": "failed", "cancelled": "cancelled"}[o.outcome]
+            field = {"sent": "sent", "retry": "retried", "failed": "failed", "cancelled": "cancelled", "fell_back": "fell_back"}[o.outcome]
             setattr(self, field, getattr(self, field) + 1)
 
 
@@ -77,9 +78,10 @@ def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addre
     return rows, already
 
 
-def _outcome(service: Service, delivery: _Claimed, channel: str, error: TransportError | None, now: datetime) -> Outcome:
+def _outcome(service: Service, delivery: _Claimed, channel: str, error: TransportError | None, now: datetime,
+             fallback_reason: str | None = None) -> Outcome:
     if error is None:
-        return Outcome(delivery.id, channel, "sent")
+        return Outcome(delivery.id, channel, "sent", fallback_reason=fallback_reason)
     if error.permanent:
         return Outcome(delivery.id, channel, "failed", error.message)
     if delivery.attempts >= service.settings.max_attempts:
@@ -87,8 +89,17 @@ def _outcome(service: Service, delivery: _Claimed, channel: str, error: Transpor
     return Outcome(delivery.id, channel, "retry", error.message, retry_at=now + backoff(delivery.attempts))
 
 
+async def _send(service: Service, channel: str, jobs: list[Job]) -> dict[int, TransportError | None]:
+    adapter = service.channels[channel]
+    results = await adapter.deliver([(job, adapter.prepare(job)) for job in jobs])
+    return {job.delivery_id: results.get(job.delivery_id, TransportError("no result from channel")) for job in jobs}
+
+
 async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | None:
-    """One claimed batch, start to finish. None when nothing was due."""
+    """One claimed batch, start to finish. None when nothing was due.
+
+    A chat channel that is not configured, or that fails permanently for a person (account removed,
+    app uninstalled), falls back to email; the reason is kept on the delivery."""
     with Session(service.engine) as session:
         ids = claim_due(session, now=now, limit=service.settings.dispatch_batch)
         if not ids:
@@ -97,28 +108,37 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         lessons = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
     outcomes: list[Outcome] = []
-    by_channel: dict[str, list] = {}
+    by_channel: dict[str, list[Job]] = {}
+    reasons: dict[int, str] = {}
     deliveries = {d.id: d for d, _ in rows}
     for delivery, person in rows:
+        lesson = lessons[delivery.lesson_id, delivery.lesson_version]
         if person.status not in REACHABLE:
             outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}"))
         elif _withdrawn(service, delivery.lesson_id):
             outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired"))
-        elif lessons[delivery.lesson_id, delivery.lesson_version] is None:
+        elif lesson is None:
             outcomes.append(Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank"))
         else:
-            channel = delivery.channel if delivery.channel in service.channels else "email"
-            lesson = lessons[delivery.lesson_id, delivery.lesson_version]
-            job = _job(service, lesson, delivery, person, person.id not in already_sent, now)
-            by_channel.setdefault(channel, []).append((job, service.channels[channel].prepare(job)))
-    for channel, prepared in by_channel.items():
-        results = await service.channels[channel].deliver(prepared)
-        for job, _ in prepared:
-            delivery = deliveries[job.delivery_id]
-            outcome = _outcome(service, delivery, channel, results.get(job.delivery_id, TransportError("no result")), now)
-            if channel != delivery.channel and outcome.outcome == "sent":
-                outcome = Outcome(outcome.delivery_id, channel, "sent", fallback_reason=f"{delivery.channel} is not configured")
-            outcomes.append(outcome)
+            channel = delivery.channel
+            if channel not in service.channels:
+                channel, reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
+            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now))
+    fallback: list[Job] = []
+    for channel, jobs in by_channel.items():
+        results = await _send(service, channel, jobs)
+        for job in jobs:
+            error = results[job.delivery_id]
+            if error is not None and error.permanent and channel != "email":
+                reasons[job.delivery_id] = f"{channel}: {error.message}"
+                outcomes.append(Outcome(job.delivery_id, channel, "fell_back", error.message))
+                fallback.append(job)
+            else:
+                outcomes.append(_outcome(service, deliveries[job.delivery_id], channel, error, now, reasons.get(job.delivery_id)))
+    if fallback:
+        results = await _send(service, "email", fallback)
+        for job in fallback:
+            outcomes.append(_outcome(service, deliveries[job.delivery_id], "email", results[job.delivery_id], now, reasons[job.delivery_id]))
     with Session(service.engine) as session:
         record_outcomes(session, outcomes=outcomes, now=now)
     return outcomes

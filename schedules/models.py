@@ -7,6 +7,14 @@ from sqlmodel import Field, SQLModel
 
 from schedules.timeutil import UTCDateTime
 
+# Named constraints, so later migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 class PersonStatus(StrEnum):
     ACTIVE = "active"
@@ -34,6 +42,11 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=120)
     agency: str = Field(default="", max_length=120)
+    meeting_day: int = 2  # Wednesday (Monday = 0)
+    meeting_time: str = Field(default="10:00", max_length=5)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    webhook_url: str | None = None  # Teams Workflows webhook for channel posts
+    lead_person_id: int | None = None  # a person id; no foreign key, which would make person <-> team a cycle
 
 
 class Person(SQLModel, table=True):
@@ -50,6 +63,10 @@ class Person(SQLModel, table=True):
     access: str = Field(default="member", max_length=20)
     status: str = Field(default=PersonStatus.ACTIVE, max_length=16, index=True)
     paused_until: date | None = None
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    slack_channel_id: str | None = Field(default=None, max_length=32)  # their DM channel with the bot
+    teams_user_id: str | None = Field(default=None, max_length=64)  # AAD object id
+    teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -81,7 +98,12 @@ class Delivery(SQLModel, table=True):
     lesson_id: str = Field(max_length=80, index=True)
     lesson_version: str = Field(max_length=16)
     is_review: bool = False
+    # Who it went to, as a group: kept when a person is forgotten, so anonymous statistics stay true.
+    role: str = Field(default="", max_length=60)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    agency: str = Field(default="", max_length=120)
     channel: str = Field(default="email", max_length=10)
+    external_ref: str | None = None  # the chat message id (Slack ts, Teams activity id) to update after a reply
     status: str = Field(default=DeliveryStatus.PENDING, max_length=12)
     due_at: datetime = Field(sa_type=UTCDateTime)
     attempts: int = 0

@@ -39,6 +39,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
         values = [
             {"person_id": p.person_id, "kind": "nudge", "period": p.period, "lesson_id": p.lesson_id,
              "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel,
+             "role": p.role, "team_id": p.team_id, "agency": p.agency,
              "status": DeliveryStatus.PENDING, "due_at": p.due_at, "attempts": 0, "created_at": now}
             for p in planned[start : start + INSERT_BATCH]
         ]
@@ -75,7 +76,7 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta =
 class Outcome:
     delivery_id: int
     channel: str
-    outcome: str  # sent | retry | failed | cancelled
+    outcome: str  # sent | retry | failed | cancelled | fell_back (this channel failed for good; email is next)
     detail: str | None = None
     retry_at: datetime | None = None
     fallback_reason: str | None = None
@@ -92,7 +93,7 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime)
         session.execute(update(Delivery).where(Delivery.id.in_(sent)).values(status=DeliveryStatus.SENT, sent_at=now, claimed_by=None))
     for o in outcomes:
         if o.outcome == "sent" and o.fallback_reason:
-            values = {"status": DeliveryStatus.SENT, "sent_at": now, "channel": o.channel, "fallback_reason": o.fallback_reason}
+            values = {"status": DeliveryStatus.SENT, "sent_at": now}
         elif o.outcome == "retry":
             values = {"status": DeliveryStatus.PENDING, "due_at": o.retry_at, "last_error": o.detail}
         elif o.outcome == "failed":
@@ -101,5 +102,7 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime)
             values = {"status": DeliveryStatus.CANCELLED, "last_error": o.detail}
         else:
             continue
+        if o.fallback_reason:  # the row now belongs to email, and says why
+            values |= {"channel": o.channel, "fallback_reason": o.fallback_reason}
         session.execute(update(Delivery).where(Delivery.id == o.delivery_id).values(claimed_by=None, **values))
     session.commit()

@@ -44,6 +44,7 @@ def recipient(person: Person) -> Recipient:
     return Recipient(
         id=person.id, role=person.role, timezone=person.timezone, nudge_day=person.nudge_day,
         nudge_time=time(hour, minute), channel=person.channel, status=person.status, paused_until=person.paused_until,
+        team_id=person.team_id, agency=person.agency,
     )
 
 

@@ -18,6 +18,8 @@ class Recipient:
     channel: str = "email"
     status: str = "active"
     paused_until: date | None = None
+    team_id: int | None = None
+    agency: str = ""
 
     def is_reachable(self, today: date) -> bool:
         if self.status == "paused":
@@ -50,6 +52,9 @@ class PlannedDelivery:
     due_at: datetime
     is_review: bool
     channel: str
+    role: str = ""
+    team_id: int | None = None
+    agency: str = ""
 
 
 def _tiebreak(person_id: int, lesson_id: str) -> str:
@@ -112,5 +117,6 @@ def plan(
         choice = choose_lesson(person, fitting, history, due_at, all_lessons)
         if choice:
             lesson, is_review = choice
-            planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review, person.channel))
+            planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review,
+                                           person.channel, person.role, person.team_id, person.agency))
     return planned
