@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.service import Service
-from bot.transport import Job, TransportError
+from bot.transport import Job, SendResult, TransportError
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
@@ -66,7 +66,7 @@ def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addresse
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
     nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
-    return Job(delivery.id, person.email, person.name, nudge)
+    return Job(delivery.id, person.id, person.email, person.name, nudge)
 
 
 def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addressee]], set[int]]:
@@ -78,10 +78,10 @@ def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addre
     return rows, already
 
 
-def _outcome(service: Service, delivery: _Claimed, channel: str, error: TransportError | None, now: datetime,
+def _outcome(service: Service, delivery: _Claimed, channel: str, error: SendResult, now: datetime,
              fallback_reason: str | None = None) -> Outcome:
-    if error is None:
-        return Outcome(delivery.id, channel, "sent", fallback_reason=fallback_reason)
+    if error is None or isinstance(error, str):
+        return Outcome(delivery.id, channel, "sent", fallback_reason=fallback_reason, external_ref=error)
     if error.permanent:
         return Outcome(delivery.id, channel, "failed", error.message)
     if delivery.attempts >= service.settings.max_attempts:
@@ -89,7 +89,7 @@ def _outcome(service: Service, delivery: _Claimed, channel: str, error: Transpor
     return Outcome(delivery.id, channel, "retry", error.message, retry_at=now + backoff(delivery.attempts))
 
 
-async def _send(service: Service, channel: str, jobs: list[Job]) -> dict[int, TransportError | None]:
+async def _send(service: Service, channel: str, jobs: list[Job]) -> dict[int, SendResult]:
     adapter = service.channels[channel]
     results = await adapter.deliver([(job, adapter.prepare(job)) for job in jobs])
     return {job.delivery_id: results.get(job.delivery_id, TransportError("no result from channel")) for job in jobs}
@@ -129,7 +129,7 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         results = await _send(service, channel, jobs)
         for job in jobs:
             error = results[job.delivery_id]
-            if error is not None and error.permanent and channel != "email":
+            if isinstance(error, TransportError) and error.permanent and channel != "email":
                 reasons[job.delivery_id] = f"{channel}: {error.message}"
                 outcomes.append(Outcome(job.delivery_id, channel, "fell_back", error.message))
                 fallback.append(job)

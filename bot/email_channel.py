@@ -8,7 +8,7 @@ import aiosmtplib
 
 from bot.mime import build_email
 from bot.settings import SmtpTarget
-from bot.transport import Job, TransportError
+from bot.transport import Job, SendResult, TransportError
 from digests.nudge import email_parts
 
 
@@ -68,13 +68,13 @@ class SmtpChannel(EmailRenderer):
                 if not isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
                     client.close()  # a broken connection is replaced on the next message
 
-    async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, TransportError | None]:
+    async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, SendResult]:
         while len(self._clients) < min(self._size, len(prepared)):
             self._clients.append(self._new_client())
         queue: asyncio.Queue = asyncio.Queue()
         for item in prepared:
             queue.put_nowait(item)
-        results: dict[int, TransportError | None] = {}
+        results: dict[int, SendResult] = {}
         await asyncio.gather(*(self._worker(c, queue, results) for c in self._clients))
         return results
 
@@ -105,8 +105,8 @@ class MailFolderChannel(EmailRenderer):
         partial.write_bytes(data)
         os.replace(partial, final)
 
-    async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, TransportError | None]:
-        results: dict[int, TransportError | None] = {}
+    async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, SendResult]:
+        results: dict[int, SendResult] = {}
         for job, data in prepared:
             try:
                 self._write(job, data)

@@ -10,10 +10,10 @@ from bot.service import Service, utcnow
 from bot.signing import BadToken
 from digests.nudge import PRACTICE_CHOICES
 from digests.render import render
+from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
 from lesson_bank.model import Lesson
-from schedules.lesson_versions import lesson_as_sent
 from schedules.models import Delivery, Reply
-from schedules.replies import Answer, ReplyError, record_reply, unsubscribe
+from schedules.replies import unsubscribe
 
 router = APIRouter()
 
@@ -30,11 +30,10 @@ def _message(heading: str, message: str, status: int = 200, **extra) -> HTMLResp
 def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
     """The delivery a link is bound to, and its lesson exactly as it was sent."""
     data = service.signer.verify("reply", token, utcnow())
-    delivery = session.get(Delivery, data.subject_id)
-    lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
-    if lesson is None:
-        raise BadToken("this lesson is no longer available")
-    return delivery, lesson
+    try:
+        return delivery_and_lesson(service, session, data.subject_id)
+    except UnknownDelivery as exc:
+        raise BadToken(str(exc)) from None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -60,7 +59,7 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
-def save_reply(
+def post_reply(
     request: Request, token: str,
     check: Annotated[str | None, Form()] = None,
     practice: Annotated[str | None, Form()] = None,
@@ -69,7 +68,7 @@ def save_reply(
     service = _service(request)
     with Session(service.engine) as session:
         try:
-            delivery, lesson = _delivery(service, session, token)
+            delivery, _lesson = _delivery(service, session, token)
         except BadToken as exc:
             return _message("This link does not work", str(exc), 400)
         if check is not None and _int_or_none(check) is None:
@@ -78,10 +77,10 @@ def save_reply(
         if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
             return _message("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
         try:
-            reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
+            saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
         except ReplyError as exc:
             return _message("Please try again", str(exc), 422)
-        return HTMLResponse(render("pages/thanks.html.j2", reply=reply, lesson=lesson, action=f"/r/{token}"))
+        return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}"))
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)

@@ -55,8 +55,14 @@ def email_channel(settings: Settings) -> Channel:
     return SmtpChannel(target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections)
 
 
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """Email always; each chat channel adds itself here when its settings are present."""
+    channels: dict[str, Channel] = {"email": email_channel(settings)}
+    return channels
+
+
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
     result = load_bank(settings, today or date.today())
     lessons = {lesson.id: lesson for lesson in result.lessons}
-    channels = {"email": email_channel(settings)} if with_channels else {}
+    channels = build_channels(settings) if with_channels else {}
     return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

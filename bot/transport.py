@@ -18,9 +18,15 @@ class TransportError(Exception):
 @dataclass(frozen=True)
 class Job:
     delivery_id: int
+    person_id: int
     email: str
     name: str
     nudge: Nudge
+
+
+# What a channel reports per delivery: None (sent), a str (sent; the message id to update later,
+# e.g. a Slack "channel:ts" or a Teams activity id), or the TransportError.
+SendResult = TransportError | str | None
 
 
 class Channel(Protocol):
@@ -29,7 +35,7 @@ class Channel(Protocol):
     def prepare(self, job: Job) -> Any:
         """Render what will be sent (CPU only, no I/O)."""
 
-    async def deliver(self, prepared: list[tuple[Job, Any]]) -> dict[int, TransportError | None]:
-        """Send each prepared message; map delivery id to None (sent) or the error."""
+    async def deliver(self, prepared: list[tuple[Job, Any]]) -> dict[int, SendResult]:
+        """Send each prepared message; map delivery id to its SendResult."""
 
     async def close(self) -> None: ...

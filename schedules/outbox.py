@@ -80,6 +80,7 @@ class Outcome:
     detail: str | None = None
     retry_at: datetime | None = None
     fallback_reason: str | None = None
+    external_ref: str | None = None  # the chat message id, so a reply can update the message
 
 
 def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime) -> None:
@@ -88,12 +89,12 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime)
         {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
         for o in outcomes
     ])
-    sent = [o.delivery_id for o in outcomes if o.outcome == "sent" and not o.fallback_reason]
-    if sent:
-        session.execute(update(Delivery).where(Delivery.id.in_(sent)).values(status=DeliveryStatus.SENT, sent_at=now, claimed_by=None))
+    plain_sent = [o.delivery_id for o in outcomes if o.outcome == "sent" and not (o.fallback_reason or o.external_ref)]
+    if plain_sent:  # the common case, in one statement
+        session.execute(update(Delivery).where(Delivery.id.in_(plain_sent)).values(status=DeliveryStatus.SENT, sent_at=now, claimed_by=None))
     for o in outcomes:
-        if o.outcome == "sent" and o.fallback_reason:
-            values = {"status": DeliveryStatus.SENT, "sent_at": now}
+        if o.outcome == "sent" and (o.fallback_reason or o.external_ref):
+            values = {"status": DeliveryStatus.SENT, "sent_at": now, "external_ref": o.external_ref}
         elif o.outcome == "retry":
             values = {"status": DeliveryStatus.PENDING, "due_at": o.retry_at, "last_error": o.detail}
         elif o.outcome == "failed":

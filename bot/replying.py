@@ -1,0 +1,41 @@
+"""The one way a reply is saved, whichever channel it came from (email page, Slack, Teams):
+the same store, the same idempotency, the same spacing update."""
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.service import Service, utcnow
+from lesson_bank.model import Lesson
+from schedules.lesson_versions import lesson_as_sent
+from schedules.models import Delivery, Reply
+from schedules.replies import Answer, ReplyError, record_reply
+
+
+class UnknownDelivery(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class SavedReply:
+    reply: Reply
+    lesson: Lesson
+    delivery: Delivery
+
+
+def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
+    """The delivery and its lesson exactly as it was sent."""
+    delivery = session.get(Delivery, delivery_id)
+    lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+    if lesson is None:
+        raise UnknownDelivery("this lesson is no longer available")
+    return delivery, lesson
+
+
+def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:
+    """Record (or update) the reply to one delivery. Raises ReplyError for an answer that cannot be right."""
+    delivery, lesson = delivery_and_lesson(service, session, delivery_id)
+    reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
+    return SavedReply(reply, lesson, delivery)
+
+
+__all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "save_reply"]
