@@ -151,3 +151,13 @@ class LessonVersion(SQLModel, table=True):
     version: str = Field(max_length=16)
     content_json: str
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every admin action and dashboard sign-in: who, what, when. Viewable by admins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=254)  # an email, or "cli" / "system"
+    action: str = Field(max_length=60)
+    detail: str = ""
