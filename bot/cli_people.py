@@ -9,13 +9,14 @@ from bot.db import make_engine, upgrade
 from bot.service import utcnow
 from bot.settings import Settings
 from lesson_bank.taxonomy import load_taxonomy
+from schedules import audit
 from schedules.people import upsert_roster
 from schedules.roster import parse_roster
 
 app = typer.Typer(help="People and teams.", no_args_is_help=True)
 
 
-def import_roster_file(settings: Settings, path: Path) -> tuple[int, int]:
+def import_roster_file(settings: Settings, path: Path, actor: str = "cli") -> tuple[int, int]:
     """Check the whole file first; any problem rejects it whole and changes nothing."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -30,6 +31,7 @@ def import_roster_file(settings: Settings, path: Path) -> tuple[int, int]:
     try:
         with Session(engine) as session:
             counts = upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+            audit.record(session, actor=actor, action="people.import", detail=f"{path.name}: {counts[0]} new, {counts[1]} updated", now=utcnow())
             session.commit()
     finally:
         engine.dispose()

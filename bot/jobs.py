@@ -4,6 +4,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.retention import run_retention
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.service import Service, utcnow
@@ -22,5 +23,8 @@ def start_scheduler(service: Service, *, seconds: int = 60) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     # coalesce + one instance: a slow tick is never run twice at once, missed ticks collapse into one.
     scheduler.add_job(tick, "interval", seconds=seconds, args=[service], id="tick", max_instances=1, coalesce=True, next_run_time=utcnow())
+    # Retention is idempotent (it deletes what is older than a cutoff), so a daily tick on every replica is safe.
+    scheduler.add_job(asyncio.to_thread, "interval", hours=24, args=[run_retention, service], id="retention",
+                      max_instances=1, coalesce=True, next_run_time=utcnow())
     scheduler.start()
     return scheduler

@@ -80,7 +80,9 @@ def post_reply(
             saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
         except ReplyError as exc:
             return _message("Please try again", str(exc), 422)
-        return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}"))
+        return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
+                                   removed=saved.removed, live_concern=saved.live_concern,
+                                   contact=service.settings.organisation_contact))
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)

@@ -1,12 +1,14 @@
 """The one way a reply is saved, whichever channel it came from (email page, Slack, Teams):
 the same store, the same idempotency, the same spacing update."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
 from bot.service import Service, utcnow
 from lesson_bank.model import Lesson
+from schedules.concern import check_concern
 from schedules.lesson_versions import lesson_as_sent
+from schedules.redaction import redact
 from schedules.models import Delivery, Reply
 from schedules.replies import Answer, ReplyError, record_reply
 
@@ -20,6 +22,8 @@ class SavedReply:
     reply: Reply
     lesson: Lesson
     delivery: Delivery
+    removed: tuple[str, ...] = ()  # what kinds of identifying detail were taken out ("a postcode")
+    live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
 def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
@@ -34,8 +38,15 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
 def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:
     """Record (or update) the reply to one delivery. Raises ReplyError for an answer that cannot be right."""
     delivery, lesson = delivery_and_lesson(service, session, delivery_id)
+    removed, concern = (), False
+    if answer.reflection and answer.reflection.strip():
+        # Checked in memory; only the redacted text is ever stored, logged or sent on.
+        concern = check_concern(answer.reflection).live
+        redaction = redact(answer.reflection)
+        removed = tuple(redaction.summary())
+        answer = replace(answer, reflection=redaction.text)
     reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
-    return SavedReply(reply, lesson, delivery)
+    return SavedReply(reply, lesson, delivery, removed, concern)
 
 
 __all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "save_reply"]

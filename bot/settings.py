@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     working_hours: str = "08:00-18:00"
     organisation_contact: str = "your designated safeguarding lead"
     min_cell: int = 5  # counts of fewer people than this are never shown
+    retention_days: int = 730  # replies and reflections older than this are deleted (anonymous counts kept)
 
     @property
     def is_dev(self) -> bool:

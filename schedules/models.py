@@ -161,3 +161,18 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=254)  # an email, or "cli" / "system"
     action: str = Field(max_length=60)
     detail: str = ""
+
+
+class ReplyTally(SQLModel, table=True):
+    """Anonymous counts kept when old replies are deleted under the retention period."""
+
+    __table_args__ = (UniqueConstraint("week", "lesson_id", "role", "team_id", "agency", "practice", "check", name="uq_replytally_cell"),)
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(max_length=8)  # ISO week the reply was made, e.g. 2026-W48
+    lesson_id: str = Field(max_length=80)
+    role: str = Field(default="", max_length=60)
+    team_id: int = 0  # 0: no team
+    agency: str = Field(default="", max_length=120)
+    practice: str = Field(default="", max_length=16)  # "" when not answered
+    check: str = Field(default="", max_length=5)  # right | wrong | ""
+    count: int = 0

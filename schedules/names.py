@@ -1,0 +1,76 @@
+"""Find people's names in a reflection, offline.
+
+gender-guesser ships a dictionary of about 45,000 first names from many countries; wordfreq tells how
+common a word is in English. A capitalised word is taken as a name when it is in the first-name
+dictionary and is not a common English word in that position (mid-sentence capitals are strong evidence;
+at the start of a sentence only rarer words count), or when a title (Mr, Ms, Dr...) stands before it.
+A capitalised word after a name is taken as its surname. Measured recall is in docs/privacy.md."""
+import re
+from functools import cache
+
+import gender_guesser.detector
+from wordfreq import zipf_frequency
+
+TOKEN = re.compile(r"\b(?:O'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)*")
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr"}
+NOT_NAMES = {
+    "i", "mum", "mummy", "dad", "daddy", "nan", "nana", "nanny", "gran", "granny", "grandad", "grandma",
+    "grandpa", "auntie", "aunty", "uncle", "baby", "sister", "brother", "god", "christmas", "easter",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+}
+MID_SENTENCE_COMMON = 5.3  # above this a capitalised word is more likely a word than a name ("Will", "May")
+SENTENCE_START_COMMON = 4.4  # at a sentence start capitals say nothing, so only rarer words count
+# A word followed by one of these is acting as a person: names missing from the dictionary still count.
+PERSON_VERB = re.compile(
+    r"\s+(?:said|says|told|tells|was|is|has|had|seemed|seems|looked|looks|came|went|disclosed|asked|cried|"
+    r"would|wouldn't|didn't|doesn't|isn't|wasn't|and (?:his|her|their))\b|'s\b"
+)
+
+
+@cache
+def _first_names() -> gender_guesser.detector.Detector:
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def _is_first_name(word: str) -> bool:
+    return word.lower() not in NOT_NAMES and _first_names().get_gender(word) != "unknown"
+
+
+def _common(word: str) -> float:
+    return zipf_frequency(word.lower(), "en")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“‘(-")
+    return not before or before[-1] in ".!?:\n;"
+
+
+def _title_before(text: str, start: int) -> int | None:
+    match = re.search(r"\b(Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+$", text[:start], re.IGNORECASE)
+    return match.start() if match else None
+
+
+def find_names(text: str) -> list[tuple[int, int]]:
+    tokens = list(TOKEN.finditer(text))
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        word, start = token.group(), token.start()
+        title = _title_before(text, start)
+        first = _sentence_start(text, start)
+        limit = SENTENCE_START_COMMON if first else MID_SENTENCE_COMMON
+        acting_as_person = PERSON_VERB.match(text, token.end()) is not None and word.lower() not in NOT_NAMES
+        looks_like_name = _is_first_name(word) and (_common(word) < limit or acting_as_person)
+        unknown_name = acting_as_person and _common(word) < 3.5
+        if title is None and not (looks_like_name or unknown_name):
+            index += 1
+            continue
+        end = token.end()
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following and text[end : following.start()] == " " and following.group().lower() not in NOT_NAMES and _common(following.group()) < 4.5:
+            end, index = following.end(), index + 1  # a surname
+        spans.append((title if title is not None else start, end))
+        index += 1
+    return spans

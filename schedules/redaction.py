@@ -1,0 +1,117 @@
+"""Find details in free text that could identify a child, family or case, and replace them with markers.
+
+Detectors, in priority order (an earlier match wins where two overlap):
+  email      a plain address pattern
+  nhs_number 10 digits (3-3-4, spaces or hyphens optional) with a valid modulus-11 check digit
+  phone      UK numbers found by Google's libphonenumber (`phonenumbers`), written from 0, +44 or (0
+  date       a full calendar date with a year (any such date in a reflection is treated as a date of birth)
+  postcode   the UK postcode shape (outward code, inward code), any case, space optional
+  name       a capitalised word in gender-guesser's first-name dictionary that is not a common English
+             word in that position (wordfreq), with any title before or surname after it
+Pure: text in, findings out."""
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+MARKERS = {
+    "email": "[email removed]",
+    "nhs_number": "[NHS number removed]",
+    "phone": "[phone number removed]",
+    "date": "[date removed]",
+    "postcode": "[postcode removed]",
+    "name": "[name removed]",
+}
+LABELS = {"email": "an email address", "nhs_number": "an NHS number", "phone": "a phone number",
+          "date": "a date of birth", "postcode": "a postcode", "name": "a name"}
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+NHS = re.compile(r"(?<![\d+])([1-9]\d{2})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+DATE = re.compile(
+    rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\.?,?\s+\d{{4}}"
+    rf"|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
+    re.IGNORECASE,
+)
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Redaction:
+    text: str
+    findings: tuple[Finding, ...]
+
+    def summary(self) -> list[str]:
+        """What was found, in words a person can act on, without repeating the detail itself."""
+        kinds = sorted({f.kind for f in self.findings}, key=list(MARKERS).index)
+        return [LABELS[k] for k in kinds]
+
+
+def nhs_check_digit_ok(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _emails(text: str):
+    return [Finding("email", m.start(), m.end(), m.group()) for m in EMAIL.finditer(text)]
+
+
+def _nhs(text: str):
+    return [Finding("nhs_number", m.start(), m.end(), m.group()) for m in NHS.finditer(text) if nhs_check_digit_ok("".join(m.groups()))]
+
+
+def _phones(text: str):
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        if match.raw_string[0] in "0+(":  # how UK numbers are written; a bare 10-digit run is not a phone
+            found.append(Finding("phone", match.start, match.end, match.raw_string))
+    return found
+
+
+def _dates(text: str):
+    return [Finding("date", m.start(), m.end(), m.group()) for m in DATE.finditer(text)]
+
+
+def _postcodes(text: str):
+    return [Finding("postcode", m.start(), m.end(), m.group()) for m in POSTCODE.finditer(text) if re.search(r"[A-Za-z]\d", m.group())]
+
+
+DETECTORS = (_emails, _nhs, _phones, _dates, _postcodes)
+
+
+def _names(text: str):
+    from schedules.names import find_names  # the dictionaries load once, on first use
+
+    return [Finding("name", start, end, text[start:end]) for start, end in find_names(text)]
+
+
+def find_identifiers(text: str) -> list[Finding]:
+    """Every identifying detail, non-overlapping, in text order."""
+    taken: list[Finding] = []
+    for detector in (*DETECTORS, _names):
+        for finding in detector(text):
+            if all(finding.end <= t.start or finding.start >= t.end for t in taken):
+                taken.append(finding)
+    return sorted(taken, key=lambda f: f.start)
+
+
+def redact(text: str) -> Redaction:
+    findings = find_identifiers(text)
+    pieces, cursor = [], 0
+    for finding in findings:
+        pieces += [text[cursor : finding.start], MARKERS[finding.kind]]
+        cursor = finding.end
+    pieces.append(text[cursor:])
+    return Redaction("".join(pieces), tuple(findings))
+
