@@ -12,12 +12,13 @@ import gender_guesser.detector
 from wordfreq import zipf_frequency
 
 TOKEN = re.compile(r"\b(?:O'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)*")
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr"}
 NOT_NAMES = {
     "i", "mum", "mummy", "dad", "daddy", "nan", "nana", "nanny", "gran", "granny", "grandad", "grandma",
     "grandpa", "auntie", "aunty", "uncle", "baby", "sister", "brother", "god", "christmas", "easter",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "he", "she", "they", "we", "you", "it", "his", "her", "him", "them", "their", "our", "my", "your",
+    "spring", "summer", "autumn", "winter", "christian", "muslim", "jewish", "sikh", "hindu", "catholic", "ward",
 }
 MID_SENTENCE_COMMON = 5.3  # above this a capitalised word is more likely a word than a name ("Will", "May")
 SENTENCE_START_COMMON = 4.4  # at a sentence start capitals say nothing, so only rarer words count
@@ -46,8 +47,16 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n;"
 
 
+TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sergeant|Sgt|PC|DC|DS|Officer|Nurse|Sister|Father|Auntie|Uncle)\.?\s+$")
+RELATION = re.compile(r"\b(?:daughter|son|brother|sister|baby|mum|dad|partner|boyfriend|girlfriend|husband|wife|called|named|cousin)\s+$", re.IGNORECASE)
+FAMILY = re.compile(r"\s+(?:family|household|children|kids)\b")
+
+
 def _title_before(text: str, start: int) -> int | None:
-    match = re.search(r"\b(Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+$", text[:start], re.IGNORECASE)
+    """A title before a capitalised word makes it a name (`Ms Okafor`, `Sergeant Hughes`); the match keeps the title."""
+    match = TITLE.search(text[:start])
+    if match and text[match.start() - 4 : match.start()].lower() == "the ":
+        return None  # "the Nurse Practitioner": a role, not a person
     return match.start() if match else None
 
 
@@ -62,13 +71,19 @@ def find_names(text: str) -> list[tuple[int, int]]:
         first = _sentence_start(text, start)
         limit = SENTENCE_START_COMMON if first else MID_SENTENCE_COMMON
         acting_as_person = PERSON_VERB.match(text, token.end()) is not None and word.lower() not in NOT_NAMES
-        looks_like_name = _is_first_name(word) and (_common(word) < limit or acting_as_person)
-        unknown_name = acting_as_person and _common(word) < 3.5
+        in_dictionary = _is_first_name(word) or _is_first_name(word.split("-")[0])  # Lily-Mae
+        looks_like_name = in_dictionary and (_common(word) < limit or acting_as_person)
+        family_name = FAMILY.match(text, token.end()) is not None and text[:start].lower().endswith("the ")
+        named_by_relation = RELATION.search(text[:start]) is not None and word.lower() not in NOT_NAMES
+        unknown_name = (acting_as_person or family_name or named_by_relation) and _common(word) < 3.5
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        with_surname = (in_dictionary and following is not None and text[token.end() : following.start()] == " "
+                        and _common(following.group()) < 3.5)
+        looks_like_name = looks_like_name or with_surname
         if title is None and not (looks_like_name or unknown_name):
             index += 1
             continue
         end = token.end()
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following and text[end : following.start()] == " " and following.group().lower() not in NOT_NAMES and _common(following.group()) < 4.5:
             end, index = following.end(), index + 1  # a surname
         spans.append((title if title is not None else start, end))

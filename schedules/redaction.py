@@ -3,8 +3,8 @@
 Detectors, in priority order (an earlier match wins where two overlap):
   email      a plain address pattern
   nhs_number 10 digits (3-3-4, spaces or hyphens optional) with a valid modulus-11 check digit
-  phone      UK numbers found by Google's libphonenumber (`phonenumbers`), written from 0, +44 or (0
   date       a full calendar date with a year (any such date in a reflection is treated as a date of birth)
+  phone      UK numbers found by Google's libphonenumber (`phonenumbers`), written from 0, +44 or (0
   postcode   the UK postcode shape (outward code, inward code), any case, space optional
   name       a capitalised word in gender-guesser's first-name dictionary that is not a common English
              word in that position (wordfreq), with any title before or surname after it
@@ -29,7 +29,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NHS = re.compile(r"(?<![\d+])([1-9]\d{2})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
 MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 DATE = re.compile(
-    rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
+    rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\.?,?\s+\d{{4}}"
     rf"|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
     re.IGNORECASE,
@@ -74,7 +74,8 @@ def _nhs(text: str):
 def _phones(text: str):
     found = []
     for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
-        if match.raw_string[0] in "0+(":  # how UK numbers are written; a bare 10-digit run is not a phone
+        digits = match.raw_string.lstrip("(")
+        if digits[:1] == "0" or digits[:1] == "+":  # how UK numbers are written; a bare 10-digit run is not a phone
             found.append(Finding("phone", match.start, match.end, match.raw_string))
     return found
 
@@ -87,7 +88,7 @@ def _postcodes(text: str):
     return [Finding("postcode", m.start(), m.end(), m.group()) for m in POSTCODE.finditer(text) if re.search(r"[A-Za-z]\d", m.group())]
 
 
-DETECTORS = (_emails, _nhs, _phones, _dates, _postcodes)
+DETECTORS = (_emails, _nhs, _dates, _phones, _postcodes)
 
 
 def _names(text: str):

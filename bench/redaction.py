@@ -1,0 +1,43 @@
+"""Recall and false positives of each identifier detector and of the live-concern rules, on the test
+corpus of realistic reflections (tests/data/reflections.jsonl).
+
+    uv run python bench/redaction.py [--corpus PATH] [--misses]"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from schedules.detector_scores import score_corpus  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "reflections.jsonl"
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--misses", action="store_true", help="list every miss and false positive")
+    args = parser.parse_args()
+    lines = [json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    started = time.perf_counter()
+    scores, concern = score_corpus(lines)
+    elapsed = time.perf_counter() - started
+    print(f"corpus: {len(lines)} reflections ({elapsed * 1000 / len(lines):.2f} ms each, both checks)")
+    print(f"{'detector':12} {'labelled':>8} {'found':>6} {'recall':>7} {'false +':>8}")
+    for kind, s in scores.items():
+        print(f"{kind:12} {s.labelled:>8} {s.found:>6} {s.recall:>7.1%} {s.false_positives:>8}")
+        if args.misses:
+            for item in s.misses:
+                print(f"    missed {item}")
+            for item in s.extras:
+                print(f"    extra  {item}")
+    recall = concern["caught"] / concern["true"] if concern["true"] else 1.0
+    alarm = concern["false_alarms"] / concern["false"] if concern["false"] else 0.0
+    print(f"live concern: {concern['caught']}/{concern['true']} caught (recall {recall:.1%}), "
+          f"{concern['false_alarms']}/{concern['false']} false alarms ({alarm:.1%})")
+
+
+if __name__ == "__main__":
+    main()
