@@ -11,9 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from schedules.concern import check_concern  # noqa: E402
 from schedules.detector_scores import score_corpus  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "reflections.jsonl"
+HOLDOUT = ROOT / "tests" / "data" / "reflections_holdout.jsonl"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -37,6 +39,13 @@ def main() -> None:
     alarm = concern["false_alarms"] / concern["false"] if concern["false"] else 0.0
     print(f"live concern: {concern['caught']}/{concern['true']} caught (recall {recall:.1%}), "
           f"{concern['false_alarms']}/{concern['false']} false alarms ({alarm:.1%})")
+    if HOLDOUT.exists():
+        rows = [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+        live = [r for r in rows if r["concern"]]
+        calm = [r for r in rows if not r["concern"]]
+        caught = sum(check_concern(r["text"]).live for r in live)
+        alarms = sum(check_concern(r["text"]).live for r in calm)
+        print(f"live concern, held-out set ({len(rows)} reflections): {caught}/{len(live)} caught, {alarms}/{len(calm)} false alarms")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ NOW = _words(r"today", r"tonight", r"right now", r"now", r"this (?:morning|after
              r"yesterday", r"tomorrow", r"at the moment", r"currently", r"still", r"again", r"just (?:left|now|saw|seen)",
              r"(?:friday|saturday|sunday|monday|tuesday|wednesday|thursday) (?:night|morning|evening)", r"this minute",
              r"since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|last week|yesterday)", r"\d{1,2}(?::\d{2})?\s?(?:am|pm)",
-             r"the middle of the night", r"before (?:friday|the weekend|tomorrow|monday)")
+             r"the middle of the night", r"before (?:friday|the weekend|tomorrow|monday)", r"\d{1,2}[.:]\d{2}\s?(?:am|pm)",
+             r"next (?:week|appt|appointment|visit)", r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+             r"this (?:summer|half[- ]term|holiday)", r"(?:summer|half[- ]term|easter|christmas) holidays?", r"tomorrow morning",
+             r"haven'?t come in", r"not been in", r"outside now", r"anymore")
 HARM = _words(r"hit(?:s|ting)?", r"hurt(?:s|ing)?", r"beat(?:s|en|ing)?", r"abus\w*", r"kick\w*", r"punch\w*", r"slap\w*",
               r"bruis\w*", r"burns?", r"burnt", r"cut lip", r"marks?", r"injur\w*", r"harm\w*", r"self-harm\w*", r"unsafe",
               r"not safe", r"danger\w*", r"scared", r"frightened", r"afraid", r"locks?", r"locked", r"no food", r"hasn'?t eaten",
@@ -37,11 +40,26 @@ HARM = _words(r"hit(?:s|ting)?", r"hurt(?:s|ing)?", r"beat(?:s|en|ing)?", r"abus
               r"bag to hold", r"not on her collection list", r"not on his collection list", r"isn'?t on (?:her|his) collection list",
               r"non-molestation", r"wasn'?t (?:his|her) parent", r"too loud", r"can'?t go home", r"don'?t ring my mum",
               r"don'?t tell", r"plan", r"vodka", r"nobody has seen", r"not right", r"bad feeling", r"domestic", r"\bda\b",
-              r"perpetrator", r"cancelled", r"no checks", r"hasn'?t had any checks", r"worried sick", r"shaking")
+              r"perpetrator", r"cancelled", r"no checks", r"hasn'?t had any checks", r"worried sick", r"shaking",
+              # left alone, runaways and missing from view
+              r"alone", r"on (?:his|her|their) own", r"nobody has come", r"no one (?:has )?came?", r"where no one can find",
+              r"curtains", r"not answering", r"go(?:es)? to voicemail", r"vanish\w*", r"run away", r"ran away",
+              # FGM, forced marriage, honour-based abuse
+              r"fgm", r"cut(?:ting)?", r"do the girls", r"wedding", r"marr\w*", r"won'?t be allowed back", r"tradition",
+              # sexual abuse and exploitation, online harm
+              r"pregnant", r"back room", r"doesn'?t like it", r"meet (?:him|her|them)", r"sending (?:him|her) money",
+              r"gifts?", r"nudes?", r"pictures", r"roblox|snapchat|tiktok|instagram|whatsapp", r"county lines", r"older (?:boyfriend|partner)",
+              # injuries in babies and young children
+              r"swollen", r"won'?t weight bear", r"fractur\w*", r"black eye", r"frenulum", r"thin", r"losing weight",
+              # parental crisis and domestic abuse
+              r"better off without", r"can'?t do this", r"end(?:ing)? it", r"suicid\w*", r"overdos\w*", r"ex has", r"found the new address",
+              r"in tears", r"wouldn'?t look at me", r"answered every question", r"controlling")
 CHILD = _words(r"child(?:ren)?", r"kids?", r"baby", r"babies", r"toddlers?", r"infant", r"boy", r"girl", r"lad", r"young person",
                r"pupil", r"teen(?:ager)?", r"little (?:one|ones|girl|boy)", r"\d{1,2}[- ]?(?:year[- ]old|yo|months?)",
                r"year \d{1,2}", r"reception", r"nursery", r"under-\d+", r"(?:he|she)(?:'s| is) \d{1,2}", r"aged? \d{1,2}",
-               r"in care", r"son", r"daughter", r"my class", r"tutor group", r"youth group")
+               r"in care", r"son", r"daughter", r"daughters", r"sons", r"my class", r"tutor group", r"youth group", r"twins",
+               r"student", r"\d{1,2} ?(?:yr|yrs|year)s? old", r"age \d{1,2}", r"\(\d{1,2}\)", r"\d{1,2}yo", r"sibling\w*",
+               r"(?:his|her|the) (?:kids|children|little ones)")
 UNSURE = _words(r"should i", r"shall i", r"do i need to", r"what do i do", r"what should i", r"who (?:do i|should i|to) (?:tell|call|ring)",
                 r"who else to tell", r"not sure (?:who|what|if|whether|i should)", r"don'?t know (?:who|what|if|whether)",
                 r"i don'?t know what", r"haven'?t (?:told|said|done|written|reported|referred|passed)", r"nobody (?:else )?(?:knows|is aware)",
@@ -51,7 +69,8 @@ UNSURE = _words(r"should i", r"shall i", r"do i need to", r"what do i do", r"wha
                 r"i'?m only a volunteer", r"don'?t know what my role", r"should have called", r"is .* still the right",
                 r"not said anything", r"instead of doing something", r"wondering if", r"no reply yet", r"nobody has called",
                 r"haven'?t done anything", r"i'?m worried", r"i am worried", r"worried about (?:a|this|the|her|him|them)",
-                r"before i go to the dsl", r"keep it secret", r"needs to be seen today", r"not sure i should")
+                r"before i go to the dsl", r"keep it secret", r"needs to be seen today", r"not sure i should",
+                r"begged me not to", r"not to tell", r"can i\b", r"what now", r"help\b", r"\?\?")
 TOLD = _words(r"told me", r"tells me", r"told the", r"disclos\w*", r"said (?:she|he|they|his|her|mum|dad|that)", r"says (?:she|he|they)",
               r"asked (?:me )?(?:if|whether)", r"showed me", r"confided", r"messaged me")
 PAST = _words(r"in the lesson", r"the lesson (?:said|says)", r"the vignette", r"in the vignette", r"case study", r"last year",

@@ -41,3 +41,13 @@ def test_live_concerns_err_towards_the_signpost(scores):
     _, concern = scores
     assert concern["caught"] / concern["true"] >= 0.95
     assert concern["false_alarms"] / concern["false"] <= 0.10
+
+
+def test_live_concerns_on_the_separately_written_held_out_set():
+    from schedules.concern import check_concern
+
+    rows = load("reflections_holdout.jsonl")
+    live = [r for r in rows if r["concern"]]
+    calm = [r for r in rows if not r["concern"]]
+    assert sum(check_concern(r["text"]).live for r in live) / len(live) >= 0.9
+    assert sum(check_concern(r["text"]).live for r in calm) / len(calm) <= 0.15
