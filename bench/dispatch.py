@@ -99,7 +99,7 @@ async def main() -> None:
     try:
         seed_people(service.engine, args.n)
         t0 = time.perf_counter()
-        planned = run_planning(service, datetime.now(timezone.utc), immediate=True)
+        planned = run_planning(service, datetime.now(timezone.utc), immediate=True, keep_planned=False)
         t1 = time.perf_counter()
         stats = await dispatch_due(service, lambda: datetime.now(timezone.utc))
         t2 = time.perf_counter()

@@ -13,7 +13,7 @@ log = logging.getLogger("lessonloop.jobs")
 
 
 async def tick(service: Service) -> None:
-    result = await asyncio.to_thread(run_planning, service, utcnow())
+    result = await asyncio.to_thread(run_planning, service, utcnow(), keep_planned=False)
     stats = await dispatch_due(service, utcnow)
     if result.inserted or stats.sent or stats.failed or stats.retried:
         log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)

@@ -17,16 +17,28 @@ class PlanResult:
     inserted: int
 
 
+PAGE = 2000  # people planned per step: memory stays flat however large the organisation
+
+
 def run_planning(service: Service, now: datetime, *, dry_run: bool = False, immediate: bool = False,
-                 horizon: timedelta = timedelta(minutes=5)) -> PlanResult:
-    with Session(service.engine) as session:
-        people = planning_recipients(session)
-        planned = plan(people, list(service.lessons.values()), histories(session), now,
-                       hours=service.hours, horizon=horizon, immediate=immediate)
-        if dry_run:
-            return PlanResult(planned, 0)
-        used = {p.lesson_id for p in planned}
-        record_versions(session, lessons=[l for l in service.lessons.values() if l.id in used], now=now)
-        inserted = insert_planned(session, planned=planned, now=now)
-        session.commit()
-        return PlanResult(planned, inserted)
+                 horizon: timedelta = timedelta(minutes=5), keep_planned: bool = True) -> PlanResult:
+    """Plan everyone, a page of people at a time, each page in its own transaction."""
+    lessons = list(service.lessons.values())
+    all_planned: list[PlannedDelivery] = []
+    inserted, after_id = 0, 0
+    while True:
+        with Session(service.engine) as session:
+            people = planning_recipients(session, after_id=after_id, limit=PAGE)
+            if not people:
+                break
+            after_id = people[-1].id
+            found = histories(session, person_ids=[p.id for p in people])
+            planned = plan(people, lessons, found, now, hours=service.hours, horizon=horizon, immediate=immediate)
+            if not dry_run and planned:
+                used = {p.lesson_id for p in planned}
+                record_versions(session, lessons=[l for l in lessons if l.id in used], now=now)
+                inserted += insert_planned(session, planned=planned, now=now)
+                session.commit()
+        if keep_planned:
+            all_planned += planned
+    return PlanResult(all_planned, inserted)

@@ -14,17 +14,18 @@ from schedules.planner import CardState, History, PlannedDelivery
 INSERT_BATCH = 1000
 
 
-def histories(session: Session) -> dict[int, History]:
-    """Each person's planned weeks, last delivery per lesson, and spacing cards, in two queries."""
+def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
+    """These people's planned weeks, last delivery per lesson, and spacing cards, in two queries."""
     periods: dict[int, set[str]] = {}
     delivered: dict[int, dict[str, datetime]] = {}
-    rows = session.exec(select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at).where(Delivery.kind == "nudge"))
+    rows = session.exec(select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at)
+                        .where(Delivery.kind == "nudge", Delivery.person_id.in_(person_ids)))
     for person_id, period, lesson_id, due_at in rows:
         periods.setdefault(person_id, set()).add(period)
         last = delivered.setdefault(person_id, {})
         last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
     cards: dict[int, dict[str, CardState]] = {}
-    for card in session.exec(select(SpacingCard)):
+    for card in session.exec(select(SpacingCard).where(SpacingCard.person_id.in_(person_ids))):
         cards.setdefault(card.person_id, {})[card.lesson_id] = CardState(card.due_at, card.last_review_at, card.retired)
     return {pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {})) for pid in set(periods) | set(cards)}
 

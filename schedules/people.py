@@ -48,9 +48,11 @@ def recipient(person: Person) -> Recipient:
     )
 
 
-def planning_recipients(session: Session) -> list[Recipient]:
+def planning_recipients(session: Session, *, after_id: int = 0, limit: int | None = None) -> list[Recipient]:
+    """People who may be nudged, in id order; page with after_id/limit so memory stays flat."""
     statuses = [PersonStatus.ACTIVE, PersonStatus.PAUSED]
-    return [recipient(p) for p in session.exec(select(Person).where(Person.status.in_(statuses)).order_by(Person.id))]
+    query = select(Person).where(Person.status.in_(statuses), Person.id > after_id).order_by(Person.id)
+    return [recipient(p) for p in session.exec(query.limit(limit) if limit else query)]
 
 
 def find_person(session: Session, *, email: str) -> Person | None:
