@@ -18,6 +18,9 @@ HEADINGS = ("What happened", "Why it happened", "What to do")
 REQUIRED = ("id", "title", "themes", "roles", "reflect", "check", "try_this_week", "sources", "review_by")
 KNOWN = set(REQUIRED) | {"status", "kind", "plain_english", "levels", "sensitive", "support", "publish_after"}
 LINES_PATTERN = re.compile(r"^(\d+)(?:-(\d+))?$")
+# Guidance that has since been replaced: a lesson citing it must send readers to current local procedure.
+OLD_GUIDANCE = re.compile(r"London Child Protection Procedures 2007|Procedures,? 2007|Working Together[^.;]*2006|\b200[0-9]\b.*procedure", re.I)
+POINTS_TO_CURRENT = re.compile(r"current (?:local )?(?:procedure|guidance)|local procedure", re.I)
 
 
 class _Checker:
@@ -160,6 +163,9 @@ class _Checker:
         if sensitive and not support:
             self.error("sensitive", "a sensitive lesson needs a 'support' signpost")
         body = self.body()
+        cited = " ".join(f"{s.note or ''} {s.title or ''}" for s in parsed_sources)
+        if OLD_GUIDANCE.search(cited) and not POINTS_TO_CURRENT.search(body):
+            self.error("sources", "a source is older guidance: say so in the body and point readers to current local procedure", "warning")
         title, reflect = self.text("title", data), self.text("reflect", data)
         try_this_week = self.text("try_this_week", data)
         if any(p.is_error for p in self.problems) or check is None:

@@ -103,3 +103,14 @@ def test_list_filters_by_role_and_theme():
     assert rows and all("midwife" in row["roles"] for row in rows)
     unknown = CliRunner().invoke(app, ["lessons", "list", "--theme", "nope"])
     assert unknown.exit_code == 2
+
+
+def test_old_guidance_needs_a_pointer_to_current_procedure(tmp_path):
+    old = GOOD.format(id="old-guidance").replace(
+        '  - title: "Working Together to Safeguard Children"\n    year: 2023',
+        '  - title: "London Child Protection Procedures 2007, 5.11.35"\n    year: 2007')
+    path = write(tmp_path / "old-guidance.md", old)
+    assert any("older guidance" in p.message and p.severity == "warning" for p in lint(path).problems)
+    fixed = old.replace("what a normal day is like.", "what a normal day is like. Check your current local procedure.")
+    path.write_text(fixed)
+    assert not any("older guidance" in p.message for p in lint(path).problems)
