@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.service import Service, utcnow
+from bot.teams_webhook import post_team_channels
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -14,6 +15,7 @@ log = logging.getLogger("lessonloop.jobs")
 async def tick(service: Service) -> None:
     result = await asyncio.to_thread(run_planning, service, utcnow())
     stats = await dispatch_due(service, utcnow)
+    await post_team_channels(service, utcnow())
     if result.inserted or stats.sent or stats.failed or stats.retried:
         log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)
 
