@@ -19,6 +19,7 @@ import jwt
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 KEYS_LIFETIME = 24 * 3600  # Microsoft rotates keys rarely; an unknown kid forces a refetch anyway
 CLOCK_SKEW = 300
+SERVICE_URL_CLAIM = "serviceurl"  # the Bot Framework's spelling; the activity's field is "serviceUrl"
 
 
 class TeamsAuthError(Exception):
@@ -109,7 +110,7 @@ class RequestValidator:
     @staticmethod
     def _check_activity(claims: dict, jwk: dict, activity: dict) -> None:
         service_url = activity.get("serviceUrl")
-        if not service_url or claims.get("serviceUrl") != service_url:
+        if not service_url or claims.get(SERVICE_URL_CLAIM, claims.get("serviceUrl")) != service_url:
             raise TeamsAuthError("the token's serviceUrl does not match the activity's")
         endorsements = jwk.get("endorsements")
         if endorsements is not None and activity.get("channelId") not in endorsements:

@@ -51,7 +51,7 @@ class Microsoft:
     # --- what Teams would send us
     def bearer(self, *, key=None, kid=None, audience=APP_ID, issuer=ISSUER, expires_in=300, service_url=SERVICE_URL) -> str:
         now = int(time.time())
-        claims = {"iss": issuer, "aud": audience, "exp": now + expires_in, "nbf": now - 5, "serviceUrl": service_url}
+        claims = {"iss": issuer, "aud": audience, "exp": now + expires_in, "nbf": now - 5, "serviceurl": service_url}
         token = jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
         return f"Bearer {token}"
 
