@@ -13,11 +13,13 @@ from bot.teams_auth import TeamsAuthError
 from bot.teams_connector import CARD_TYPE, ConversationRef, card_activity
 from bot.teams_install import forget, is_personal, remember
 from bot.transport import TransportError
-from digests.cards import REPLY_VERB
+from digests.cards import CHILD_REMINDER, REPLY_VERB
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.teams")
 ENDPOINT = "/api/teams/messages"
+TYPED_TEXT_ANSWER = ("LessonLoop does not keep messages typed here. To answer this week's lesson or add a reflection, "
+                     f"use the buttons and the box on the lesson card. {CHILD_REMINDER}")
 
 
 def _invoke_error(status: int, message: str) -> JSONResponse:
@@ -51,6 +53,16 @@ async def _submit(service: Service, channel, activity: dict) -> Response:
     return Response(status_code=200)
 
 
+async def _typed_message(channel, activity: dict) -> Response:
+    """Typed text is not kept (it could name a child); the sender is told where answers go instead."""
+    reply = {"type": "message", "text": TYPED_TEXT_ANSWER, "replyToId": activity.get("id")}
+    try:
+        await channel.connector.send(ConversationRef.from_activity(activity), reply)
+    except TransportError as exc:
+        log.warning("could not answer a typed message: %s", exc.message)
+    return Response(status_code=200)
+
+
 def _sender(activity: dict) -> str | None:
     return (activity.get("from") or {}).get("aadObjectId")
 
@@ -66,6 +78,8 @@ async def _handle(service: Service, channel, activity: dict) -> Response:
         return await _card_action(service, activity)
     if kind == "message" and isinstance(activity.get("value"), dict):
         return await _submit(service, channel, activity)
+    if kind == "message" and is_personal(activity):
+        return await _typed_message(channel, activity)
     installed = (kind == "installationUpdate" and activity.get("action") == "add") or (kind == "conversationUpdate" and _user_joined(activity))
     if installed and is_personal(activity):
         await remember(service, channel.connector, activity)

@@ -93,6 +93,8 @@ async def post_team_channels(service: Service, now: datetime, *, transport: http
     with Session(service.engine) as session:
         teams = channel_posts.teams_with_webhooks(session)
     counts: dict[str, int] = {}
+    if not teams:
+        return counts
     async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0)) as client:
         poster = WebhookPoster(client, sleep=sleep)
         for team in teams:

@@ -223,3 +223,13 @@ async def test_an_install_by_someone_not_on_the_roster_stores_nothing(service, t
     assert (await install(teams, microsoft, 5, "stranger@example.org")).status_code == 200
     with Session(service.engine) as session:
         assert session.exec(select(Person)).one().teams_conversation_json is None
+
+
+async def test_a_typed_message_is_not_kept_and_the_sender_is_told_where_answers_go(service, teams, microsoft):
+    await install(teams, microsoft, 0, people(service, 1)[0])
+    typed = invoke_activity({}, "aad-0", "a:conv-0") | {"type": "message", "name": None, "value": None, "text": "A reflection about a family"}
+    response = await teams.post(ENDPOINT, json=typed, headers={"Authorization": microsoft.bearer()})
+    assert response.status_code == 200
+    (conversation, answer), = microsoft.sent
+    assert conversation == "a:conv-0" and "identify a child or family" in answer["text"]
+    assert count(service, Reply) == 0
