@@ -72,6 +72,11 @@ def set_webhook(
         typer.echo(f"team '{team.name}': webhook {'removed' if remove else 'set'}; theme posts {'on' if team.theme_posts else 'off'}")
 
 
+async def _post_now(url: str, card: dict) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        await WebhookPoster(client).post(url, card)
+
+
 @app.command("webhook-test")
 def webhook_test(team_name: Annotated[str, typer.Argument(metavar="TEAM")]) -> None:
     """Post this week's agenda card to the team's webhook now (not recorded as the week's post)."""
@@ -83,17 +88,11 @@ def webhook_test(team_name: Annotated[str, typer.Argument(metavar="TEAM")]) -> N
             typer.echo(f"error: team '{team.name}' has no webhook; set one with `lessonloop msteams webhook`", err=True)
             raise typer.Exit(2)
         card = build_card(service, session, team, "agenda", week_key(now.date()), now)
-
     if card is None:
         typer.echo("error: there is no published lesson to make an agenda item from", err=True)
         raise typer.Exit(1)
-
-    async def run() -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
-            await WebhookPoster(client).post(team.webhook_url, card)
-
     try:
-        asyncio.run(run())
+        asyncio.run(_post_now(team.webhook_url, card))
     except TransportError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

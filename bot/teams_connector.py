@@ -85,6 +85,17 @@ class Connector:
         """The member's profile (email, userPrincipalName, aadObjectId), to match them to the roster."""
         return (await self._call("GET", self._url(ref, "members", ref.user_id), ref.conversation_id)).json()
 
+    def _judge(self, response: httpx.Response, attempt: int) -> tuple[TransportError, float]:
+        """What went wrong and how long to wait before trying again; raises when trying again is pointless."""
+        problem = _error(response)
+        if response.status_code == 401:
+            self.tokens.forget()  # the next attempt fetches a fresh token
+            problem.permanent = False
+            return problem, 0.0
+        if response.status_code not in TRANSIENT:
+            raise problem
+        return problem, retry_after(response.headers.get("Retry-After"), attempt, cap=self.max_wait)
+
     async def _call(self, method: str, url: str, conversation: str, body: dict | None = None) -> httpx.Response:
         problem = TransportError("no attempt made")
         for attempt in range(self.tries):
@@ -98,14 +109,7 @@ class Connector:
             else:
                 if response.status_code < 300:
                     return response
-                problem = _error(response)
-                if response.status_code == 401:
-                    self.tokens.forget()
-                    problem.permanent, wait = False, 0.0
-                elif response.status_code in TRANSIENT:
-                    wait = retry_after(response.headers.get("Retry-After"), attempt, cap=self.max_wait)
-                else:
-                    raise problem
+                problem, wait = self._judge(response, attempt)
             if attempt + 1 < self.tries:
                 await self.sleep(wait)
         raise problem

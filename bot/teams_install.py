@@ -32,26 +32,29 @@ def _by_email(session: Session, member: dict) -> Person | None:
     return None
 
 
+async def _match(session: Session, connector: Connector, ref: ConversationRef) -> tuple[Person | None, str | None]:
+    """The person an install is for, and their AAD object id (from the activity, else their profile)."""
+    person = _by_aad_id(session, ref.aad_object_id)
+    if person is not None:
+        return person, ref.aad_object_id
+    try:
+        member = await connector.member(ref)
+    except TransportError as exc:
+        log.warning("Teams install: cannot look up the member: %s", exc.message)
+        return None, None
+    return _by_email(session, member), ref.aad_object_id or member.get("aadObjectId") or member.get("objectId")
+
+
 async def remember(service: Service, connector: Connector, activity: dict) -> Person | None:
     """Store the conversation reference on the matching person (by AAD object id, else by the email
     Teams gives for the member). Nobody matching: nothing is stored, and the log says so."""
     ref = ConversationRef.from_activity(activity)
     with Session(service.engine) as session:
-        person = _by_aad_id(session, ref.aad_object_id)
-        if person is None:
-            try:
-                member = await connector.member(ref)
-            except TransportError as exc:
-                log.warning("Teams install: cannot look up the member: %s", exc.message)
-                return None
-            person = _by_email(session, member)
-            ref_aad = ref.aad_object_id or member.get("aadObjectId") or member.get("objectId")
-        else:
-            ref_aad = ref.aad_object_id
+        person, aad_object_id = await _match(session, connector, ref)
         if person is None:
             log.warning("Teams install by someone not on the roster (aad id %s); nothing stored", ref.aad_object_id)
             return None
-        person.teams_user_id, person.teams_conversation_json, person.channel = ref_aad, ref.to_json(), "teams"
+        person.teams_user_id, person.teams_conversation_json, person.channel = aad_object_id, ref.to_json(), "teams"
         session.add(person)
         session.commit()
         session.refresh(person)

@@ -233,3 +233,11 @@ async def test_a_typed_message_is_not_kept_and_the_sender_is_told_where_answers_
     (conversation, answer), = microsoft.sent
     assert conversation == "a:conv-0" and "identify a child or family" in answer["text"]
     assert count(service, Reply) == 0
+
+
+async def test_a_revoked_app_token_is_replaced_once_and_the_send_goes_through(service, teams, microsoft, sleeps):
+    await install(teams, microsoft, 0, people(service, 1)[0])
+    microsoft.tokens_issued += 1  # the stand-in now accepts only a token it has not handed out yet
+    run_planning(service, NOW)
+    assert (await dispatch_due(service, lambda: NOW)).sent == 1
+    assert microsoft.tokens_issued == 3 and sleeps.waits == [0.0]

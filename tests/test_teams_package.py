@@ -60,3 +60,37 @@ def test_webhook_command_sets_the_url_and_theme_choice_with_an_audit_record(serv
         team = session.exec(select(Team)).one()
         assert (team.webhook_url, team.theme_posts) == ("https://webhooks.test/x", True)
         assert session.exec(select(AuditEvent)).one().action == "teams.webhook"
+
+
+def test_webhook_test_posts_this_weeks_card_to_a_real_http_server(service, monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Workflow(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Workflow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        add_people(service.engine, ["ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00"])
+        with Session(service.engine) as session:
+            team = session.exec(select(Team)).one()
+            team.webhook_url = f"http://127.0.0.1:{server.server_port}/workflows/1"
+            session.add(team)
+            session.commit()
+        for key, value in {"LESSONLOOP_DATABASE_URL": service.settings.database_url, "LESSONLOOP_ENV": "test"}.items():
+            monkeypatch.setenv(key, value)
+        result = CliRunner().invoke(app, ["msteams", "webhook-test", "Surgery"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    (message,) = received
+    assert message["attachments"][0]["content"]["type"] == "AdaptiveCard"
