@@ -26,9 +26,12 @@ def new_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+_SIGNING_KEY = new_key()  # made once: RSA key generation is the slowest part of a test
+
+
 @dataclass
 class Microsoft:
-    key: object = field(default_factory=new_key)
+    key: object = _SIGNING_KEY
     kid: str = "test-key-1"
     tokens_issued: int = 0
     sent: list[tuple[str, dict]] = field(default_factory=list)  # (conversation id, activity)

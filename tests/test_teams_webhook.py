@@ -113,3 +113,30 @@ async def test_a_deleted_workflow_fails_with_the_reason_and_is_not_retried(servi
         post = session.exec(select(ChannelPost)).one()
     assert post.status == "failed" and "404" in post.last_error and "WorkflowNotFound" in post.last_error
     assert await post_team_channels(service, utc(2026, 11, 25, 12), transport=microsoft.transport()) == {"skipped": 1}
+
+
+def test_post_times_follow_the_team_week_and_meeting_day():
+    from schedules.channel_posts import due_posts
+
+    wednesday_team = Team(id=1, name="W", meeting_day=2, timezone="Europe/London", theme_posts=True)
+    monday_team = Team(id=2, name="M", meeting_day=0, timezone="America/New_York")
+    assert [p.kind for p in due_posts(wednesday_team, utc(2026, 11, 23, 7, 59))] == []
+    assert [p.kind for p in due_posts(wednesday_team, utc(2026, 11, 23, 8, 0))] == ["theme"]
+    assert [(p.kind, p.period, p.due_at) for p in due_posts(wednesday_team, TUESDAY_NOON)] == [
+        ("agenda", "2026-W48", utc(2026, 11, 24, 8)), ("theme", "2026-W48", utc(2026, 11, 23, 8))]
+    assert [p.due_at for p in due_posts(monday_team, utc(2026, 11, 23, 13, 0))] == [utc(2026, 11, 23, 13, 0)]  # 08:00 in New York
+    assert due_posts(monday_team, utc(2026, 11, 23, 12, 59)) == []
+
+
+def test_two_workers_never_claim_the_same_post(service):
+    from schedules.channel_posts import DuePost, claim
+
+    team_id = team_with_hook(service)
+    due = DuePost(team_id, "agenda", "2026-W48", TUESDAY_NOON)
+    with Session(service.engine) as first, Session(service.engine) as second:
+        assert claim(first, due, TUESDAY_NOON) is not None
+        assert claim(second, due, TUESDAY_NOON) is None
+    with Session(service.engine) as session:
+        assert len(session.exec(select(ChannelPost)).all()) == 1
+    with Session(service.engine) as third:  # the first worker died mid-send: claimable again after the lease
+        assert claim(third, due, utc(2026, 11, 24, 12, 11)) is not None
