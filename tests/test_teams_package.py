@@ -94,3 +94,12 @@ def test_webhook_test_posts_this_weeks_card_to_a_real_http_server(service, monke
     assert result.exit_code == 0, result.output
     (message,) = received
     assert message["attachments"][0]["content"]["type"] == "AdaptiveCard"
+
+
+async def test_teams_is_a_channel_only_when_all_three_settings_are_given(settings):
+    from bot.service import build_channels
+
+    assert "teams" not in build_channels(settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "x"}))
+    channels = build_channels(settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "x", "teams_tenant_id": "t"}))
+    assert channels["teams"].name == "teams"
+    await channels["teams"].close()
