@@ -4,7 +4,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import reply_pages
+from bot import reply_pages, teams_routes
 from bot.service import Service
 
 
@@ -12,6 +12,7 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.include_router(reply_pages.router)
+    app.include_router(teams_routes.router)
 
     @app.get("/healthz")
     def healthz():

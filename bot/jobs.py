@@ -8,6 +8,7 @@ from bot.retention import run_retention
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.service import Service, utcnow
+from bot.teams_webhook import post_team_channels
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -15,6 +16,7 @@ log = logging.getLogger("lessonloop.jobs")
 async def tick(service: Service) -> None:
     result = await asyncio.to_thread(run_planning, service, utcnow(), keep_planned=False)
     stats = await dispatch_due(service, utcnow)
+    await post_team_channels(service, utcnow())
     if result.inserted or stats.sent or stats.failed or stats.retried:
         log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)
 

@@ -10,6 +10,7 @@ from bot.db import make_engine
 from bot.email_channel import MailFolderChannel, SmtpChannel
 from bot.settings import Settings
 from bot.signing import Signer
+from bot.teams_channel import TeamsChannel
 from bot.transport import Channel
 from lesson_bank.model import Lesson
 from schedules.slots import WorkingHours
@@ -58,6 +59,8 @@ def email_channel(settings: Settings) -> Channel:
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """Email always; each chat channel adds itself here when its settings are present."""
     channels: dict[str, Channel] = {"email": email_channel(settings)}
+    if settings.teams_configured:
+        channels["teams"] = TeamsChannel(settings)
     return channels
 
 

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     organisation_contact: str = "your designated safeguarding lead"
     min_cell: int = 5  # counts of fewer people than this are never shown
     retention_days: int = 730  # replies and reflections older than this are deleted (anonymous counts kept)
+    # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_token_url: str | None = None  # default: the tenant's Entra ID token endpoint
+    teams_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    teams_issuer: str = "https://api.botframework.com"
 
     @property
     def is_dev(self) -> bool:
@@ -54,6 +61,13 @@ class Settings(BaseSettings):
                 "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
             )
         return self.secret_key.encode("utf-8")
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_app_id and self.teams_app_password and self.teams_tenant_id)
+
+    def teams_token_endpoint(self) -> str:
+        return self.teams_token_url or f"https://login.microsoftonline.com/{self.teams_tenant_id}/oauth2/v2.0/token"
 
     def sqlalchemy_url(self) -> str:
         url = self.database_url

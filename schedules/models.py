@@ -46,6 +46,7 @@ class Team(SQLModel, table=True):
     meeting_time: str = Field(default="10:00", max_length=5)
     timezone: str = Field(default="Europe/London", max_length=64)
     webhook_url: str | None = None  # Teams Workflows webhook for channel posts
+    theme_posts: bool = False  # also post a short "this week's theme" to the webhook (issue 5)
     lead_person_id: int | None = None  # a person id; no foreign key, which would make person <-> team a cycle
 
 
@@ -176,3 +177,20 @@ class ReplyTally(SQLModel, table=True):
     practice: str = Field(default="", max_length=16)  # "" when not answered
     check: str = Field(default="", max_length=5)  # right | wrong | ""
     count: int = 0
+
+
+class ChannelPost(SQLModel, table=True):
+    """One post to a team's channel (Teams Workflows webhook) per team, kind and week: written before the
+    send, claimed with a conditional UPDATE, so two replicas never post the same item twice."""
+
+    __table_args__ = (UniqueConstraint("team_id", "kind", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    kind: str = Field(max_length=16)  # agenda | theme
+    period: str = Field(max_length=16)  # the team's local ISO week
+    status: str = Field(default="pending", max_length=12)  # pending | sending | retry | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None

@@ -1,0 +1,62 @@
+"""Sliding-window rate limits, so sends stay inside a service's published limits instead of
+discovering them through 429s. The window arithmetic is pure (`wait_time`); `acquire` only sleeps.
+
+    Webhook (Workflows):      4 per second and 60 per 30 seconds, per webhook URL
+    Bot, per conversation:    7 per second, 8 per 2 seconds, 60 per 30 seconds, 1800 per hour
+    Bot, per app and tenant:  50 per second
+"""
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+Window = tuple[int, float]  # at most `count` events in any `seconds`
+
+WEBHOOK_LIMITS: tuple[Window, ...] = ((4, 1.0), (60, 30.0))
+CONVERSATION_LIMITS: tuple[Window, ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+TENANT_LIMITS: tuple[Window, ...] = ((50, 1.0),)
+
+
+class Limiter:
+    def __init__(self, windows: tuple[Window, ...], *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.windows, self.clock, self.sleep = windows, clock, sleep
+        self._events: deque[float] = deque(maxlen=max(count for count, _ in windows))
+        self._lock = asyncio.Lock()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one more event fits every window (0 when it fits now)."""
+        wait = 0.0
+        for count, seconds in self.windows:
+            if len(self._events) >= count:
+                oldest_in_window = self._events[-count]
+                wait = max(wait, oldest_in_window + seconds - now)
+        return max(wait, 0.0)
+
+    async def acquire(self) -> None:
+        async with self._lock:  # one waiter at a time keeps the order fair
+            while (wait := self.wait_time(self.clock())) > 0:
+                await self.sleep(wait)
+            self._events.append(self.clock())
+
+
+class KeyedLimiters:
+    """One limiter per key (a webhook URL, a conversation id), made on first use."""
+
+    def __init__(self, windows: tuple[Window, ...], **options):
+        self.windows, self.options = windows, options
+        self._limiters: dict[str, Limiter] = {}
+
+    def __getitem__(self, key: str) -> Limiter:
+        if key not in self._limiters:
+            self._limiters[key] = Limiter(self.windows, **self.options)
+        return self._limiters[key]
+
+
+def retry_after(header: str | None, attempt: int, *, cap: float = 60.0) -> float:
+    """The server's Retry-After (seconds) when it gives one, else exponential backoff from 1 s."""
+    try:
+        seconds = float(header) if header is not None else 2.0 ** attempt
+    except ValueError:
+        seconds = 2.0 ** attempt
+    return min(max(seconds, 0.0), cap)

@@ -1,0 +1,186 @@
+"""Adaptive Cards (version 1.5, Teams' ceiling) for the weekly nudge, its answered state, the team agenda
+item and the weekly theme. Pure: plain dicts in, plain dicts out, no I/O.
+
+Bot cards use Action.Execute (Teams answers with an invoke whose response replaces the card in place);
+Workflows webhook cards may only hold Action.OpenUrl, so theirs link to the signed pages."""
+import json
+from dataclasses import dataclass
+
+from digests.agenda import AgendaItem
+from digests.nudge import PRACTICE_CHOICES, Nudge
+from lesson_bank.model import Lesson
+
+CARD_VERSION = "1.5"
+# Teams rejects a message of around 28 KB; staying under 20 KB leaves room for the activity envelope.
+MAX_CARD_BYTES = 20_000
+CHILD_REMINDER = "Please do not include details that identify a child or family."
+REPLY_VERB = "lessonloop.reply"
+REFLECTION_INPUT = "reflection"
+
+
+class CardTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReplyState:
+    """What a person has answered so far, as the updated card shows it."""
+
+    check_answer: int | None = None
+    check_correct: bool | None = None
+    practice: str | None = None
+    reflection_saved: bool = False
+
+
+def card_bytes(card: dict) -> int:
+    return len(json.dumps(card, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def checked(card: dict) -> dict:
+    size = card_bytes(card)
+    if size > MAX_CARD_BYTES:
+        raise CardTooLarge(f"card body is {size} bytes; Teams cards must stay under {MAX_CARD_BYTES}")
+    return card
+
+
+def _card(body: list[dict], actions: list[dict] | None = None, fallback: str = "") -> dict:
+    card = {"type": "AdaptiveCard", "version": CARD_VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    if fallback:
+        card["fallbackText"] = fallback
+    return card
+
+
+def _text(text: str, **style) -> dict:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def markdown_blocks(markdown: str) -> list[dict]:
+    """Lesson Markdown as TextBlocks. Cards render bold, italics, lists and links but not headings,
+    so a heading becomes a bold line that starts a new block."""
+    blocks: list[dict] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if "\n".join(paragraph).strip():
+            blocks.append(_text("\n".join(paragraph).strip(), spacing="Small"))
+        paragraph.clear()
+
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("#"):
+            flush()
+            blocks.append(_text(line.lstrip("# ").strip(), weight="Bolder", spacing="Medium"))
+        else:
+            paragraph.append(line)
+    flush()
+    return blocks
+
+
+def _execute(title: str, data: dict, style: str | None = None) -> dict:
+    action = {"type": "Action.Execute", "title": title, "verb": REPLY_VERB, "data": data}
+    return action | ({"style": style} if style else {})
+
+
+def _check_section(lesson: Lesson, data: dict, state: ReplyState) -> list[dict]:
+    check = lesson.check
+    heading = _text(f"**Quick check:** {check.question}", spacing="Large")
+    if state.check_answer is None:
+        buttons = [_execute(f"{n}. {option}", data | {"check": n}) for n, option in enumerate(check.options, 1)]
+        return [heading, {"type": "ActionSet", "actions": buttons}]
+    verdict = "Right." if state.check_correct else f"Not quite: the answer is {check.answer}. {check.options[check.answer - 1]}."
+    chosen = check.options[state.check_answer - 1]
+    return [heading, _text(f"You answered: {chosen}", isSubtle=True),
+            _text(f"**{verdict}** {check.explanation}", color="Good" if state.check_correct else "Attention")]
+
+
+def _practice_section(data: dict, state: ReplyState) -> list[dict]:
+    heading = _text("**Did this change your practice?**", spacing="Large")
+    labels = dict(PRACTICE_CHOICES)
+    if state.practice is None:
+        buttons = [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]
+        return [heading, {"type": "ActionSet", "actions": buttons}]
+    return [heading, _text(f"You said: {labels.get(state.practice, state.practice)}. Thank you.", isSubtle=True)]
+
+
+def _reflection_section(data: dict, state: ReplyState) -> list[dict]:
+    if state.reflection_saved:
+        return [_text("Your reflection is saved. Leads never see who wrote it.", isSubtle=True, spacing="Large")]
+    field = {"type": "Input.Text", "id": REFLECTION_INPUT, "isMultiline": True, "maxLength": 2000,
+             "label": "A reflection (optional, anonymous to your leads)", "placeholder": CHILD_REMINDER}
+    save = _execute("Save reflection", data | {"save": "reflection"})
+    return [field, _text(CHILD_REMINDER, size="Small", isSubtle=True), {"type": "ActionSet", "actions": [save]}]
+
+
+def _lesson_blocks(nudge: Nudge, short: bool) -> list[dict]:
+    lesson = nudge.lesson
+    intro = "A lesson to revisit (about a minute):" if nudge.is_review else "This week's lesson (about a minute):"
+    blocks = [_text(f"Hello {nudge.recipient_name}. {intro}", isSubtle=True),
+              _text(lesson.title, size="Large", weight="Bolder", style="heading")]
+    if short:
+        blocks.append(_text("This lesson is long for a Teams card: open it in full below.", isSubtle=True))
+    else:
+        blocks.extend(markdown_blocks(lesson.body))
+    blocks += [_text(f"**Try this week:** {lesson.try_this_week}", spacing="Medium"), _text(f"**Think about:** {lesson.reflect}")]
+    if lesson.sensitive and lesson.support:
+        blocks.append(_text(f"**Support:** {lesson.support}", spacing="Medium"))
+    return blocks
+
+
+def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, *, short: bool = False) -> dict:
+    """The weekly nudge with one-tap answers. The reply token (the same signed token the email link
+    carries) travels in every button's data, so a press names its delivery and cannot be forged."""
+    state = state or ReplyState()
+    data = {"lessonloop": "reply", "token": reply_token}
+    body = _lesson_blocks(nudge, short)
+    body += _check_section(nudge.lesson, data, state) + _practice_section(data, state) + _reflection_section(data, state)
+    sources = "; ".join(source.citation() for source in nudge.lesson.sources)
+    body.append(_text(f"Source: {sources}", size="Small", isSubtle=True, spacing="Large"))
+    if nudge.first_nudge:
+        body.append(_text("Your replies are never shown to your managers with your name: leads see only totals "
+                          "for groups of 5 people or more.", size="Small", isSubtle=True))
+    actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": nudge.links.reply_url},
+               {"type": "Action.OpenUrl", "title": "Stop weekly lessons", "url": nudge.links.unsubscribe_url}]
+    return _card(body, actions, fallback=f"{nudge.lesson.title}: {nudge.links.reply_url}")
+
+
+def fitted_nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None) -> dict:
+    """The full card, or, for a lesson too long for Teams, the same card with the body left to the web page."""
+    card = nudge_card(nudge, reply_token, state)
+    if card_bytes(card) <= MAX_CARD_BYTES:
+        return card
+    return checked(nudge_card(nudge, reply_token, state, short=True))
+
+
+def agenda_card(item: AgendaItem, page_url: str) -> dict:
+    """The team's weekly agenda item for a channel. Workflows cards cannot submit, so the buttons open
+    the signed agenda page, where a GET shows the item and a POST records the discussion."""
+    body = [_text(f"Team meeting item · {item.week} · about {item.minutes} minutes", isSubtle=True),
+            _text(item.title, size="Large", weight="Bolder", style="heading"),
+            _text(f"Theme: {item.theme_label}", isSubtle=True, spacing="None")]
+    body += markdown_blocks(item.vignette)
+    body.append(_text("**To discuss**", spacing="Medium"))
+    body += [_text(f"{n}. {question}", spacing="Small") for n, question in enumerate(item.questions, 1)]
+    body.append(_text(f"**One action to agree:** {item.team_action}", spacing="Medium"))
+    body.append(_text(CHILD_REMINDER, size="Small", isSubtle=True))
+    if item.sources:
+        body.append(_text(f"Source: {'; '.join(item.sources)}", size="Small", isSubtle=True))
+    actions = [{"type": "Action.OpenUrl", "title": "Open the item", "url": page_url},
+               {"type": "Action.OpenUrl", "title": "Record what we agreed", "url": page_url}]
+    return checked(_card(body, actions, fallback=f"{item.title}: {page_url}"))
+
+
+def theme_card(item: AgendaItem, page_url: str) -> dict:
+    """A short "this week's theme" post, for teams that want one before their meeting."""
+    body = [_text(f"This week's theme · {item.week}", isSubtle=True),
+            _text(item.theme_label, size="Large", weight="Bolder", style="heading"),
+            _text(f"This week's lesson for the team: **{item.title}**"),
+            _text(f"**Try this week:** {item.team_action}")]
+    actions = [{"type": "Action.OpenUrl", "title": "Read the team item", "url": page_url}]
+    return checked(_card(body, actions, fallback=f"This week's theme: {item.theme_label}"))
+
+
+def webhook_message(card: dict) -> dict:
+    """The envelope the Workflows "post to a channel when a webhook request is received" flow expects."""
+    return {"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}

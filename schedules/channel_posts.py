@@ -1,0 +1,76 @@
+"""Team channel posts (the weekly agenda item and the optional theme post): when each falls due, and
+the small outbox that makes each one go out once per team and week, whichever replica ticks.
+
+A post is due from 08:00 in the team's time zone: the theme on the Monday, the agenda item the day
+before the meeting (or the Monday, for a Monday meeting), so people can read it first."""
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from schedules.models import ChannelPost, Team
+from schedules.slots import local_moment, week_key
+
+POST_TIME = time(8, 0)
+LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class DuePost:
+    team_id: int
+    kind: str  # agenda | theme
+    period: str
+    due_at: datetime
+
+
+def due_posts(team: Team, now: datetime) -> list[DuePost]:
+    """The posts of the team's current local week that are due at `now` (pure)."""
+    zone = ZoneInfo(team.timezone)
+    local_now = now.astimezone(zone)
+    monday = local_now.date() - timedelta(days=local_now.weekday())
+    agenda_day = monday + timedelta(days=max(team.meeting_day - 1, 0))
+    wanted = [("agenda", agenda_day)] + ([("theme", monday)] if team.theme_posts else [])
+    posts = [DuePost(team.id, kind, week_key(monday), local_moment(day, POST_TIME, zone).astimezone(timezone.utc))
+             for kind, day in wanted]
+    return [post for post in posts if post.due_at <= now]
+
+
+def _claimable(now: datetime):
+    waiting = and_(ChannelPost.status.in_(("pending", "retry")), ChannelPost.next_attempt_at <= now)
+    stale = and_(ChannelPost.status == "sending", ChannelPost.claimed_at < now - LEASE)
+    return or_(waiting, stale)
+
+
+def claim(session: Session, post: DuePost, now: datetime) -> int | None:
+    """Write the post's row if it is new, then claim it. None: sent already, or another worker has it."""
+    existing = session.exec(select(ChannelPost.id).where(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind,
+                                                         ChannelPost.period == post.period)).first()
+    if existing is None:
+        session.add(ChannelPost(team_id=post.team_id, kind=post.kind, period=post.period, next_attempt_at=now))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another replica wrote it first; the claim below decides who sends
+        existing = session.exec(select(ChannelPost.id).where(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind,
+                                                             ChannelPost.period == post.period)).one()
+    result = session.execute(update(ChannelPost).where(ChannelPost.id == existing, _claimable(now))
+                             .values(status="sending", claimed_at=now, attempts=ChannelPost.attempts + 1))
+    session.commit()
+    return existing if result.rowcount == 1 else None
+
+
+def finish(session: Session, post_id: int, *, now: datetime, error: str | None = None, retry_at: datetime | None = None) -> None:
+    """Sent (no error), to be retried (error and retry_at), or failed for good (error only)."""
+    status = "sent" if error is None else ("retry" if retry_at else "failed")
+    values = {"status": status, "last_error": error, "sent_at": now if error is None else None}
+    if retry_at:
+        values["next_attempt_at"] = retry_at
+    session.execute(update(ChannelPost).where(ChannelPost.id == post_id).values(**values))
+    session.commit()
+
+
+def teams_with_webhooks(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).where(Team.webhook_url.is_not(None), Team.webhook_url != "").order_by(Team.id)))
