@@ -161,3 +161,44 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=254)  # an email, or "cli" / "system"
     action: str = Field(max_length=60)
     detail: str = ""
+
+
+class AgendaRecord(SQLModel, table=True):
+    """One team's agenda item for one week: the theme and lesson chosen (so every pull shows the same item),
+    and whether the team discussed it and which action it agreed."""
+
+    __table_args__ = (UniqueConstraint("team_id", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    week: str = Field(max_length=10)
+    theme_id: str = Field(max_length=60)
+    lesson_id: str = Field(max_length=80)
+    lesson_version: str = Field(max_length=16)
+    discussed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    action_agreed: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DigestSent(SQLModel, table=True):
+    """A weekly email sent once: a team's agenda to its lead, or the statistics digest to a safeguarding lead."""
+
+    __table_args__ = (UniqueConstraint("kind", "recipient", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # agenda | lead_digest
+    recipient: str = Field(max_length=40)  # a team id or a person id, as text
+    period: str = Field(max_length=10)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SignInLink(SQLModel, table=True):
+    """A dashboard sign-in link: short-lived and single use. No foreign key, so forgetting a person is never blocked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# The statistics group sent nudges by period (declared here, at the end, to keep Delivery's own block unchanged).
+Index("ix_delivery_stats", Delivery.kind, Delivery.status, Delivery.period)

@@ -1,0 +1,57 @@
+"""What people said got in the way: reflections grouped by theme, shown only as counts and short excerpts
+with any personal detail that slipped past redaction removed. A theme with fewer than k of them shows none."""
+import hashlib
+import re
+from dataclasses import dataclass
+
+_PATTERNS = (
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I), "[postcode]"),
+    (re.compile(r"(\+?\d[\d\s-]{7,}\d)"), "[number]"),
+    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "[date]"),
+    (re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Mx)\.?\s+[A-Z][\w'-]+"), "[name]"),
+)
+# A capitalised word inside a sentence is most often a name; these are the ordinary exceptions.
+_ALLOWED = {"I", "I'm", "I've", "I'd", "GP", "GPs", "A&E", "MASH", "CP", "CIN", "LADO", "DSL", "NHS", "Monday", "Tuesday",
+            "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "English", "Teams", "Slack"}
+_WORD = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z'-]+)")
+BARRIER_WORDS = re.compile(r"\b(time|caseload|busy|couldn'?t|can'?t|didn'?t|no one|nobody|hard|difficult|barrier|waiting|system|access|capacity|pressure)\b", re.I)
+
+
+def scrub(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return _WORD.sub(lambda m: m.group(1) if m.group(1) in _ALLOWED else "[name]", text)
+
+
+def excerpt(text: str, limit: int = 140) -> str:
+    clean = " ".join(scrub(text).split())
+    return clean if len(clean) <= limit else clean[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def is_barrier(text: str, practice: str | None) -> bool:
+    return practice == "not_yet" or bool(BARRIER_WORDS.search(text))
+
+
+@dataclass(frozen=True)
+class BarrierTheme:
+    theme_id: str
+    label: str
+    count: int
+    excerpts: tuple[str, ...]
+
+
+def group_barriers(reflections: list[tuple[str, str, str | None]], *, labels: dict[str, str], min_cell: int,
+                   per_theme: int = 3) -> list[BarrierTheme]:
+    """Themes by number of barriers (most first). Excerpts are picked by a hash of their text, not by date or author."""
+    by_theme: dict[str, list[str]] = {}
+    for theme, text, practice in reflections:
+        if text and is_barrier(text, practice):
+            by_theme.setdefault(theme, []).append(text)
+    out = []
+    for theme, texts in by_theme.items():
+        if len(texts) < min_cell:
+            continue
+        chosen = sorted(texts, key=lambda t: hashlib.sha1(t.encode()).hexdigest())[:per_theme]
+        out.append(BarrierTheme(theme, labels.get(theme, theme), len(texts), tuple(excerpt(t) for t in chosen)))
+    return sorted(out, key=lambda b: (-b.count, b.theme_id))

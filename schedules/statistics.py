@@ -1,0 +1,135 @@
+"""The queries behind every statistic: counts of sent nudges and their replies, grouped by one dimension.
+
+Only group snapshots on the delivery (role, team, agency, lesson, week) are read, never a person's
+name or email; a person id is used only to count how many distinct people a group holds."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import case, distinct, func
+from sqlmodel import Session, select
+
+from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, Team
+
+MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")
+DIMENSIONS = ("theme", "role", "team", "agency", "week")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which sent nudges count: a date window (by send date, inclusive) and a scope (a team or an agency)."""
+
+    start: date | None = None
+    end: date | None = None
+    team_id: int | None = None
+    agency: str | None = None
+    lesson_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    key: str
+    people: int
+    counts: dict[str, int]
+
+
+def _practice(value: str):
+    return func.sum(case((Reply.practice == value, 1), else_=0))
+
+
+def _measures():
+    return (
+        func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
+        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
+        _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"),
+    )
+
+
+def dimension(by: str, theme_of: dict[str, str]):
+    if by == "theme":
+        return case(theme_of, value=Delivery.lesson_id, else_="other") if theme_of else Delivery.lesson_id
+    if by == "team":
+        return func.coalesce(Team.name, "(no team)")
+    return {"role": Delivery.role, "agency": Delivery.agency, "week": Delivery.period}[by]
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def _where(query, where: Filter):
+    query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
+    if where.start:
+        query = query.where(Delivery.sent_at >= _utc(where.start))
+    if where.end:
+        query = query.where(Delivery.sent_at < _utc(where.end + timedelta(days=1)))
+    if where.team_id is not None:
+        query = query.where(Delivery.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(Delivery.agency == where.agency)
+    if where.lesson_ids is not None:
+        query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
+    return query
+
+
+def _counts(row) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in zip(MEASURES, row)}
+
+
+def grouped(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> list[GroupCounts]:
+    """One row per group, with the number of distinct people it covers (for the small-group rule)."""
+    key = dimension(by, theme_of).label("key")
+    query = select(key, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    if by == "team":
+        query = query.outerjoin(Team, Team.id == Delivery.team_id)
+    rows = session.exec(_where(query, where).group_by(key).order_by(key)).all()
+    return [GroupCounts(str(row[0]), int(row[1]), _counts(row[2:])) for row in rows]
+
+
+def overall(session: Session, *, where: Filter) -> GroupCounts:
+    query = select(func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    row = session.exec(_where(query.outerjoin(Reply, Reply.delivery_id == Delivery.id), where)).one()
+    return GroupCounts("total", int(row[0]), _counts(row[1:]))
+
+
+def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> dict[str, int]:
+    """Agenda items recorded as discussed, by the same groups (role does not apply: a meeting has no role)."""
+    key = {"theme": AgendaRecord.theme_id, "week": AgendaRecord.week, "team": Team.name, "agency": Team.agency}.get(by)
+    if key is None:
+        return {}
+    query = select(key, func.count(AgendaRecord.id)).join(Team, Team.id == AgendaRecord.team_id)
+    query = query.where(AgendaRecord.discussed_at.is_not(None))
+    if where.start:
+        query = query.where(AgendaRecord.discussed_at >= _utc(where.start))
+    if where.end:
+        query = query.where(AgendaRecord.discussed_at < _utc(where.end + timedelta(days=1)))
+    if where.team_id is not None:
+        query = query.where(AgendaRecord.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(Team.agency == where.agency)
+    return {str(k): int(n) for k, n in session.exec(query.group_by(key))}
+
+
+def reflections(session: Session, *, where: Filter, theme_of: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(theme, reflection, practice answer) for every reflection in scope; who wrote it is not read."""
+    key = dimension("theme", theme_of)
+    query = select(key, Reply.reflection, Reply.practice).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+    query = _where(query, where).where(Reply.reflection.is_not(None)).order_by(Reply.id)
+    return [(str(t), text, practice) for t, text, practice in session.exec(query)]
+
+
+def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
+    """Per lesson, week, role and team: the record that a lesson reached people, and what they said."""
+    team = func.coalesce(Team.name, "(no team)")
+    keys = (Delivery.lesson_id, Delivery.period, Delivery.role, team)
+    query = select(*keys, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id).outerjoin(Team, Team.id == Delivery.team_id)
+    rows = session.exec(_where(query, where).group_by(*keys).order_by(*keys)).all()
+    return [GroupCounts("|".join(map(str, row[:4])), int(row[4]), _counts(row[5:])) for row in rows]
+
+
+def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tuple[str, str, str, bool]]:
+    """(lesson, week, team, discussed) for every agenda item built on these lessons."""
+    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, Team.id == AgendaRecord.team_id)
+    query = query.where(AgendaRecord.lesson_id.in_(lesson_ids)).order_by(AgendaRecord.week, Team.name)
+    return [(lesson, week, team, discussed is not None) for lesson, week, team, discussed in session.exec(query)]
