@@ -140,7 +140,19 @@ def export_evidence(
         typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids)), nl=False)
 
 
+def weekly(at: Annotated[Optional[str], typer.Option(help="As if it were this time (ISO-8601; default now)")] = None) -> None:
+    """Send the agenda items and lead digests that are due (the scheduler does this every minute)."""
+    import asyncio
+
+    from bot.cli_ops import _parse_at
+    from bot.weekly import send_weekly
+    service = _service()
+    agendas, digests = asyncio.run(send_weekly(service, _parse_at(at)))
+    typer.echo(f"sent {agendas} agenda items, {digests} lead digests")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("weekly")(weekly)
     app.add_typer(team_app, name="team")
     app.add_typer(export_app, name="export")
     app.command("agenda")(agenda)

@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.service import Service, utcnow
+from bot.weekly import send_weekly
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -14,6 +15,9 @@ log = logging.getLogger("lessonloop.jobs")
 async def tick(service: Service) -> None:
     result = await asyncio.to_thread(run_planning, service, utcnow())
     stats = await dispatch_due(service, utcnow)
+    agendas, digests = await send_weekly(service, utcnow())
+    if agendas or digests:
+        log.info("sent %d agenda items, %d lead digests", agendas, digests)
     if result.inserted or stats.sent or stats.failed or stats.retried:
         log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)
 
