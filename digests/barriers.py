@@ -52,6 +52,6 @@ def group_barriers(reflections: list[tuple[str, str, str | None]], *, labels: di
     for theme, texts in by_theme.items():
         if len(texts) < min_cell:
             continue
-        chosen = sorted(texts, key=lambda t: hashlib.sha1(t.encode()).hexdigest())[:per_theme]
-        out.append(BarrierTheme(theme, labels.get(theme, theme), len(texts), tuple(excerpt(t) for t in chosen)))
+        distinct = sorted({excerpt(t) for t in texts}, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
+        out.append(BarrierTheme(theme, labels.get(theme, theme), len(texts), tuple(distinct[:per_theme])))
     return sorted(out, key=lambda b: (-b.count, b.theme_id))

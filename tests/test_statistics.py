@@ -89,3 +89,11 @@ def test_bad_dimension_names_the_option(service, history, monkeypatch):
     monkeypatch.setenv("LESSONLOOP_ENV", "test")
     result = CliRunner().invoke(app, ["stats", "--by", "person"])
     assert result.exit_code == 2 and "--by must be one of" in result.output
+
+
+def test_scrub_removes_personal_details():
+    from digests.barriers import scrub
+    text = scrub("Spoke to Mrs Jones at 12 High St, LS1 4AB, on 03/11/2026; call 07700 900123 or a.b@c.org. Then Kayden said no.")
+    for leaked in ("Jones", "LS1 4AB", "03/11/2026", "07700", "a.b@c.org", "Kayden"):
+        assert leaked not in text
+    assert scrub("I called the GP on Monday.") == "I called the GP on Monday."
