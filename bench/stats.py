@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.db import upgrade  # noqa: E402
 from bot.service import build_service  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.stats import overview, stats_table  # noqa: E402
+from bot.stats import overview, refresh_rollup, stats_table  # noqa: E402
 from schedules.slots import week_key  # noqa: E402
 from schedules.statistics import Filter  # noqa: E402
 
@@ -115,6 +115,12 @@ def main() -> None:
         began = time.perf_counter()
         generate(args.database_url, args.n, sorted(service.lessons.values(), key=lambda l: l.id))
         print(f"generation took {time.perf_counter() - began:.0f} s")
+    began = time.perf_counter()
+    refresh_rollup(service, full=True)
+    print(f"rollup, full rebuild: {time.perf_counter() - began:.1f} s")
+    began = time.perf_counter()
+    refresh_rollup(service)
+    print(f"rollup, incremental refresh with nothing new: {(time.perf_counter() - began) * 1000:.0f} ms")
     scopes = {"admin (all)": Filter(), "safeguarding lead (agency)": Filter(agency="Agency 3"),
               "team lead (team)": Filter(team_id=17), "admin, last 12 weeks": Filter(start=date(2026, 9, 1))}
     time_requests(service, scopes, args.repeat)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.service import Service, utcnow
+from bot.stats import fresh, theme_map
 from digests.agenda import AgendaItem, plain_agenda_item
 from digests.statistics import build_table
 from digests.theme_choice import Choice, ThemeFigures, choose_theme
@@ -17,10 +18,6 @@ from schedules.models import AgendaRecord, Person, PersonStatus, Team
 from schedules.statistics import Filter, grouped, overall
 
 
-def theme_map(service: Service) -> dict[str, str]:
-    return {lesson_id: lesson.primary_theme for lesson_id, lesson in service.lessons.items()}
-
-
 def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[str]]:
     rows = session.exec(select(AgendaRecord.theme_id, AgendaRecord.lesson_id).where(
         AgendaRecord.team_id == team_id, AgendaRecord.week < week).order_by(AgendaRecord.week.desc())).all()
@@ -28,6 +25,7 @@ def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[
 
 
 def _figures(service: Service, session: Session, team_id: int) -> dict[str, ThemeFigures]:
+    fresh(service, session)
     groups = grouped(session, by="theme", where=Filter(team_id=team_id), theme_of=theme_map(service))
     return {g.key: ThemeFigures(g.counts["answered"], g.counts["not_yet"], g.counts["checked"], g.counts["correct"]) for g in groups}
 

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session, select
 
-from bot.agenda import current_agenda, theme_map
+from bot.agenda import current_agenda
+from bot.stats import theme_map
 from bot.service import utcnow
 from bot.stats import BadDimension, stats_table
 from digests.agenda_render import FORMATS, agenda_text

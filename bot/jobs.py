@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.service import Service, utcnow
+from bot.stats import refresh_rollup
 from bot.weekly import send_weekly
 
 log = logging.getLogger("lessonloop.jobs")
@@ -15,6 +16,7 @@ log = logging.getLogger("lessonloop.jobs")
 async def tick(service: Service) -> None:
     result = await asyncio.to_thread(run_planning, service, utcnow())
     stats = await dispatch_due(service, utcnow)
+    await asyncio.to_thread(refresh_rollup, service)
     agendas, digests = await send_weekly(service, utcnow())
     if agendas or digests:
         log.info("sent %d agenda items, %d lead digests", agendas, digests)

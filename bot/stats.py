@@ -1,18 +1,37 @@
 """Statistics as every view asks for them (CLI, dashboard, digest, evidence): queried, labelled, suppressed."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.agenda import theme_map
-from bot.service import Service
+from bot.service import Service, utcnow
 from digests.barriers import BarrierTheme, group_barriers
 from digests.statistics import StatsTable, build_table
 from lesson_bank.taxonomy import load_taxonomy
-from schedules.statistics import DIMENSIONS, Filter, agenda_discussed, grouped, overall, reflections
+from schedules.rollup import refresh
+from schedules.slots import week_key
+from schedules.statistics import DIMENSIONS, Filter, agenda_discussed, barrier_counts, barrier_samples, grouped, overall
+
+
+SAMPLE_WEEKS = 8  # excerpts come from the latest weeks; counts cover the whole window
 
 
 class BadDimension(ValueError):
     pass
+
+
+def theme_map(service: Service) -> dict[str, str]:
+    return {lesson_id: lesson.primary_theme for lesson_id, lesson in service.lessons.items()}
+
+
+def fresh(service: Service, session: Session) -> None:
+    """Bring the rollup up to date before reading it: cheap when nothing changed (the tick also does this)."""
+    refresh(session, theme_of=theme_map(service), now=utcnow())
+
+
+def refresh_rollup(service: Service, *, full: bool = False) -> list[str] | None:
+    with Session(service.engine) as session:
+        return refresh(session, theme_of=theme_map(service), now=utcnow(), full=full)
 
 
 def labels_for(by: str) -> dict[str, str]:
@@ -28,6 +47,7 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter) -
     if by not in DIMENSIONS:
         raise BadDimension(f"--by must be one of {', '.join(DIMENSIONS)}, not '{by}'")
     themes = theme_map(service)
+    fresh(service, session)
     groups = grouped(session, by=by, where=where, theme_of=themes)
     discussed = agenda_discussed(session, by=by, where=where, theme_of=themes) if by != "role" else None
     if discussed is not None:
@@ -37,8 +57,10 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter) -
 
 
 def barriers(service: Service, session: Session, *, where: Filter) -> list[BarrierTheme]:
-    texts = reflections(session, where=where, theme_of=theme_map(service))
-    return group_barriers(texts, labels=labels_for("theme"), min_cell=service.settings.min_cell)
+    fresh(service, session)
+    recent = week_key((where.end or utcnow().date()) - timedelta(weeks=SAMPLE_WEEKS))
+    samples = barrier_samples(session, where=where, theme_of=theme_map(service), from_period=recent)
+    return group_barriers(barrier_counts(session, where=where, theme_of=theme_map(service)), samples, labels=labels_for("theme"), min_cell=service.settings.min_cell)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from schedules.rollup import BARRIER_WORDS
+
 _PATTERNS = (
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I), "[postcode]"),
@@ -15,7 +17,6 @@ _PATTERNS = (
 _ALLOWED = {"I", "I'm", "I've", "I'd", "GP", "GPs", "A&E", "MASH", "CP", "CIN", "LADO", "DSL", "NHS", "Monday", "Tuesday",
             "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "English", "Teams", "Slack"}
 _WORD = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z'-]+)")
-BARRIER_WORDS = re.compile(r"\b(time|caseload|busy|couldn'?t|can'?t|didn'?t|no one|nobody|hard|difficult|barrier|waiting|system|access|capacity|pressure)\b", re.I)
 
 
 def scrub(text: str) -> str:
@@ -30,7 +31,8 @@ def excerpt(text: str, limit: int = 140) -> str:
 
 
 def is_barrier(text: str, practice: str | None) -> bool:
-    return practice == "not_yet" or bool(BARRIER_WORDS.search(text))
+    """The same rule the rollup counts with in SQL."""
+    return practice == "not_yet" or any(word in text.lower() for word in BARRIER_WORDS)
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,17 @@ class BarrierTheme:
     excerpts: tuple[str, ...]
 
 
-def group_barriers(reflections: list[tuple[str, str, str | None]], *, labels: dict[str, str], min_cell: int,
+def group_barriers(counts: dict[str, int], samples: list[tuple[str, str]], *, labels: dict[str, str], min_cell: int,
                    per_theme: int = 3) -> list[BarrierTheme]:
-    """Themes by number of barriers (most first). Excerpts are picked by a hash of their text, not by date or author."""
-    by_theme: dict[str, list[str]] = {}
-    for theme, text, practice in reflections:
-        if text and is_barrier(text, practice):
-            by_theme.setdefault(theme, []).append(text)
+    """Themes by number of barriers (most first), only those with at least `min_cell`. Excerpts come from
+    recent samples and are ordered by a hash of their text, never by date or author."""
+    by_theme: dict[str, set[str]] = {}
+    for theme, text in samples:
+        by_theme.setdefault(theme, set()).add(excerpt(text))
     out = []
-    for theme, texts in by_theme.items():
-        if len(texts) < min_cell:
+    for theme, count in counts.items():
+        if count < min_cell:
             continue
-        distinct = sorted({excerpt(t) for t in texts}, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
-        out.append(BarrierTheme(theme, labels.get(theme, theme), len(texts), tuple(distinct[:per_theme])))
+        distinct = sorted(by_theme.get(theme, ()), key=lambda t: hashlib.sha1(t.encode()).hexdigest())
+        out.append(BarrierTheme(theme, labels.get(theme, theme), count, tuple(distinct[:per_theme])))
     return sorted(out, key=lambda b: (-b.count, b.theme_id))

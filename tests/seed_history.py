@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from lesson_bank.model import Lesson
 from schedules.models import Delivery, Person, Reply, Team
+from schedules.rollup import mark_stale
 from schedules.slots import week_key
 
 ROLES = ("social-worker", "health-visitor", "teacher", "police", "gp")
@@ -85,4 +86,5 @@ def seed_history(engine, lessons: list[Lesson], *, teams: int = 4, per_team: int
         if engine.dialect.name == "postgresql":  # ids were given explicitly: move the sequence past them
             session.execute(text("SELECT setval(pg_get_serial_sequence('delivery', 'id'), (SELECT max(id) FROM delivery))"))
         session.commit()
+        mark_stale(session)  # rows were written with past times: the rollup must recompute everything
     return Seeded(team_ids, [week_key(first + timedelta(weeks=w)) for w in range(weeks)], first)
