@@ -119,7 +119,7 @@ def dashboard(request: Request, team: str | None = None, by: str = "team"):
 
     def build(service, session, who, where):
         view = overview(service, session, where=where)
-        extra = stats_table(service, session, by=by, where=where) if by in DIMENSIONS and by not in ("week", "theme", "role") else None
+        extra = stats_table(service, session, by=by, where=where, refresh_first=False) if by in DIMENSIONS and by not in ("week", "theme", "role") else None
         charts = {
             "week": _svg("Reply rate and practice change by week", view.week, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}, "line"),
             "theme": _svg("Practice by theme", view.theme, {"changed_share": "Changed", "not_yet_share": "Not yet"}),

@@ -13,7 +13,7 @@ from schedules.slots import week_key
 from schedules.statistics import DIMENSIONS, Filter, agenda_discussed, barrier_counts, barrier_samples, grouped, overall
 
 
-SAMPLE_WEEKS = 8  # excerpts come from the latest weeks; counts cover the whole window
+SAMPLE_WEEKS = 4  # excerpts come from the latest weeks; counts cover the whole window
 
 
 class BadDimension(ValueError):
@@ -43,11 +43,12 @@ def labels_for(by: str) -> dict[str, str]:
     return {}
 
 
-def stats_table(service: Service, session: Session, *, by: str, where: Filter) -> StatsTable:
+def stats_table(service: Service, session: Session, *, by: str, where: Filter, refresh_first: bool = True) -> StatsTable:
     if by not in DIMENSIONS:
         raise BadDimension(f"--by must be one of {', '.join(DIMENSIONS)}, not '{by}'")
     themes = theme_map(service)
-    fresh(service, session)
+    if refresh_first:
+        fresh(service, session)
     groups = grouped(session, by=by, where=where, theme_of=themes)
     discussed = agenda_discussed(session, by=by, where=where, theme_of=themes) if by != "role" else None
     if discussed is not None:
@@ -56,8 +57,9 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter) -
                        labels=labels_for(by), discussed=discussed)
 
 
-def barriers(service: Service, session: Session, *, where: Filter) -> list[BarrierTheme]:
-    fresh(service, session)
+def barriers(service: Service, session: Session, *, where: Filter, refresh_first: bool = True) -> list[BarrierTheme]:
+    if refresh_first:
+        fresh(service, session)
     recent = week_key((where.end or utcnow().date()) - timedelta(weeks=SAMPLE_WEEKS))
     samples = barrier_samples(session, where=where, theme_of=theme_map(service), from_period=recent)
     return group_barriers(barrier_counts(session, where=where, theme_of=theme_map(service)), samples, labels=labels_for("theme"), min_cell=service.settings.min_cell)
@@ -74,5 +76,7 @@ class Overview:
 
 
 def overview(service: Service, session: Session, *, where: Filter) -> Overview:
-    tables = {by: stats_table(service, session, by=by, where=where) for by in ("week", "theme", "role")}
-    return Overview(tables["week"], tables["theme"], tables["role"], barriers(service, session, where=where))
+    """Everything the dashboard's first screen shows, after one refresh of the rollup."""
+    fresh(service, session)
+    tables = {by: stats_table(service, session, by=by, where=where, refresh_first=False) for by in ("week", "theme", "role")}
+    return Overview(tables["week"], tables["theme"], tables["role"], barriers(service, session, where=where, refresh_first=False))

@@ -113,13 +113,17 @@ def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict
 
 
 def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], from_period: str,
-                    limit: int = 500) -> list[tuple[str, str]]:
+                    limit: int = 200) -> list[tuple[str, str]]:
     """(theme, reflection) for up to `limit` recent reflections (weeks from `from_period`) that say what got
     in the way; who wrote them is not read."""
     key = dimension("theme", theme_of)
     query = select(key, Reply.reflection).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
-    query = _where(query, where).where(Delivery.period >= from_period, is_barrier_sql() == 1)
-    query = query.order_by(Delivery.period.desc(), Reply.id.desc()).limit(limit)
+    scope = Filter(team_id=where.team_id, agency=where.agency)  # dates as weeks, so the newest-first walk stays short
+    start = max(from_period, week_key(where.start)) if where.start else from_period
+    query = _where(query, scope).where(Delivery.period >= start, is_barrier_sql() == 1)
+    if where.end:
+        query = query.where(Delivery.period <= week_key(where.end))
+    query = query.order_by(Delivery.id.desc()).limit(limit)  # newest first, walking the primary key
     return [(str(t), text) for t, text in session.exec(query)]
 
 
