@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.agenda import agenda_link, current_agenda
 from bot.mailer import InlineImage, build_message, send_message
 from bot.service import Service
-from bot.stats import barriers, labels_for, stats_table
+from bot.stats import barriers, stats_table
 from digests.agenda_render import agenda_email
 from digests.charts import chart, rate_series
 from digests.digest import build_digest, digest_email

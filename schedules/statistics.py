@@ -9,7 +9,7 @@ from sqlalchemy import case, distinct, func, literal
 from sqlmodel import Session, select
 
 from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
-from schedules.rollup import ALL_TIME, COUNTS, is_barrier_sql
+from schedules.rollup import ALL_TIME, is_barrier_sql
 from schedules.slots import week_key
 
 MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")

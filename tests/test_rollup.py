@@ -1,6 +1,5 @@
 """The statistics rollup agrees with the raw rows, and an incremental refresh picks up a new reply."""
 import asyncio
-import re
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
