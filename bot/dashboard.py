@@ -12,7 +12,8 @@ from bot import dashboard_auth as auth
 from bot.mailer import build_message, send_message
 from bot.service import Service, utcnow
 from bot.signing import BadToken
-from bot.stats import BadDimension, overview, stats_table
+from bot.stats import BadDimension, barriers, overview, stats_table
+from digests.barriers import barriers_csv
 from digests.charts import chart, rate_series
 from digests.render import render
 from digests.statistics import as_csv, as_dict, fatigue
@@ -139,6 +140,10 @@ def table_csv(request: Request, by: str, team: str | None = None):
     start, end = request.query_params.get("from"), request.query_params.get("to")
 
     def build(service, session, who, where):
+        headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
+        if by == "barriers":
+            body = barriers_csv(barriers(service, session, where=where))
+            return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
         table = stats_table(service, session, by=by, where=where)
         headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
         return Response(as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)

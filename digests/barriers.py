@@ -1,6 +1,8 @@
 """What people said got in the way: reflections grouped by theme, shown only as counts and short excerpts
 with any personal detail that slipped past redaction removed. A theme with fewer than k of them shows none."""
+import csv
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 
@@ -57,3 +59,12 @@ def group_barriers(counts: dict[str, int], samples: list[tuple[str, str]], *, la
         distinct = sorted(by_theme.get(theme, ()), key=lambda t: hashlib.sha1(t.encode()).hexdigest())
         out.append(BarrierTheme(theme, labels.get(theme, theme), count, tuple(distinct[:per_theme])))
     return sorted(out, key=lambda b: (-b.count, b.theme_id))
+
+
+def barriers_csv(themes: list[BarrierTheme]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("theme", "label", "count", "excerpt_1", "excerpt_2", "excerpt_3"))
+    for b in themes:
+        writer.writerow((b.theme_id, b.label, b.count, *b.excerpts, *[""] * (3 - len(b.excerpts))))
+    return out.getvalue()

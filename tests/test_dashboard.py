@@ -100,3 +100,12 @@ def test_a_forged_cookie_is_ignored(service, seeded):
     client = TestClient(create_app(service))
     client.cookies.set("ll_dashboard", service.signer.sign("reply", 1, __import__("datetime").datetime(2100, 1, 1)))
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_barriers_download_matches_the_page(service, seeded):
+    client = signed_in(service, "admin@example.org")
+    page = client.get("/dashboard").text
+    rows = list(csv.DictReader(io.StringIO(client.get("/dashboard/barriers.csv").text)))
+    assert rows and all(int(r["count"]) >= service.settings.min_cell for r in rows)
+    for r in rows:
+        assert f"{r['label']} ({r['count']})" in page
