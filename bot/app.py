@@ -4,7 +4,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import reply_pages, teams_routes
+from bot import agenda_pages, dashboard, reply_pages, teams_routes
 from bot.service import Service
 
 
@@ -13,6 +13,8 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.state.service = service
     app.include_router(reply_pages.router)
     app.include_router(teams_routes.router)
+    app.include_router(agenda_pages.router)
+    app.include_router(dashboard.router)
 
     @app.get("/healthz")
     def healthz():

@@ -15,6 +15,7 @@ from bot.service import Service, utcnow
 from schedules import audit
 from schedules.models import PersonStatus
 from schedules.people import find_person
+from schedules.rollup import mark_stale
 from schedules.privacy import export_person, forget_person, set_status
 
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")]
@@ -76,6 +77,7 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             result = forget_person(session, person=person)
             audit.record(session, actor=_actor(by), action="people.forget", detail=f"person #{person_id}", now=utcnow())
             session.commit()
+            mark_stale(session)  # statistics are recounted without the person's link to their answers
         files = remove_outbox_files(service.settings.mail_dir, result.delivery_ids)
         typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
 

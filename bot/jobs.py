@@ -4,11 +4,13 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.retention import run_retention
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
+from bot.retention import run_retention
 from bot.service import Service, utcnow
+from bot.stats import refresh_rollup
 from bot.teams_webhook import post_team_channels
+from bot.weekly import send_weekly
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -17,6 +19,10 @@ async def tick(service: Service) -> None:
     result = await asyncio.to_thread(run_planning, service, utcnow(), keep_planned=False)
     stats = await dispatch_due(service, utcnow)
     await post_team_channels(service, utcnow())
+    await asyncio.to_thread(refresh_rollup, service)
+    agendas, digests = await send_weekly(service, utcnow())
+    if agendas or digests:
+        log.info("sent %d agenda items, %d lead digests", agendas, digests)
     if result.inserted or stats.sent or stats.failed or stats.retried:
         log.info("planned %d, sent %d, retry %d, failed %d", result.inserted, stats.sent, stats.retried, stats.failed)
 

@@ -194,3 +194,83 @@ class ChannelPost(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+class AgendaRecord(SQLModel, table=True):
+    """One team's agenda item for one week: the theme and lesson chosen (so every pull shows the same item),
+    and whether the team discussed it and which action it agreed."""
+
+    __table_args__ = (UniqueConstraint("team_id", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    week: str = Field(max_length=10)
+    theme_id: str = Field(max_length=60)
+    lesson_id: str = Field(max_length=80)
+    lesson_version: str = Field(max_length=16)
+    discussed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    action_agreed: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DigestSent(SQLModel, table=True):
+    """A weekly email sent once: a team's agenda to its lead, or the statistics digest to a safeguarding lead."""
+
+    __table_args__ = (UniqueConstraint("kind", "recipient", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # agenda | lead_digest
+    recipient: str = Field(max_length=40)  # a team id or a person id, as text
+    period: str = Field(max_length=10)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SignInLink(SQLModel, table=True):
+    """A dashboard sign-in link: short-lived and single use. No foreign key, so forgetting a person is never blocked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+
+class StatCell(SQLModel, table=True):
+    """The statistics rollup: counts of sent nudges and replies per week, scope and one dimension value.
+
+    grain "team" cells hold one team (for team leads and the by-team table); grain "agency" cells add up
+    an agency's teams (for safeguarding leads and admins). dim is "base" (week, team, agency), "role" or
+    "theme". `people` is the number of distinct people in the cell."""
+
+    __table_args__ = (UniqueConstraint("grain", "dim", "key", "period", "team_id", "agency"),)
+    id: int | None = Field(default=None, primary_key=True)
+    grain: str = Field(max_length=8)
+    dim: str = Field(max_length=8)
+    key: str = Field(max_length=80)
+    period: str = Field(max_length=16)
+    team_id: int = 0
+    agency: str = Field(default="", max_length=120)
+    people: int = 0
+    delivered: int = 0
+    replied: int = 0
+    checked: int = 0
+    correct: int = 0
+    answered: int = 0
+    changed: int = 0
+    already: int = 0
+    not_yet: int = 0
+    not_relevant: int = 0
+    barriers: int = 0
+
+
+class StatState(SQLModel, table=True):
+    """When the rollup was last brought up to date, and from which lesson-to-theme map."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    refreshed_at: datetime = Field(sa_type=UTCDateTime)
+    themes_hash: str = Field(max_length=40)
+    people_at: datetime = Field(sa_type=UTCDateTime)  # when the all-time people counts were last taken
+
+
+# The statistics group sent nudges by period (declared here, at the end, to keep Delivery's own block unchanged).
+Index("ix_delivery_stats", Delivery.kind, Delivery.status, Delivery.period)
+Index("ix_reply_updated_at", Reply.updated_at)
+Index("ix_delivery_sent_at", Delivery.sent_at)
+Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)

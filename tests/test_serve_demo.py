@@ -27,7 +27,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
                 time.sleep(0.2)
         else:
             raise AssertionError("the server did not come up")
-        mails = sorted((tmp_path / "outbox").glob("*.eml"))
+        mails = sorted((tmp_path / "outbox").glob("delivery-*.eml"))
         assert len(mails) == 13 and (tmp_path / "lessonloop.db").exists()
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()

@@ -1,0 +1,43 @@
+"""The weekly digest for safeguarding leads: headline figures, the trend chart, the themes with the least
+practice change, the lessons most often marked "not relevant", and what got in the way. Built only from
+suppressed tables, so it can never show more than the dashboard."""
+from dataclasses import dataclass
+
+from digests.barriers import BarrierTheme
+from digests.nudge import EmailParts
+from digests.render import render
+from digests.statistics import StatsRow, StatsTable, as_dict, fatigue
+
+
+@dataclass(frozen=True)
+class Digest:
+    scope: str
+    week: str
+    total: dict
+    fatigue: float | None
+    least_change: tuple[StatsRow, ...]
+    not_relevant: tuple[StatsRow, ...]
+    barriers: tuple[BarrierTheme, ...]
+    min_cell: int
+
+
+def least_change(themes: StatsTable, limit: int = 3) -> tuple[StatsRow, ...]:
+    shown = [r for r in themes.rows if r.rates["changed_share"] is not None]
+    return tuple(sorted(shown, key=lambda r: (r.rates["changed_share"], r.key))[:limit])
+
+
+def most_not_relevant(lessons: StatsTable, limit: int = 3) -> tuple[StatsRow, ...]:
+    shown = [r for r in lessons.rows if r.counts["not_relevant"]]
+    return tuple(sorted(shown, key=lambda r: (-r.counts["not_relevant"], r.key))[:limit])
+
+
+def build_digest(*, scope: str, week: str, weeks: StatsTable, themes: StatsTable, lessons: StatsTable,
+                 barriers: list[BarrierTheme]) -> Digest:
+    return Digest(scope, week, as_dict(weeks)["total"], fatigue(weeks), least_change(themes), most_not_relevant(lessons),
+                  tuple(barriers[:5]), weeks.min_cell)
+
+
+def digest_email(digest: Digest, *, chart_cid: str, dashboard_url: str) -> EmailParts:
+    context = {"d": digest, "chart_cid": chart_cid, "dashboard_url": dashboard_url}
+    return EmailParts(subject=f"LessonLoop weekly digest ({digest.week}): {digest.scope}",
+                      text=render("email/digest.txt.j2", **context), html=render("email/digest.html.j2", **context))

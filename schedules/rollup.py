@@ -1,0 +1,115 @@
+"""The statistics rollup: sent nudges and replies added up per week, scope and dimension value, so the
+dashboard reads thousands of rows instead of millions. Brought up to date incrementally: only the weeks
+with a nudge sent or a reply changed since the last refresh are recomputed (all of them when the
+lesson-to-theme map changes, or on request after people are forgotten)."""
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, delete, distinct, func, insert, literal, or_, text
+from sqlmodel import Session, select
+
+from schedules.models import Delivery, DeliveryStatus, Reply, StatCell, StatState
+
+# Words that mark a reflection as "what got in the way" (with any "not yet" answer). Matched as substrings,
+# in SQL (LIKE) and in Python alike.
+BARRIER_WORDS = ("time", "caseload", "busy", "couldn", "can't", "cannot", "didn", "no one", "nobody", "hard",
+                 "difficult", "barrier", "waiting", "system", "access", "capacity", "pressure")
+COUNTS = ("people", "delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet",
+          "not_relevant", "barriers")
+CELLS = tuple((grain, dim) for grain in ("team", "agency", "all") for dim in ("base", "role", "theme"))
+ALL_TIME = "*"  # the period of the cells that hold only how many distinct people a group has had, ever
+PEOPLE_EVERY = timedelta(hours=6)  # people counts only grow, so an older count is a safe (lower) bound
+MARGIN = timedelta(minutes=10)  # clock skew between writers: look back a little further than the last refresh
+
+
+def is_barrier_sql():
+    words = [func.lower(Reply.reflection).like(f"%{word}%") for word in BARRIER_WORDS]
+    return case((Reply.reflection.is_not(None) & or_(Reply.practice == "not_yet", *words), 1), else_=0)
+
+
+def _practice(value: str):
+    return func.sum(case((Reply.practice == value, 1), else_=0))
+
+
+def _group(grain: str, dim: str, theme_of: dict[str, str]):
+    key = {"base": literal(""), "role": Delivery.role,
+           "theme": case(theme_of, value=Delivery.lesson_id, else_="other") if theme_of else Delivery.lesson_id}[dim]
+    team = func.coalesce(Delivery.team_id, 0) if grain == "team" else literal(0)
+    agency = literal("") if grain == "all" else Delivery.agency
+    return key, team, agency
+
+
+def _sent():
+    return (Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
+
+
+def _people_select(grain: str, dim: str, theme_of: dict[str, str]):
+    key, team, agency = _group(grain, dim, theme_of)
+    zeros = [literal(0)] * (len(COUNTS) - 1)
+    query = select(literal(grain), literal(dim), key, literal(ALL_TIME), team, agency, func.count(distinct(Delivery.person_id)), *zeros)
+    return query.where(*_sent()).group_by(key, team, agency)
+
+
+def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] | None):
+    key, team, agency = _group(grain, dim, theme_of)
+    query = select(
+        literal(grain), literal(dim), key, Delivery.period, team, agency,
+        func.count(distinct(Delivery.person_id)), func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
+        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
+        _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"), func.sum(is_barrier_sql()),
+    ).select_from(Delivery).outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    query = query.where(*_sent())
+    if periods is not None:
+        query = query.where(Delivery.period.in_(periods))
+    return query.group_by(key, Delivery.period, team, agency)
+
+
+def _touched(session: Session, since: datetime) -> list[str]:
+    sent = select(Delivery.period).where(Delivery.sent_at >= since)
+    replied = select(Delivery.period).join(Reply, Reply.delivery_id == Delivery.id).where(Reply.updated_at >= since)
+    return sorted(set(session.exec(sent.distinct())) | set(session.exec(replied.distinct())))
+
+
+def themes_hash(theme_of: dict[str, str]) -> str:
+    return hashlib.sha1(json.dumps(theme_of, sort_keys=True).encode()).hexdigest()
+
+
+COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS]
+
+
+def _recount_people(session: Session, theme_of: dict[str, str]) -> None:
+    session.execute(delete(StatCell).where(StatCell.period == ALL_TIME))
+    for grain, dim in CELLS:
+        session.execute(insert(StatCell).from_select(COLUMNS, _people_select(grain, dim, theme_of)))
+
+
+def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False) -> list[str] | None:
+    """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
+    state = session.get(StatState, 1)
+    digest = themes_hash(theme_of)
+    periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
+    if periods == []:
+        session.commit()
+        return []
+    wipe = delete(StatCell) if periods is None else delete(StatCell).where(StatCell.period.in_(periods))
+    session.execute(wipe)
+    for grain, dim in CELLS:
+        session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
+    people_due = periods is None or state.people_at < now - PEOPLE_EVERY
+    if people_due:
+        _recount_people(session, theme_of)
+    state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=now)
+    state.refreshed_at, state.themes_hash = now, digest
+    state.people_at = now if people_due else state.people_at
+    session.add(state)
+    session.commit()
+    return periods
+
+
+def mark_stale(session: Session) -> None:
+    """Make the next refresh recompute everything (after replies are deleted, e.g. when people are forgotten)."""
+    session.execute(delete(StatState))
+    session.commit()

@@ -1,0 +1,218 @@
+"""The queries behind every statistic: counts of sent nudges and their replies, grouped by one dimension.
+
+Only group snapshots on the delivery (role, team, agency, lesson, week) are read, never a person's
+name or email; a person id is used only to count how many distinct people a group holds."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import case, distinct, func, literal
+from sqlmodel import Session, select
+
+from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
+from schedules.rollup import ALL_TIME, is_barrier_sql
+from schedules.slots import week_key
+
+MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")
+DIMENSIONS = ("theme", "role", "team", "agency", "week")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which sent nudges count: a date window (by send date, inclusive) and a scope (a team or an agency)."""
+
+    start: date | None = None
+    end: date | None = None
+    team_id: int | None = None
+    agency: str | None = None
+    lesson_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    key: str
+    people: int
+    counts: dict[str, int]
+
+
+def _practice(value: str):
+    return func.sum(case((Reply.practice == value, 1), else_=0))
+
+
+def _measures():
+    return (
+        func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
+        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
+        _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"),
+    )
+
+
+def dimension(by: str, theme_of: dict[str, str]):
+    if by == "theme":
+        return case(theme_of, value=Delivery.lesson_id, else_="other") if theme_of else Delivery.lesson_id
+    if by == "team":
+        return func.coalesce(Team.name, "(no team)")
+    return {"role": Delivery.role, "agency": Delivery.agency, "week": Delivery.period}[by]
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def _where(query, where: Filter):
+    query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
+    if where.start:
+        query = query.where(Delivery.sent_at >= _utc(where.start))
+    if where.end:
+        query = query.where(Delivery.sent_at < _utc(where.end + timedelta(days=1)))
+    if where.team_id is not None:
+        query = query.where(Delivery.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(Delivery.agency == where.agency)
+    if where.lesson_ids is not None:
+        query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
+    return query
+
+
+def _counts(row) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in zip(MEASURES, row)}
+
+
+def grouped_raw(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> list[GroupCounts]:
+    """One row per group, straight from the deliveries (for per-lesson views); `people` is exact."""
+    key = dimension(by, theme_of).label("key")
+    query = select(key, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    if by == "team":
+        query = query.outerjoin(Team, Team.id == Delivery.team_id)
+    rows = session.exec(_where(query, where).group_by(key).order_by(key)).all()
+    return [GroupCounts(str(row[0]), int(row[1]), _counts(row[2:])) for row in rows]
+
+
+def overall_raw(session: Session, *, where: Filter) -> GroupCounts:
+    query = select(func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    row = session.exec(_where(query.outerjoin(Reply, Reply.delivery_id == Delivery.id), where)).one()
+    return GroupCounts("total", int(row[0]), _counts(row[1:]))
+
+
+def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> dict[str, int]:
+    """Agenda items recorded as discussed, by the same groups (role does not apply: a meeting has no role)."""
+    key = {"theme": AgendaRecord.theme_id, "week": AgendaRecord.week, "team": Team.name, "agency": Team.agency}.get(by)
+    if key is None:
+        return {}
+    query = select(key, func.count(AgendaRecord.id)).join(Team, Team.id == AgendaRecord.team_id)
+    query = query.where(AgendaRecord.discussed_at.is_not(None))
+    if where.start:
+        query = query.where(AgendaRecord.discussed_at >= _utc(where.start))
+    if where.end:
+        query = query.where(AgendaRecord.discussed_at < _utc(where.end + timedelta(days=1)))
+    if where.team_id is not None:
+        query = query.where(AgendaRecord.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(Team.agency == where.agency)
+    return {str(k): int(n) for k, n in session.exec(query.group_by(key))}
+
+
+def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], from_period: str,
+                    limit: int = 200) -> list[tuple[str, str]]:
+    """(theme, reflection) for up to `limit` recent reflections (weeks from `from_period`) that say what got
+    in the way; who wrote them is not read."""
+    key = dimension("theme", theme_of)
+    query = select(key, Reply.reflection).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+    scope = Filter(team_id=where.team_id, agency=where.agency)  # dates as weeks, so the newest-first walk stays short
+    start = max(from_period, week_key(where.start)) if where.start else from_period
+    query = _where(query, scope).where(Delivery.period >= start, is_barrier_sql() == 1)
+    if where.end:
+        query = query.where(Delivery.period <= week_key(where.end))
+    query = query.order_by(Delivery.id.desc()).limit(limit)  # newest first, walking the primary key
+    return [(str(t), text) for t, text in session.exec(query)]
+
+
+def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
+    """Per lesson, week, role and team: the record that a lesson reached people, and what they said."""
+    team = func.coalesce(Team.name, "(no team)")
+    keys = (Delivery.lesson_id, Delivery.period, Delivery.role, team)
+    query = select(*keys, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
+    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id).outerjoin(Team, Team.id == Delivery.team_id)
+    rows = session.exec(_where(query, where).group_by(*keys).order_by(*keys)).all()
+    return [GroupCounts("|".join(map(str, row[:4])), int(row[4]), _counts(row[5:])) for row in rows]
+
+
+def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tuple[str, str, str, bool]]:
+    """(lesson, week, team, discussed) for every agenda item built on these lessons."""
+    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, Team.id == AgendaRecord.team_id)
+    query = query.where(AgendaRecord.lesson_id.in_(lesson_ids)).order_by(AgendaRecord.week, Team.name)
+    return [(lesson, week, team, discussed is not None) for lesson, week, team, discussed in session.exec(query)]
+
+
+def _grain(by: str, where: Filter) -> str:
+    if where.team_id is not None or by == "team":
+        return "team"
+    return "agency" if where.agency is not None or by == "agency" else "all"
+
+
+def _cells(query, where: Filter, grain: str, dim: str, all_time: bool = False):
+    query = query.where(StatCell.grain == grain, StatCell.dim == dim)
+    query = query.where(StatCell.period == ALL_TIME) if all_time else query.where(StatCell.period != ALL_TIME)
+    if where.start and not all_time:
+        query = query.where(StatCell.period >= week_key(where.start))
+    if where.end and not all_time:
+        query = query.where(StatCell.period <= week_key(where.end))
+    if where.team_id is not None:
+        query = query.where(StatCell.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(StatCell.agency == where.agency)
+    return query
+
+
+def _people(session: Session, query_key, where: Filter, grain: str, dim: str, by_team: bool) -> dict[str, int]:
+    """Distinct people per group, ever: exact (if up to a few hours old, so never too high). Only without
+    a date window; within one, the largest single week stands in as a lower bound."""
+    if where.start or where.end:
+        return {}
+    query = select(query_key, func.sum(StatCell.people)).select_from(StatCell)
+    if by_team:
+        query = query.outerjoin(Team, Team.id == StatCell.team_id)
+    return {str(k): int(n or 0) for k, n in session.exec(_cells(query, where, grain, dim, all_time=True).group_by(query_key))}
+
+
+def _sums():
+    # people: the largest single week is a lower bound on the distinct people in a group, so the
+    # small-group rule errs towards hiding; without a date window the all-time count is used.
+    return (func.max(StatCell.people), *(func.sum(getattr(StatCell, name)) for name in MEASURES))
+
+
+def _raw(by: str, where: Filter, theme_of: dict[str, str]) -> bool:
+    return where.lesson_ids is not None or (by == "theme" and not theme_of)
+
+
+def grouped(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> list[GroupCounts]:
+    """One row per group, read from the rollup (dates matched by ISO week); per-lesson views read raw rows."""
+    if _raw(by, where, theme_of):
+        return grouped_raw(session, by=by, where=where, theme_of=theme_of)
+    key = {"week": StatCell.period, "team": func.coalesce(Team.name, "(no team)"), "agency": StatCell.agency}.get(by, StatCell.key).label("key")
+    query = select(key, *_sums()).select_from(StatCell)
+    if by == "team":
+        query = query.outerjoin(Team, Team.id == StatCell.team_id)
+    dim, grain = {"role": "role", "theme": "theme"}.get(by, "base"), _grain(by, where)
+    rows = session.exec(_cells(query, where, grain, dim).group_by(key).order_by(key)).all()
+    people = _people(session, key, where, grain, dim, by == "team")
+    return [GroupCounts(str(row[0]), max(int(row[1] or 0), people.get(str(row[0]), 0)), _counts(row[2:])) for row in rows]
+
+
+def overall(session: Session, *, where: Filter) -> GroupCounts:
+    if _raw("", where, {"": ""}):
+        return overall_raw(session, where=where)
+    grain = _grain("", where)
+    row = session.exec(_cells(select(*_sums()), where, grain, "base")).one()
+    people = _people(session, literal("total"), where, grain, "base", False).get("total", 0)
+    return GroupCounts("total", max(int(row[0] or 0), people), _counts(row[1:]))
+
+
+def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str]) -> dict[str, int]:
+    if _raw("theme", where, theme_of):
+        key = dimension("theme", theme_of)
+        query = select(key, func.sum(is_barrier_sql())).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+        return {str(k): int(n or 0) for k, n in session.exec(_where(query, where).group_by(key))}
+    query = select(StatCell.key, func.sum(StatCell.barriers)).select_from(StatCell)
+    query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)
+    return {key: int(n or 0) for key, n in session.exec(query)}
