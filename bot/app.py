@@ -12,6 +12,10 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.include_router(reply_pages.router)
+    if service.settings.slack_enabled:
+        from bot import slack_app
+
+        app.include_router(slack_app.router(service))
 
     @app.get("/healthz")
     def healthz():

@@ -58,6 +58,10 @@ def email_channel(settings: Settings) -> Channel:
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """Email always; each chat channel adds itself here when its settings are present."""
     channels: dict[str, Channel] = {"email": email_channel(settings)}
+    if settings.slack_enabled:
+        from bot.slack_channel import build_slack_channel  # slack_sdk is loaded only when Slack is used
+
+        channels["slack"] = build_slack_channel(settings)
     return channels
 
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     working_hours: str = "08:00-18:00"
     organisation_contact: str = "your designated safeguarding lead"
     min_cell: int = 5  # counts of fewer people than this are never shown
+    slack_bot_token: str | None = None  # xoxb-...; Slack is a channel only when this is set
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None  # xapp-...: Socket Mode, for organisations without a public URL
+    slack_api_url: str = "https://slack.com/api/"
+    slack_per_minute: int = 300  # chat.postMessage budget per workspace
+    slack_lookup_per_minute: int = 50  # users.lookupByEmail and conversations.open (Tier 3)
 
     @property
     def is_dev(self) -> bool:
@@ -53,6 +59,15 @@ class Settings(BaseSettings):
                 "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
             )
         return self.secret_key.encode("utf-8")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def slack_secret(self) -> str:
+        if not self.slack_signing_secret:
+            raise InsecureSettings("LESSONLOOP_SLACK_SIGNING_SECRET must be set when LESSONLOOP_SLACK_BOT_TOKEN is")
+        return self.slack_signing_secret
 
     def sqlalchemy_url(self) -> str:
         url = self.database_url

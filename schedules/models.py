@@ -161,3 +161,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=254)  # an email, or "cli" / "system"
     action: str = Field(max_length=60)
     detail: str = ""
+
+
+# Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
+Index("ix_person_slack_user_id", Person.slack_user_id)
