@@ -20,6 +20,17 @@ NOT_IN_WORKSPACE = {"users_not_found", "user_not_found", "account_inactive", "us
 IN_FLIGHT = 16  # concurrent requests; the pacer, not this, sets the rate
 
 
+async def find_identity(api: SlackApi, email: str, user_id: str | None = None) -> SlackIdentity:
+    """Their Slack user (by email, unless already known) and the DM channel the bot shares with them."""
+    if user_id is None:
+        user = (await api.lookup("users.lookupByEmail", email=email)).get("user") or {}
+        if user.get("deleted"):
+            raise TransportError("account_inactive", permanent=True)
+        user_id = user["id"]
+    opened = await api.lookup("conversations.open", users=user_id)
+    return SlackIdentity(user_id, opened["channel"]["id"])
+
+
 class SlackChannel:
     name = "slack"
 
@@ -38,22 +49,11 @@ class SlackChannel:
         lesson = job.nudge.lesson
         return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson)
 
-    async def _find(self, job: Job, known: SlackIdentity) -> SlackIdentity:
-        user_id = known.user_id
-        if user_id is None:
-            found = await self.api.lookup("users.lookupByEmail", email=job.email)
-            user = found.get("user") or {}
-            if user.get("deleted"):
-                raise TransportError("account_inactive", permanent=True)
-            user_id = user["id"]
-        opened = await self.api.lookup("conversations.open", users=user_id)
-        return SlackIdentity(user_id, opened["channel"]["id"])
-
     async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
                         found: dict[int, SlackIdentity]) -> SendResult:
         try:
             if known.channel_id is None:
-                known = found[job.person_id] = await self._find(job, known)
+                known = found[job.person_id] = await find_identity(self.api, job.email, known.user_id)
             blocks, text = message
             posted = await self.api.post("chat.postMessage", channel=known.channel_id, blocks=blocks, text=text, unfurl_links=False)
             return f"{posted['channel']}:{posted['ts']}"

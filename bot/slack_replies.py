@@ -14,12 +14,14 @@ from sqlmodel import Session, select
 
 from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
 from bot.service import Service
+from bot.slack_recorder import Recorder
 from bot.slack_web import SlackApi
 from digests.slack_nudge import REFLECTION_LIMIT, ReplyState, fallback_text, nudge_blocks, reflection_modal
 from lesson_bank.model import Lesson
 from schedules.models import Delivery, Person, Reply
 
 log = logging.getLogger("lessonloop.slack")
+
 CHECK, PRACTICE = re.compile(r"^check-\d+$"), re.compile(r"^practice-[a-z_]+$")
 
 
@@ -43,12 +45,12 @@ def parse_value(value: str) -> tuple[int, str]:
     return int(delivery), choice
 
 
-def _own_delivery(service: Service, session: Session, delivery_id: int, user_id: str) -> tuple[Delivery, Lesson]:
-    delivery, lesson = delivery_and_lesson(service, session, delivery_id)
-    person = session.get(Person, delivery.person_id) if delivery.person_id else None
-    if person is None or person.slack_user_id != user_id:
+def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
+    """One query: was this delivery sent to this Slack user? (Anyone can forge a button value.)"""
+    owner = session.exec(select(Person.slack_user_id).join(Delivery, Delivery.person_id == Person.id)
+                         .where(Delivery.id == delivery_id)).first()
+    if owner != user_id:
         raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
-    return delivery, lesson
 
 
 def _message_after(lesson: Lesson, delivery: Delivery, reply: Reply, container: dict) -> Updated:
@@ -61,14 +63,15 @@ def _message_after(lesson: Lesson, delivery: Delivery, reply: Reply, container: 
 def record_tap(service: Service, *, user_id: str, delivery_id: int, answer: Answer, container: dict) -> Updated:
     """Blocking (database): run in a thread."""
     with Session(service.engine) as session:
-        _own_delivery(service, session, delivery_id, user_id)
+        _check_owner(session, delivery_id, user_id)
         saved = save_reply(service, session, delivery_id=delivery_id, answer=answer)
         return _message_after(saved.lesson, saved.delivery, saved.reply, container)
 
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
     with Session(service.engine) as session:
-        delivery, lesson = _own_delivery(service, session, delivery_id, user_id)
+        _check_owner(session, delivery_id, user_id)
+        delivery, lesson = delivery_and_lesson(service, session, delivery_id)
         existing = session.exec(select(Reply.reflection).where(Reply.delivery_id == delivery.id)).first()
         return reflection_modal(lesson, delivery.id, existing)
 
@@ -78,29 +81,29 @@ async def _update_message(api: SlackApi, updated: Updated) -> None:
         await api.post("chat.update", channel=updated.channel, ts=updated.ts, blocks=updated.blocks, text=updated.text)
 
 
-async def _save_and_update(service: Service, api: SlackApi, body: dict, value: str, answer_for) -> None:
+async def _save_and_update(recorder: Recorder, api: SlackApi, body: dict, value: str, answer_for) -> None:
     """`value` is the tapped button's "<delivery>:<choice>"; `answer_for(choice)` makes the Answer."""
     try:
         delivery_id, choice = parse_value(value)
         answer = answer_for(choice)
-        updated = await asyncio.to_thread(record_tap, service, user_id=body["user"]["id"], delivery_id=delivery_id,
-                                          answer=answer, container=body.get("container") or {})
+        updated = await recorder.record(user_id=body["user"]["id"], delivery_id=delivery_id,
+                                        answer=answer, container=body.get("container") or {})
     except (ReplyError, UnknownDelivery, NotYours) as exc:
         log.warning("slack tap not recorded: %s", exc)
         return
     await _update_message(api, updated)
 
 
-def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
+def register(app: AsyncApp, service: Service, api: SlackApi, *, recorder: Recorder) -> None:
     @app.action(CHECK)
     async def check_tapped(ack, body, action):
         await ack()
-        await _save_and_update(service, api, body, action["value"], lambda choice: Answer(check_answer=int(choice) if choice.isdigit() else -1))
+        await _save_and_update(recorder, api, body, action["value"], lambda choice: Answer(check_answer=int(choice) if choice.isdigit() else -1))
 
     @app.action(PRACTICE)
     async def practice_tapped(ack, body, action):
         await ack()
-        await _save_and_update(service, api, body, action["value"], lambda choice: Answer(practice=choice))
+        await _save_and_update(recorder, api, body, action["value"], lambda choice: Answer(practice=choice))
 
     @app.action("reflect")
     async def reflect_tapped(ack, body, action):
@@ -127,4 +130,4 @@ def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
         if not metadata.isdigit():
             log.warning("reflection modal without a delivery id")
             return
-        await _save_and_update(service, api, body, f"{metadata}:reflection", lambda _: Answer(reflection=text))
+        await _save_and_update(recorder, api, body, f"{metadata}:reflection", lambda _: Answer(reflection=text))

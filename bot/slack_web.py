@@ -38,6 +38,18 @@ class SlackApi:
         self.lookup_pacer = Pacer(lookup_per_minute, channel_gap=0.0)
         self.max_rate_limited = max_rate_limited
         self.rate_limited = 0  # 429 answers seen, for benchmarks and logs
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+
+    def _use_loop_session(self) -> None:
+        """Keep connections open between calls. An aiohttp session belongs to one event loop, and
+        commands, the scheduler and tests may each run their own, so each loop gets its own."""
+        loop = asyncio.get_running_loop()
+        for other in [l for l in self._sessions if l.is_closed()]:
+            del self._sessions[other]  # its loop is gone; so are its connections
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            session = self._sessions[loop] = aiohttp.ClientSession()
+        self.client.session = session
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SlackApi":
@@ -47,6 +59,7 @@ class SlackApi:
         """`pace_key` is the conversation a message goes to: Slack allows about one a second in each."""
         for _ in range(self.max_rate_limited + 1):
             await pacer.wait(pace_key)
+            self._use_loop_session()
             try:
                 # slack_sdk's own method, so each call is encoded as Slack expects (GET, form or JSON)
                 response = await getattr(self.client, method.replace(".", "_"))(**params)
@@ -67,7 +80,9 @@ class SlackApi:
         return await self.call(method, pacer=self.lookup_pacer, **params)
 
     async def close(self) -> None:
-        session = getattr(self.client, "session", None)
+        """Close the session of the loop we are called on; sessions of finished loops are already dead."""
+        loop = asyncio.get_running_loop()
+        session = self._sessions.pop(loop, None)
         if session is not None and not session.closed:
             await session.close()
 

@@ -37,7 +37,7 @@ class Workspace:
 
 
 class SlackStandIn:
-    def __init__(self, workspace: Workspace | None = None):
+    def __init__(self, workspace: Workspace | None = None, port: int = 0):
         self.workspace = workspace or Workspace()
         self.calls: list[Call] = []
         self.responses: list[dict] = []  # bodies posted to response_url
@@ -45,7 +45,7 @@ class SlackStandIn:
         self._windows: dict[str, deque] = {}
         self._channel_last: dict[str, float] = {}
         self._ts = 1_700_000_000_000_000
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
 
     @property
@@ -151,11 +151,20 @@ class SlackStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Slack's API does
+
             def log_message(self, *args):  # quiet
                 return
 
             def do_GET(self):
                 path, _, query = self.path.partition("?")
+                if path == "/stats":  # for benchmarks running the stand-in in another process
+                    with standin._lock:
+                        counts: dict[str, int] = {}
+                        for call in standin.calls:
+                            key = f"{call.method} {call.status}"
+                            counts[key] = counts.get(key, 0) + 1
+                    return self._send(200, counts, {})
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
                 status, data, headers = standin.answer(path.removeprefix("/api/"), dict(parse_qsl(query)), token)
                 self._send(status, data, headers)
@@ -185,6 +194,12 @@ class SlackStandIn:
                 self.wfile.write(raw)
 
         return Handler
+
+
+def serve_forever(port: int) -> None:
+    """`python -c 'from tests.slack_api import serve_forever; serve_forever(PORT)'`: a stand-in in its own process."""
+    standin = SlackStandIn(port=port)
+    standin.server.serve_forever()
 
 
 def _params(body: str, content_type: str) -> dict:

@@ -31,12 +31,14 @@ def slack_api():
 def slack_settings(settings, slack_api, **extra):
     return settings.model_copy(update={
         "slack_bot_token": TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack_api.url,
-        "slack_per_minute": 6000, "slack_lookup_per_minute": 6000, **extra})
+        "slack_per_minute": 6000, "slack_lookup_per_minute": 6000, "slack_recorder": "thread", **extra})
 
 
-@pytest.fixture
-def slack_service(settings, slack_api):
-    service = build_service(slack_settings(settings, slack_api))
+@pytest.fixture(params=["thread"])
+def slack_service(request, settings, slack_api):
+    """Taps are recorded on a thread here; tests that want the production child process ask for it
+    with @pytest.mark.parametrize("slack_service", ["process"], indirect=True)."""
+    service = build_service(slack_settings(settings, slack_api, slack_recorder=request.param))
     yield service
     asyncio.run(service.close())
 
@@ -58,8 +60,17 @@ def add_slack_people(service, api: SlackStandIn, count: int, *, on_slack: int | 
 
 
 def send_week(service, now=NOW):
+    """Plan and dispatch as one `lessonloop dispatch --once` run would: one event loop, closed after."""
     run_planning(service, now)
-    return asyncio.run(dispatch_due(service, lambda: now))
+
+    async def run():
+        try:
+            return await dispatch_due(service, lambda: now)
+        finally:
+            if "slack" in service.channels:
+                await service.channels["slack"].api.close()
+
+    return asyncio.run(run())
 
 
 def signed_headers(body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET, **extra) -> dict:
@@ -100,7 +111,7 @@ def block_action(user_id: str, action_id: str, value: str, *, channel: str = "D"
             "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value, "action_ts": str(time.time())}]}
 
 
-def eventually(check, timeout: float = 5.0):
+def eventually(check, timeout: float = 20.0):
     """Poll until check() is truthy (work after ack happens in the background)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -103,3 +103,35 @@ def test_a_bad_token_falls_back_to_email_but_keeps_the_preference(settings, slac
     assert deliveries(service)[0].fallback_reason == "slack: invalid_auth"
     assert people(service)["person0@example.org"].channel == "slack"
     service.engine.dispose()
+
+
+def test_link_finds_people_ahead_of_their_first_nudge(slack_service, slack_api):
+    import asyncio
+
+    from bot.cli_slack import link_people
+
+    add_slack_people(slack_service, slack_api, 3, on_slack=2)
+    with Session(slack_service.engine) as session:
+        for p in session.exec(select(Person)):
+            p.channel = "email"
+            session.add(p)
+        session.commit()
+    slack_api.workspace.errors[("users.lookupByEmail", "person1@example.org")] = "internal_error"
+    found, missing = asyncio.run(link_people(slack_service, slack_service.channels["slack"].api, switch=True))
+    assert found == 1 and missing == {2: "users.lookupByEmail: internal_error", 3: "users_not_found"}
+    everyone = people(slack_service)
+    assert (everyone["person0@example.org"].channel, everyone["person0@example.org"].slack_channel_id) == ("slack", "DU0")
+    assert everyone["person1@example.org"].channel == "email" and everyone["person1@example.org"].slack_user_id is None
+    send_week(slack_service)  # linked: no look-up at send time
+    assert slack_api.count("users.lookupByEmail") == 3 and slack_api.count("chat.postMessage") == 1
+
+
+def test_roster_import_defaults_to_slack_once_configured(settings, slack_api, tmp_path):
+    from bot.cli_people import import_roster_file
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email,name,role,team,agency,channel\nann@example.org,Ann,gp,Surgery,NHS,\nbob@example.org,Bob,gp,Surgery,NHS,email\n")
+    import_roster_file(slack_settings(settings, slack_api), roster)
+    service = build_service(settings)
+    assert {e: p.channel for e, p in people(service).items()} == {"ann@example.org": "slack", "bob@example.org": "email"}
+    service.engine.dispose()

@@ -71,3 +71,21 @@ def test_markdown_to_mrkdwn_and_button_limits(service):
                     assert len(element["text"]["text"]) <= BUTTON_LIMIT
             if block["type"] == "section":
                 assert len(block["text"]["text"]) <= 3000
+
+
+def test_manifest_asks_for_exactly_what_the_app_uses():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.slack_app import EVENTS_PATH
+    from bot.slack_commands import COMMAND
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "slack-app-manifest.yaml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"chat:write", "im:write", "users:read", "users:read.email", "commands"}
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    urls = [command["url"], manifest["settings"]["interactivity"]["request_url"], manifest["settings"]["event_subscriptions"]["request_url"]]
+    assert all(url.endswith(EVENTS_PATH) for url in urls)
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
