@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import statistics
+from collections import Counter
 import subprocess
 import sys
 import tempfile
@@ -100,9 +101,9 @@ def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess
     raise RuntimeError(f"lessonloop serve did not start; see {workdir / 'serve.log'}")
 
 
-async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int]:
+async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int, Counter]:
     verifier = SignatureVerifier(SECRET)
-    latencies, failures = [], 0
+    latencies, failures, errors = [], 0, Counter()
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
         async def one(delivery_id: int, user: str) -> None:
@@ -113,8 +114,9 @@ async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[lis
             started = time.perf_counter()
             try:
                 response = await client.post("/slack/events", content=body, headers=headers)
-            except httpx.TransportError:  # e.g. a kept-alive connection the server had just closed
+            except httpx.TransportError as exc:  # e.g. a kept-alive connection the server had just closed
                 failures += 1
+                errors[type(exc).__name__] += 1
                 return
             latencies.append(time.perf_counter() - started)
             failures += response.status_code != 200
@@ -124,7 +126,7 @@ async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[lis
             await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
             tasks.append(asyncio.create_task(one(delivery_id, user)))
         await asyncio.gather(*tasks)
-    return latencies, failures
+    return latencies, failures, errors
 
 
 def stored_replies(url: str, want: int, wait: float = 60.0) -> int:
@@ -151,7 +153,7 @@ def main() -> None:
     taps = prepare(url, total)
     server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir)
     try:
-        latencies, failures = asyncio.run(fire(port, taps, args.rate))
+        latencies, failures, errors = asyncio.run(fire(port, taps, args.rate))
         stored = stored_replies(url, total)
         calls = httpx.get(f"http://127.0.0.1:{api_port}/stats", headers={"Connection": "close"}).json()
     finally:
@@ -163,7 +165,7 @@ def main() -> None:
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print(f"{total} taps at {args.rate:.0f}/s for {args.seconds:.0f} s against lessonloop serve ({url.split(':')[0]})")
     print(f"time to HTTP 200: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms; "
-          f"non-200 or no answer: {failures}; over 3 s: {sum(1 for x in ms if x > 3000)}")
+          f"non-200 or no answer: {failures} {dict(errors) or ''}; over 3 s: {sum(1 for x in ms if x > 3000)}")
     print(f"replies stored: {stored} of {total} ({'all stored' if stored == total else 'MISSING ' + str(total - stored)}); "
           f"chat.update calls: {calls.get('chat.update 200', 0)}")
     shutil.rmtree(workdir, ignore_errors=True)

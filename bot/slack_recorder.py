@@ -6,6 +6,7 @@ waits behind it, so a burst of taps would push acks past Slack's 3 seconds. In a
 only queues: acks stay fast and the replies are stored as fast as the database takes them."""
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -17,6 +18,10 @@ _service = None  # the child's own service (engine, lessons), built once when th
 def _start_child(settings: Settings) -> None:
     global _service
     from bot.service import build_service
+
+    # When CPUs are short, the process answering Slack goes first: a reply stored a moment later is
+    # fine, an ack after 3 seconds is not.
+    os.nice(10)
 
     _service = build_service(settings, with_channels=False)
 
