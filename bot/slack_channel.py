@@ -94,4 +94,5 @@ class SlackChannel:
 
 
 def build_slack_channel(settings: Settings) -> SlackChannel:
+    settings.slack_secret()  # refuse at start-up, not at the first request from Slack
     return SlackChannel(SlackApi.from_settings(settings), settings.sqlalchemy_url())

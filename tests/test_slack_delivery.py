@@ -39,6 +39,9 @@ def test_a_week_of_nudges_to_50_people_then_one_call_each(slack_service, slack_a
     assert [a for a in action_ids if a.startswith("check-")] == [f"check-{n}" for n in range(1, len(lesson.check.options) + 1)]
     assert {"practice-changed", "practice-already", "practice-not_yet", "practice-not_relevant", "reflect"} <= set(action_ids)
     assert message["blocks"][0]["text"]["text"] == lesson.title
+    shown = str(message["blocks"])
+    assert lesson.try_this_week in shown and "Did this change your practice?" in shown
+    assert "do not include details that identify a child or family" in shown
     # the next week: one chat.postMessage per person and nothing else
     stats = send_week(slack_service, NOW + timedelta(days=7))
     assert stats.sent == 50
@@ -135,3 +138,12 @@ def test_roster_import_defaults_to_slack_once_configured(settings, slack_api, tm
     service = build_service(settings)
     assert {e: p.channel for e, p in people(service).items()} == {"ann@example.org": "slack", "bob@example.org": "email"}
     service.engine.dispose()
+
+
+def test_slack_without_a_signing_secret_is_refused_by_name(settings, slack_api):
+    import pytest
+
+    from bot.settings import InsecureSettings
+
+    with pytest.raises(InsecureSettings, match="LESSONLOOP_SLACK_SIGNING_SECRET"):
+        build_service(slack_settings(settings, slack_api, slack_signing_secret=None))
