@@ -15,6 +15,10 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)
     app.include_router(dashboard.router)
+    if service.settings.slack_enabled:
+        from bot import slack_app
+
+        app.include_router(slack_app.router(service))
 
     @app.get("/healthz")
     def healthz():

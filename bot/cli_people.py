@@ -30,7 +30,10 @@ def import_roster_file(settings: Settings, path: Path, actor: str = "cli") -> tu
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            counts = upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+            # with Slack configured people are nudged there unless their row says otherwise; anyone not
+            # found in the workspace gets email (with the reason) and stays on email
+            default = "slack" if settings.slack_enabled else "email"
+            counts = upsert_roster(session, rows=rows, default_channel=default, now=utcnow())
             audit.record(session, actor=actor, action="people.import", detail=f"{path.name}: {counts[0]} new, {counts[1]} updated", now=utcnow())
             session.commit()
     finally:

@@ -61,6 +61,10 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     channels: dict[str, Channel] = {"email": email_channel(settings)}
     if settings.teams_configured:
         channels["teams"] = TeamsChannel(settings)
+    if settings.slack_enabled:
+        from bot.slack_channel import build_slack_channel  # slack_sdk is loaded only when Slack is used
+
+        channels["slack"] = build_slack_channel(settings)
     return channels
 
 

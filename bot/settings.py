@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     teams_token_url: str | None = None  # default: the tenant's Entra ID token endpoint
     teams_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     teams_issuer: str = "https://api.botframework.com"
+    slack_bot_token: str | None = None  # xoxb-...; Slack is a channel only when this is set
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None  # xapp-...: Socket Mode, for organisations without a public URL
+    slack_api_url: str = "https://slack.com/api/"
+    slack_per_minute: int = 300  # chat.postMessage budget per workspace
+    slack_lookup_per_minute: int = 50  # users.lookupByEmail and conversations.open (Tier 3)
+    slack_recorder: str = "process"  # where taps are recorded: "process" (a child; acks stay fast) or "thread"
 
     @property
     def is_dev(self) -> bool:
@@ -68,6 +75,15 @@ class Settings(BaseSettings):
 
     def teams_token_endpoint(self) -> str:
         return self.teams_token_url or f"https://login.microsoftonline.com/{self.teams_tenant_id}/oauth2/v2.0/token"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def slack_secret(self) -> str:
+        if not self.slack_signing_secret:
+            raise InsecureSettings("LESSONLOOP_SLACK_SIGNING_SECRET must be set when LESSONLOOP_SLACK_BOT_TOKEN is")
+        return self.slack_signing_secret
 
     def sqlalchemy_url(self) -> str:
         url = self.database_url

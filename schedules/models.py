@@ -274,3 +274,5 @@ Index("ix_delivery_stats", Delivery.kind, Delivery.status, Delivery.period)
 Index("ix_reply_updated_at", Reply.updated_at)
 Index("ix_delivery_sent_at", Delivery.sent_at)
 Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
+# Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
+Index("ix_person_slack_user_id", Person.slack_user_id)

@@ -1,0 +1,175 @@
+"""Tap latency: signed Slack block_actions requests at a steady rate against `lessonloop serve`
+(a child process, with its Slack Web API on loopback); prints p50/p99 time to HTTP 200 and checks that
+every tap's reply was stored.
+
+    uv run python bench/ack_latency.py [--rate 200] [--seconds 30] [--database-url URL]
+
+Each request is a different person's tap on their own nudge (open loop: requests leave on schedule
+whether or not earlier ones have answered)."""
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+from collections import Counter
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import bindparam, create_engine, func, update
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.slack_fanout import seed_linked_people  # noqa: E402
+from bot.db import upgrade  # noqa: E402
+from bot.planning import run_planning  # noqa: E402
+from bot.service import build_service  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from schedules.models import Delivery, Reply  # noqa: E402
+from tests.slack_api import TOKEN  # noqa: E402
+
+SECRET = "bench-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(url: str, people: int) -> list[tuple[int, str]]:
+    """People with sent Slack nudges; returns (delivery id, Slack user) for each."""
+    settings = Settings(env="test", database_url=url, secret_key="bench-secret")
+    upgrade(settings.sqlalchemy_url())
+    service = build_service(settings, with_channels=False)
+    seed_linked_people(service.engine, people)
+    run_planning(service, datetime.now(timezone.utc), immediate=True)
+    with Session(service.engine) as session:
+        rows = session.exec(select(Delivery.id, Delivery.person_id).order_by(Delivery.id)).all()
+        statement = update(Delivery.__table__).where(Delivery.__table__.c.id == bindparam("delivery"))
+        session.connection().execute(statement.values(status="sent", external_ref=bindparam("ref")),
+                                     [{"delivery": d, "ref": f"DU{p - 1}:1.000100"} for d, p in rows])
+        session.commit()
+    service.engine.dispose()
+    return [(delivery_id, f"U{person_id - 1}") for delivery_id, person_id in rows]
+
+
+def tap_body(delivery_id: int, user: str) -> str:
+    payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"}, "team": {"id": "T1"}, "api_app_id": "A1",
+               "token": "x", "trigger_id": "t", "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.000100"},
+               "actions": [{"type": "button", "action_id": "check-1", "block_id": "check", "value": f"{delivery_id}:1", "action_ts": "1"}]}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def start_standin(port: int) -> subprocess.Popen:
+    """The loopback Slack API in its own process, so it does not share this one's interpreter lock."""
+    code = f"from tests.slack_api import serve_forever; serve_forever({port})"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/stats", timeout=1, headers={"Connection": "close"})
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("the Slack stand-in did not start")
+
+
+def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess.Popen:
+    env = {**os.environ, "LESSONLOOP_ENV": "dev", "LESSONLOOP_DATABASE_URL": url, "LESSONLOOP_SECRET_KEY": "bench-secret",
+           "LESSONLOOP_SLACK_BOT_TOKEN": TOKEN, "LESSONLOOP_SLACK_SIGNING_SECRET": SECRET, "LESSONLOOP_SLACK_API_URL": api_url,
+           "LESSONLOOP_SLACK_PER_MINUTE": "1000000", "LESSONLOOP_MAIL_DIR": str(workdir / "outbox")}
+    log = open(workdir / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError(f"lessonloop serve did not start; see {workdir / 'serve.log'}")
+
+
+async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int, Counter]:
+    verifier = SignatureVerifier(SECRET)
+    latencies, failures, errors = [], 0, Counter()
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+        async def one(delivery_id: int, user: str) -> None:
+            nonlocal failures
+            body, ts = tap_body(delivery_id, user), str(int(time.time()))
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                       "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
+            started = time.perf_counter()
+            try:
+                response = await client.post("/slack/events", content=body, headers=headers)
+            except httpx.TransportError as exc:  # e.g. a kept-alive connection the server had just closed
+                failures += 1
+                errors[type(exc).__name__] += 1
+                return
+            latencies.append(time.perf_counter() - started)
+            failures += response.status_code != 200
+
+        start, tasks = time.perf_counter(), []
+        for i, (delivery_id, user) in enumerate(taps):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(delivery_id, user)))
+        await asyncio.gather(*tasks)
+    return latencies, failures, errors
+
+
+def stored_replies(url: str, want: int, wait: float = 60.0) -> int:
+    engine = create_engine(Settings(database_url=url).sqlalchemy_url())
+    deadline = time.monotonic() + wait
+    with Session(engine) as session:
+        while (count := session.exec(select(func.count()).select_from(Reply)).one()) < want and time.monotonic() < deadline:
+            time.sleep(0.5)
+    engine.dispose()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    total = int(args.rate * args.seconds)
+    workdir = Path(tempfile.mkdtemp(prefix="lessonloop-ack-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    api_port, port = free_port(), free_port()
+    standin = start_standin(api_port)
+    taps = prepare(url, total)
+    server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir)
+    try:
+        latencies, failures, errors = asyncio.run(fire(port, taps, args.rate))
+        stored = stored_replies(url, total)
+        calls = httpx.get(f"http://127.0.0.1:{api_port}/stats", headers={"Connection": "close"}).json()
+    finally:
+        server.terminate()
+        server.wait(10)
+        standin.terminate()
+        standin.wait(10)
+    ms = sorted(x * 1000 for x in latencies)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    print(f"{total} taps at {args.rate:.0f}/s for {args.seconds:.0f} s against lessonloop serve ({url.split(':')[0]})")
+    print(f"time to HTTP 200: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms; "
+          f"non-200 or no answer: {failures} {dict(errors) or ''}; over 3 s: {sum(1 for x in ms if x > 3000)}")
+    print(f"replies stored: {stored} of {total} ({'all stored' if stored == total else 'MISSING ' + str(total - stored)}); "
+          f"chat.update calls: {calls.get('chat.update 200', 0)}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
