@@ -26,6 +26,19 @@ class SavedReply:
     live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
+def safety_notice(saved: SavedReply, contact: str) -> str | None:
+    """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
+    lines = []
+    if saved.live_concern:
+        lines.append(f"If you are worried about a child now, please act now: LessonLoop is not a referral route and "
+                     f"nobody reads reflections to act on them. Contact {contact}, or follow your local safeguarding "
+                     "procedure today. If a child is in immediate danger, call 999.")
+    if saved.removed:
+        lines.append(f"We took out {', '.join(saved.removed)} before saving, so it is not stored anywhere. Please keep "
+                     "reflections free of anything that could identify a child, family or case.")
+    return "\n\n".join(lines) or None
+
+
 def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
     """The delivery and its lesson exactly as it was sent."""
     delivery = session.get(Delivery, delivery_id)
@@ -49,4 +62,4 @@ def save_reply(service: Service, session: Session, *, delivery_id: int, answer: 
     return SavedReply(reply, lesson, delivery, removed, concern)
 
 
-__all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "save_reply"]
+__all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]

@@ -7,12 +7,12 @@ to what it already shows."""
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import Session, select
 
-from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
+from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_reply
 from bot.service import Service
 from bot.slack_recorder import Recorder
 from bot.slack_web import SlackApi
@@ -35,6 +35,7 @@ class Updated:
     ts: str | None
     blocks: list[dict]
     text: str
+    notice: str | None = None  # the live-concern signpost and what was taken out of a reflection
 
 
 def parse_value(value: str) -> tuple[int, str]:
@@ -65,7 +66,8 @@ def record_tap(service: Service, *, user_id: str, delivery_id: int, answer: Answ
     with Session(service.engine) as session:
         _check_owner(session, delivery_id, user_id)
         saved = save_reply(service, session, delivery_id=delivery_id, answer=answer)
-        return _message_after(saved.lesson, saved.delivery, saved.reply, container)
+        updated = _message_after(saved.lesson, saved.delivery, saved.reply, container)
+        return replace(updated, notice=safety_notice(saved, service.settings.organisation_contact))
 
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
@@ -79,6 +81,8 @@ def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict
 async def _update_message(api: SlackApi, updated: Updated) -> None:
     if updated.channel and updated.ts:
         await api.post("chat.update", channel=updated.channel, ts=updated.ts, blocks=updated.blocks, text=updated.text)
+    if updated.channel and updated.notice:
+        await api.post("chat.postMessage", channel=updated.channel, text=updated.notice)
 
 
 async def _save_and_update(recorder: Recorder, api: SlackApi, body: dict, value: str, answer_for) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session
 
-from bot.replying import Answer, ReplyError, UnknownDelivery, save_reply
+from bot.replying import Answer, ReplyError, UnknownDelivery, safety_notice, save_reply
 from bot.service import Service
 from bot.signing import BadToken
 from digests.cards import REFLECTION_INPUT, ReplyState, fitted_nudge_card
@@ -64,7 +64,11 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
     now = datetime.now(timezone.utc)
     links = NudgeLinks(service.reply_url(token), service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))))
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)
-    return fitted_nudge_card(nudge, token, _state(saved.reply))
+    card = fitted_nudge_card(nudge, token, _state(saved.reply))
+    notice = safety_notice(saved, service.settings.organisation_contact)
+    if notice:  # shown first, where it cannot be missed
+        card["body"].insert(0, {"type": "TextBlock", "text": notice, "wrap": True, "color": "Attention", "weight": "Bolder"})
+    return card
 
 
 def _check_owner(session: Session, delivery_id: int, sender_aad_id: str | None) -> None:

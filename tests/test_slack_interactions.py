@@ -119,3 +119,21 @@ def test_add_a_reflection_opens_a_modal_and_saves_it(slack_service, slack_api, s
     assert reply.reflection == "I will see the child alone next visit." and reply.check_answer is None
     assert eventually(lambda: updates(slack_api))
     assert "Edit your reflection" in json.dumps(updates(slack_api)[0]["blocks"])
+
+
+def test_a_reflection_with_identifying_details_is_stored_redacted_and_the_signpost_is_sent(slack_service, slack_api, sent):
+    client, delivery, lesson = sent
+    post_interaction(client, block_action("U0", "reflect", str(delivery.id)))
+    assert eventually(lambda: slack_api.ok_calls("views.open"))
+    view = slack_api.ok_calls("views.open")[0].params["view"]
+    text = "Tyler at LS6 2AB told me today his stepdad hits him"
+    submission = {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
+                  "api_app_id": "A1", "token": "x", "trigger_id": "trig.3",
+                  "view": {**view, "id": "V2", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": text}}}}}}
+    assert post_interaction(client, submission).status_code == 200
+    assert eventually(lambda: replies(slack_service))
+    (reply,) = replies(slack_service)
+    assert reply.reflection == "[name removed] at [postcode removed] told me today his stepdad hits him"
+    assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")])
+    notice = [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")][0]
+    assert "a postcode, a name" in notice.params["text"] and "LS6 2AB" not in json.dumps([c.params for c in slack_api.calls])

@@ -241,3 +241,16 @@ async def test_a_revoked_app_token_is_replaced_once_and_the_send_goes_through(se
     run_planning(service, NOW)
     assert (await dispatch_due(service, lambda: NOW)).sent == 1
     assert microsoft.tokens_issued == 3 and sleeps.waits == [0.0]
+
+
+async def test_a_reflection_is_stored_redacted_and_the_card_shows_the_signpost(service, teams, microsoft):
+    data = await sent_card_data(service, teams, microsoft)
+    text = "Ms Okafor's son, NHS 943 476 5919, should I report this?"
+    response = await press(teams, microsoft, data["practice"][0] | {"reflection": text})
+    card = response.json()["value"]
+    SCHEMA.validate(card)
+    assert "not a referral route" in card["body"][0]["text"] and "an NHS number" in card["body"][0]["text"]
+    assert "943 476 5919" not in json.dumps(card)
+    with Session(service.engine) as session:
+        reply = session.exec(select(Reply)).one()
+    assert reply.reflection == "[name removed]'s son, NHS [NHS number removed], should I report this?"
