@@ -44,6 +44,7 @@ class SmtpChannel(EmailRenderer):
     def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8):
         super().__init__(sender=sender, domain=domain)
         self.target, self.envelope_from = target, parseaddr(sender)[1]
+        self._envelope_from = self.envelope_from.encode("utf-8")
         self._clients: list[aiosmtplib.SMTP] = []
         self._size = connections
 
@@ -55,13 +56,27 @@ class SmtpChannel(EmailRenderer):
     async def _ready(self, client: aiosmtplib.SMTP) -> None:
         if not client.is_connected:
             await client.connect()
+        if client.last_ehlo_response is None:
+            await client.ehlo()
+
+    async def _transaction(self, client: aiosmtplib.SMTP, recipient: str, data: bytes) -> None:
+        """MAIL, RCPT, DATA for one message. Addresses were checked when the roster was imported, so they
+        are not parsed again here: that parsing cost more than the SMTP exchange itself."""
+        response = await client.execute_command(b"MAIL", b"FROM:<" + self._envelope_from + b">")
+        if response.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, self.envelope_from)
+        response = await client.execute_command(b"RCPT", b"TO:<" + recipient.encode("utf-8") + b">")
+        if response.code not in (250, 251):
+            await client.rset()
+            raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)])
+        await client.data(data)
 
     async def _worker(self, client: aiosmtplib.SMTP, queue: asyncio.Queue, results: dict) -> None:
         while not queue.empty():
             job, data = queue.get_nowait()
             try:
                 await self._ready(client)
-                await client.sendmail(self.envelope_from, [job.email], data)
+                await self._transaction(client, job.email, data)
                 results[job.delivery_id] = None
             except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
                 results[job.delivery_id] = classify(exc)
