@@ -4,7 +4,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import agenda_pages, dashboard, reply_pages, teams_routes
+from bot import agenda_pages, audit_page, dashboard, reply_pages, teams_routes
 from bot.service import Service
 
 
@@ -14,6 +14,7 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(reply_pages.router)
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)
+    app.include_router(audit_page.router)
     app.include_router(dashboard.router)
     if service.settings.slack_enabled:
         from bot import slack_app

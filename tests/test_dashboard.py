@@ -109,3 +109,12 @@ def test_barriers_download_matches_the_page(service, seeded):
     assert rows and all(int(r["count"]) >= service.settings.min_cell for r in rows)
     for r in rows:
         assert f"{r['label']} ({r['count']})" in page
+
+
+def test_the_audit_log_is_for_admins_only(service, seeded):
+    lead = signed_in(service, "safe@example.org")
+    assert lead.get("/dashboard/audit").status_code == 403
+    admin = signed_in(service, "admin@example.org")
+    page = admin.get("/dashboard/audit")
+    assert page.status_code == 200 and page.text.count("dashboard.sign_in") == 2
+    assert TestClient(create_app(service)).get("/dashboard/audit", follow_redirects=False).status_code == 303
