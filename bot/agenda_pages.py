@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from bot.agenda import agenda_record, current_agenda, record_discussion
+from bot.pages import message_page
 from bot.service import Service, utcnow
 from bot.signing import BadToken
 from digests.agenda_render import agenda_markdown
@@ -18,11 +19,6 @@ from schedules.slots import week_key
 
 router = APIRouter()
 WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
-
-
-def _message(heading: str, message: str, status: int) -> HTMLResponse:
-    page = render("pages/message.html.j2", heading=heading, message=message, action=None, button=None)
-    return HTMLResponse(page, status_code=status)
 
 
 def _team_and_week(service: Service, token: str, week: str | None) -> tuple[int, str]:
@@ -36,7 +32,7 @@ def _team_and_week(service: Service, token: str, week: str | None) -> tuple[int,
 def _page(service: Service, session: Session, token: str, team_id: int, week: str, status: int = 200) -> HTMLResponse:
     item = current_agenda(service, session, team_id=team_id, week=week)
     if item is None:
-        return _message("No agenda item", "There is no agenda item for this team and week.", 404)
+        return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
     record = agenda_record(service, session, session.get(Team, team_id), week)
     body = markdown_html(agenda_markdown(item))
     return HTMLResponse(render("pages/agenda.html.j2", item=item, record=record, body=body,
@@ -49,7 +45,7 @@ def show_agenda(request: Request, token: str, week: str | None = None):
     try:
         team_id, week = _team_and_week(service, token, week)
     except (BadToken, ValueError) as exc:
-        return _message("This link does not work", str(exc), 400)
+        return message_page("This link does not work", str(exc), 400)
     with Session(service.engine) as session:
         return _page(service, session, token, team_id, week)
 
@@ -62,11 +58,11 @@ def post_agenda(request: Request, token: str, week: str | None = None,
     try:
         team_id, week = _team_and_week(service, token, week)
     except (BadToken, ValueError) as exc:
-        return _message("This link does not work", str(exc), 400)
+        return message_page("This link does not work", str(exc), 400)
     with Session(service.engine) as session:
         team = session.get(Team, team_id)
         record = team and agenda_record(service, session, team, week)
         if record is None:
-            return _message("No agenda item", "There is no agenda item for this team and week.", 404)
+            return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
         record_discussion(session, record, discussed=discussed == "yes", action=action_agreed)
         return _page(service, session, token, team_id, week)

@@ -4,7 +4,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from bot import dashboard_auth as auth
-from bot.service import Service
+from bot.pages import message_page, service_of
 from digests.render import render
 from schedules import audit
 
@@ -13,13 +13,12 @@ router = APIRouter()
 
 @router.get("/dashboard/audit", response_class=HTMLResponse)
 def audit_log(request: Request):
-    service: Service = request.app.state.service
+    service = service_of(request)
     with Session(service.engine) as session:
         who = auth.viewer(service, session, request.cookies.get(auth.COOKIE))
         if who is None:
             return RedirectResponse("/dashboard/sign-in", status_code=303)
         if who.access != "admin":
-            return HTMLResponse(render("pages/message.html.j2", heading="Not available", action=None, button=None,
-                                       message="The audit log is for admins."), status_code=403)
+            return message_page("Not available", "The audit log is for admins.", 403)
         events = audit.recent(session, limit=500)
         return HTMLResponse(render("pages/audit.html.j2", events=events))

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from bot import dashboard_auth as auth
 from bot.mailer import build_message, send_message
-from bot.service import Service, utcnow
+from bot.pages import message_page, service_of
+from bot.service import utcnow
 from bot.signing import BadToken
 from bot.stats import BadDimension, barriers, overview, stats_table
 from digests.barriers import barriers_csv
@@ -23,15 +24,6 @@ router = APIRouter()
 SIGNED_OUT = "/dashboard/sign-in"
 
 
-def _service(request: Request) -> Service:
-    return request.app.state.service
-
-
-def _message(heading: str, message: str, status: int = 200) -> HTMLResponse:
-    page = render("pages/message.html.j2", heading=heading, message=message, action=None, button=None)
-    return HTMLResponse(page, status_code=status)
-
-
 @router.get("/dashboard/sign-in", response_class=HTMLResponse)
 def sign_in_form():
     return HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=False))
@@ -40,7 +32,7 @@ def sign_in_form():
 @router.post("/dashboard/sign-in", response_class=HTMLResponse)
 async def request_link(request: Request, email: Annotated[str, Form(max_length=254)]):
     """The same answer whether or not the address may sign in, so nobody can probe who is a lead."""
-    service = _service(request)
+    service = service_of(request)
     with Session(service.engine) as session:
         person = auth.eligible(session, email)
         link = person and auth.new_link(service, session, person, utcnow())
@@ -55,21 +47,21 @@ async def request_link(request: Request, email: Annotated[str, Form(max_length=2
 @router.get("/dashboard/s/{token}", response_class=HTMLResponse)
 def confirm_sign_in(request: Request, token: str):
     try:
-        _service(request).signer.verify("signin", token, utcnow())
+        service_of(request).signer.verify("signin", token, utcnow())
     except BadToken as exc:
-        return _message("This link does not work", str(exc), 400)
+        return message_page("This link does not work", str(exc), 400)
     return HTMLResponse(render("pages/message.html.j2", heading="Sign in to the dashboard", message="Press the button to sign in.",
                                action=f"/dashboard/s/{token}", button="Sign in"))
 
 
 @router.post("/dashboard/s/{token}")
 def sign_in(request: Request, token: str):
-    service = _service(request)
+    service = service_of(request)
     with Session(service.engine) as session:
         try:
             cookie = auth.redeem(service, session, token, utcnow())
         except BadToken as exc:
-            return _message("This link does not work", str(exc), 400)
+            return message_page("This link does not work", str(exc), 400)
     response = RedirectResponse("/dashboard", status_code=303)
     secure = service.settings.base_url.startswith("https://")
     response.set_cookie(auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True,
@@ -93,7 +85,7 @@ def _svg(title: str, table, rates: dict[str, str], kind: str = "bar") -> Markup:
 
 
 def _scope(request: Request, session: Session, start, end, team) -> tuple[auth.Viewer, Filter]:
-    service = _service(request)
+    service = service_of(request)
     who = auth.viewer(service, session, request.cookies.get(auth.COOKIE))
     if who is None:
         raise PermissionError("sign in")
@@ -101,15 +93,15 @@ def _scope(request: Request, session: Session, start, end, team) -> tuple[auth.V
 
 
 def _guarded(request: Request, start, end, team, build):
-    service = _service(request)
+    service = service_of(request)
     with Session(service.engine) as session:
         try:
             who, where = _scope(request, session, start, end, team)
             return build(service, session, who, where)
         except auth.Forbidden as exc:
-            return _message("Not available", str(exc), 403)
+            return message_page("Not available", str(exc), 403)
         except BadDimension as exc:
-            return _message("Please check the request", str(exc), 422)
+            return message_page("Please check the request", str(exc), 422)
         except PermissionError:
             return RedirectResponse(SIGNED_OUT, status_code=303)
 

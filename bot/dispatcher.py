@@ -11,7 +11,6 @@ from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
 from schedules.lesson_versions import lesson_as_sent
 from schedules.outbox import Outcome, claim_due, record_outcomes
-from schedules.planner import Recipient
 
 REACHABLE = ("active", "paused")
 

@@ -6,25 +6,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
+from bot.pages import message_page, service_of
+from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
 from bot.service import Service, utcnow
 from bot.signing import BadToken
 from digests.nudge import PRACTICE_CHOICES
 from digests.render import render
-from bot.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
 from lesson_bank.model import Lesson
 from schedules.models import Delivery, Reply
 from schedules.replies import unsubscribe
 
 router = APIRouter()
-
-
-def _service(request: Request) -> Service:
-    return request.app.state.service
-
-
-def _message(heading: str, message: str, status: int = 200, **extra) -> HTMLResponse:
-    context = {"heading": heading, "message": message, "action": None, "button": None} | extra
-    return HTMLResponse(render("pages/message.html.j2", **context), status_code=status)
 
 
 def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
@@ -42,12 +34,12 @@ def _int_or_none(value: str | None) -> int | None:
 
 @router.get("/r/{token}", response_class=HTMLResponse)
 def show_reply(request: Request, token: str, check: str | None = None, practice: str | None = None):
-    service = _service(request)
+    service = service_of(request)
     with Session(service.engine) as session:
         try:
             delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return _message("This link does not work", str(exc), 400)
+            return message_page("This link does not work", str(exc), 400)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
         page = render(
             "pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
@@ -65,21 +57,21 @@ def post_reply(
     practice: Annotated[str | None, Form()] = None,
     reflection: Annotated[str | None, Form(max_length=2000)] = None,
 ):
-    service = _service(request)
+    service = service_of(request)
     with Session(service.engine) as session:
         try:
             delivery, _lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return _message("This link does not work", str(exc), 400)
+            return message_page("This link does not work", str(exc), 400)
         if check is not None and _int_or_none(check) is None:
-            return _message("Please try again", "The answer must be one of the options.", 422)
+            return message_page("Please try again", "The answer must be one of the options.", 422)
         answer = Answer(_int_or_none(check), practice or None, reflection)
         if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
-            return _message("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
+            return message_page("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
         try:
             saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
         except ReplyError as exc:
-            return _message("Please try again", str(exc), 422)
+            return message_page("Please try again", str(exc), 422)
         return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
                                    removed=saved.removed, live_concern=saved.live_concern,
                                    contact=service.settings.organisation_contact))
@@ -88,21 +80,21 @@ def post_reply(
 @router.get("/u/{token}", response_class=HTMLResponse)
 def show_unsubscribe(request: Request, token: str):
     try:
-        _service(request).signer.verify("unsubscribe", token, utcnow())
+        service_of(request).signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return _message("This link does not work", str(exc), 400)
-    return _message("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
+        return message_page("This link does not work", str(exc), 400)
+    return message_page("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
                     action=f"/u/{token}", button="Stop my weekly lessons")
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
 def one_click_unsubscribe(request: Request, token: str):
     """RFC 8058: mail clients POST `List-Unsubscribe=One-Click` here; it takes effect at once."""
-    service = _service(request)
+    service = service_of(request)
     try:
         data = service.signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return _message("This link does not work", str(exc), 400)
+        return message_page("This link does not work", str(exc), 400)
     with Session(service.engine) as session:
         unsubscribe(session, person_id=data.subject_id)
-    return _message("Done", "You will get no more LessonLoop nudges.")
+    return message_page("Done", "You will get no more LessonLoop nudges.")

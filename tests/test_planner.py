@@ -1,6 +1,6 @@
 """The planner and slots are pure: no clock, database or network here."""
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 from lesson_bank.model import KnowledgeCheck, Lesson
 from schedules.planner import CardState, History, Recipient, plan

@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import String, Text, inspect, select as sa_select
+from sqlalchemy import String, Text, select as sa_select
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 

@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.dispatcher import dispatch_due
 from bot.planning import run_planning
 from bot.signing import Signer
-from schedules.models import Delivery, DeliveryStatus, Person, Reply, SpacingCard
+from schedules.models import Delivery, Person, Reply, SpacingCard
 from tests.conftest import utc
 from tests.helpers import add_people
 
