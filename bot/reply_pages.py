@@ -13,8 +13,8 @@ from bot.signing import BadToken
 from digests.nudge import PRACTICE_CHOICES
 from digests.render import render
 from lesson_bank.model import Lesson
-from schedules.models import Delivery, Reply
-from schedules.replies import unsubscribe
+from schedules.models import Delivery, Person, PersonStatus, Reply
+from schedules.privacy import set_status
 
 router = APIRouter()
 
@@ -96,5 +96,8 @@ def one_click_unsubscribe(request: Request, token: str):
     except BadToken as exc:
         return message_page("This link does not work", str(exc), 400)
     with Session(service.engine) as session:
-        unsubscribe(session, person_id=data.subject_id)
+        person = session.get(Person, data.subject_id)
+        if person is not None:  # already forgotten: nothing left to stop
+            set_status(session, person=person, status=PersonStatus.UNSUBSCRIBED)
+            session.commit()
     return message_page("Done", "You will get no more LessonLoop nudges.")

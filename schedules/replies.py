@@ -3,13 +3,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lesson_bank.model import Lesson
 from schedules import spacing
-from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Practice, Reply, SpacingCard
+from schedules.models import Delivery, Practice, Reply, SpacingCard
 
 
 class ReplyError(ValueError):
@@ -83,16 +82,3 @@ def record_reply(session: Session, *, delivery: Delivery, lesson: Lesson, answer
             session.rollback()  # another request created it first: go round again and update that one
     raise ReplyError("could not record the reply; please try again")
 
-
-def unsubscribe(session: Session, *, person_id: int) -> None:
-    """Stop this person's nudges at once: status changes and anything not yet sent is cancelled."""
-    person = session.get(Person, person_id)
-    if person is None:
-        return
-    person.status = PersonStatus.UNSUBSCRIBED
-    session.add(person)
-    session.execute(
-        update(Delivery).where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.CANCELLED, last_error="unsubscribed")
-    )
-    session.commit()
