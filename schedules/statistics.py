@@ -58,12 +58,18 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
+def _in_window(query, column, where: Filter):
+    """Whole days, start and end included."""
+    if where.start:
+        query = query.where(column >= _utc(where.start))
+    if where.end:
+        query = query.where(column < _utc(where.end + timedelta(days=1)))
+    return query
+
+
 def _where(query, where: Filter):
     query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
-    if where.start:
-        query = query.where(Delivery.sent_at >= _utc(where.start))
-    if where.end:
-        query = query.where(Delivery.sent_at < _utc(where.end + timedelta(days=1)))
+    query = _in_window(query, Delivery.sent_at, where)
     if where.team_id is not None:
         query = query.where(Delivery.team_id == where.team_id)
     if where.agency is not None:
@@ -100,11 +106,7 @@ def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict
     if key is None:
         return {}
     query = select(key, func.count(AgendaRecord.id)).join(Team, Team.id == AgendaRecord.team_id)
-    query = query.where(AgendaRecord.discussed_at.is_not(None))
-    if where.start:
-        query = query.where(AgendaRecord.discussed_at >= _utc(where.start))
-    if where.end:
-        query = query.where(AgendaRecord.discussed_at < _utc(where.end + timedelta(days=1)))
+    query = _in_window(query.where(AgendaRecord.discussed_at.is_not(None)), AgendaRecord.discussed_at, where)
     if where.team_id is not None:
         query = query.where(AgendaRecord.team_id == where.team_id)
     if where.agency is not None:
