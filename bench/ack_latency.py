@@ -30,13 +30,13 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.slack_fanout import seed_linked_people  # noqa: E402
-from bot.db import upgrade  # noqa: E402
-from bot.planning import run_planning  # noqa: E402
-from bot.service import build_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from schedules.models import Delivery, Reply  # noqa: E402
-from tests.slack_api import TOKEN  # noqa: E402
+from bench.slack_fanout import seed_linked_people
+from bot.core.db import upgrade
+from bot.jobs.planning import run_planning
+from bot.compose import build_service
+from bot.core.settings import Settings
+from schedules.models import Delivery, Reply
+from tests.slack_api import TOKEN
 
 SECRET = "bench-signing-secret"
 
@@ -90,7 +90,7 @@ def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess
            "LESSONLOOP_SLACK_BOT_TOKEN": TOKEN, "LESSONLOOP_SLACK_SIGNING_SECRET": SECRET, "LESSONLOOP_SLACK_API_URL": api_url,
            "LESSONLOOP_SLACK_PER_MINUTE": "1000000", "LESSONLOOP_MAIL_DIR": str(workdir / "outbox")}
     log = open(workdir / "serve.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=log)
     for _ in range(200):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:

@@ -3,8 +3,10 @@
 
     uv run python bench/dispatch.py [--n 20000] [--sink HOST:PORT] [--database-url URL]
 
-Without --sink it starts Postfix's smtp-sink through ../shared/tools/postfix-tools (or, if that is
-missing, an aiosmtpd sink in a child process)."""
+Without --sink it starts Postfix's `smtp-sink` found on PATH (Debian: `apt-get install postfix`, or
+unpack it without starting Postfix: `apt-get download postfix && dpkg -x postfix_*.deb ~/postfix` and put
+`~/postfix/usr/sbin` on PATH with `LD_LIBRARY_PATH=~/postfix/usr/lib/postfix`). When it is missing it says
+so and uses an aiosmtpd sink in a child process."""
 import argparse
 import asyncio
 import multiprocessing
@@ -25,14 +27,13 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db import upgrade  # noqa: E402
-from bot.dispatcher import dispatch_due  # noqa: E402
-from bot.planning import run_planning  # noqa: E402
-from bot.service import build_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from schedules.models import Delivery, Person, Team  # noqa: E402
+from bot.core.db import upgrade
+from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.planning import run_planning
+from bot.compose import build_service
+from bot.core.settings import Settings
+from schedules.models import Delivery, Person, Team
 
-POSTFIX_TOOLS = ROOT.parent / "shared" / "tools" / "postfix-tools"
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
 
 
@@ -54,10 +55,12 @@ def wait_for(port: int) -> None:
 
 def start_sink() -> tuple[subprocess.Popen, str, str]:
     port = free_port()
-    if POSTFIX_TOOLS.exists():
-        cmd = [str(POSTFIX_TOOLS), "smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{port}", "1000"]
+    smtp_sink = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
+    if smtp_sink:
+        cmd = [smtp_sink, "-u", "nobody", "-c", f"127.0.0.1:{port}", "1000"]
         kind = "postfix smtp-sink"
     else:
+        print("smtp-sink not on PATH (Debian package postfix); using an aiosmtpd sink", file=sys.stderr)
         code = ("import asyncio; from aiosmtpd.controller import Controller\n"
                 "class H:\n async def handle_DATA(self, s, se, e): return '250 OK'\n"
                 f"c=Controller(H(), hostname='127.0.0.1', port={port}); c.start()\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schedules.concern import check_concern  # noqa: E402
-from schedules.detector_scores import score_corpus  # noqa: E402
+from schedules.concern import check_concern
+from schedules.detector_scores import score_corpus
 
 CORPUS = ROOT / "tests" / "data" / "reflections.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "reflections_holdout.jsonl"

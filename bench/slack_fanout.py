@@ -22,13 +22,13 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db import upgrade  # noqa: E402
-from bot.dispatcher import dispatch_due  # noqa: E402
-from bot.planning import run_planning  # noqa: E402
-from bot.service import build_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from schedules.models import Person, Team  # noqa: E402
-from tests.slack_api import TOKEN, SlackStandIn, Workspace  # noqa: E402
+from bot.core.db import upgrade
+from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.planning import run_planning
+from bot.compose import build_service
+from bot.core.settings import Settings
+from schedules.models import Person, Team
+from tests.slack_api import TOKEN, SlackStandIn, Workspace
 
 
 def seed_linked_people(engine, n: int) -> None:

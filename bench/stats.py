@@ -22,12 +22,12 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db import upgrade  # noqa: E402
-from bot.service import build_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.stats import overview, refresh_rollup, stats_table  # noqa: E402
-from schedules.slots import week_key  # noqa: E402
-from schedules.statistics import Filter  # noqa: E402
+from bot.core.db import upgrade
+from bot.compose import build_service
+from bot.core.settings import Settings
+from bot.core.stats import overview, refresh_rollup, stats_table
+from schedules.slots import week_key
+from schedules.statistics import Filter
 
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
 PRACTICE = ["changed", "already", "not_yet", "not_relevant"]

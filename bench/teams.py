@@ -19,19 +19,19 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db import upgrade  # noqa: E402
-from bot.dispatcher import dispatch_due  # noqa: E402
-from bot.planning import run_planning  # noqa: E402
-from bot.service import build_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.teams_channel import TeamsChannel  # noqa: E402
-from bot.teams_connector import ConversationRef  # noqa: E402
-from digests.agenda import plain_agenda_item  # noqa: E402
-from digests.cards import agenda_card, card_bytes, fitted_nudge_card  # noqa: E402
-from digests.nudge import Nudge, NudgeLinks  # noqa: E402
-from lesson_bank.taxonomy import load_taxonomy  # noqa: E402
-from schedules.models import Person, Team  # noqa: E402
-from tests.teams_fakes import APP_ID, OPENID_URL, SERVICE_URL, TENANT, TOKEN_URL, Microsoft, invoke_activity  # noqa: E402
+from bot.core.db import upgrade
+from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.planning import run_planning
+from bot.compose import build_service
+from bot.core.settings import Settings
+from bot.teams.channel import TeamsChannel
+from bot.teams.connector import ConversationRef
+from digests.agenda import plain_agenda_item
+from digests.cards import agenda_card, card_bytes, fitted_nudge_card
+from digests.nudge import Nudge, NudgeLinks
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.models import Person, Team
+from tests.teams_fakes import APP_ID, OPENID_URL, SERVICE_URL, TENANT, TOKEN_URL, Microsoft, invoke_activity
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 

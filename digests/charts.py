@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")  # no display: files only
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from digests.statistics import StatsTable  # noqa: E402
+from digests.statistics import StatsTable
 
 COLOURS = ("#1a56db", "#2e7d32", "#b26a00", "#8e24aa")
 

@@ -1,49 +1,88 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL when LESSONLOOP_TEST_DATABASE_URL is set),
 a real SMTP server on loopback, and a service built from settings, as in production."""
+import itertools
 import os
+import shutil
 import socket
+import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
-from bot.db import upgrade
-from bot.service import build_service
-from bot.settings import Settings
+from bot.core.db import upgrade
+from bot.compose import build_service
+from bot.core.settings import Settings
 
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
 
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
+def clean_environment(monkeypatch, tmp_path):
     """Tests see only the settings they set: nothing leaks in from the developer's shell or .env."""
     for key in list(os.environ):
         if key.startswith("LESSONLOOP_") and key != TEST_DB_ENV:
             monkeypatch.delenv(key)
-    monkeypatch.chdir(os.path.dirname(__file__))  # no stray .env from the repo root
+    # An empty folder: no stray .env from the repo root, and no tests/bot shadowing the bot package
+    # in the child processes some tests start.
+    monkeypatch.chdir(tmp_path)
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+_created = itertools.count()
+
+
+def _admin_engine(url: str):
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """Migrate once per session: a SQLite file to copy, or a PostgreSQL template database to clone.
+    Names carry the process id so suites running side by side on one server never meet."""
+    url = os.environ.get(TEST_DB_ENV)
+    if not url:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        upgrade(f"sqlite:///{path}")
+        with sqlite3.connect(path) as connection:  # fold the WAL into the file so a plain copy is complete
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        yield path
+        return
+    url = Settings(database_url=url).sqlalchemy_url()
+    name = f"lessonloop_tpl_{os.getpid()}"
+    admin = _admin_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    template_url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    upgrade(template_url)
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
+def database_url(tmp_path, migrated_template) -> Iterator[str]:
+    """A fresh, migrated database for each test, cloned from the session's template in milliseconds."""
     url = os.environ.get(TEST_DB_ENV)
-    if url:
-        url = Settings(database_url=url).sqlalchemy_url()
-        _reset_postgres(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    upgrade(url)
-    return url
+    if not url:
+        path = tmp_path / "test.db"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url = Settings(database_url=url).sqlalchemy_url()
+    name = f"lessonloop_{os.getpid()}_{next(_created)}"
+    admin = _admin_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"'))
+    yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

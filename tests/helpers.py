@@ -3,7 +3,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.service import utcnow
+from bot.core.clock import utcnow
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.people import upsert_roster
 from schedules.roster import parse_roster

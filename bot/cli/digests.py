@@ -1,0 +1,160 @@
+"""`lessonloop team set | agenda | stats | export evidence | digest send`: agenda items and statistics."""
+import json
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+from sqlmodel import Session, select
+
+from bot.core.agenda import current_agenda
+from bot.core.stats import theme_map
+from bot.core.clock import utcnow
+from bot.core.stats import BadDimension, stats_table
+from digests.agenda_render import FORMATS, agenda_text
+from digests.evidence import evidence_csv
+from digests.statistics import as_csv, as_dict, build_table
+from schedules.models import Team
+from schedules.slots import week_key
+from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall
+from schedules.team_settings import TeamChange, TeamSettingError, update_team
+
+team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports.", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _day(option: str, text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        _fail(f"{option} '{text}' is not a date such as 2026-11-01")
+
+
+def _service():
+    from bot.cli.ops import open_service
+    return open_service()
+
+
+@team_app.command("set")
+def team_set(
+    team: Annotated[str, typer.Argument(help="Team name, as in the roster")],
+    meeting_day: Annotated[Optional[str], typer.Option(help="Day of the team meeting (default Wednesday)")] = None,
+    meeting_time: Annotated[Optional[str], typer.Option(help="HH:MM local (default 10:00)")] = None,
+    webhook: Annotated[Optional[str], typer.Option(help="Team channel webhook URL")] = None,
+    lead: Annotated[Optional[str], typer.Option(help="Email of the team lead (access team_lead)")] = None,
+) -> None:
+    """Set a team's meeting day and time, channel webhook and lead."""
+    service = _service()
+    with Session(service.engine) as session:
+        try:
+            saved = update_team(session, name=team, change=TeamChange(meeting_day, meeting_time, webhook, lead))
+        except TeamSettingError as exc:
+            _fail(str(exc))
+        session.commit()
+        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        typer.echo(f"{saved.name}: meets {days[saved.meeting_day]} {saved.meeting_time}; lead {'set' if saved.lead_person_id else 'not set'}")
+
+
+def agenda(
+    team: Annotated[str, typer.Option("--team", help="Team name")],
+    week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2026-W48 (default this week)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or txt")] = "md",
+) -> None:
+    """Print a team's agenda item for a week."""
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    from bot.web.agenda_pages import WEEK
+    week = week or week_key(utcnow().date())
+    if not WEEK.match(week):
+        _fail(f"--week '{week}' must be an ISO week such as 2026-W48")
+    service = _service()
+    with Session(service.engine) as session:
+        found = session.exec(select(Team).where(Team.name == team)).first()
+        if found is None:
+            _fail(f"--team: no team named '{team}'")
+        item = current_agenda(service, session, team_id=found.id, week=week)
+        if item is None:
+            _fail("no lesson is available for an agenda item")
+        typer.echo(agenda_text(item, fmt), nl=False)
+
+
+def stats(
+    start: Annotated[Optional[str], typer.Option("--from", help="First send date (YYYY-MM-DD)")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last send date (YYYY-MM-DD)")] = None,
+    by: Annotated[str, typer.Option(help="theme, role, team, agency or week")] = "week",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+) -> None:
+    """Anonymous statistics; small numbers are suppressed."""
+    where = Filter(start=_day("--from", start), end=_day("--to", end))
+    service = _service()
+    with Session(service.engine) as session:
+        try:
+            table = stats_table(service, session, by=by, where=where)
+        except BadDimension as exc:
+            _fail(str(exc))
+    if as_csv_out:
+        typer.echo(as_csv(table), nl=False)
+    elif as_json:
+        typer.echo(json.dumps(as_dict(table), indent=2))
+    else:
+        typer.echo(format_table(table))
+
+
+def format_table(table) -> str:
+    data = as_dict(table)
+    head = f"{'':34} {'sent':>7} {'replied':>8} {'reply%':>7} {'right%':>7} {'changed':>8} {'already':>8} {'not yet':>8} {'n/a':>6}"
+    lines = [head]
+    for row in [*data["rows"], data["total"]]:
+        pct = lambda v: v if isinstance(v, str) else f"{v * 100:.0f}"  # noqa: E731
+        short = lambda v: "s" if v == "suppressed" else v  # noqa: E731
+        lines.append(f"{row['label'][:34]:34} {short(row['delivered']):>7} {short(row['replied']):>8} {short(pct(row['reply_rate'])):>7} "
+                     f"{short(pct(row['check_accuracy'])):>7} {short(row['changed']):>8} {short(row['already']):>8} "
+                     f"{short(row['not_yet']):>8} {short(row['not_relevant']):>6}")
+    lines.append(f"s = suppressed (fewer than {table.min_cell} people, or would reveal such a count)")
+    if data.get("fatigue_points") is not None:
+        lines.append(f"reply rate, last 4 weeks vs first 4: {data['fatigue_points']:+.1f} points")
+    return "\n".join(lines)
+
+
+@export_app.command("evidence")
+def export_evidence(
+    lesson: Annotated[Optional[str], typer.Option(help="Lesson id")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
+) -> None:
+    """CSV: when a lesson (or a theme's lessons) went to which roles and teams, what came back, agenda items."""
+    if bool(lesson) == bool(theme):
+        _fail("give exactly one of --lesson or --theme")
+    service = _service()
+    themes = theme_map(service)
+    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
+    if not ids:
+        _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+    where = Filter(lesson_ids=ids)
+    with Session(service.engine) as session:
+        table = build_table("evidence", evidence_groups(session, where=where), overall(session, where=where),
+                            min_cell=service.settings.min_cell)
+        typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids)), nl=False)
+
+
+def weekly(at: Annotated[Optional[str], typer.Option(help="As if it were this time (ISO-8601; default now)")] = None) -> None:
+    """Send the agenda items and lead digests that are due (the scheduler does this every minute)."""
+    import asyncio
+
+    from bot.cli.ops import _parse_at
+    from bot.jobs.weekly import send_weekly
+    service = _service()
+    agendas, digests = asyncio.run(send_weekly(service, _parse_at(at)))
+    typer.echo(f"sent {agendas} agenda items, {digests} lead digests")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("weekly")(weekly)
+    app.add_typer(team_app, name="team")
+    app.add_typer(export_app, name="export")
+    app.command("agenda")(agenda)
+    app.command("stats")(stats)

@@ -1,0 +1,23 @@
+"""The `lessonloop` command: one Typer app, each command group in its own module."""
+import typer
+
+from bot.cli import digests as cli_digests
+from bot.cli import lessons as cli_lessons
+from bot.cli import msteams as cli_msteams
+from bot.cli import ops as cli_ops
+from bot.cli import people as cli_people
+from bot.cli import privacy as cli_privacy
+from bot.cli import slack as cli_slack
+
+app = typer.Typer(help="LessonLoop: lessons from case reviews, one short nudge a week.", no_args_is_help=True)
+app.add_typer(cli_lessons.app, name="lessons")
+app.add_typer(cli_people.app, name="people")
+app.add_typer(cli_msteams.app, name="msteams")
+app.add_typer(cli_slack.app, name="slack")
+cli_ops.register(app)
+cli_privacy.register(cli_people.app, app)
+cli_digests.register(app)
+
+
+def main() -> None:
+    app()

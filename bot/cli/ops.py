@@ -1,0 +1,142 @@
+"""`lessonloop plan | dispatch | replies | serve | db`: running the service."""
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from sqlmodel import Session, select
+
+from bot.cli.people import import_roster_file
+from bot.core.db import upgrade
+from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.planning import run_planning
+from bot.compose import build_service
+from bot.core.clock import utcnow
+from bot.core.settings import InsecureSettings, Settings
+from schedules.models import Reply
+
+DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
+
+
+def open_service(settings: Settings | None = None):
+    settings = settings or Settings()
+    try:
+        service = build_service(settings)
+    except InsecureSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    upgrade(settings.sqlalchemy_url())
+    return service
+
+
+def _parse_at(at: str | None) -> datetime:
+    if not at:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        typer.echo(f"error: --at '{at}' is not an ISO-8601 time such as 2026-11-24T10:00:00+00:00", err=True)
+        raise typer.Exit(2) from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def plan(
+        at: Annotated[Optional[str], typer.Option(help="Plan as if it were this time (ISO-8601; default now)")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be planned; write nothing")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    ) -> None:
+        """Write this week's due nudges to the outbox (idempotent: a slot is planned once)."""
+        service = open_service()
+        result = run_planning(service, _parse_at(at), dry_run=dry_run)
+        rows = [{"person_id": p.person_id, "period": p.period, "lesson_id": p.lesson_id, "due_at": p.due_at.isoformat(),
+                 "is_review": p.is_review, "channel": p.channel} for p in result.planned]
+        if as_json:
+            typer.echo(json.dumps({"planned": rows, "inserted": result.inserted, "dry_run": dry_run}, indent=2))
+        else:
+            for row in rows:
+                typer.echo(f"{row['due_at']}  person {row['person_id']:>6}  {row['period']}  {row['lesson_id']}{'  (review)' if row['is_review'] else ''}")
+            typer.echo(f"{len(rows)} due, {result.inserted} written{' (dry run)' if dry_run else ''}", err=True)
+
+    @app.command()
+    def dispatch(once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit")] = False) -> None:
+        """Send due deliveries from the outbox (loops every 30 s unless --once)."""
+        service = open_service()
+
+        async def run() -> None:
+            try:
+                while True:
+                    stats = await dispatch_due(service, utcnow)
+                    typer.echo(f"sent {stats.sent}, retry {stats.retried}, failed {stats.failed}, cancelled {stats.cancelled}")
+                    if once:
+                        return
+                    await asyncio.sleep(30)
+            finally:
+                await service.close()
+
+        asyncio.run(run())
+
+    @app.command()
+    def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+        """List recorded replies (for admins; leads see only aggregate statistics)."""
+        service = open_service()
+        with Session(service.engine) as session:
+            rows = [
+                {"delivery_id": r.delivery_id, "lesson_id": r.lesson_id, "lesson_version": r.lesson_version,
+                 "check_answer": r.check_answer, "check_correct": r.check_correct, "practice": r.practice,
+                 "has_reflection": bool(r.reflection), "updated_at": r.updated_at.isoformat()}
+                for r in session.exec(select(Reply).order_by(Reply.id))
+            ]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        for r in rows:
+            typer.echo(f"delivery {r['delivery_id']:>6}  {r['lesson_id']:40} check={r['check_answer']} ({'right' if r['check_correct'] else 'wrong' if r['check_correct'] is False else '-'})  practice={r['practice']}")
+        typer.echo(f"{len(rows)} replies", err=True)
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port")] = 8000,
+        demo: Annotated[bool, typer.Option("--demo", help="Seed the demo roster and send the first nudges now")] = False,
+    ) -> None:
+        """Run the web app with the scheduler ticking planning and dispatch."""
+        import uvicorn
+
+        from bot.web.app import create_app
+        from bot.jobs.scheduler import start_scheduler
+
+        overrides = {"env": "demo", "base_url": f"http://{host}:{port}"} if demo else {}
+        settings = Settings(**overrides)
+        service = open_service(settings)
+        if demo:
+            asyncio.run(_seed_demo(service, settings))
+
+        @asynccontextmanager
+        async def lifespan(_app):
+            scheduler = start_scheduler(service)
+            yield
+            scheduler.shutdown(wait=False)
+            await service.close()
+
+        typer.echo(f"LessonLoop on http://{host}:{port} (health: /healthz)")
+        uvicorn.run(create_app(service, lifespan), host=host, port=port, log_level="info")
+
+    @app.command("db-upgrade")
+    def db_upgrade() -> None:
+        """Create or upgrade the database schema."""
+        upgrade(Settings().sqlalchemy_url())
+        typer.echo("database is up to date")
+
+
+async def _seed_demo(service, settings: Settings) -> None:
+    created, updated = import_roster_file(settings, DEMO_ROSTER)
+    result = run_planning(service, utcnow(), immediate=True)
+    stats = await dispatch_due(service, utcnow)
+    where = settings.smtp_url or f"{settings.mail_dir.resolve()}/ (one .eml file per nudge)"
+    typer.echo(f"demo: {created + updated} people from {DEMO_ROSTER.name}; {result.inserted} nudges planned, {stats.sent} sent")
+    typer.echo(f"demo: open the mail in {where}; its links come back to this server")

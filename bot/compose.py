@@ -1,0 +1,41 @@
+"""The composition root: builds the service and its channels from settings. The only module that knows
+every channel; a new channel is one new room under bot/ and one line here."""
+from datetime import date
+from urllib.parse import urlparse
+
+from bot.core.content import load_bank
+from bot.core.db import make_engine
+from bot.core.service import Service
+from bot.core.settings import Settings
+from bot.core.signing import Signer
+from bot.core.transport import Channel
+from bot.email.channel import MailFolderChannel, SmtpChannel
+
+
+def email_channel(settings: Settings) -> Channel:
+    domain = urlparse(settings.base_url).hostname or "localhost"
+    target = settings.smtp_target()
+    if target is None:
+        return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain)
+    return SmtpChannel(target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections)
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """Email always; each chat channel adds itself here when its settings are present."""
+    channels: dict[str, Channel] = {"email": email_channel(settings)}
+    if settings.teams_configured:
+        from bot.teams.channel import TeamsChannel
+
+        channels["teams"] = TeamsChannel(settings)
+    if settings.slack_enabled:
+        from bot.slack.channel import build_slack_channel  # slack_sdk is loaded only when Slack is used
+
+        channels["slack"] = build_slack_channel(settings)
+    return channels
+
+
+def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
+    result = load_bank(settings, today or date.today())
+    lessons = {lesson.id: lesson for lesson in result.lessons}
+    channels = build_channels(settings) if with_channels else {}
+    return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

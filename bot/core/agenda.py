@@ -1,0 +1,100 @@
+"""This week's agenda item for a team, as every channel asks for it (Slack command, Teams post, email, pages).
+
+The item is chosen once per team and week and stored, so every pull shows the same one."""
+from dataclasses import replace
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.core.service import Service
+
+from bot.core.clock import utcnow
+from bot.core.stats import fresh, theme_map
+from digests.agenda import AgendaItem, plain_agenda_item
+from digests.statistics import build_table
+from digests.theme_choice import Choice, ThemeFigures, choose_theme
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.lesson_versions import lesson_as_sent, record_versions
+from schedules.models import AgendaRecord, Person, PersonStatus, Team
+from schedules.statistics import Filter, grouped, overall
+
+
+def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[str]]:
+    rows = session.exec(select(AgendaRecord.theme_id, AgendaRecord.lesson_id).where(
+        AgendaRecord.team_id == team_id, AgendaRecord.week < week).order_by(AgendaRecord.week.desc())).all()
+    return [theme for theme, _ in rows], {lesson for _, lesson in rows}
+
+
+def _figures(service: Service, session: Session, team_id: int) -> dict[str, ThemeFigures]:
+    fresh(service, session)
+    groups = grouped(session, by="theme", where=Filter(team_id=team_id), theme_of=theme_map(service))
+    return {g.key: ThemeFigures(g.counts["answered"], g.counts["not_yet"], g.counts["checked"], g.counts["correct"]) for g in groups}
+
+
+def _choose(service: Service, session: Session, team: Team, week: str) -> Choice | None:
+    roles = set(session.exec(select(Person.role).where(Person.team_id == team.id, Person.status == PersonStatus.ACTIVE)))
+    recent, used = _history(session, team.id, week)
+    lessons = [l for l in service.lessons.values() if l.is_sendable(date.today())]
+    return choose_theme(team_id=team.id, week=week, lessons=lessons, roles=roles, recent_themes=recent,
+                        used_lessons=used, figures=_figures(service, session, team.id), min_cell=service.settings.min_cell)
+
+
+def agenda_record(service: Service, session: Session, team: Team, week: str) -> AgendaRecord | None:
+    """The stored choice for this team and week, made now if there is none yet (two callers agree on one)."""
+    query = select(AgendaRecord).where(AgendaRecord.team_id == team.id, AgendaRecord.week == week)
+    record = session.exec(query).first()
+    if record is not None:
+        return record
+    choice = _choose(service, session, team, week)
+    if choice is None:
+        return None
+    record_versions(session, lessons=[choice.lesson], now=utcnow())
+    record = AgendaRecord(team_id=team.id, week=week, theme_id=choice.theme_id, lesson_id=choice.lesson.id,
+                          lesson_version=choice.lesson.version, created_at=utcnow())
+    session.add(record)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return session.exec(query).first()
+    return record
+
+
+def team_theme_figures(service: Service, session: Session, team_id: int, theme_id: str) -> dict[str, object]:
+    """The team's own figures for the theme, suppressed like every statistic; empty when too few replies."""
+    lesson_ids = tuple(i for i, t in theme_map(service).items() if t == theme_id)
+    total = overall(session, where=Filter(team_id=team_id, lesson_ids=lesson_ids))
+    row = build_table("theme", [], total, min_cell=service.settings.min_cell).total
+    if row.counts["answered"] is None or row.counts["answered"] < service.settings.min_cell:
+        return {}
+    pct = {name: round(value * 100) for name, value in row.rates.items() if value is not None}
+    return {"replies": row.counts["answered"], **pct}
+
+
+def current_agenda(service: Service, session: Session, *, team_id: int, week: str) -> AgendaItem | None:
+    """The team's agenda item for an ISO week (e.g. 2026-W48), or None for an unknown team or an empty bank."""
+    team = session.get(Team, team_id)
+    record = team and agenda_record(service, session, team, week)
+    if record is None:
+        return None
+    lesson = lesson_as_sent(session, current=service.lessons, lesson_id=record.lesson_id, version=record.lesson_version)
+    if lesson is None:
+        return None
+    label = load_taxonomy().theme_label(record.theme_id)
+    item = plain_agenda_item(team_id=team.id, team_name=team.name, week=week, lesson=lesson, theme_label=label)
+    return replace(item, theme_id=record.theme_id, figures=team_theme_figures(service, session, team.id, record.theme_id))
+
+
+def agenda_link(service: Service, team_id: int, week: str, *, days: int = 30) -> str:
+    """The signed page where the lead reads the item and records the discussion (shared with Teams and Slack)."""
+    token = service.signer.sign("agenda", team_id, utcnow() + timedelta(days=days))
+    return f"{service.settings.base_url.rstrip('/')}/a/{token}?week={week}"
+
+
+def record_discussion(session: Session, record: AgendaRecord, *, discussed: bool, action: str | None) -> None:
+    record.discussed_at = (record.discussed_at or utcnow()) if discussed else None
+    if action is not None:
+        record.action_agreed = action.strip()[:500] or None
+    session.add(record)
+    session.commit()

@@ -1,0 +1,1 @@
+"""email: see docs/architecture.md."""

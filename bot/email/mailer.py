@@ -1,0 +1,45 @@
+"""Occasional emails that are not nudges: agenda items to team leads, dashboard sign-in links and the
+weekly digest (which carries its chart as an inline image). Low volume, so the stdlib builds them."""
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiosmtplib
+
+from bot.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    cid: str  # referenced from the HTML as src="cid:..."
+    png: bytes
+
+
+def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str,
+                  images: tuple[InlineImage, ...] = ()) -> EmailMessage:
+    message = EmailMessage()
+    domain = urlparse(settings.base_url).hostname or "localhost"
+    message["From"], message["To"], message["Subject"] = settings.from_email, to, subject
+    message["Date"], message["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=domain)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    html_part = message.get_payload()[1]
+    for image in images:
+        html_part.add_related(image.png, maintype="image", subtype="png", cid=f"<{image.cid}>")
+    return message
+
+
+async def send_message(settings: Settings, message: EmailMessage) -> None:
+    """Over SMTP when configured, else into the mail folder as a .eml file (as nudges are)."""
+    target = settings.smtp_target()
+    if target is None:
+        folder = Path(settings.mail_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"mail-{uuid.uuid4().hex}.eml").write_bytes(message.as_bytes())
+        return
+    await aiosmtplib.send(message, sender=parseaddr(settings.from_email)[1], hostname=target.host, port=target.port,
+                          username=target.username, password=target.password, use_tls=target.use_tls,
+                          start_tls=target.start_tls, timeout=30)

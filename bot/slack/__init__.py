@@ -1,0 +1,1 @@
+"""slack: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""teams: see docs/architecture.md."""

@@ -1,0 +1,74 @@
+"""Microsoft Teams: personal nudges sent proactively by the bot as Adaptive Cards.
+
+A person can be reached once the app is installed for them (bot/teams_install.py stores the
+conversation reference on the person). Nobody to send to is a permanent failure, so the dispatcher
+falls back to email and records why."""
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+from sqlmodel import Session, select
+
+from bot.core.db import make_engine
+from bot.core.settings import Settings
+from bot.core.signing import Signer
+from bot.teams.auth import KeySet, RequestValidator, TokenProvider
+from bot.teams.connector import Connector, ConversationRef, card_activity
+from bot.core.transport import Job, SendResult, TransportError
+from digests.cards import CardTooLarge, fitted_nudge_card
+from schedules.models import Person
+
+NOT_INSTALLED = "the LessonLoop Teams app is not installed for this person"
+PARALLEL_SENDS = 16
+
+
+class TeamsChannel:
+    name = "teams"
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep):
+        self.client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0))
+        tokens = TokenProvider(self.client, token_url=settings.teams_token_endpoint(), app_id=settings.teams_app_id,
+                               password=settings.teams_app_password)
+        self.connector = Connector(self.client, tokens, sleep=sleep)
+        self.validator = RequestValidator(KeySet(self.client, settings.teams_openid_url), app_id=settings.teams_app_id,
+                                          issuer=settings.teams_issuer)
+        self.signer = Signer(settings.signing_key())
+        self.link_lifetime = timedelta(days=settings.link_days)
+        self.engine = make_engine(settings.sqlalchemy_url())
+
+    def reply_token(self, delivery_id: int) -> str:
+        return self.signer.sign("reply", delivery_id, datetime.now(timezone.utc) + self.link_lifetime)
+
+    def prepare(self, job: Job) -> dict | TransportError:
+        try:
+            card = fitted_nudge_card(job.nudge, self.reply_token(job.delivery_id))
+        except CardTooLarge as exc:
+            return TransportError(str(exc), permanent=True)
+        return card_activity(card, summary=job.nudge.lesson.title)
+
+    def _references(self, person_ids: list[int]) -> dict[int, ConversationRef]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Person.id, Person.teams_conversation_json).where(Person.id.in_(person_ids)))
+            return {pid: ConversationRef.from_json(text) for pid, text in rows if text}
+
+    async def _send_one(self, gate: asyncio.Semaphore, ref: ConversationRef | None, activity: Any) -> SendResult:
+        if isinstance(activity, TransportError):
+            return activity
+        if ref is None:
+            return TransportError(NOT_INSTALLED, permanent=True)
+        async with gate:
+            try:
+                return await self.connector.send(ref, activity) or None
+            except TransportError as exc:
+                return exc
+
+    async def deliver(self, prepared: list[tuple[Job, Any]]) -> dict[int, SendResult]:
+        references = self._references([job.person_id for job, _ in prepared])
+        gate = asyncio.Semaphore(PARALLEL_SENDS)
+        results = await asyncio.gather(*(self._send_one(gate, references.get(job.person_id), activity) for job, activity in prepared))
+        return {job.delivery_id: result for (job, _), result in zip(prepared, results)}
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.engine.dispose()

@@ -1,0 +1,143 @@
+"""The safeguarding leads' dashboard: sign-in by emailed link, server-rendered pages with charts, and a
+CSV of every table. Every figure comes from the same suppressed tables as the CLI and the digest."""
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlmodel import Session
+
+from bot.web import dashboard_auth as auth
+from bot.email.mailer import build_message, send_message
+from bot.web.pages import message_page, service_of
+from bot.core.clock import utcnow
+from bot.core.signing import BadToken
+from bot.core.stats import BadDimension, barriers, overview, stats_table
+from digests.barriers import barriers_csv
+from digests.charts import chart, rate_series
+from digests.render import render
+from digests.statistics import as_csv, as_dict, fatigue
+from schedules.statistics import DIMENSIONS, Filter
+
+router = APIRouter()
+SIGNED_OUT = "/dashboard/sign-in"
+
+
+@router.get("/dashboard/sign-in", response_class=HTMLResponse)
+def sign_in_form():
+    return HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=False))
+
+
+@router.post("/dashboard/sign-in", response_class=HTMLResponse)
+async def request_link(request: Request, email: Annotated[str, Form(max_length=254)]):
+    """The same answer whether or not the address may sign in, so nobody can probe who is a lead."""
+    service = service_of(request)
+    with Session(service.engine) as session:
+        person = auth.eligible(session, email)
+        link = person and auth.new_link(service, session, person, utcnow())
+        address = person.email if person else None
+    if link:
+        text = f"Sign in to the LessonLoop dashboard (this link works once, for 15 minutes):\n{link}\n"
+        html = render("email/signin.html.j2", link=link)
+        await send_message(service.settings, build_message(service.settings, to=address, subject="Your LessonLoop sign-in link", text=text, html=html))
+    return HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=True))
+
+
+@router.get("/dashboard/s/{token}", response_class=HTMLResponse)
+def confirm_sign_in(request: Request, token: str):
+    try:
+        service_of(request).signer.verify("signin", token, utcnow())
+    except BadToken as exc:
+        return message_page("This link does not work", str(exc), 400)
+    return HTMLResponse(render("pages/message.html.j2", heading="Sign in to the dashboard", message="Press the button to sign in.",
+                               action=f"/dashboard/s/{token}", button="Sign in"))
+
+
+@router.post("/dashboard/s/{token}")
+def sign_in(request: Request, token: str):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            cookie = auth.redeem(service, session, token, utcnow())
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+    response = RedirectResponse("/dashboard", status_code=303)
+    secure = service.settings.base_url.startswith("https://")
+    response.set_cookie(auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True,
+                        samesite="lax", secure=secure)
+    return response
+
+
+def _window(start: str | None, end: str | None) -> Filter:
+    try:
+        return Filter(date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
+    except ValueError:
+        raise BadDimension("'from' and 'to' must be dates such as 2026-11-01") from None
+
+
+def _svg(title: str, table, rates: dict[str, str], kind: str = "bar") -> Markup:
+    labels, series = rate_series(table, rates)
+    if not labels:
+        return Markup("<p class='note'>No data yet.</p>")
+    svg = chart(title, labels, series, kind=kind, fmt="svg").decode("utf-8")
+    return Markup(svg[svg.index("<svg"):])  # drop the XML prologue: the SVG sits inside the page
+
+
+def _scope(request: Request, session: Session, start, end, team) -> tuple[auth.Viewer, Filter]:
+    service = service_of(request)
+    who = auth.viewer(service, session, request.cookies.get(auth.COOKIE))
+    if who is None:
+        raise PermissionError("sign in")
+    return who, auth.scoped(session, who, _window(start, end), team)
+
+
+def _guarded(request: Request, start, end, team, build):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            who, where = _scope(request, session, start, end, team)
+            return build(service, session, who, where)
+        except auth.Forbidden as exc:
+            return message_page("Not available", str(exc), 403)
+        except BadDimension as exc:
+            return message_page("Please check the request", str(exc), 422)
+        except PermissionError:
+            return RedirectResponse(SIGNED_OUT, status_code=303)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, team: str | None = None, by: str = "team"):
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+
+    def build(service, session, who, where):
+        view = overview(service, session, where=where)
+        extra = stats_table(service, session, by=by, where=where, refresh_first=False) if by in DIMENSIONS and by not in ("week", "theme", "role") else None
+        charts = {
+            "week": _svg("Reply rate and practice change by week", view.week, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}, "line"),
+            "theme": _svg("Practice by theme", view.theme, {"changed_share": "Changed", "not_yet_share": "Not yet"}),
+            "role": _svg("By role", view.role, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}),
+        }
+        tables = [("week", view.week), ("theme", view.theme), ("role", view.role)] + ([(by, extra)] if extra else [])
+        query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), ("team", team)) if v)
+        return HTMLResponse(render("pages/dashboard.html.j2", who=who, total=as_dict(view.week)["total"], charts=charts,
+                                   tables=[(name, as_dict(t)) for name, t in tables], barriers=view.barriers,
+                                   fatigue=fatigue(view.week), min_cell=service.settings.min_cell, query=query))
+
+    return _guarded(request, start, end, team, build)
+
+
+@router.get("/dashboard/{by}.csv")
+def table_csv(request: Request, by: str, team: str | None = None):
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+
+    def build(service, session, who, where):
+        headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
+        if by == "barriers":
+            body = barriers_csv(barriers(service, session, where=where))
+            return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+        table = stats_table(service, session, by=by, where=where)
+        headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
+        return Response(as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+
+    return _guarded(request, start, end, team, build)

@@ -1,0 +1,91 @@
+"""The pacer's arithmetic with a fake clock, Retry-After parsing, and Block Kit limits."""
+import asyncio
+
+import pytest
+
+from bot.slack.pacing import Pacer, retry_after
+from digests.slack_nudge import BUTTON_LIMIT, mrkdwn, nudge_blocks
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sent: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def send_times(pacer: Pacer, clock: FakeClock, channels: list[str | None]) -> list[float]:
+    async def run():
+        times = []
+        for channel in channels:
+            await pacer.wait(channel)
+            times.append(round(clock.now, 6))
+        return times
+    return asyncio.run(run())
+
+
+def test_budget_spreads_sends_evenly():
+    clock = FakeClock()
+    pacer = Pacer(300, clock=clock, sleep=clock.sleep)
+    times = send_times(pacer, clock, [f"D{n}" for n in range(301)])
+    assert times[:3] == [0.0, 0.2, 0.4]
+    assert times[300] == pytest.approx(60.0)  # 300 a minute, no more
+
+
+def test_one_message_a_second_per_channel():
+    clock = FakeClock()
+    pacer = Pacer(6000, clock=clock, sleep=clock.sleep)
+    times = send_times(pacer, clock, ["D1", "D2", "D1", "D1"])
+    assert times[1] == pytest.approx(0.01) and times[2] == pytest.approx(1.0) and times[3] == pytest.approx(2.0)
+
+
+def test_retry_after_pauses_everyone():
+    clock = FakeClock()
+    pacer = Pacer(6000, clock=clock, sleep=clock.sleep)
+    send_times(pacer, clock, ["D1"])
+    pacer.pause(30)
+    assert send_times(pacer, clock, ["D2"]) == [pytest.approx(30.0)]
+    assert pacer.pauses == 1
+
+
+def test_retry_after_header_parsing():
+    assert retry_after({"Retry-After": "7"}) == 7.0
+    assert retry_after({"retry-after": ["3"]}) == 3.0
+    assert retry_after({}, default=1.5) == 1.5
+    assert retry_after({"Retry-After": "soon"}, default=2.0) == 2.0
+    with pytest.raises(ValueError, match="per_minute"):
+        Pacer(0)
+
+
+def test_markdown_to_mrkdwn_and_button_limits(service):
+    assert mrkdwn("### What happened\nA **bold** [link](https://x.org)") == "*What happened*\nA *bold* <https://x.org|link>"
+    for lesson in service.lessons.values():
+        for block in nudge_blocks(lesson, 1):
+            for element in block.get("elements", []):
+                if element.get("type") == "button":
+                    assert len(element["text"]["text"]) <= BUTTON_LIMIT
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= 3000
+
+
+def test_manifest_asks_for_exactly_what_the_app_uses():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.slack.app import EVENTS_PATH
+    from bot.slack.commands import COMMAND
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[3] / "slack-app-manifest.yaml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"chat:write", "im:write", "users:read", "users:read.email", "commands"}
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    urls = [command["url"], manifest["settings"]["interactivity"]["request_url"], manifest["settings"]["event_subscriptions"]["request_url"]]
+    assert all(url.endswith(EVENTS_PATH) for url in urls)
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

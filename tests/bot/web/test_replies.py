@@ -1,0 +1,111 @@
+"""Signed links: GET shows, POST records, idempotently; spacing updates; one-click unsubscribe."""
+import asyncio
+import json
+import re
+from email import message_from_bytes, policy
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from bot.web.app import create_app
+from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.planning import run_planning
+from bot.core.signing import Signer
+from schedules.models import Delivery, Person, Reply, SpacingCard
+from tests.conftest import utc
+from tests.helpers import add_people
+
+NOW = utc(2026, 11, 24, 12)
+
+
+@pytest.fixture
+def sent(service):
+    """One nudge sent to one person; returns (client, reply path, unsubscribe path, lesson)."""
+    add_people(service.engine, ["ann@example.org,Ann,social-worker,Team,Agency,Europe/London,Tuesday,10:00"])
+    run_planning(service, NOW)
+    asyncio.run(dispatch_due(service, lambda: NOW))
+    (path,) = service.settings.mail_dir.glob("*.eml")
+    text = message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    reply = re.search(r"http://testserver(/r/[\w.-]+)\?check=1", text).group(1)
+    unsubscribe = re.search(r"http://testserver(/u/[\w.-]+)", text).group(1)
+    with Session(service.engine) as session:
+        delivery = session.exec(select(Delivery)).one()
+    return TestClient(create_app(service)), reply, unsubscribe, service.lessons[delivery.lesson_id]
+
+
+def replies(service):
+    with Session(service.engine) as session:
+        return list(session.exec(select(Reply)))
+
+
+def card(service):
+    with Session(service.engine) as session:
+        return session.exec(select(SpacingCard)).one()
+
+
+def test_get_only_shows_a_confirm_page(service, sent):
+    client, reply, _, lesson = sent
+    page = client.get(f"{reply}?check=2")
+    assert page.status_code == 200 and "Save my answer" in page.text and lesson.check.question in page.text
+    assert 'value="2" checked' in page.text
+    assert replies(service) == []
+
+
+def test_post_records_once_and_a_second_post_updates(service, sent):
+    client, reply, _, lesson = sent
+    wrong = next(i for i in range(1, len(lesson.check.options) + 1) if i != lesson.check.answer)
+    first = client.post(reply, data={"check": str(wrong), "practice": "not_yet"})
+    assert first.status_code == 200 and "Not quite." in first.text and lesson.check.explanation in first.text
+    (saved,) = replies(service)
+    assert (saved.check_answer, saved.check_correct, saved.practice, saved.rating) == (wrong, False, "not_yet", 1)
+    again_card = json.loads(card(service).card_json)
+    assert again_card["state"] == 2  # Review state after an Again with no relearning steps
+    second = client.post(reply, data={"check": str(lesson.check.answer), "practice": "already", "reflection": "Asked the child alone."})
+    assert "That&#39;s right." in second.text and "Not quite." not in second.text
+    (updated,) = replies(service)
+    assert (updated.check_correct, updated.practice, updated.rating, updated.reflection) == (True, "already", 4, "Asked the child alone.")
+    easy = card(service)
+    assert easy.due_at > utc(2026, 12, 1)  # Easy from the same starting point schedules well ahead
+    # replaying the same POST changes nothing
+    client.post(reply, data={"check": str(lesson.check.answer), "practice": "already"})
+    assert len(replies(service)) == 1 and card(service).card_json == easy.card_json
+
+
+def test_right_answer_is_good_and_not_relevant_retires(service, sent):
+    client, reply, _, lesson = sent
+    client.post(reply, data={"check": str(lesson.check.answer)})
+    good = card(service)
+    assert replies(service)[0].rating == 3 and not good.retired
+    client.post(reply, data={"practice": "not_relevant"})
+    assert card(service).retired and replies(service)[0].rating is None
+
+
+def test_bad_and_expired_tokens_record_nothing(service, sent):
+    client, reply, _, _ = sent
+    forged = reply[:-3] + "abc"
+    assert client.post(forged, data={"check": "1"}).status_code == 400
+    expired = Signer(b"test-secret-key").sign("reply", 1, utc(2020, 1, 1))
+    response = client.post(f"/r/{expired}", data={"check": "1"})
+    assert response.status_code == 400 and "expired" in response.text
+    assert client.post(reply, data={"check": "9"}).status_code == 422
+    assert client.post(reply, data={"practice": "maybe"}).status_code == 422
+    assert replies(service) == []
+
+
+def test_one_click_unsubscribe_stops_nudges_at_once(service, sent):
+    client, _, unsubscribe, _ = sent
+    assert client.get(unsubscribe).status_code == 200
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "active"
+    response = client.post(unsubscribe, content="List-Unsubscribe=One-Click",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "unsubscribed"
+    assert run_planning(service, utc(2026, 12, 1, 12)).planned == []
+
+
+def test_healthz(service):
+    response = TestClient(create_app(service)).get("/healthz")
+    assert response.json()["status"] == "ok"

@@ -1,0 +1,43 @@
+"""`lessonloop export evidence`: when a lesson went to which roles and teams, suppressed counts, agenda items."""
+import csv
+import io
+
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from bot.core.agenda import current_agenda, record_discussion
+from bot.cli.main import app
+from schedules.models import AgendaRecord
+from tests.seed_history import seed_history
+
+
+def run(service, monkeypatch, *args):
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", service.settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    return CliRunner().invoke(app, ["export", "evidence", *args])
+
+
+def test_theme_evidence_lists_nudges_suppressed_and_discussed_agendas(service, monkeypatch):
+    seeded = seed_history(service.engine, list(service.lessons.values()), teams=2, per_team=30, weeks=12)
+    with Session(service.engine) as session:
+        item = current_agenda(service, session, team_id=seeded.team_ids["Team 1"], week="2026-W48")
+        record_discussion(session, session.exec(select(AgendaRecord)).one(), discussed=True, action="Ask who else lives there")
+    result = run(service, monkeypatch, "--theme", item.theme_id)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    nudges = [r for r in rows if r["record"] == "nudges"]
+    assert nudges and {r["team"] for r in nudges} <= {"Team 1", "Team 2"}
+    assert all(r["lesson_id"] in {l.id for l in service.lessons.values() if l.primary_theme == item.theme_id} for r in nudges)
+    for r in nudges:
+        for name in ("delivered", "replied", "changed", "not_yet"):
+            assert r[name] == "suppressed" or int(r[name]) == 0 or int(r[name]) >= service.settings.min_cell
+    total = next(r for r in rows if r["record"] == "total")
+    shown = [int(r["delivered"]) for r in nudges if r["delivered"] != "suppressed"]
+    assert total["delivered"] == "suppressed" or sum(shown) <= int(total["delivered"])
+    (agenda,) = [r for r in rows if r["record"] == "team agenda"]
+    assert agenda["team"] == "Team 1" and agenda["agenda_discussed"] == "yes" and "Ask who" not in result.output
+
+
+def test_evidence_needs_exactly_one_known_target(service, monkeypatch):
+    assert "exactly one" in run(service, monkeypatch).output
+    assert "no lesson 'nope'" in run(service, monkeypatch, "--lesson", "nope").output

@@ -1,0 +1,58 @@
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.models import Person, Team
+from schedules.roster import parse_roster
+from tests.helpers import write
+
+ROLES = set(load_taxonomy().roles)
+HEADER = "email,name,role,team,agency,timezone,nudge_day,nudge_time,channel,access\n"
+
+
+def test_defaults_and_optional_columns():
+    rows, problems = parse_roster("email,name,role,team,agency\nA@Example.org,Ann,gp,Surgery,NHS\n", "r.csv", ROLES)
+    assert problems == []
+    row = rows[0]
+    assert (row.email, row.timezone, row.nudge_day, row.nudge_time.isoformat(), row.access) == ("a@example.org", "Europe/London", 1, "10:00:00", "member")
+
+
+def test_every_problem_names_row_and_column():
+    text = HEADER + "\n".join([
+        "ok@example.org,Ok,gp,T,A,Europe/London,Tuesday,10:00,email,member",
+        "not-an-email,Bad,gp,T,A,,,,,",
+        "x@example.org,X,nures,T,A,Mars/Olympus,Funday,25:99,pigeon,boss",
+        "OK@example.org,Dup,gp,T,A,,,,,",
+    ]) + "\n"
+    rows, problems = parse_roster(text, "roster.csv", ROLES)
+    messages = [str(p) for p in problems]
+    assert any(m.startswith("roster.csv:3: error: column 'email'") for m in messages)
+    for column in ("role", "timezone", "nudge_day", "nudge_time", "channel", "access"):
+        assert any(m.startswith(f"roster.csv:4: error: column '{column}'") for m in messages), column
+    assert any(m.startswith("roster.csv:5: error: column 'email': duplicate email 'ok@example.org' (first on line 2)") for m in messages)
+
+
+def test_missing_columns_rejected():
+    _, problems = parse_roster("email,name\n", "r.csv", ROLES)
+    assert "missing column(s): role, team, agency" in problems[0].message
+
+
+def test_bad_file_changes_nothing_and_good_file_upserts(settings, tmp_path, monkeypatch, service):
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    good = write(tmp_path / "good.csv", HEADER + "a@example.org,Ann,gp,Surgery,NHS,Europe/London,Monday,09:00,,team_lead\n")
+    assert runner.invoke(app, ["people", "import", str(good)]).exit_code == 0
+    bad = write(tmp_path / "bad.csv", HEADER + "a@example.org,Ann Renamed,gp,Surgery,NHS,,,,,\nb@example.org,Bob,astronaut,Surgery,NHS,,,,,\n")
+    result = runner.invoke(app, ["people", "import", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: error: column 'role': unknown role 'astronaut'" in result.output
+    with Session(service.engine) as session:
+        people = session.exec(select(Person)).all()
+        assert [(p.name, p.access, p.nudge_day) for p in people] == [("Ann", "team_lead", 0)]
+    again = write(tmp_path / "again.csv", HEADER + "A@example.org,Ann Renamed,health-visitor,Clinic,NHS,,,,,\n")
+    assert "1 people (0 new, 1 updated)" in runner.invoke(app, ["people", "import", str(again)]).output
+    with Session(service.engine) as session:
+        person = session.exec(select(Person)).one()
+        assert (person.name, person.role) == ("Ann Renamed", "health-visitor")
+        assert {t.name for t in session.exec(select(Team))} == {"Surgery", "Clinic"}
