@@ -1,19 +1,11 @@
-"""Where lessons come from in this deployment: the bundled bank plus an optional local folder."""
+"""Where lessons come from in this deployment: the bundled bank plus an optional local folder.
+Lessons never need the seed documents at run time: seed entries in `sources:` are provenance data only."""
 from datetime import date
 from pathlib import Path
 
 from bot.settings import Settings
 from lesson_bank import BUNDLED_LESSONS
 from lesson_bank.bank import LoadResult, load_lessons
-
-# The seed documents live beside the repository (shared/seeds) on development machines.
-_NEIGHBOUR_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
-
-def seeds_dir(settings: Settings) -> Path | None:
-    if settings.seeds_dir:
-        return settings.seeds_dir
-    return _NEIGHBOUR_SEEDS if _NEIGHBOUR_SEEDS.is_dir() else None
 
 
 def lesson_folders(settings: Settings, paths: list[Path] | None = None) -> list[tuple[Path, bool]]:
@@ -26,4 +18,4 @@ def lesson_folders(settings: Settings, paths: list[Path] | None = None) -> list[
 
 
 def load_bank(settings: Settings, today: date, paths: list[Path] | None = None) -> LoadResult:
-    return load_lessons(lesson_folders(settings, paths), today, seeds_dir=seeds_dir(settings))
+    return load_lessons(lesson_folders(settings, paths), today)
