@@ -2,6 +2,7 @@
 a real SMTP server on loopback, and a service built from settings, as in production."""
 import os
 import socket
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -14,6 +15,7 @@ from bot.service import build_service
 from bot.settings import Settings
 
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
+FIXTURE_LESSONS = Path(__file__).parent / "data" / "lessons"
 
 
 
@@ -24,6 +26,13 @@ def clean_environment(monkeypatch):
         if key.startswith("LESSONLOOP_") and key != TEST_DB_ENV:
             monkeypatch.delenv(key)
     monkeypatch.chdir(os.path.dirname(__file__))  # no stray .env from the repo root
+
+
+@pytest.fixture(autouse=True)
+def fixture_lessons(monkeypatch):
+    """Services and commands in tests load a fixed v2 bank (tests/data/lessons), so tests do not move when
+    the bundled content is edited. Tests of the bundled bank itself name lesson_bank.BUNDLED_LESSONS."""
+    monkeypatch.setattr("bot.content.BUNDLED_LESSONS", FIXTURE_LESSONS)
 
 
 def _reset_postgres(url: str) -> None:
