@@ -16,6 +16,9 @@ from bot.settings import Settings
 
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
 FIXTURE_LESSONS = Path(__file__).parent / "data" / "lessons"
+# For tests that start the CLI in a child process: the same fixed bank, set before the CLI runs.
+CLI_WITH_FIXTURE_LESSONS = (f"import bot.content; from pathlib import Path; bot.content.BUNDLED_LESSONS = Path({str(FIXTURE_LESSONS)!r}); "
+                            "from bot.cli import main; main()")
 
 
 
