@@ -1,5 +1,6 @@
 """What a loaded lesson is. Plain frozen dataclasses: the rest of the system reads these."""
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -51,6 +52,9 @@ class KnowledgeCheck:
 
     def why(self, option_number: int) -> str:
         return self.whys[option_number - 1] if 1 <= option_number <= len(self.whys) else ""
+
+    def rewritten(self, fill: Callable[[str], str]) -> "KnowledgeCheck":
+        return replace(self, question=fill(self.question), options=tuple(map(fill, self.options)), whys=tuple(map(fill, self.whys)))
 
     @property
     def right_is_longest(self) -> bool:
@@ -119,6 +123,7 @@ class Lesson:
     local: bool = False
     review_check: KnowledgeCheck | None = None  # a second, different check asked on spaced reviews
     guidance: tuple[str, ...] = ()  # ids from the taxonomy's guidance list
+    check_asked: str = "first"  # "review" when `check` is the review check (see as_asked)
 
     @property
     def primary_theme(self) -> str:
@@ -131,6 +136,21 @@ class Lesson:
     def citations(self, with_url: bool = True) -> tuple[str, ...]:
         """Reader-facing citations: public sources only, never seed provenance."""
         return tuple(s.reader_citation(with_url) for s in self.public_sources)
+
+    def as_asked(self, is_review: bool) -> "Lesson":
+        """The lesson as a person meets it: a spaced review asks the second check, so a review is
+        retrieval, not recognition of the same words. Lessons stored before v2 have no second check."""
+        if is_review and self.review_check is not None:
+            return replace(self, check=self.review_check, check_asked="review")
+        return self
+
+    def with_text(self, fill: Callable[[str], str]) -> "Lesson":
+        """Every reader-facing text passed through `fill` (e.g. local contact details for placeholders)."""
+        return replace(
+            self, title=fill(self.title), body=fill(self.body), reflect=fill(self.reflect),
+            try_this_week=fill(self.try_this_week), support=fill(self.support) if self.support else self.support,
+            check=self.check.rewritten(fill), review_check=self.review_check.rewritten(fill) if self.review_check else None,
+        )
 
     def checks(self) -> tuple[KnowledgeCheck, ...]:
         return (self.check,) + ((self.review_check,) if self.review_check else ())
