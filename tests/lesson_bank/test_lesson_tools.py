@@ -167,3 +167,72 @@ def test_stored_v1_lesson_versions_still_load():
         source.pop("publisher"), source.pop("supports")
     restored = lesson_from_dict(old)
     assert restored.check.explanation == "because" and restored.check.is_right(2) and restored.review_check is None
+
+
+# --- balance by length rank of the right option (issue 10, section 4) ---
+
+CHECK_RIGHT = {1: "Only that the child was there", 2: "Only that the child was in clinic",  # 33 ties a 33: rank 2
+               3: "Only that the child was in the room", 4: "Only that the child was there, no more"}  # 35 ties a 35: rank 3
+REVIEW_RIGHT = {1: "What each child said or showed", 2: "What each child said, did or showed",
+                3: "What each child said or showed to you", 4: "What each child said, did or showed you"}
+
+
+def ranked(lesson_id: str, check_rank: int, review_rank: int) -> str:
+    """GOOD with the right option of each check at the given length rank (1 = shortest .. 4 = longest)."""
+    text = GOOD.format(id=lesson_id).replace('"Only that the child was there"', f'"{CHECK_RIGHT[check_rank]}"')
+    text = text.replace('"Nothing: it is a normal thing to write"', '"Nothing: it is a normal thing to say"')
+    text = text.replace('"Whether the children were seen at home"', '"Whether the child was seen at home"')
+    return text.replace('"What each child said or showed"', f'"{REVIEW_RIGHT[review_rank]}"')
+
+
+def write_ranked_bank(folder, pairs: list[tuple[int, int]]) -> None:
+    for i, (check_rank, review_rank) in enumerate(pairs):
+        write(folder / f"case-{i}.md", ranked(f"case-{i}", check_rank, review_rank))
+
+
+def rank_problems(folder):
+    return [p for p in load_lessons([(folder, False)], date(2026, 11, 23)).problems if p.message.startswith("balance by length rank:")]
+
+
+def test_length_rank_counts_strictly_shorter_options_so_ties_take_the_lower_rank(tmp_path):
+    from lesson_bank.bank import right_length_rank
+    from lesson_bank.model import KnowledgeCheck
+
+    options = ("a" * 20, "b" * 10, "c" * 20, "d" * 5)
+    assert [right_length_rank(KnowledgeCheck("q", options, answer)) for answer in (1, 2, 3, 4)] == [3, 2, 3, 1]
+    assert right_length_rank(KnowledgeCheck("q", ("a" * 21,) + options[1:], 1)) == 4
+    write_ranked_bank(tmp_path / "bank", [(rank, rank) for rank in (1, 2, 3, 4)])
+    lessons = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23)).lessons
+    assert [[right_length_rank(c) for c in l.checks()] for l in lessons] == [[1, 1], [2, 2], [3, 3], [4, 4]]
+
+
+def test_rank_balance_errors_when_the_second_longest_is_the_give_away(tmp_path):
+    # 40 checks: rank 3 in 22 (55%), rank 4 in none; the old "never the longest" pattern
+    write_ranked_bank(tmp_path / "bank", [(3, 3)] * 11 + [(1, 2)] * 9)
+    problems = rank_problems(tmp_path / "bank")
+    assert problems and all(p.is_error for p in problems), problems
+    messages = " | ".join(p.message for p in problems)
+    assert "second-longest option (length rank 3 of 4) in 22 of 40 checks (55%); at most 35% allowed" in messages
+    assert "longest option (length rank 4 of 4) in only 0 of 40 checks (0%); at least 15% expected" in messages
+    assert "make the right option longer" in messages and "case-0" in messages
+    lint = runner.invoke(app, ["lessons", "lint", str(tmp_path / "bank")])
+    assert lint.exit_code == 1 and "balance by length rank:" in lint.output
+
+
+def test_rank_balance_suggests_trimming_when_short_right_options_are_missing(tmp_path):
+    write_ranked_bank(tmp_path / "bank", [(3, 3)] * 8 + [(4, 2)] * 6 + [(2, 4)] * 6)  # rank 1 empty, rank 3 40%
+    messages = [p.message for p in rank_problems(tmp_path / "bank")]
+    assert any("second-longest option (length rank 3 of 4) in 16 of 40 checks (40%)" in m and "trim words from the right option" in m
+               for m in messages), messages
+    assert any("shortest option (length rank 1 of 4) in only 0 of 40 checks (0%)" in m and "trim words" in m for m in messages), messages
+
+
+def test_rank_balance_passes_a_spread_bank_and_only_warns_on_small_sets(tmp_path):
+    write_ranked_bank(tmp_path / "bank", [(1, 2), (2, 3), (3, 4), (4, 1)] * 5)  # 10 checks at each rank
+    result = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23))
+    assert not [p for p in result.problems if p.message.startswith("balance")] and result.errors == ()
+    write_ranked_bank(tmp_path / "small", [(3, 3)] * 4 + [(1, 2)] * 4)  # 16 checks: 50% at rank 3, a warning only
+    small = rank_problems(tmp_path / "small")
+    assert small and all(p.severity == "warning" for p in small)
+    write_ranked_bank(tmp_path / "tiny", [(3, 3)] * 2)  # 4 checks cannot spread over four ranks: not reported
+    assert rank_problems(tmp_path / "tiny") == []
