@@ -27,9 +27,10 @@ runner = CliRunner()
 
 
 @pytest.mark.bundled_bank
-def test_bundled_bank_meets_every_coverage_target():
+def test_bundled_bank_meets_every_coverage_target(monkeypatch):
     lessons = load_lessons([(BUNDLED_LESSONS, False)], date(2026, 11, 23)).lessons
     assert quota_gaps(lessons, load_taxonomy()) == []
+    monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", BUNDLED_LESSONS)  # the real bank, not the fixture one
     result = runner.invoke(app, ["lessons", "coverage", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["gaps"] == []
 
