@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session
 
+from bot.core.db import scrub_freed_space
 from bot.jobs.retention import run_retention
 from bot.core.service import Service
 from bot.core.clock import utcnow
@@ -17,7 +18,7 @@ from schedules import audit
 from schedules.models import PersonStatus
 from schedules.people import find_person
 from schedules.rollup import mark_stale
-from schedules.privacy import export_person, forget_person, set_status
+from schedules.privacy import FORGET_TABLES, export_person, forget_person, set_status
 
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")]
 
@@ -79,6 +80,7 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             audit.record(session, actor=_actor(by), action="people.forget", detail=f"person #{person_id}", now=utcnow())
             session.commit()
             mark_stale(session)  # statistics are recounted without the person's link to their answers
+        scrub_freed_space(service.engine, FORGET_TABLES)  # no copy left in free pages, the WAL or dead tuples
         files = remove_outbox_files(service.settings.mail_dir, result.delivery_ids)
         typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
 

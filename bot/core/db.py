@@ -40,3 +40,18 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def scrub_freed_space(engine: Engine, tables: tuple[str, ...]) -> None:
+    """After personal data is deleted, make sure no copy stays on disk.
+
+    SQLite: connections run with secure_delete (freed pages are zeroed); a TRUNCATE checkpoint then copies
+    the WAL into the file and empties it, so older page images holding the data are gone too.
+    PostgreSQL: deleted and updated rows stay in the table files as dead tuples until VACUUM reclaims
+    them; VACUUM cannot run inside a transaction, hence autocommit."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif connection.dialect.name == "postgresql":
+            for table in tables:
+                connection.exec_driver_sql(f'VACUUM "{table}"')

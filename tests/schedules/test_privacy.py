@@ -1,6 +1,7 @@
 """What people write stays safe; people's data stays under their control."""
 import asyncio
 import json
+import os
 import logging
 import re
 from datetime import timedelta
@@ -149,3 +150,49 @@ def test_retention_deletes_old_replies_and_keeps_anonymous_counts(service, sent)
         assert session.exec(select(Reply)).all() == []
         (tally,) = session.exec(select(ReplyTally)).all()
     assert (tally.role, tally.practice, tally.count) == ("teacher", "already", 1)
+
+
+def test_forget_leaves_no_copy_in_the_sqlite_file_or_its_wal(service, sent, settings, monkeypatch):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: forget runs VACUUM; docs/privacy.md says what remains until it does")
+    path = settings.database_url.removeprefix("sqlite:///")
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    monkeypatch.setenv("LESSONLOOP_MAIL_DIR", str(settings.mail_dir))
+
+    def on_disk() -> bytes:
+        return b"".join(open(p, "rb").read() for p in (path, path + "-wal") if os.path.exists(p))
+
+    assert b"zara.quinn@example.org" in on_disk()
+    result = runner.invoke(app, ["people", "forget", "zara.quinn@example.org", "--yes"])
+    assert result.exit_code == 0, result.output
+    raw = on_disk()
+    assert b"zara.quinn@example.org" not in raw and b"Zara Quinn" not in raw
+
+
+def test_ids_are_never_reused_after_forget(service, settings, monkeypatch):
+    from bot.web import dashboard_auth
+
+    add_people(service.engine, ["old.admin@example.org,Old Admin,social-worker,Blue,North,Europe/London,Tuesday,10:00"])
+    with Session(service.engine) as session:
+        old = session.exec(select(Person)).one()
+        old.access = "admin"
+        session.add(old)
+        session.commit()
+        old_id = old.id
+    cookie = service.signer.sign("dashboard", old_id, utcnow() + timedelta(hours=1))
+    unsubscribe = service.signer.sign("unsubscribe", old_id, utcnow() + timedelta(days=30))
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    assert runner.invoke(app, ["people", "forget", "old.admin@example.org", "--yes"]).exit_code == 0
+    add_people(service.engine, ["new.admin@example.org,New Admin,social-worker,Blue,North,Europe/London,Tuesday,10:00"])
+    with Session(service.engine) as session:
+        new = session.exec(select(Person)).one()
+        new.access = "admin"
+        session.add(new)
+        session.commit()
+        assert new.id != old_id
+        assert dashboard_auth.viewer(service, session, cookie) is None
+    TestClient(create_app(service)).post(f"/u/{unsubscribe}")
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "active"
