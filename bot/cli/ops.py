@@ -15,17 +15,17 @@ from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
-from bot.core.settings import InsecureSettings, Settings
+from bot.core.settings import InsecureSettings, Settings, SettingsError
 from schedules.models import Reply
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
 
 
 def open_service(settings: Settings | None = None):
-    settings = settings or Settings()
     try:
+        settings = settings or Settings()
         service = build_service(settings)
-    except InsecureSettings as exc:
+    except (InsecureSettings, SettingsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     upgrade(settings.sqlalchemy_url())

@@ -11,7 +11,7 @@ import typer
 from sqlmodel import Session
 
 from bot.core.db import scrub_freed_space
-from bot.jobs.retention import run_retention
+from bot.jobs.retention import replies_before, retention_cutoff, run_retention
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from schedules import audit
@@ -71,7 +71,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     def forget(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Remove a person's personal data from every table and the outbox; anonymous counts stay."""
         if not yes:
-            typer.confirm(f"Forget {email} for good?", abort=True)
+            typer.echo(f"This removes {email}'s name, email, chat ids, reflections and outbox files for good; "
+                       "their answers stay only as anonymous counts.")
+            typer.confirm(f"Forget {email}?", abort=True)
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -122,9 +124,17 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             typer.echo(f"{row['at']}  {row['actor']:30} {row['action']:20} {row['detail']}")
 
     @app.command()
-    def retention(days: Annotated[Optional[int], typer.Option(help="Override LESSONLOOP_RETENTION_DAYS")] = None, by: ByOption = None) -> None:
+    def retention(days: Annotated[Optional[int], typer.Option(min=1, max=36_500, help="Override LESSONLOOP_RETENTION_DAYS (1 or more)")] = None,
+                  yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Delete replies and reflections older than the retention period, keeping anonymous counts."""
         service = _service()
+        days = days if days is not None else service.settings.retention_days
+        cutoff = retention_cutoff(service, days)
+        count = replies_before(service, cutoff)
+        typer.echo(f"This deletes {count} replies (and their reflections) made before {cutoff:%Y-%m-%d %H:%M} UTC "
+                   f"({days} days ago); anonymous counts are kept.")
+        if count and not yes:
+            typer.confirm("Delete them for good?", abort=True)
         deleted = run_retention(service, days, actor=_actor(by))
-        typer.echo(f"deleted {deleted} replies older than {days or service.settings.retention_days} days")
+        typer.echo(f"deleted {deleted} replies older than {days} days")
 

@@ -196,3 +196,38 @@ def test_ids_are_never_reused_after_forget(service, settings, monkeypatch):
     TestClient(create_app(service)).post(f"/u/{unsubscribe}")
     with Session(service.engine) as session:
         assert session.exec(select(Person)).one().status == "active"
+
+
+@pytest.mark.parametrize("days", ["-5", "0"])
+def test_retention_refuses_days_below_one_and_deletes_nothing(service, sent, settings, monkeypatch, days):
+    client, link = sent
+    client.post(link, data={"practice": "already"})
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    result = runner.invoke(app, ["retention", "--days", days, "--yes"])
+    assert result.exit_code == 2 and "--days" in result.output
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+
+
+def test_retention_says_what_it_will_delete_and_asks(service, sent, settings, monkeypatch):
+    client, link = sent
+    client.post(link, data={"practice": "already"})
+    with Session(service.engine) as session:
+        reply = session.exec(select(Reply)).one()
+        reply.created_at = utcnow() - timedelta(days=10)
+        session.add(reply)
+        session.commit()
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    declined = runner.invoke(app, ["retention", "--days", "5"], input="n\n")
+    assert declined.exit_code == 1 and "This deletes 1 replies" in declined.output
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+    monkeypatch.setenv("LESSONLOOP_RETENTION_DAYS", "-1")
+    bad = runner.invoke(app, ["retention", "--yes"])
+    assert bad.exit_code == 2 and "LESSONLOOP_RETENTION_DAYS" in bad.output
+    monkeypatch.delenv("LESSONLOOP_RETENTION_DAYS")
+    assert runner.invoke(app, ["retention", "--days", "5", "--yes"]).exit_code == 0
+    with Session(service.engine) as session:
+        assert session.exec(select(Reply)).all() == []
