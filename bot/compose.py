@@ -1,5 +1,6 @@
 """The composition root: builds the service and its channels from settings. The only module that knows
 every channel; a new channel is one new room under bot/ and one line here."""
+import logging
 from datetime import date
 from urllib.parse import urlparse
 
@@ -10,6 +11,8 @@ from bot.core.settings import Settings
 from bot.core.signing import Signer
 from bot.core.transport import Channel
 from bot.email.channel import MailFolderChannel, SmtpChannel
+
+log = logging.getLogger("lessonloop.lessons")
 
 
 def email_channel(settings: Settings) -> Channel:
@@ -36,6 +39,9 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
     result = load_bank(settings, today or date.today())
+    if result.errors:  # a lesson with an error is left out: say which and why, never silently
+        log.warning("%d lesson file problem(s); those lessons are not sent:\n%s", len(result.errors),
+                    "\n".join(f"  {problem}" for problem in result.errors))
     lessons = {lesson.id: lesson for lesson in result.lessons}
     channels = build_channels(settings) if with_channels else {}
     return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

@@ -78,3 +78,14 @@ def test_feedback_lists_not_relevant_by_role_and_wrong_answers(service, settings
     rows = json.loads(result.stdout)
     assert sum(r["not_relevant"] for r in rows) == 6 and sum(r["replies"] for r in rows) == 6
     assert all(set(r["not_relevant_roles"]) == {"midwife"} for r in rows if r["not_relevant"])
+
+
+def test_bad_local_lessons_are_reported_at_start_up_with_file_and_line(tmp_path, settings, caplog):
+    from bot.compose import build_service
+
+    local = tmp_path / "local"
+    broken = write(local / "broken.md", "---\nid: broken\ntitle: [unclosed\n---\nbody\n")
+    service = build_service(settings.model_copy(update={"local_lessons": local}), with_channels=False)
+    service.engine.dispose()
+    assert "lesson file problem" in caplog.text and f"{broken}:" in caplog.text
+    assert "broken" not in service.lessons
