@@ -152,3 +152,15 @@ def test_agenda_command_prints_each_format(service, team, monkeypatch):
     title = re.search(r"^## (.+)$", md, re.M).group(1)
     assert title in html and title.upper() in txt
     assert "--format" in cli(service, monkeypatch, "agenda", "--team", "Blue", "--format", "pdf").output
+
+
+def test_markdown_in_a_team_name_stays_text_on_the_agenda_page(service, team):
+    with Session(service.engine) as session:
+        row = session.get(Team, team)
+        row.name = "[Pay here](http://evil.example) & # Blue_team"
+        session.add(row)
+        session.commit()
+    link = agenda_link(service, team, "2026-W48").removeprefix("http://testserver")
+    page = TestClient(create_app(service)).get(link)
+    assert page.status_code == 200 and 'href="http://evil.example"' not in page.text
+    assert "[Pay here](http://evil.example) &amp; # Blue_team" in page.text
