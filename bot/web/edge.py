@@ -16,7 +16,9 @@ SECURITY_HEADERS = [
                                  b"script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                                  b"frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),  # reply and agenda links carry tokens: never pass them on
+    # Reply and agenda links carry tokens: never pass them to another site. Not "no-referrer": with it,
+    # browsers send `Origin: null` on our own form POSTs, and the Origin check could not tell them apart.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -35,8 +37,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def same_origin(scope: Scope, allowed_hosts: set[str]) -> bool:
     """A browser names the page a POST came from (Origin, else Referer). A request naming none is not from
     a browser form on another site (mail clients' one-click unsubscribe sends none) and is let through."""
-    if _header(scope, b"sec-fetch-site") == "cross-site":
-        return False
+    fetch_site = _header(scope, b"sec-fetch-site")  # set by the browser itself; a page cannot forge it
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
     source = _header(scope, b"origin") or _header(scope, b"referer")
     if source is None:
         return True

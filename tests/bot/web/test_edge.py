@@ -47,7 +47,7 @@ def test_every_response_carries_security_headers(client):
     for response in (client.get("/healthz"), client.get("/dashboard/sign-in"), client.get("/r/bad")):
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"  # tokens in URLs never reach another site
 
 
 def test_a_post_from_another_site_is_refused(client, service):
@@ -56,6 +56,8 @@ def test_a_post_from_another_site_is_refused(client, service):
     assert client.post("/dashboard/sign-in", data=form, headers={"Referer": "https://evil.example/x"}).status_code == 403
     assert client.post("/dashboard/sign-in", data=form, headers={"Origin": "null"}).status_code == 403
     assert client.post("/dashboard/sign-in", data=form, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post("/dashboard/sign-in", data=form, headers={"Sec-Fetch-Site": "same-site"}).status_code == 403
+    assert client.post("/dashboard/sign-in", data=form, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
     assert client.post("/dashboard/sign-in", data=form, headers={"Origin": "http://testserver"}).status_code == 200
     assert client.post("/dashboard/sign-in", data=form).status_code == 200  # no Origin: a mail client's one-click POST
 
