@@ -1,15 +1,18 @@
 """The composition root: builds the service and its channels from settings. The only module that knows
 every channel; a new channel is one new room under bot/ and one line here."""
+import logging
 from datetime import date
 from urllib.parse import urlparse
 
-from bot.core.content import sendable_lessons
+from bot.core.content import load_bank, with_local_contacts
 from bot.core.db import make_engine
 from bot.core.service import Service
 from bot.core.settings import Settings
 from bot.core.signing import Signer
 from bot.core.transport import Channel
 from bot.email.channel import MailFolderChannel, SmtpChannel
+
+log = logging.getLogger("lessonloop.lessons")
 
 
 def email_channel(settings: Settings) -> Channel:
@@ -35,6 +38,10 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
-    lessons = sendable_lessons(settings, today or date.today())
+    result = load_bank(settings, today or date.today())
+    if result.errors:  # a lesson with an error is left out: say which and why, never silently
+        log.warning("%d lesson file problem(s); those lessons are not sent:\n%s", len(result.errors),
+                    "\n".join(f"  {problem}" for problem in result.errors))
+    lessons = with_local_contacts(settings, result.lessons)
     channels = build_channels(settings) if with_channels else {}
     return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

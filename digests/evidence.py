@@ -18,7 +18,8 @@ def evidence_csv(table: StatsTable, agenda: list[tuple[str, str, str, bool]]) ->
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in (*table.rows, table.total):
-        lesson, week, role, team = row.key.split("|") if "|" in row.key else ("all", "", "", "")
+        # the team name is last and may itself hold "|": split off the three fixed parts only
+        lesson, week, role, team = row.key.split("|", 3) if "|" in row.key else ("all", "", "", "")
         counts = [_value(row.counts[m]) for m in ("delivered", "replied", "changed", "already", "not_yet", "not_relevant")]
         writer.writerow(("nudges" if lesson != "all" else "total", lesson, week, role, team, *counts, ""))
     for lesson, week, team, discussed in agenda:

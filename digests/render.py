@@ -1,4 +1,5 @@
 """Jinja2 rendering for every channel: autoescape for HTML, StrictUndefined so a typo fails loudly."""
+import re
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +22,18 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown_html
     env.filters["plain"] = markdown_plain
+    env.filters["md_literal"] = markdown_literal
     return env
+
+
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def markdown_literal(text: str) -> str:
+    """A name put into Markdown as text: its punctuation escaped and line breaks folded, so "[x](http://…)"
+    or "# Team" in a team name stays words and never becomes a link or a heading."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
 
 
 @cache
@@ -37,7 +49,7 @@ def markdown_plain(text: str) -> str:
         stripped = line.lstrip("#").strip() if line.lstrip().startswith("#") else line
         if stripped is not line:
             stripped = stripped.upper()
-        lines.append(stripped.replace("**", "").replace("__", ""))
+        lines.append(ESCAPED.sub(r"\1", stripped.replace("**", "").replace("__", "")))
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from schedules.concern import check_concern
 from schedules.redaction import find_identifiers
 
-LABEL_KINDS = {"nhs": "nhs_number", "postcode": "postcode", "dob": "date", "phone": "phone", "email": "email", "name": "name"}
+LABEL_KINDS = {"nhs": "nhs_number", "postcode": "postcode", "dob": "date", "phone": "phone", "email": "email", "name": "name",
+               "address": "address"}
 
 
 @dataclass
@@ -35,7 +36,7 @@ def score_corpus(lines: list[dict]) -> tuple[dict[str, Score], dict[str, int]]:
         text, findings = line["text"], find_identifiers(line["text"])
         labelled_spans = []
         for label, kind in LABEL_KINDS.items():
-            for needle in line[label]:
+            for needle in line.get(label, []):
                 spans = _spans(text, needle)
                 labelled_spans += [(kind, s) for s in spans]
                 score = scores[kind]

@@ -39,6 +39,7 @@ class Practice(StrEnum):
 
 
 class Team(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: agenda links name a team by id
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=120)
     agency: str = Field(default="", max_length=120)
@@ -51,6 +52,8 @@ class Team(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    # Ids are never reused after `people forget`: cookies and links signed for an id must match nobody new.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)
     name: str = Field(max_length=200)
@@ -140,6 +143,9 @@ class Reply(SQLModel, table=True):
     reflection: str | None = None
     rating: int | None = None
     card_before_json: str | None = None  # lets a changed answer re-rate from the same starting point
+    # When the stored answers were given (a Slack tap's own timestamp): an older, replayed answer never wins.
+    check_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    practice_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -4,7 +4,8 @@ gender-guesser ships a dictionary of about 45,000 first names from many countrie
 common a word is in English. A capitalised word is taken as a name when it is in the first-name
 dictionary and is not a common English word in that position (mid-sentence capitals are strong evidence;
 at the start of a sentence only rarer words count), or when a title (Mr, Ms, Dr...) stands before it.
-A capitalised word after a name is taken as its surname. Measured recall is in docs/privacy.md."""
+A capitalised word after a name is taken as its surname. Names typed in capitals or lower case are found
+too (see _other_case_names). Measured recall is in docs/privacy.md."""
 import re
 from functools import cache
 
@@ -60,7 +61,46 @@ def _title_before(text: str, start: int) -> int | None:
     return match.start() if match else None
 
 
+UPPER_TOKEN = re.compile(r"\b[A-Z]{3,}(?:-[A-Z]{3,})*\b")
+LOWER_TOKEN = re.compile(r"(?<![\w'’-])[a-z]{3,}(?:-[a-z]{3,})*\b")
+UPPER_COMMON = 5.0  # "WILL", "BILL", "MAY" in capitals are words; "MASON", "CHLOE" are names
+LOWER_COMMON = 4.5  # a lower-case word needs a person's context and must not be very common
+# "the mason said", "I mentor says": after these a lower-case word is a noun or a verb, not a name
+DETERMINER = re.compile(r"\b(?:the|a|an|this|that|these|those|my|his|her|their|our|your|its|some|every|any|no|i|we|you|they|to)\s+$",
+                        re.IGNORECASE)
+ACRONYMS = {"lado", "dsl", "ddsl", "senco", "camhs", "mash", "marac", "mappa", "ehcp", "ofsted", "lscp", "nspcc", "cafcass"}
+STREET_WORD = re.compile(r"\s+(?:Road|Street|Avenue|Close|Lane|Drive|Way|Crescent|Court|Place|Gardens|Grove|Terrace|Hill|"
+                         r"Walk|Mews|Square|Row|Rise|Park|Estate|School|Academy|Primary|Surgery|Hospital|Centre)\b")
+
+
+def _other_case_names(text: str) -> list[tuple[int, int]]:
+    """Names typed in capitals (KAYDEN) or in lower case (then tyler said). Capitals: a dictionary name that
+    is not a very common word. Lower case is ordinary text, so a word also needs a person's context: a
+    verb after it or "called", "named", "son"... before it, and no "the" or "my" before it."""
+    spans = []
+    for match in UPPER_TOKEN.finditer(text):
+        word = match.group()
+        if word.lower() in ACRONYMS:
+            continue
+        if word.lower() not in NOT_NAMES and _is_first_name(word.split("-")[0]) and _common(word) < UPPER_COMMON:
+            spans.append((match.start(), match.end()))
+    for match in LOWER_TOKEN.finditer(text):
+        word, before = match.group(), text[:match.start()]
+        if word in NOT_NAMES or not _is_first_name(word.split("-")[0]) or _common(word) >= LOWER_COMMON:
+            continue
+        in_context = PERSON_VERB.match(text, match.end()) is not None or RELATION.search(before) is not None
+        if in_context and DETERMINER.search(before) is None:
+            spans.append((match.start(), match.end()))
+    return spans
+
+
 def find_names(text: str) -> list[tuple[int, int]]:
+    spans = _capitalised_names(text)
+    spans += [span for span in _other_case_names(text) if all(span[1] <= s or span[0] >= e for s, e in spans)]
+    return sorted(spans)
+
+
+def _capitalised_names(text: str) -> list[tuple[int, int]]:
     tokens = list(TOKEN.finditer(text))
     spans: list[tuple[int, int]] = []
     index = 0
@@ -80,8 +120,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
         with_surname = (in_dictionary and following is not None and text[token.end() : following.start()] == " "
                         and _common(following.group()) < 3.5)
         looks_like_name = looks_like_name or with_surname
-        if title is None and not (looks_like_name or unknown_name):
-            index += 1
+        if title is None and not (looks_like_name or unknown_name) or STREET_WORD.match(text, token.end()):
+            index += 1  # not a name, or the first word of a place ("Oak Road", "Kingsley Academy")
             continue
         end = token.end()
         if following and text[end : following.start()] == " " and following.group().lower() not in NOT_NAMES and _common(following.group()) < 4.5:

@@ -8,9 +8,17 @@ from schedules.planner import Recipient
 from schedules.roster import RosterRow
 
 
+CHUNK = 5000  # PostgreSQL takes at most 65,535 bound values in one statement: look rosters up in chunks
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
 def _team_ids(session: Session, rows: list[RosterRow]) -> dict[str, int]:
     wanted = {row.team: row.agency for row in rows}
-    teams = {team.name: team for team in session.exec(select(Team).where(Team.name.in_(wanted)))}
+    teams = {team.name: team for names in _chunks(list(wanted))
+             for team in session.exec(select(Team).where(Team.name.in_(names)))}
     for name, agency in wanted.items():
         if name not in teams:
             teams[name] = Team(name=name, agency=agency)
@@ -22,7 +30,8 @@ def _team_ids(session: Session, rows: list[RosterRow]) -> dict[str, int]:
 def upsert_roster(session: Session, *, rows: list[RosterRow], default_channel: str, now: datetime) -> tuple[int, int]:
     """Insert or update people by email. Returns (created, updated). The caller commits."""
     team_ids = _team_ids(session, rows)
-    existing = {p.email: p for p in session.exec(select(Person).where(Person.email.in_([r.email for r in rows])))}
+    existing = {p.email: p for emails in _chunks([r.email for r in rows])
+                for p in session.exec(select(Person).where(Person.email.in_(emails)))}
     created = 0
     for row in rows:
         person = existing.get(row.email)

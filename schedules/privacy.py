@@ -12,6 +12,8 @@ from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliverySta
 from schedules.slots import week_key
 
 FORGOTTEN = "a forgotten person"
+# Every table forget_person deletes from or rewrites (their freed space is scrubbed afterwards).
+FORGET_TABLES = ("person", "reply", "delivery", "deliveryattempt", "spacingcard", "auditevent", "team")
 
 
 def _plain(row) -> dict:

@@ -20,6 +20,7 @@ class Answer:
     check_answer: int | None = None
     practice: str | None = None
     reflection: str | None = None
+    answered_at: datetime | None = None  # when it was given (Slack's action_ts); None: now
 
     def validate(self, lesson: Lesson) -> None:
         if self.check_answer is not None and not 1 <= self.check_answer <= len(lesson.check.options):
@@ -28,13 +29,21 @@ class Answer:
             raise ReplyError(f"'{self.practice}' is not one of {', '.join(p.value for p in Practice)}")
 
 
-def _merge(reply: Reply, answer: Answer, lesson: Lesson) -> None:
-    if answer.check_answer is not None:
+def _newer(stored: datetime | None, given: datetime) -> bool:
+    """A replayed or late tap carries its original time: it must not overwrite a later answer."""
+    return stored is None or given >= stored
+
+
+def _merge(reply: Reply, answer: Answer, lesson: Lesson, now: datetime) -> None:
+    given = answer.answered_at or now
+    if answer.check_answer is not None and _newer(reply.check_answered_at, given):
         reply.check_answer = answer.check_answer
         reply.check_correct = lesson.check.is_right(answer.check_answer)
         reply.check_asked = lesson.check_asked
-    if answer.practice is not None:
+        reply.check_answered_at = given
+    if answer.practice is not None and _newer(reply.practice_answered_at, given):
         reply.practice = answer.practice
+        reply.practice_answered_at = given
     if answer.reflection is not None and answer.reflection.strip():
         reply.reflection = answer.reflection.strip()
 
@@ -72,7 +81,7 @@ def record_reply(session: Session, *, delivery: Delivery, lesson: Lesson, answer
         if is_new:
             reply = Reply(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
                           lesson_version=delivery.lesson_version, created_at=now, updated_at=now)
-        _merge(reply, answer, lesson)
+        _merge(reply, answer, lesson, now)
         reply.updated_at = now
         _apply_spacing(session, reply, delivery, is_new)
         session.add(reply)

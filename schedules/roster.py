@@ -14,6 +14,7 @@ REQUIRED_COLUMNS = ("email", "name", "role", "team", "agency")
 OPTIONAL_COLUMNS = ("timezone", "nudge_day", "nudge_time", "channel", "access")
 CHANNELS = ("email", "slack", "teams")
 ACCESS_LEVELS = ("member", "team_lead", "safeguarding_lead", "admin")
+MAX_LENGTH = {"name": 200, "team": 120, "agency": 120}  # the columns' sizes in the database
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
     for column in ("name", "team"):
         if not row.get(column):
             row.fail(column, "is empty")
+    for column, limit in MAX_LENGTH.items():
+        if len(row.get(column)) > limit:  # the value itself is not repeated: it is personal data
+            row.fail(column, f"is {len(row.get(column))} characters long; at most {limit}")
     role = row.get("role")
     if role not in roles:
         row.fail("role", f"unknown role '{role}' (known: {', '.join(sorted(roles))})")
@@ -83,6 +87,16 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
 def parse_roster(text: str, path: str, roles: set[str]) -> tuple[list[RosterRow], list[Problem]]:
     """Every row checked; any problem means the caller must change nothing."""
     problems: list[Problem] = []
+    if "\x00" in text:  # a binary or UTF-16 file saved by mistake: name the line, never echo the content
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return [], [Problem(path, line, "the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)")]
+    try:
+        return _parse_rows(text, path, roles, problems)
+    except csv.Error as exc:
+        return [], [*problems, Problem(path, 0, f"not a readable CSV file ({exc})")]
+
+
+def _parse_rows(text: str, path: str, roles: set[str], problems: list[Problem]) -> tuple[list[RosterRow], list[Problem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header

@@ -1,6 +1,8 @@
 """The `lessonloop` command: one Typer app, each command group in its own module."""
 import typer
 
+from bot.core.settings import SettingsError
+
 from bot.cli import digests as cli_digests
 from bot.cli import lessons as cli_lessons
 from bot.cli import msteams as cli_msteams
@@ -20,4 +22,8 @@ cli_digests.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as exc:  # a command that reads settings itself: one clear line, not a traceback
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None

@@ -1,6 +1,7 @@
 """`lessonloop plan | dispatch | replies | serve | db`: running the service."""
 import asyncio
 import json
+import os
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,23 +10,25 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session, select
 
+from bot.cli.demo_setup import port_in_use, write_demo_env
 from bot.cli.people import import_roster_file
 from bot.core.db import upgrade
 from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
-from bot.core.settings import InsecureSettings, Settings
+from bot.core.settings import InsecureSettings, Settings, SettingsError
 from schedules.models import Reply
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
+DEMO_ENV = Path(".env")
 
 
 def open_service(settings: Settings | None = None):
-    settings = settings or Settings()
     try:
+        settings = settings or Settings()
         service = build_service(settings)
-    except InsecureSettings as exc:
+    except (InsecureSettings, SettingsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     upgrade(settings.sqlalchemy_url())
@@ -108,10 +111,19 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from bot.jobs.runner import JobsProcess
+        from bot.web.access_log import uvicorn_log_config
         from bot.web.app import create_app
 
-        overrides = {"env": "demo", "base_url": f"http://{host}:{port}"} if demo else {}
-        settings = Settings(**overrides)
+        if port_in_use(host, port):
+            typer.echo(f"error: port {port} on {host} is already in use (another LessonLoop?); choose another with --port", err=True)
+            raise typer.Exit(1)
+        base_url = f"http://{host}:{port}"
+        if demo:
+            written = write_demo_env(DEMO_ENV, base_url, os.environ)
+            if written:
+                typer.echo(f"demo: wrote {', '.join(written)} to {DEMO_ENV.resolve()}; the other lessonloop commands "
+                           "run in this folder use them (delete it, or set your own values, for real use)")
+        settings = Settings(env="demo", base_url=base_url) if demo else Settings()
         service = open_service(settings)
         if demo:
             asyncio.run(_seed_demo(service, settings))
@@ -124,8 +136,8 @@ def register(app: typer.Typer) -> None:
             await asyncio.to_thread(jobs.stop)
             await service.close()
 
-        typer.echo(f"LessonLoop on http://{host}:{port} (health: /healthz)")
-        uvicorn.run(create_app(service, lifespan), host=host, port=port, log_level="info")
+        typer.echo(f"LessonLoop on {base_url} (health: /healthz)")
+        uvicorn.run(create_app(service, lifespan), host=host, port=port, log_level="info", log_config=uvicorn_log_config())
 
     @app.command("db-upgrade")
     def db_upgrade() -> None:

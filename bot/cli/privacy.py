@@ -10,14 +10,15 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session
 
-from bot.jobs.retention import run_retention
+from bot.core.db import scrub_freed_space
+from bot.jobs.retention import replies_before, retention_cutoff, run_retention
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from schedules import audit
 from schedules.models import PersonStatus
 from schedules.people import find_person
 from schedules.rollup import mark_stale
-from schedules.privacy import export_person, forget_person, set_status
+from schedules.privacy import FORGET_TABLES, export_person, forget_person, set_status
 
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")]
 
@@ -70,7 +71,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     def forget(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Remove a person's personal data from every table and the outbox; anonymous counts stay."""
         if not yes:
-            typer.confirm(f"Forget {email} for good?", abort=True)
+            typer.echo(f"This removes {email}'s name, email, chat ids, reflections and outbox files for good; "
+                       "their answers stay only as anonymous counts.")
+            typer.confirm(f"Forget {email}?", abort=True)
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -79,6 +82,7 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             audit.record(session, actor=_actor(by), action="people.forget", detail=f"person #{person_id}", now=utcnow())
             session.commit()
             mark_stale(session)  # statistics are recounted without the person's link to their answers
+        scrub_freed_space(service.engine, FORGET_TABLES)  # no copy left in free pages, the WAL or dead tuples
         files = remove_outbox_files(service.settings.mail_dir, result.delivery_ids)
         typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
 
@@ -120,9 +124,17 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             typer.echo(f"{row['at']}  {row['actor']:30} {row['action']:20} {row['detail']}")
 
     @app.command()
-    def retention(days: Annotated[Optional[int], typer.Option(help="Override LESSONLOOP_RETENTION_DAYS")] = None, by: ByOption = None) -> None:
+    def retention(days: Annotated[Optional[int], typer.Option(min=1, max=36_500, help="Override LESSONLOOP_RETENTION_DAYS (1 or more)")] = None,
+                  yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Delete replies and reflections older than the retention period, keeping anonymous counts."""
         service = _service()
+        days = days if days is not None else service.settings.retention_days
+        cutoff = retention_cutoff(service, days)
+        count = replies_before(service, cutoff)
+        typer.echo(f"This deletes {count} replies (and their reflections) made before {cutoff:%Y-%m-%d %H:%M} UTC "
+                   f"({days} days ago); anonymous counts are kept.")
+        if count and not yes:
+            typer.confirm("Delete them for good?", abort=True)
         deleted = run_retention(service, days, actor=_actor(by))
-        typer.echo(f"deleted {deleted} replies older than {days or service.settings.retention_days} days")
+        typer.echo(f"deleted {deleted} replies older than {days} days")
 

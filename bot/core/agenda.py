@@ -2,7 +2,7 @@
 
 The item is chosen once per team and week and stored, so every pull shows the same one."""
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -40,8 +40,9 @@ def _choose(service: Service, session: Session, team: Team, week: str) -> Choice
                         used_lessons=used, figures=_figures(service, session, team.id), min_cell=service.settings.min_cell)
 
 
-def agenda_record(service: Service, session: Session, team: Team, week: str) -> AgendaRecord | None:
-    """The stored choice for this team and week, made now if there is none yet (two callers agree on one)."""
+def agenda_record(service: Service, session: Session, team: Team, week: str, *, store: bool = True) -> AgendaRecord | None:
+    """The stored choice for this team and week, made now if there is none yet (two callers agree on one).
+    With store=False (a page GET) nothing is written: a choice not yet stored is returned unsaved."""
     query = select(AgendaRecord).where(AgendaRecord.team_id == team.id, AgendaRecord.week == week)
     record = session.exec(query).first()
     if record is not None:
@@ -49,6 +50,9 @@ def agenda_record(service: Service, session: Session, team: Team, week: str) -> 
     choice = _choose(service, session, team, week)
     if choice is None:
         return None
+    if not store:
+        return AgendaRecord(team_id=team.id, week=week, theme_id=choice.theme_id, lesson_id=choice.lesson.id,
+                            lesson_version=choice.lesson.version, created_at=utcnow())
     record_versions(session, lessons=[choice.lesson], now=utcnow())
     record = AgendaRecord(team_id=team.id, week=week, theme_id=choice.theme_id, lesson_id=choice.lesson.id,
                           lesson_version=choice.lesson.version, created_at=utcnow())
@@ -72,10 +76,10 @@ def team_theme_figures(service: Service, session: Session, team_id: int, theme_i
     return {"replies": row.counts["answered"], **pct}
 
 
-def current_agenda(service: Service, session: Session, *, team_id: int, week: str) -> AgendaItem | None:
+def current_agenda(service: Service, session: Session, *, team_id: int, week: str, store: bool = True) -> AgendaItem | None:
     """The team's agenda item for an ISO week (e.g. 2026-W48), or None for an unknown team or an empty bank."""
     team = session.get(Team, team_id)
-    record = team and agenda_record(service, session, team, week)
+    record = team and agenda_record(service, session, team, week, store=store)
     if record is None:
         return None
     lesson = lesson_as_sent(session, current=service.lessons, lesson_id=record.lesson_id, version=record.lesson_version)
@@ -86,10 +90,20 @@ def current_agenda(service: Service, session: Session, *, team_id: int, week: st
     return replace(item, theme_id=record.theme_id, figures=team_theme_figures(service, session, team.id, record.theme_id))
 
 
-def agenda_link(service: Service, team_id: int, week: str, *, days: int = 30) -> str:
+def _agenda_purpose(week: str) -> str:
+    # The week is part of what is signed: a link opens only the team and week it was made for.
+    return f"agenda:{week}"
+
+
+def agenda_link(service: Service, team_id: int, week: str, *, now: datetime | None = None) -> str:
     """The signed page where the lead reads the item and records the discussion (shared with Teams and Slack)."""
-    token = service.signer.sign("agenda", team_id, utcnow() + timedelta(days=days))
+    token = service.signer.sign(_agenda_purpose(week), team_id, (now or utcnow()) + service.link_lifetime)
     return f"{service.settings.base_url.rstrip('/')}/a/{token}?week={week}"
+
+
+def agenda_team(service: Service, token: str, week: str, now: datetime) -> int:
+    """The team an agenda link is for, if it was signed for this week. Raises BadToken."""
+    return service.signer.verify(_agenda_purpose(week), token, now).subject_id
 
 
 def record_discussion(session: Session, record: AgendaRecord, *, discussed: bool, action: str | None) -> None:

@@ -1,5 +1,6 @@
 """Where lessons come from in this deployment: the bundled bank plus an optional local folder.
 Lessons never need the seed documents at run time: seed entries in `sources:` are provenance data only."""
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -25,8 +26,8 @@ def load_bank(settings: Settings, today: date, paths: list[Path] | None = None) 
     return load_lessons(lesson_folders(settings, paths), today)
 
 
-def sendable_lessons(settings: Settings, today: date) -> dict[str, Lesson]:
+def with_local_contacts(settings: Settings, lessons: Iterable[Lesson]) -> dict[str, Lesson]:
     """The lessons this deployment sends, with its own contacts filled into `{local:...}` placeholders,
     so every channel shows the same local text and stored versions keep exactly what was sent."""
     fill = partial(render_local, contacts=settings.local_contacts())
-    return {lesson.id: lesson.with_text(fill) for lesson in load_bank(settings, today).lessons}
+    return {lesson.id: lesson.with_text(fill) for lesson in lessons}

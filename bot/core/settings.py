@@ -2,15 +2,32 @@
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schedules.slots import WorkingHours
 
 DEFAULT_SECRET = "change-me"
 DEV_MODES = {"dev", "development", "demo", "test"}
+MIN_SECRET_LENGTH = 32
+ENV_PREFIX = "LESSONLOOP_"
 
 
 class InsecureSettings(RuntimeError):
     pass
+
+
+class SettingsError(ValueError):
+    """A setting is out of range or malformed; the message names each LESSONLOOP_ variable."""
+
+
+def describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
+        value = problem.get("input")
+        lines.append(f"{name}={value!s:.60}: {problem['msg']}" if not isinstance(value, dict) else f"{name}: {problem['msg']}")
+    return "; ".join(lines)
 
 
 class SmtpTarget(BaseModel):
@@ -41,14 +58,15 @@ class Settings(BaseSettings):
     local_lado: str | None = None
     local_escalation: str | None = None
     local_safeguarding_lead: str | None = None
-    link_days: int = 30  # how long reply links stay valid
-    smtp_connections: int = 8
-    dispatch_batch: int = 500
-    max_attempts: int = 6
+    link_days: int = Field(30, ge=1, le=366)  # how long reply links stay valid
+    smtp_connections: int = Field(8, ge=1, le=100)
+    dispatch_batch: int = Field(500, ge=1, le=10_000)
+    max_attempts: int = Field(6, ge=1, le=100)
     working_hours: str = "08:00-18:00"
-    organisation_contact: str = "your designated safeguarding lead"
-    min_cell: int = 5  # counts of fewer people than this are never shown
-    retention_days: int = 730  # replies and reflections older than this are deleted (anonymous counts kept)
+    organisation_contact: str = Field("your designated safeguarding lead", min_length=1, max_length=300)
+    min_cell: int = Field(5, ge=2, le=1000)  # counts of fewer people than this are never shown
+    # replies and reflections older than this are deleted (anonymous counts kept)
+    retention_days: int = Field(730, ge=1, le=36_500)
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
     teams_app_id: str | None = None
     teams_app_password: str | None = None
@@ -60,9 +78,33 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None  # xapp-...: Socket Mode, for organisations without a public URL
     slack_api_url: str = "https://slack.com/api/"
-    slack_per_minute: int = 300  # chat.postMessage budget per workspace
-    slack_lookup_per_minute: int = 50  # users.lookupByEmail and conversations.open (Tier 3)
+    slack_per_minute: int = Field(300, ge=1, le=10_000)  # chat.postMessage budget per workspace
+    slack_lookup_per_minute: int = Field(50, ge=1, le=1000)  # users.lookupByEmail and conversations.open (Tier 3)
     slack_recorder: str = "process"  # where taps are recorded: "process" (a child; acks stay fast) or "thread"
+
+    def __init__(self, **values) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe(exc)) from None
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            hours = WorkingHours.parse(value)
+        except ValueError:
+            raise ValueError("must be two times such as 08:00-18:00") from None
+        if hours.start >= hours.end:
+            raise ValueError("the start must be before the end")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc:
+            raise ValueError("must be the public address, such as https://lessonloop.example.org")
+        return value
 
     @property
     def is_dev(self) -> bool:
@@ -71,9 +113,13 @@ class Settings(BaseSettings):
     def signing_key(self) -> bytes:
         if self.secret_key == DEFAULT_SECRET and not self.is_dev:
             raise InsecureSettings(
-                "LESSONLOOP_SECRET_KEY is left at its default; set it to a long random value "
-                "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
+                "LESSONLOOP_SECRET_KEY is left at its default; set it to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'` "
+                "(for a trial: `lessonloop serve --demo`, which writes a .env the other commands read)"
             )
+        if len(self.secret_key) < MIN_SECRET_LENGTH and not self.is_dev:
+            raise InsecureSettings(f"LESSONLOOP_SECRET_KEY is {len(self.secret_key)} characters; it must be at least "
+                                   f"{MIN_SECRET_LENGTH} (random), or anyone could forge reply and sign-in links")
         return self.secret_key.encode("utf-8")
 
     def local_contacts(self) -> dict[str, str]:

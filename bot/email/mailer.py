@@ -22,7 +22,8 @@ def build_message(settings: Settings, *, to: str, subject: str, text: str, html:
                   images: tuple[InlineImage, ...] = ()) -> EmailMessage:
     message = EmailMessage()
     domain = urlparse(settings.base_url).hostname or "localhost"
-    message["From"], message["To"], message["Subject"] = settings.from_email, to, subject
+    # Names are data: a line break in an agency or team name must not make the header invalid (and the mail lost)
+    message["From"], message["To"], message["Subject"] = settings.from_email, to, " ".join(subject.split())
     message["Date"], message["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")

@@ -7,6 +7,8 @@ to what it already shows."""
 import asyncio
 import logging
 import re
+from dataclasses import replace
+from datetime import datetime, timezone
 
 from slack_bolt.async_app import AsyncApp
 
@@ -29,11 +31,20 @@ async def _update_message(api: SlackApi, updated: Updated) -> None:
         await api.post("chat.postMessage", channel=updated.channel, text=updated.notice)
 
 
+def tapped_at(body: dict) -> datetime | None:
+    """When the person tapped, by Slack's clock (`action_ts`): a replayed older tap then loses to a newer one."""
+    actions = body.get("actions") or [{}]
+    try:
+        return datetime.fromtimestamp(float(actions[0].get("action_ts")), timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 async def _save_and_update(recorder: Recorder, api: SlackApi, body: dict, value: str, answer_for) -> None:
     """`value` is the tapped button's "<delivery>:<choice>"; `answer_for(choice)` makes the Answer."""
     try:
         delivery_id, choice = parse_value(value)
-        answer = answer_for(choice)
+        answer = replace(answer_for(choice), answered_at=tapped_at(body))
         updated = await recorder.record(user_id=body["user"]["id"], delivery_id=delivery_id,
                                         answer=answer, container=body.get("container") or {})
     except (ReplyError, UnknownDelivery, NotYours) as exc:

@@ -72,10 +72,13 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
 
 
 def _check_owner(session: Session, delivery_id: int, sender_aad_id: str | None) -> None:
-    """A card is only ever sent to one person; a press from anyone else is refused."""
+    """A card is only ever sent to one person; a press from anyone else, or from a sender Teams did not
+    name, is refused (a missing id must never skip the check)."""
+    if not sender_aad_id:
+        raise BadToken("the press does not say who sent it")
     delivery = session.get(Delivery, delivery_id)
     person = delivery and delivery.person_id and session.get(Person, delivery.person_id)
-    if person and person.teams_user_id and sender_aad_id and person.teams_user_id != sender_aad_id:
+    if not person or person.teams_user_id != sender_aad_id:
         raise BadToken("this card belongs to someone else")
 
 

@@ -18,6 +18,7 @@ import jwt
 
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 KEYS_LIFETIME = 24 * 3600  # Microsoft rotates keys rarely; an unknown kid forces a refetch anyway
+REFETCH_INTERVAL = 5 * 60  # at most one key-set fetch per 5 minutes, however many unknown kids arrive
 CLOCK_SKEW = 300
 SERVICE_URL_CLAIM = "serviceurl"  # the Bot Framework's spelling; the activity's field is "serviceUrl"
 
@@ -55,26 +56,38 @@ class TokenProvider:
 
 
 class KeySet:
-    """The signing keys, found through the OpenID configuration and cached."""
+    """The signing keys, found through the OpenID configuration and cached. An unknown key id refetches the
+    set at most once per REFETCH_INTERVAL (a flood of forged tokens must not become a flood of fetches),
+    and concurrent requests share one fetch."""
 
     def __init__(self, client: httpx.AsyncClient, openid_url: str, clock: Callable[[], float] = time.time):
         self.client, self.openid_url, self.clock = client, openid_url, clock
         self._keys: dict[str, dict] = {}
-        self._fetched = 0.0
+        self._fetched = 0.0  # when the set was last loaded
+        self._tried: float | None = None  # when a fetch was last attempted (successful or not)
+        self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
+        self._tried = self.clock()
         config = (await self.client.get(self.openid_url)).raise_for_status().json()
         keys = (await self.client.get(config["jwks_uri"])).raise_for_status().json()["keys"]
         self._keys = {key["kid"]: key for key in keys if "kid" in key}
         self._fetched = self.clock()
 
+    def _may_fetch(self, kid: str) -> bool:
+        now = self.clock()
+        if self._tried is not None and now - self._tried < REFETCH_INTERVAL:
+            return False
+        return not self._keys or kid not in self._keys or now - self._fetched > KEYS_LIFETIME
+
     async def key(self, kid: str) -> dict:
-        stale = self.clock() - self._fetched > KEYS_LIFETIME
-        if stale or kid not in self._keys:
-            try:
-                await self._refresh()
-            except (httpx.HTTPError, KeyError, ValueError) as exc:
-                raise TeamsAuthError(f"cannot fetch the signing keys: {exc}") from None
+        if kid not in self._keys or self.clock() - self._fetched > KEYS_LIFETIME:
+            async with self._lock:
+                if self._may_fetch(kid):
+                    try:
+                        await self._refresh()
+                    except (httpx.HTTPError, KeyError, ValueError) as exc:
+                        raise TeamsAuthError(f"cannot fetch the signing keys: {exc}") from None
         if kid not in self._keys:
             raise TeamsAuthError("token signed by an unknown key")
         return self._keys[kid]

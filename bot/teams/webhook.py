@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlmodel import Session
 
-from bot.core.agenda import current_agenda
+from bot.core.agenda import agenda_link, current_agenda
 from bot.core.pacing import WEBHOOK_LIMITS, KeyedLimiters
 from bot.core.retry import TryAgain, retry_after, send_with_retry
 from bot.core.service import Service
@@ -52,8 +52,7 @@ class WebhookPoster:
 
 
 def agenda_page_url(service: Service, team_id: int, week: str, now: datetime) -> str:
-    token = service.signer.sign("agenda", team_id, now + service.link_lifetime)
-    return f"{service.settings.base_url.rstrip('/')}/a/{token}?week={week}"
+    return agenda_link(service, team_id, week, now=now)
 
 
 def build_card(service: Service, session: Session, team: Team, kind: str, week: str, now: datetime) -> dict | None:

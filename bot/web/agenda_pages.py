@@ -1,5 +1,6 @@
-"""The team lead's agenda page: GET shows the item and a form (mail scanners only ever GET);
-POST records that the team discussed it and the action it agreed."""
+"""The team lead's agenda page: GET shows the item and a form (mail scanners only ever GET, so a GET
+writes nothing); POST records that the team discussed it and the action it agreed. The link is signed
+for one team and one week."""
 import re
 from typing import Annotated
 
@@ -7,7 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from bot.core.agenda import agenda_record, current_agenda, record_discussion
+from bot.core.agenda import agenda_record, agenda_team, current_agenda, record_discussion
+from bot.web.form_input import FormProblem, normalised_text, typed_text
 from bot.web.pages import message_page
 from bot.core.service import Service
 from bot.core.clock import utcnow
@@ -15,29 +17,31 @@ from bot.core.signing import BadToken
 from digests.agenda_render import agenda_markdown
 from digests.render import markdown_html
 from digests.render import render
-from schedules.models import Team
-from schedules.slots import week_key
+from schedules.models import AgendaRecord, Team
 
 router = APIRouter()
 WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+ACTION_LIMIT = 500
 
 
 def _team_and_week(service: Service, token: str, week: str | None) -> tuple[int, str]:
-    team_id = service.signer.verify("agenda", token, utcnow()).subject_id
-    week = week or week_key(utcnow().date())
-    if not WEEK.match(week):
-        raise ValueError(f"week '{week}' must be an ISO week such as 2026-W48")
-    return team_id, week
+    if not week or not WEEK.match(week):
+        raise ValueError(f"week '{week or ''}' must be an ISO week such as 2026-W48")
+    return agenda_team(service, token, week, utcnow()), week
 
 
-def _page(service: Service, session: Session, token: str, team_id: int, week: str, status: int = 200) -> HTMLResponse:
-    item = current_agenda(service, session, team_id=team_id, week=week)
+def _page(service: Service, session: Session, token: str, team_id: int, week: str, *, store: bool,
+          record: AgendaRecord | None = None, typed: str | None = None, error: str | None = None,
+          status: int = 200) -> HTMLResponse:
+    item = current_agenda(service, session, team_id=team_id, week=week, store=store)
     if item is None:
         return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
-    record = agenda_record(service, session, session.get(Team, team_id), week)
+    record = record or agenda_record(service, session, session.get(Team, team_id), week, store=store)
     body = markdown_html(agenda_markdown(item))
-    return HTMLResponse(render("pages/agenda.html.j2", item=item, record=record, body=body,
-                               action=f"/a/{token}?week={week}"), status_code=status)
+    action_text = typed if typed is not None else (record.action_agreed or "")
+    return HTMLResponse(render("pages/agenda.html.j2", item=item, record=record, body=body, error=error,
+                               action_text=action_text, limit=ACTION_LIMIT, action=f"/a/{token}?week={week}"),
+                        status_code=status)
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
@@ -48,13 +52,13 @@ def show_agenda(request: Request, token: str, week: str | None = None):
     except (BadToken, ValueError) as exc:
         return message_page("This link does not work", str(exc), 400)
     with Session(service.engine) as session:
-        return _page(service, session, token, team_id, week)
+        return _page(service, session, token, team_id, week, store=False)
 
 
 @router.post("/a/{token}", response_class=HTMLResponse)
 def post_agenda(request: Request, token: str, week: str | None = None,
                 discussed: Annotated[str | None, Form()] = None,
-                action_agreed: Annotated[str | None, Form(max_length=500)] = None):
+                action_agreed: Annotated[str | None, Form()] = None):  # counted as the browser counts, below
     service: Service = request.app.state.service
     try:
         team_id, week = _team_and_week(service, token, week)
@@ -65,5 +69,10 @@ def post_agenda(request: Request, token: str, week: str | None = None,
         record = team and agenda_record(service, session, team, week)
         if record is None:
             return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
-        record_discussion(session, record, discussed=discussed == "yes", action=action_agreed)
-        return _page(service, session, token, team_id, week)
+        try:
+            action = typed_text(action_agreed, field="agreed action", limit=ACTION_LIMIT) if action_agreed is not None else None
+        except FormProblem as exc:
+            return _page(service, session, token, team_id, week, store=True, record=record,
+                         typed=normalised_text(action_agreed), error=str(exc), status=exc.status)
+        record_discussion(session, record, discussed=discussed == "yes", action=action)
+        return _page(service, session, token, team_id, week, store=True)

@@ -1,6 +1,7 @@
 """The ASGI app: reply pages, unsubscribe and health. Channels add their own routers."""
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,14 +12,26 @@ from bot.web import audit_page
 from bot.web import dashboard
 
 from bot.web import reply_pages
+from bot.web.edge import Edge
+from bot.web.pages import message_page
 
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
 
 def create_app(service: Service, lifespan=None) -> FastAPI:
-    app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The API schema describes every route, tokens included: only for development.
+    openapi = "/openapi.json" if service.settings.env.lower() in ("dev", "development") else None
+    app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url="/docs" if openapi else None, redoc_url=None,
+                  openapi_url=openapi)
     app.state.service = service
+    app.add_middleware(Edge, base_url=service.settings.base_url)
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        """A page, never a raw JSON 422: say which field, and nothing of what was sent."""
+        fields = ", ".join(sorted({str(error["loc"][-1]) for error in exc.errors()}))
+        return message_page("Please check the request", f"These fields could not be read: {fields}.", 400)
     app.include_router(reply_pages.router)
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)

@@ -1,6 +1,7 @@
 """The safeguarding leads' dashboard: sign-in by emailed link, server-rendered pages with charts, and a
 CSV of every table. Every figure comes from the same suppressed tables as the CLI and the digest."""
 from datetime import date
+from urllib.parse import urlencode
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,6 +19,7 @@ from digests.barriers import barriers_csv
 from digests.charts import chart, rate_series
 from digests.render import render
 from digests.statistics import as_csv, as_dict, fatigue
+from schedules import audit
 from schedules.statistics import DIMENSIONS, Filter
 
 router = APIRouter()
@@ -66,6 +68,20 @@ def sign_in(request: Request, token: str):
     secure = service.settings.base_url.startswith("https://")
     response.set_cookie(auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True,
                         samesite="lax", secure=secure)
+    return response
+
+
+@router.post("/dashboard/sign-out")
+def sign_out(request: Request):
+    """The cookie is removed; the browser is sent back to the sign-in page."""
+    service = service_of(request)
+    with Session(service.engine) as session:
+        who = auth.viewer(service, session, request.cookies.get(auth.COOKIE))
+        if who is not None:
+            audit.record(session, actor=who.email, action="dashboard.sign_out", now=utcnow())
+            session.commit()
+    response = RedirectResponse(SIGNED_OUT, status_code=303)
+    response.delete_cookie(auth.COOKIE, httponly=True, samesite="lax", secure=service.settings.base_url.startswith("https://"))
     return response
 
 
@@ -119,7 +135,7 @@ def dashboard(request: Request, team: str | None = None, by: str = "team"):
             "role": _svg("By role", view.role, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}),
         }
         tables = [("week", view.week), ("theme", view.theme), ("role", view.role)] + ([(by, extra)] if extra else [])
-        query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), ("team", team)) if v)
+        query = urlencode([(k, v) for k, v in (("from", start), ("to", end), ("team", team)) if v])  # names are data
         return HTMLResponse(render("pages/dashboard.html.j2", who=who, total=as_dict(view.week)["total"], charts=charts,
                                    tables=[(name, as_dict(t)) for name, t in tables], barriers=view.barriers,
                                    fatigue=fatigue(view.week), min_cell=service.settings.min_cell, query=query))

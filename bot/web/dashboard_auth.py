@@ -17,7 +17,7 @@ from schedules.statistics import Filter
 
 LEAD_ACCESS = ("team_lead", "safeguarding_lead", "admin")
 LINK_LIFETIME = timedelta(minutes=15)
-SESSION_LIFETIME = timedelta(hours=8)
+SESSION_LIFETIME = timedelta(hours=4)  # a shared office computer left signed in stays open for less
 COOKIE = "ll_dashboard"
 
 

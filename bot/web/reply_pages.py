@@ -1,9 +1,11 @@
 """Signed reply links and one-click unsubscribe. A GET only shows a page (mail scanners follow links);
 only a POST records anything."""
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.web.pages import message_page, service_of
@@ -11,13 +13,16 @@ from bot.core.replying import Answer, ReplyError, UnknownDelivery, delivery_and_
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
+from bot.web.form_input import FormProblem, normalised_text, query_number, small_number, typed_text
 from digests.nudge import PRACTICE_CHOICES
+from digests.slack_nudge import REFLECTION_LIMIT
 from digests.render import render
 from lesson_bank.model import Lesson
 from schedules.models import Delivery, Person, PersonStatus, Reply
 from schedules.privacy import set_status
 
 router = APIRouter()
+log = logging.getLogger("lessonloop.web")
 
 
 def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
@@ -29,8 +34,13 @@ def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery,
         raise BadToken(str(exc)) from None
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _form_page(service: Service, token: str, lesson: Lesson, *, check: int | None, practice: str | None,
+               reflection: str, error: str | None = None, status: int = 200) -> HTMLResponse:
+    """The reply form, filled in with what the person chose and wrote (shown again after any problem)."""
+    page = render("pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
+                  check=check, practice=practice, reflection=reflection, error=error,
+                  limit=REFLECTION_LIMIT, contact=service.settings.organisation_contact)
+    return HTMLResponse(page, status_code=status)
 
 
 @router.get("/r/{token}", response_class=HTMLResponse)
@@ -42,13 +52,10 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
         except BadToken as exc:
             return message_page("This link does not work", str(exc), 400)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
-        page = render(
-            "pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
-            check=_int_or_none(check) or (existing.check_answer if existing else None),
-            practice=practice or (existing.practice if existing else None),
-            reflection=(existing.reflection or "") if existing else "", contact=service.settings.organisation_contact,
-        )
-        return HTMLResponse(page)
+        return _form_page(service, token, lesson,
+                          check=query_number(check) or (existing.check_answer if existing else None),
+                          practice=practice or (existing.practice if existing else None),
+                          reflection=(existing.reflection or "") if existing else "")
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
@@ -56,23 +63,36 @@ def post_reply(
     request: Request, token: str,
     check: Annotated[str | None, Form()] = None,
     practice: Annotated[str | None, Form()] = None,
-    reflection: Annotated[str | None, Form(max_length=2000)] = None,
+    reflection: Annotated[str | None, Form()] = None,  # length checked as the browser counts it, below
 ):
     service = service_of(request)
     with Session(service.engine) as session:
         try:
-            delivery, _lesson = _delivery(service, session, token)
+            delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
             return message_page("This link does not work", str(exc), 400)
-        if check is not None and _int_or_none(check) is None:
-            return message_page("Please try again", "The answer must be one of the options.", 422)
-        answer = Answer(_int_or_none(check), practice or None, reflection)
-        if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
-            return message_page("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
+        text = normalised_text(reflection)
+
+        def again(error: str, status: int) -> HTMLResponse:
+            return _form_page(service, token, lesson, check=query_number(check), practice=practice, reflection=text,
+                              error=error, status=status)
+
+        try:
+            text = typed_text(reflection, field="reflection", limit=REFLECTION_LIMIT)
+            answer = Answer(small_number(check, field="answer"), practice or None, text or None)
+        except FormProblem as exc:
+            return again(str(exc), exc.status)
+        if answer.check_answer is None and answer.practice is None and not text.strip():
+            return again("Choose an answer or write a reflection, then press save.", 422)
         try:
             saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
         except ReplyError as exc:
-            return message_page("Please try again", str(exc), 422)
+            return again(f"Please try again: {exc}.", 422)
+        except SQLAlchemyError as exc:
+            session.rollback()
+            # Only the kind of error: a database message can quote the reflection it was given.
+            log.error("reply to delivery %s not saved: database error %s", delivery.id, type(exc).__name__)
+            return again("We could not save this just now. Your text is below: please try again in a minute.", 503)
         return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
                                    removed=saved.removed, live_concern=saved.live_concern,
                                    contact=service.settings.organisation_contact))

@@ -237,3 +237,14 @@ def test_rank_balance_passes_a_spread_bank_and_only_warns_on_small_sets(tmp_path
     assert small and all(p.severity == "warning" for p in small)
     write_ranked_bank(tmp_path / "tiny", [(3, 3)] * 2)  # 4 checks cannot spread over four ranks: not reported
     assert rank_problems(tmp_path / "tiny") == []
+
+
+def test_bad_local_lessons_are_reported_at_start_up_with_file_and_line(tmp_path, settings, caplog):
+    from bot.compose import build_service
+
+    local = tmp_path / "local"
+    broken = write(local / "broken.md", "---\nid: broken\ntitle: [unclosed\n---\nbody\n")
+    service = build_service(settings.model_copy(update={"local_lessons": local}), with_channels=False)
+    service.engine.dispose()
+    assert "lesson file problem" in caplog.text and f"{broken}:" in caplog.text
+    assert "broken" not in service.lessons

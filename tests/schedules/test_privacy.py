@@ -1,6 +1,7 @@
 """What people write stays safe; people's data stays under their control."""
 import asyncio
 import json
+import os
 import logging
 import re
 from datetime import timedelta
@@ -149,3 +150,84 @@ def test_retention_deletes_old_replies_and_keeps_anonymous_counts(service, sent)
         assert session.exec(select(Reply)).all() == []
         (tally,) = session.exec(select(ReplyTally)).all()
     assert (tally.role, tally.practice, tally.count) == ("teacher", "already", 1)
+
+
+def test_forget_leaves_no_copy_in_the_sqlite_file_or_its_wal(service, sent, settings, monkeypatch):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: forget runs VACUUM; docs/privacy.md says what remains until it does")
+    path = settings.database_url.removeprefix("sqlite:///")
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    monkeypatch.setenv("LESSONLOOP_MAIL_DIR", str(settings.mail_dir))
+
+    def on_disk() -> bytes:
+        return b"".join(open(p, "rb").read() for p in (path, path + "-wal") if os.path.exists(p))
+
+    assert b"zara.quinn@example.org" in on_disk()
+    result = runner.invoke(app, ["people", "forget", "zara.quinn@example.org", "--yes"])
+    assert result.exit_code == 0, result.output
+    raw = on_disk()
+    assert b"zara.quinn@example.org" not in raw and b"Zara Quinn" not in raw
+
+
+def test_ids_are_never_reused_after_forget(service, settings, monkeypatch):
+    from bot.web import dashboard_auth
+
+    add_people(service.engine, ["old.admin@example.org,Old Admin,social-worker,Blue,North,Europe/London,Tuesday,10:00"])
+    with Session(service.engine) as session:
+        old = session.exec(select(Person)).one()
+        old.access = "admin"
+        session.add(old)
+        session.commit()
+        old_id = old.id
+    cookie = service.signer.sign("dashboard", old_id, utcnow() + timedelta(hours=1))
+    unsubscribe = service.signer.sign("unsubscribe", old_id, utcnow() + timedelta(days=30))
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    assert runner.invoke(app, ["people", "forget", "old.admin@example.org", "--yes"]).exit_code == 0
+    add_people(service.engine, ["new.admin@example.org,New Admin,social-worker,Blue,North,Europe/London,Tuesday,10:00"])
+    with Session(service.engine) as session:
+        new = session.exec(select(Person)).one()
+        new.access = "admin"
+        session.add(new)
+        session.commit()
+        assert new.id != old_id
+        assert dashboard_auth.viewer(service, session, cookie) is None
+    TestClient(create_app(service)).post(f"/u/{unsubscribe}")
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "active"
+
+
+@pytest.mark.parametrize("days", ["-5", "0"])
+def test_retention_refuses_days_below_one_and_deletes_nothing(service, sent, settings, monkeypatch, days):
+    client, link = sent
+    client.post(link, data={"practice": "already"})
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    result = runner.invoke(app, ["retention", "--days", days, "--yes"])
+    assert result.exit_code == 2 and "--days" in result.output
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+
+
+def test_retention_says_what_it_will_delete_and_asks(service, sent, settings, monkeypatch):
+    client, link = sent
+    client.post(link, data={"practice": "already"})
+    with Session(service.engine) as session:
+        reply = session.exec(select(Reply)).one()
+        reply.created_at = utcnow() - timedelta(days=10)
+        session.add(reply)
+        session.commit()
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    declined = runner.invoke(app, ["retention", "--days", "5"], input="n\n")
+    assert declined.exit_code == 1 and "This deletes 1 replies" in declined.output
+    with Session(service.engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+    monkeypatch.setenv("LESSONLOOP_RETENTION_DAYS", "-1")
+    bad = runner.invoke(app, ["retention", "--yes"])
+    assert bad.exit_code == 2 and "LESSONLOOP_RETENTION_DAYS" in bad.output
+    monkeypatch.delenv("LESSONLOOP_RETENTION_DAYS")
+    assert runner.invoke(app, ["retention", "--days", "5", "--yes"]).exit_code == 0
+    with Session(service.engine) as session:
+        assert session.exec(select(Reply)).all() == []

@@ -51,3 +51,14 @@ def test_live_concerns_on_the_separately_written_held_out_set():
     calm = [r for r in rows if not r["concern"]]
     assert sum(check_concern(r["text"]).live for r in live) / len(live) >= 0.9
     assert sum(check_concern(r["text"]).live for r in calm) / len(calm) <= 0.15
+
+
+def test_every_identifier_form_from_issue_15_is_caught():
+    """tests/data/identifiers_holdout.jsonl: dotted NHS numbers, postcodes with two spaces or a hyphen, "born
+    April 2019", mobiles without the 0, names in capitals or lower case or missing from the name list, street
+    addresses, and near misses that must be left alone."""
+    rows = load("identifiers_holdout.jsonl")
+    detectors, _ = score_corpus(rows)
+    for kind in ("nhs_number", "postcode", "date", "phone", "name", "address"):
+        assert detectors[kind].labelled and detectors[kind].recall == 1.0, (kind, detectors[kind].misses)
+    assert sum(d.false_positives for d in detectors.values()) == 0, [d.extras for d in detectors.values() if d.extras]

@@ -56,3 +56,26 @@ def test_bad_file_changes_nothing_and_good_file_upserts(settings, tmp_path, monk
         person = session.exec(select(Person)).one()
         assert (person.name, person.role) == ("Ann Renamed", "health-visitor")
         assert {t.name for t in session.exec(select(Team))} == {"Surgery", "Clinic"}
+
+
+def test_nul_bytes_and_over_long_names_are_clear_problems_that_echo_nothing(settings, tmp_path, monkeypatch):
+    _, problems = parse_roster(HEADER + "a@example.org,Ann,gp,T,A,,,,,\nb@example.org,B\x00ob,gp,T,A,,,,,\n", "r.csv", ROLES)
+    assert [str(p) for p in problems] == ["r.csv:3: error: the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)"]
+    long_name = "Annabel " * 40
+    _, problems = parse_roster(HEADER + f"a@example.org,{long_name},gp,{'T' * 130},A,,,,,\n", "r.csv", ROLES)
+    messages = [str(p) for p in problems]
+    assert "r.csv:2: error: column 'name': is 319 characters long; at most 200" in messages
+    assert any("column 'team'" in m for m in messages) and not any("Annabel" in m for m in messages)
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    utf16 = tmp_path / "excel.csv"
+    utf16.write_bytes((HEADER + "a@example.org,Ann,gp,T,A,,,,,\n").encode("utf-16-le"))
+    result = CliRunner().invoke(app, ["people", "import", str(utf16)])
+    assert result.exit_code == 1 and "NUL bytes" in result.output and result.exception.__class__ is SystemExit
+
+
+def test_a_roster_of_more_than_65535_people_imports(settings, tmp_path, monkeypatch, service):
+    rows = "".join(f"p{n}@example.org,P{n},gp,Team {n % 50},NHS,,,,,\n" for n in range(66_000))
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(app, ["people", "import", str(write(tmp_path / "big.csv", HEADER + rows))])
+    assert result.exit_code == 0, result.output[-500:]
+    assert "66000 people (66000 new, 0 updated)" in result.output

@@ -2,6 +2,7 @@
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,3 +39,23 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=20)[0]
     assert "demo: 13 people" in output and "outbox" in output
+    assert ".env" in output and "LESSONLOOP_SECRET_KEY" in (tmp_path / ".env").read_text()
+    assert f"LESSONLOOP_BASE_URL=http://127.0.0.1:{port}" in (tmp_path / ".env").read_text()
+    # every other README command now works in the same folder, with no flags
+    for command in (["replies"], ["stats"], ["plan", "--dry-run"], ["people", "export", "amira.social@example.org"], ["audit"]):
+        done = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", *command],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+        assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_prints_one_clear_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LESSONLOOP_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--demo", "--port", str(port)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr and len(done.stderr.strip().splitlines()) == 1

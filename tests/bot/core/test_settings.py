@@ -1,13 +1,31 @@
 import pytest
 
-from bot.core.settings import InsecureSettings, Settings
+from bot.core.settings import InsecureSettings, Settings, SettingsError
 
 
 def test_default_secret_is_refused_outside_dev_and_demo():
     with pytest.raises(InsecureSettings, match="LESSONLOOP_SECRET_KEY"):
         Settings().signing_key()
     assert Settings(env="demo").signing_key() == b"change-me"
-    assert Settings(secret_key="s3cret-value").signing_key() == b"s3cret-value"
+    long_secret = "k" * 32
+    assert Settings(secret_key=long_secret).signing_key() == long_secret.encode()
+
+
+@pytest.mark.parametrize("secret", ["x", "s3cret-value", "k" * 31])
+def test_a_short_secret_is_refused_outside_demo_and_test(secret):
+    with pytest.raises(InsecureSettings, match="at least 32"):
+        Settings(secret_key=secret).signing_key()
+    assert Settings(env="test", secret_key=secret).signing_key() == secret.encode()
+
+
+@pytest.mark.parametrize("name, value", [("RETENTION_DAYS", "-1"), ("RETENTION_DAYS", "0"), ("LINK_DAYS", "0"),
+                                         ("MIN_CELL", "1"), ("SMTP_CONNECTIONS", "0"), ("MAX_ATTEMPTS", "-3"),
+                                         ("WORKING_HOURS", "18:00-08:00"), ("WORKING_HOURS", "nine to five"),
+                                         ("BASE_URL", "localhost:8000"), ("SLACK_PER_MINUTE", "0")])
+def test_every_setting_has_a_range_and_the_error_names_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(f"LESSONLOOP_{name}", value)
+    with pytest.raises(SettingsError, match=f"LESSONLOOP_{name}"):
+        Settings()
 
 
 def test_settings_come_from_the_environment(monkeypatch):

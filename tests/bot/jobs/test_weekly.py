@@ -62,3 +62,16 @@ def test_the_lead_digest_carries_figures_and_a_chart(smtp_service, smtp_server):
     assert images[0]["Content-ID"] == "<trend-chart>"
     text = mail.get_body(("plain",)).get_content()
     assert "Reply rate:" in text and "Smith" not in text
+
+
+def test_a_line_break_in_an_agency_name_does_not_lose_the_digest(smtp_service, smtp_server):
+    _setup(smtp_service)
+    with Session(smtp_service.engine) as session:
+        for person in session.exec(select(Person)).all():
+            if person.email == "safe@example.org":
+                person.agency = person.agency + "\nChildren's Services"
+                session.add(person)
+        session.commit()
+    asyncio.run(send_weekly(smtp_service, utc(2026, 11, 23, 9)))
+    (mail,) = messages(smtp_server, "safe@example.org")
+    assert "\n" not in mail["Subject"] and "Children's Services" in mail["Subject"]

@@ -136,3 +136,17 @@ def test_a_reflection_with_identifying_details_is_stored_redacted_and_the_signpo
     assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")])
     notice = [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")][0]
     assert "a postcode, a name" in notice.params["text"] and "LS6 2AB" not in json.dumps([c.params for c in slack_api.calls])
+
+
+def test_a_replayed_older_tap_does_not_overwrite_a_newer_answer(slack_service, slack_api, sent):
+    client, delivery, lesson = sent
+    wrong = next(n for n in range(1, len(lesson.check.options) + 1) if n != lesson.check.answer)
+    older = block_action("U0", f"check-{wrong}", f"{delivery.id}:{wrong}")
+    older["actions"][0]["action_ts"] = str(time.time() - 60)
+    newer = block_action("U0", f"check-{lesson.check.answer}", f"{delivery.id}:{lesson.check.answer}")
+    post_interaction(client, newer)
+    assert eventually(lambda: len(updates(slack_api)) == 1)
+    post_interaction(client, older)  # replayed a minute later, well inside Slack's 5-minute window
+    assert eventually(lambda: len(updates(slack_api)) == 2)
+    (reply,) = replies(slack_service)
+    assert (reply.check_answer, reply.check_correct) == (lesson.check.answer, True)

@@ -145,6 +145,7 @@ async def test_action_submit_records_and_updates_the_sent_message(service, teams
 async def test_a_press_from_someone_else_or_with_a_bad_field_records_nothing(service, teams, microsoft):
     data = await sent_card_data(service, teams, microsoft)
     assert (await press(teams, microsoft, data["check"][0], aad="aad-intruder")).json()["statusCode"] == 400
+    assert (await press(teams, microsoft, data["check"][0], aad=None)).json()["statusCode"] == 400  # sender not named
     bad = await press(teams, microsoft, data["check"][0] | {"check": "three"})
     assert bad.json()["statusCode"] == 400 and "'check'" in bad.json()["value"]["message"]
     forged = await press(teams, microsoft, data["check"][0] | {"token": data["check"][0]["token"][:-2] + "xx"})
@@ -254,3 +255,16 @@ async def test_a_reflection_is_stored_redacted_and_the_card_shows_the_signpost(s
     with Session(service.engine) as session:
         reply = session.exec(select(Reply)).one()
     assert reply.reflection == "[name removed]'s son, NHS [NHS number removed], should I report this?"
+
+
+async def test_unknown_key_ids_do_not_turn_into_a_fetch_each(service, teams, microsoft):
+    def key_fetches() -> int:
+        return sum(1 for _, _, path in microsoft.calls if path.startswith("/botframework/"))
+
+    activity = install_activity("29:user-0", "aad-0", "a:conv-0")
+    assert (await teams.post(ENDPOINT, json=activity, headers={"Authorization": microsoft.bearer()})).status_code == 200
+    loaded = key_fetches()  # the OpenID configuration and the key set, once
+    for n in range(30):
+        forged = microsoft.bearer(key=new_key(), kid=f"unknown-{n}")
+        assert (await teams.post(ENDPOINT, json=activity, headers={"Authorization": forged})).status_code == 401
+    assert key_fetches() == loaded  # within 5 minutes of the last fetch, an unknown kid fetches nothing

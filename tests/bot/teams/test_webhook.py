@@ -4,6 +4,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+
+from bot.core.agenda import agenda_team
 from sqlmodel import Session, select
 
 from bot.web.app import create_app
@@ -61,7 +63,9 @@ async def test_agenda_post_has_signed_links_to_the_agenda_page(service, microsof
         parsed = urlparse(link)
         assert link.startswith("http://testserver/a/") and parse_qs(parsed.query)["week"] == ["2026-W48"]
         token = parsed.path.removeprefix("/a/")
-        assert service.signer.verify("agenda", token, utcnow()).subject_id == team_id
+        assert agenda_team(service, token, "2026-W48", utcnow()) == team_id
+        with pytest.raises(ValueError):
+            agenda_team(service, token, "2026-W47", utcnow())  # the week is signed too
         with pytest.raises(ValueError):
             service.signer.verify("reply", token, utcnow())  # an agenda link is no reply link
 

@@ -85,7 +85,8 @@ def test_agenda_page_records_discussed_and_the_action(service, team):
     page = client.get(link)
     assert page.status_code == 200 and "do not include details that identify a child or family" in page.text
     with Session(service.engine) as session:
-        assert session.exec(select(AgendaRecord)).one().discussed_at is None  # a GET records nothing
+        assert session.exec(select(AgendaRecord)).all() == []  # a GET writes nothing, not even the choice
+    assert client.get(link).text == page.text  # and shows the same item each time
     saved = client.post(link, data={"discussed": "yes", "action_agreed": "Check who else lives at the home"})
     assert "Recorded as discussed" in saved.text
     with Session(service.engine) as session:
@@ -102,6 +103,29 @@ def test_agenda_page_refuses_a_bad_token_and_week(service, team):
     assert client.get(f"{path[:-4]}xxxx?{query}").status_code == 400
     bad_week = client.get(link.replace("2026-W48", "2026-48"))
     assert bad_week.status_code == 400 and "ISO week" in bad_week.text
+
+
+def test_the_week_is_part_of_the_signed_link(service, team):
+    client = TestClient(create_app(service))
+    link = agenda_link(service, team, "2026-W48").removeprefix("http://testserver")
+    other_week = link.replace("2026-W48", "2026-W47")
+    assert client.get(other_week).status_code == 400
+    assert client.post(other_week, data={"discussed": "yes"}).status_code == 400
+    assert client.get(link.split("?")[0]).status_code == 400  # no week: not a link we sent
+    with Session(service.engine) as session:
+        assert session.exec(select(AgendaRecord)).all() == []
+
+
+def test_agenda_action_counted_as_the_browser_does_and_kept_on_error(service, team):
+    client = TestClient(create_app(service))
+    link = agenda_link(service, team, "2026-W48").removeprefix("http://testserver")
+    allowed = "\r\n".join(["Check the plan"] * 33)  # 494 characters in the browser, 526 as sent
+    assert client.post(link, data={"discussed": "yes", "action_agreed": allowed}).status_code == 200
+    with Session(service.engine) as session:
+        assert session.exec(select(AgendaRecord)).one().action_agreed == allowed.replace("\r\n", "\n")
+    too_long = "Visit again.\r\n" + "y" * 600
+    response = client.post(link, data={"discussed": "yes", "action_agreed": too_long})
+    assert response.status_code == 422 and "y" * 600 in response.text and "the limit is 500" in response.text
 
 
 def cli(service, monkeypatch, *args):
@@ -128,3 +152,15 @@ def test_agenda_command_prints_each_format(service, team, monkeypatch):
     title = re.search(r"^## (.+)$", md, re.M).group(1)
     assert title in html and title.upper() in txt
     assert "--format" in cli(service, monkeypatch, "agenda", "--team", "Blue", "--format", "pdf").output
+
+
+def test_markdown_in_a_team_name_stays_text_on_the_agenda_page(service, team):
+    with Session(service.engine) as session:
+        row = session.get(Team, team)
+        row.name = "[Pay here](http://evil.example) & # Blue_team"
+        session.add(row)
+        session.commit()
+    link = agenda_link(service, team, "2026-W48").removeprefix("http://testserver")
+    page = TestClient(create_app(service)).get(link)
+    assert page.status_code == 200 and 'href="http://evil.example"' not in page.text
+    assert "[Pay here](http://evil.example) &amp; # Blue_team" in page.text

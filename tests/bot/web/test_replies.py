@@ -6,6 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.web.app import create_app
@@ -109,3 +110,54 @@ def test_one_click_unsubscribe_stops_nudges_at_once(service, sent):
 def test_healthz(service):
     response = TestClient(create_app(service)).get("/healthz")
     assert response.json()["status"] == "ok"
+
+
+LONG = "\r\n".join(["Asked him"] * 200)  # 1,999 characters as the browser counts them, 2,198 as sent
+
+
+def test_a_reflection_the_browser_allowed_is_saved_with_its_line_breaks(service, sent):
+    client, reply, _, _ = sent
+    assert len(LONG.replace("\r\n", "\n")) <= 2000 < len(LONG)  # the browser counted it under the limit
+    response = client.post(reply, data={"practice": "changed", "reflection": LONG})
+    assert response.status_code == 200
+    assert replies(service)[0].reflection == LONG.replace("\r\n", "\n")
+
+
+def test_a_too_long_reflection_shows_the_page_again_with_the_text(service, sent):
+    client, reply, _, _ = sent
+    text = "Line one of a long reflection.\r\n" + "x" * 2100
+    response = client.post(reply, data={"practice": "changed", "reflection": text})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    assert "the limit is 2000" in response.text and "x" * 2100 in response.text
+    assert 'value="changed" checked' in response.text and replies(service) == []
+
+
+@pytest.mark.parametrize("data", [{"check": "²", "reflection": "Kept text"}, {"check": "1", "reflection": "Kept\x00 text"},
+                                  {"check": "-1", "reflection": "Kept text"}])
+def test_odd_input_gets_a_clear_page_with_the_text_never_a_500(service, sent, data):
+    client, reply, _, _ = sent
+    response = client.post(reply, data=data)
+    assert response.status_code in (400, 422) and "text/html" in response.headers["content-type"]
+    assert "Kept" in response.text and 'role="alert"' in response.text
+    assert client.get(f"{reply}?check=%C2%B2").status_code == 200
+    assert replies(service) == []
+
+
+def test_a_database_error_while_saving_keeps_the_text_and_logs_none_of_it(service, sent, caplog):
+    client, reply, _, _ = sent
+    with service.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON reply BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        else:
+            connection.exec_driver_sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql")
+            connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON reply FOR EACH ROW EXECUTE FUNCTION refuse()")
+    secret = "Worried about Jayden at the Tuesday visit"
+    caplog.set_level("DEBUG")
+    response = TestClient(client.app, raise_server_exceptions=False).post(reply, data={"practice": "changed", "reflection": secret})
+    # PostgreSQL: a database error (503); SQLite reports a trigger's RAISE as a constraint error (422)
+    assert response.status_code in (422, 503) and "Jayden at the Tuesday visit" in response.text
+    assert "Jayden" not in caplog.text
+    with pytest.raises(SQLAlchemyError) as failed, Session(service.engine) as session:
+        session.add(Reply(delivery_id=1, lesson_id="x", lesson_version="v", reflection=secret, created_at=NOW, updated_at=NOW))
+        session.commit()
+    assert "Jayden" not in str(failed.value)  # what a traceback in the server log would print
