@@ -1,7 +1,6 @@
 """The composition root: builds the service and its channels from settings. The only module that knows
 every channel; a new channel is one new room under bot/ and one line here."""
 from datetime import date
-from urllib.parse import urlparse
 
 from bot.core.content import load_bank
 from bot.core.db import make_engine
@@ -13,7 +12,7 @@ from bot.email.channel import MailFolderChannel, SmtpChannel
 
 
 def email_channel(settings: Settings) -> Channel:
-    domain = urlparse(settings.base_url).hostname or "localhost"
+    domain = settings.message_id_domain()
     target = settings.smtp_target()
     if target is None:
         return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain)

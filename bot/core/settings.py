@@ -1,8 +1,9 @@
 """Configuration from LESSONLOOP_* environment variables (and an optional .env). Built on demand, never at import."""
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
@@ -36,8 +37,13 @@ class Settings(BaseSettings):
     seeds_dir: Path | None = None
     link_days: int = 30  # how long reply links stay valid
     smtp_connections: int = 8
-    dispatch_batch: int = 500
-    max_attempts: int = 6
+    dispatch_batch: int = Field(500, ge=1, le=10_000)
+    # Transient failures (4xx, timeouts, a relay that is down) are retried this long from when the nudge
+    # was first due, backing off to at most an hour apart; a nudge whose week ends first is marked expired.
+    retry_hours: int = Field(24, ge=1, le=168)
+    # A dispatcher's claim on a message lives this long unless renewed (it renews every third of it), so
+    # the messages of a dispatcher that died go out again within about this long.
+    lease_seconds: int = Field(60, ge=15, le=3600)
     working_hours: str = "08:00-18:00"
     organisation_contact: str = "your designated safeguarding lead"
     min_cell: int = 5  # counts of fewer people than this are never shown
@@ -68,6 +74,11 @@ class Settings(BaseSettings):
                 "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
             )
         return self.secret_key.encode("utf-8")
+
+    def message_id_domain(self) -> str:
+        """The right-hand side of our Message-IDs: the sender's mail domain, else the site's host name."""
+        address = parseaddr(self.from_email)[1]
+        return address.rpartition("@")[2] or urlparse(self.base_url).hostname or "localhost"
 
     @property
     def teams_configured(self) -> bool:

@@ -41,3 +41,14 @@ def build_email(
         part_head.format(b=boundary, t="text/html").encode(), _qp(html), b"\r\n",
         f"--{boundary}--\r\n".encode(),
     ))
+
+
+def smtp_data(message: bytes) -> bytes:
+    """A CRLF message as the DATA phase carries it (RFC 5321 4.5.2): a leading dot doubled on every line,
+    then the terminating dot line. Done once per message, with C-speed replaces instead of a regex."""
+    stuffed = message.replace(b"\r\n.", b"\r\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
