@@ -86,7 +86,7 @@ async def test_relay_down_is_retried_for_24_hours_then_given_up(settings):
     add_people(service.engine, ["ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00"])
     run_planning(service, NOW)
     for moment in (NOW, utc(2026, 11, 24, 12, 45), utc(2026, 11, 25, 11)):  # first due now, Tuesday 12:00
-        assert (await dispatch_due(service, lambda: moment)).retried == 1, moment
+        assert (await dispatch_due(service, lambda at=moment: at)).retried == 1, moment
     (delivery,) = rows(service.engine).values()
     assert delivery.status == DeliveryStatus.PENDING and delivery.due_at <= utc(2026, 11, 25, 12)
     with Session(service.engine) as session:
