@@ -29,8 +29,10 @@ class RelayHealth:
             return "behind"
         return "ok"
 
-    def as_dict(self, now: datetime) -> dict:
-        data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(self).items()}
+    def as_dict(self, now: datetime, *, with_error: bool = False) -> dict:
+        """For /healthz (no error text: it can name a recipient) and, with the error, for admins."""
+        data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(self).items()
+                if with_error or k != "last_error"}
         return {"state": self.state(now), **data}
 
 
