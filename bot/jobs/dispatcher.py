@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.core.service import Service
@@ -113,9 +114,19 @@ class _Run:
     async def _enqueue(self, channel: str, job: Job) -> None:
         await self.queues[channel].put((job, self.service.channels[channel].prepare(job)))
 
+    async def _next_batch(self):
+        """Claim and load the next batch; None when nothing is due, or the database cannot be reached
+        (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
+        try:
+            ids = await self.recorder.claim(self.service.settings.dispatch_batch)
+            return await asyncio.to_thread(_load, self.service.engine, self.service.lessons, ids) if ids else None
+        except SQLAlchemyError as exc:
+            log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)
+            return None
+
     async def produce(self) -> None:
-        while not self.stopped and (ids := await self.recorder.claim(self.service.settings.dispatch_batch)):
-            rows, already, lessons = await asyncio.to_thread(_load, self.service.engine, self.service.lessons, ids)
+        while not self.stopped and (batch := await self._next_batch()) is not None:
+            rows, already, lessons = batch
             for delivery, person in rows:
                 now = self.clock()
                 lesson = lessons[delivery.lesson_id, delivery.lesson_version]
