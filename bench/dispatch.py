@@ -146,38 +146,38 @@ async def lessonloop_run(url: str, sink: str, args) -> tuple[float, int, dict]:
     try:
         seed_people(service.engine, args.n)
         run_planning(service, datetime.now(timezone.utc), immediate=True, keep_planned=False)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if args.dispatchers == 1:
             sent = (await dispatch_due(service, lambda: datetime.now(timezone.utc))).sent
         else:
             with ProcessPoolExecutor(args.dispatchers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 sent = sum(pool.map(dispatcher_process, [settings] * args.dispatchers))
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         with Session(service.engine) as session:
             states = dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
     finally:
         await service.close()
-    return sent / elapsed, sent, states
+    return sent / elapsed, sent, states, cpu / max(sent, 1) * 1000
 
 
-async def raw_loop(sink: str, n: int, connections: int, message: bytes) -> float:
+async def raw_loop(sink: str, n: int, connections: int, message: bytes) -> tuple[float, float]:
     """The yardstick: aiosmtplib's own `sendmail` of one pre-built message, N times over C connections."""
     host, port = sink.rsplit(":", 1)
     clients = [aiosmtplib.SMTP(hostname=host, port=int(port), start_tls=False) for _ in range(connections)]
     for client in clients:
         await client.connect()
     left = iter(range(n))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
 
     async def worker(client: aiosmtplib.SMTP) -> None:
         for i in left:
             await client.sendmail("lessonloop@localhost", [f"person{i}@example.org"], message)
 
     await asyncio.gather(*(worker(c) for c in clients))
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     for client in clients:
         await client.quit()
-    return n / elapsed
+    return n / elapsed, cpu / n * 1000
 
 
 def smtp_source_rate(sink: str, n: int, connections: int, size: int) -> float | None:
@@ -209,19 +209,24 @@ async def main() -> None:
     sink_proc, sink, kind = (None, args.sink, "given sink") if args.sink else start_sink()
     ours: list[float] = []
     raw: list[float] = []
+    ours_cpu: list[float] = []
+    raw_cpu: list[float] = []
     source: list[float] = []
     try:
         message = await sample_message(workdir)
         for run in range(args.runs):
             url, drop = fresh_database(args.database_url, workdir, run)
             try:
-                rate, sent, states = await lessonloop_run(url, sink, args)
+                rate, sent, states, cpu = await lessonloop_run(url, sink, args)
             finally:
                 drop()
             if sent != args.n:
                 print(f"run {run}: sent {sent} of {args.n} (rows by status: {states})", file=sys.stderr)
             ours.append(rate)
-            raw.append(await raw_loop(sink, args.n, args.connections, message))
+            ours_cpu.append(cpu)
+            raw_rate, cpu = await raw_loop(sink, args.n, args.connections, message)
+            raw.append(raw_rate)
+            raw_cpu.append(cpu)
             if (rate := smtp_source_rate(sink, args.n, args.connections, len(message))) is not None:
                 source.append(rate)
     finally:
@@ -232,8 +237,9 @@ async def main() -> None:
     database = "postgresql" if args.database_url else "sqlite"
     print(f"sink: {kind}; database: {database}; {args.n} messages of {len(message):,} bytes; {args.dispatchers} dispatcher(s) x "
           f"{args.connections} connections; batch {args.batch}; median of {args.runs}")
-    print(f"lessonloop end to end  {spread(ours)}")
-    print(f"raw aiosmtplib loop    {spread(raw)}   lessonloop / raw = {statistics.median(ours) / statistics.median(raw):.2f}")
+    print(f"lessonloop end to end  {spread(ours)}   CPU {statistics.median(ours_cpu):.2f} ms a message (all threads)")
+    print(f"raw aiosmtplib loop    {spread(raw)}   CPU {statistics.median(raw_cpu):.2f} ms a message; "
+          f"lessonloop / raw = {statistics.median(ours) / statistics.median(raw):.2f}")
     if source:
         print(f"smtp-source            {spread(source)}   lessonloop / smtp-source = "
               f"{statistics.median(ours) / statistics.median(source):.2f}")

@@ -7,6 +7,7 @@ lease has run out. So a live worker never loses a row, however slow the relay, a
 that died come back after one short lease (60 s by default), not after a fixed ten minutes.
 
 The table needs the columns id, status, attempts, claimed_by, claimed_at and lease_until."""
+import functools
 import os
 import socket
 from dataclasses import dataclass, field
@@ -83,6 +84,17 @@ def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) ->
     return result.rowcount
 
 
+@functools.cache
+def _finish_statement(table: Any, columns: tuple[str, ...], held_only: bool) -> Any:
+    """Built once per shape: the dispatcher finishes rows many times a second, and building and keying
+    a new statement each time cost more than running it."""
+    where = [table.id == bindparam("row_id"), table.status == SENDING]
+    if held_only:
+        where.append(table.claimed_by == bindparam("holder"))
+    return (update(table).where(*where).values(claimed_by=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
+            .execution_options(synchronize_session=False))
+
+
 def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant,
            held_only: bool = True) -> int:
     """Give up the claim on each (id, new column values) row; does not commit, so the caller can write
@@ -91,15 +103,10 @@ def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]],
     same set of columns go in one statement."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row_id, values in rows:
-        groups.setdefault(tuple(sorted(values)), []).append({"row_id": row_id, **{f"new_{c}": v for c, v in values.items()}})
+        params = {"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}}
+        groups.setdefault(tuple(sorted(values)), []).append(params)
     changed = 0
     for columns, params in groups.items():
-        where = [table.id == bindparam("row_id"), table.status == SENDING]
-        if held_only:
-            where.append(table.claimed_by == claimant.id)
-        stmt = (update(table).where(*where)
-                .values(claimed_by=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
-                .execution_options(synchronize_session=False))
-        result = session.connection().execute(stmt, params)
+        result = session.connection().execute(_finish_statement(table, columns, held_only), params)
         changed += max(result.rowcount, 0)
     return changed

@@ -69,6 +69,7 @@ class Outcome:
     external_ref: str | None = None  # the chat message id, so a reply can update the message
 
 
+_INSERT_ATTEMPTS = insert(DeliveryAttempt)  # built once: outcomes are written many times a second
 _FINAL = {"failed": DeliveryStatus.FAILED, "expired": DeliveryStatus.EXPIRED, "cancelled": DeliveryStatus.CANCELLED}
 
 
@@ -92,7 +93,7 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime,
     """Write every attempt and move each row on (sent, back to pending, failed, expired, cancelled), in one
     transaction. A message that went out is marked sent even if this claimant's lease ran out meanwhile,
     so nobody sends it again; any other outcome is written only while the claim is still held."""
-    session.execute(insert(DeliveryAttempt), [
+    session.connection().execute(_INSERT_ATTEMPTS, [
         {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
         for o in outcomes
     ])

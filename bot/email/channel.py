@@ -7,10 +7,10 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bot.email.mime import build_email, smtp_data
+from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
-from digests.nudge import email_parts
+from digests.nudge import email_stencil, stencil_values
 
 
 class EmailRenderer:
@@ -19,14 +19,15 @@ class EmailRenderer:
 
     def render(self, job: Job) -> bytes:
         """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies."""
-        parts = email_parts(job.nudge)
+        stencil = email_stencil(job.nudge)
         unsubscribe = job.nudge.links.unsubscribe_url
         # A random token stored on the delivery: unique across installations and database resets, and
         # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
         token = job.message_token or uuid.uuid4().hex
-        return build_email(
-            sender=self.sender, to_name=job.name, to_addr=job.email, subject=parts.subject,
-            text=parts.text, html=parts.html, message_id=f"<{token}@{self.domain}>",
+        return build_encoded_email(
+            sender=self.sender, to_name=job.name, to_addr=job.email, subject=stencil.subject,
+            text_qp=qp_filled(stencil.text, stencil_values(job.nudge, html=False)),
+            html_qp=qp_filled(stencil.html, stencil_values(job.nudge, html=True)), message_id=f"<{token}@{self.domain}>",
             extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )
 

@@ -86,6 +86,9 @@ class _Run:
         self.in_flight: dict[int, _Claimed] = {}
         self.reasons: dict[int, str] = {}  # why a nudge went by email instead
         self.stopped = False  # our leases may have run out: start nothing new
+        # Claim about what the senders can take soon, not a whole batch: replicas share a slow relay
+        # fairly, and a dispatcher that dies holds few rows until its lease runs out.
+        self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
 
     def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
         service = self.service
@@ -118,7 +121,7 @@ class _Run:
         """Claim and load the next batch; None when nothing is due, or the database cannot be reached
         (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
         try:
-            ids = await self.recorder.claim(self.service.settings.dispatch_batch)
+            ids = await self.recorder.claim(self.claim_size)
             return await asyncio.to_thread(_load, self.service.engine, self.service.lessons, ids) if ids else None
         except SQLAlchemyError as exc:
             log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)

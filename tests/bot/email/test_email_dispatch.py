@@ -165,3 +165,17 @@ async def test_prepared_bytes_with_leading_dots_arrive_intact(smtp_server):
     assert await channel.deliver([(job, smtp_data(message))]) == {1: None}
     await channel.close()
     assert smtp_server.messages[0].original_content == message
+
+
+def test_an_encoded_stencil_filled_in_decodes_to_the_filled_text():
+    import quopri
+
+    from bot.email.mime import qp_filled
+
+    name, link = "\x00name\x00", "\x00reply\x00"
+    stencil = f"Hello {name},\n.a line with a dot \nSee {link}?practice=changed and {link}?check=1 " + "long " * 40 + f"\n{name}"
+    values = {name: "Zoë  O'Brien ", link: "http://example.org/r/" + "Ab-_9" * 30}
+    encoded = qp_filled(stencil, values)
+    filled = stencil.replace(name, values[name]).replace(link, values[link])
+    assert quopri.decodestring(encoded.replace(b"\r\n", b"\n")).decode("utf-8") == filled
+    assert max(len(line) for line in encoded.split(b"\r\n")) <= 76
