@@ -9,10 +9,13 @@ from collections import Counter
 from datetime import timedelta
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from bot.compose import build_service
 from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
+from schedules.models import Delivery, DeliveryStatus
 from tests.conftest import RecordingHandler, free_port, utc
 from tests.helpers import add_people
 
@@ -43,18 +46,17 @@ async def test_slow_relay_with_two_dispatchers_sends_each_message_once(settings)
         add_people(first.engine, [f"p{i}@example.org,Person {i},gp,Surgery,NHS,Europe/London,Tuesday,10:00" for i in range(80)])
         run_planning(first, START)
         clock = scaled_clock()
-        done = asyncio.Event()
 
-        async def busy() -> None:
-            await dispatch_due(first, clock)
-            done.set()
+        def all_sent() -> bool:
+            with Session(first.engine) as session:
+                return session.exec(select(func.count()).where(Delivery.status != DeliveryStatus.SENT)).one() == 0
 
-        async def ticking() -> None:  # the other replica ticks every 30 simulated seconds until the first is done
-            while not done.is_set():
-                await dispatch_due(second, clock)
+        async def ticking(service) -> None:  # each replica ticks every 30 simulated seconds until all is sent
+            while not all_sent():
+                await dispatch_due(service, clock)
                 await asyncio.sleep(30 / SCALE)
 
-        await asyncio.wait_for(asyncio.gather(busy(), ticking()), timeout=60)
+        await asyncio.wait_for(asyncio.gather(ticking(first), ticking(second)), timeout=90)
         await first.close()
         await second.close()
     finally:
