@@ -222,8 +222,8 @@ def main() -> None:
           f"relay {plan['delay'] * 1000:.0f} ms a message, {plan['drop']:.1%} dropped, {plan['tempfail']:.1%} 451")
     for event in events:
         print(f"  {event}")
-    print(f"planned {planned}, delivered {len(copies)}, duplicates {extra} "
-          f"(bound: the killed dispatcher's {plan['connections']} open connections), rows by status {counts()}")
+    bound = f" (bound: the killed dispatcher's {plan['connections']} open connections)" if killed_at is not None else ""
+    print(f"planned {planned}, delivered {len(copies)}, duplicates {extra}{bound}, rows by status {counts()}")
     if killed_at is not None and resumed_after is not None:
         print(f"delay after restart: {resumed_after:.1f} s until the killed dispatcher's {held} rows were all taken up "
               f"again; the last of them was sent {all_sent_after or float('nan'):.1f} s after the kill "
