@@ -2,7 +2,6 @@
 every channel; a new channel is one new room under bot/ and one line here."""
 import logging
 from datetime import date
-from urllib.parse import urlparse
 
 from bot.core.content import load_bank, with_local_contacts
 from bot.core.db import make_engine
@@ -16,7 +15,7 @@ log = logging.getLogger("lessonloop.lessons")
 
 
 def email_channel(settings: Settings) -> Channel:
-    domain = urlparse(settings.base_url).hostname or "localhost"
+    domain = settings.message_id_domain()
     target = settings.smtp_target()
     if target is None:
         return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain)

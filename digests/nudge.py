@@ -69,15 +69,25 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
     return _stencils[key]
 
 
-def _fill(stencil: str, name: str, reply_url: str, unsubscribe_url: str) -> str:
-    return stencil.replace(_NAME, name).replace(_REPLY, reply_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+def _fill(stencil: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        stencil = stencil.replace(placeholder, value)
+    return stencil
+
+
+def email_stencil(nudge: Nudge) -> EmailParts:
+    """The nudge's email with placeholders where its name and links go (shared by everyone who gets the
+    same lesson this week), so a sender can also encode it once and fill in encoded values."""
+    return _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge)
+
+
+def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
+    """What replaces each placeholder of `email_stencil` (escaped for the HTML part)."""
+    values = {_NAME: nudge.recipient_name, _REPLY: nudge.links.reply_url, _UNSUBSCRIBE: nudge.links.unsubscribe_url}
+    return {k: str(escape(v)) for k, v in values.items()} if html else values
 
 
 def email_parts(nudge: Nudge) -> EmailParts:
-    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge)
-    links = nudge.links
-    return EmailParts(
-        subject=stencil.subject,
-        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url),
-        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url)),
-    )
+    stencil = email_stencil(nudge)
+    return EmailParts(subject=stencil.subject, text=_fill(stencil.text, stencil_values(nudge, html=False)),
+                      html=_fill(stencil.html, stencil_values(nudge, html=True)))

@@ -7,15 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from schedules import leases
+from schedules.leases import Claimant
 from schedules.models import ChannelPost, Team
 from schedules.slots import local_moment, week_key
 
 POST_TIME = time(8, 0)
-LEASE = timedelta(minutes=10)
+# One post is one webhook call (with its own short retries), so no renewal: the lease outlives the
+# slowest call, and a replica that died frees its post after it.
+CLAIMANT = Claimant(lease=timedelta(minutes=5))
 
 
 @dataclass(frozen=True)
@@ -38,37 +42,31 @@ def due_posts(team: Team, now: datetime) -> list[DuePost]:
     return [post for post in posts if post.due_at <= now]
 
 
-def _claimable(now: datetime):
-    waiting = and_(ChannelPost.status.in_(("pending", "retry")), ChannelPost.next_attempt_at <= now)
-    stale = and_(ChannelPost.status == "sending", ChannelPost.claimed_at < now - LEASE)
-    return or_(waiting, stale)
+def _slot(post: DuePost):
+    return and_(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind, ChannelPost.period == post.period)
 
 
-def claim(session: Session, post: DuePost, now: datetime) -> int | None:
+def claim(session: Session, post: DuePost, now: datetime, claimant: Claimant = CLAIMANT) -> int | None:
     """Write the post's row if it is new, then claim it. None: sent already, or another worker has it."""
-    existing = session.exec(select(ChannelPost.id).where(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind,
-                                                         ChannelPost.period == post.period)).first()
-    if existing is None:
+    if session.exec(select(ChannelPost.id).where(_slot(post))).first() is None:
         session.add(ChannelPost(team_id=post.team_id, kind=post.kind, period=post.period, next_attempt_at=now))
         try:
             session.commit()
         except IntegrityError:
             session.rollback()  # another replica wrote it first; the claim below decides who sends
-        existing = session.exec(select(ChannelPost.id).where(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind,
-                                                             ChannelPost.period == post.period)).one()
-    result = session.execute(update(ChannelPost).where(ChannelPost.id == existing, _claimable(now))
-                             .values(status="sending", claimed_at=now, attempts=ChannelPost.attempts + 1))
-    session.commit()
-    return existing if result.rowcount == 1 else None
+    ready = and_(ChannelPost.status.in_(("pending", "retry")), ChannelPost.next_attempt_at <= now)
+    claimed = leases.claim(session, ChannelPost, ready=ready, among=_slot(post), claimant=claimant, now=now, limit=1)
+    return claimed[0] if claimed else None
 
 
-def finish(session: Session, post_id: int, *, now: datetime, error: str | None = None, retry_at: datetime | None = None) -> None:
+def finish(session: Session, post_id: int, *, now: datetime, error: str | None = None, retry_at: datetime | None = None,
+           claimant: Claimant = CLAIMANT) -> None:
     """Sent (no error), to be retried (error and retry_at), or failed for good (error only)."""
     status = "sent" if error is None else ("retry" if retry_at else "failed")
-    values = {"status": status, "last_error": error, "sent_at": now if error is None else None}
+    values: dict = {"status": status, "last_error": error, "sent_at": now if error is None else None}
     if retry_at:
         values["next_attempt_at"] = retry_at
-    session.execute(update(ChannelPost).where(ChannelPost.id == post_id).values(**values))
+    leases.finish(session, ChannelPost, [(post_id, values)], claimant=claimant, held_only=status != "sent")
     session.commit()
 
 

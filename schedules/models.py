@@ -1,6 +1,7 @@
 """The tables. The database is the single source of truth: due times, the outbox, replies."""
 from datetime import date, datetime
 from enum import StrEnum
+from uuid import uuid4
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -29,6 +30,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # could not go out before its week ended (a relay outage, or the service was down)
 
 
 class Practice(StrEnum):
@@ -113,10 +115,15 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # a claim lives until then unless renewed
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     fallback_reason: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    first_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # retries are counted from here
+    # Random, so a Message-ID never repeats across installations or a database reset; stored, so every
+    # attempt of one delivery carries the same Message-ID and receivers can drop a crash duplicate.
+    message_token: str | None = Field(default_factory=lambda: uuid4().hex, max_length=32)
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -198,7 +205,9 @@ class ChannelPost(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12)  # pending | sending | retry | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
 class AgendaRecord(SQLModel, table=True):
@@ -225,7 +234,12 @@ class DigestSent(SQLModel, table=True):
     kind: str = Field(max_length=20)  # agenda | lead_digest
     recipient: str = Field(max_length=40)  # a team id or a person id, as text
     period: str = Field(max_length=10)
-    sent_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=12)  # pending | sending | sent (claimed through schedules.leases)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SignInLink(SQLModel, table=True):
@@ -280,6 +294,7 @@ class StatState(SQLModel, table=True):
 Index("ix_delivery_stats", Delivery.kind, Delivery.status, Delivery.period)
 Index("ix_reply_updated_at", Reply.updated_at)
 Index("ix_delivery_sent_at", Delivery.sent_at)
+Index("ix_deliveryattempt_at", DeliveryAttempt.at)  # the relay's health: failures since the last success
 Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", Person.slack_user_id)

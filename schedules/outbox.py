@@ -1,13 +1,15 @@
 """The deliveries outbox: idempotent writes from the planner, safe claims by dispatchers, attempt records."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from schedules import leases
+from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
 from schedules.planner import CardState, History, PlannedDelivery
 
@@ -41,70 +43,65 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
             {"person_id": p.person_id, "kind": "nudge", "period": p.period, "lesson_id": p.lesson_id,
              "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel,
              "role": p.role, "team_id": p.team_id, "agency": p.agency,
-             "status": DeliveryStatus.PENDING, "due_at": p.due_at, "attempts": 0, "created_at": now}
+             "status": DeliveryStatus.PENDING, "due_at": p.due_at, "first_due_at": p.due_at, "attempts": 0,
+             "created_at": now, "message_token": uuid4().hex}
             for p in planned[start : start + INSERT_BATCH]
         ]
         inserted += len(session.execute(stmt, values).all())
     return inserted
 
 
-def _claimable(now: datetime, lease: timedelta):
-    stale = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - lease)
-    return and_(or_(Delivery.status == DeliveryStatus.PENDING, stale), Delivery.due_at <= now)
-
-
-def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Claim up to `limit` due rows for this caller. Two dispatchers never get the same row: the UPDATE
-    re-checks the row's status, and PostgreSQL skips rows another claimer has locked."""
-    candidates = select(Delivery.id).where(_claimable(now, lease)).order_by(Delivery.due_at, Delivery.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(session.exec(candidates))
-    if not ids:
-        session.commit()
-        return []
-    token = uuid4().hex
-    session.execute(
-        update(Delivery).where(Delivery.id.in_(ids), _claimable(now, lease))
-        .values(status=DeliveryStatus.SENDING, claimed_by=token, claimed_at=now, attempts=Delivery.attempts + 1)
-    )
-    claimed = list(session.exec(select(Delivery.id).where(Delivery.claimed_by == token).order_by(Delivery.id)))
-    session.commit()
-    return claimed
+def claim_due(session: Session, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:
+    """Claim up to `limit` due rows (or rows whose holder's lease ran out) for `claimant`."""
+    ready = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
+    return leases.claim(session, Delivery, ready=ready, claimant=claimant, now=now, limit=limit,
+                        order_by=(Delivery.due_at, Delivery.id))
 
 
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: int
     channel: str
-    outcome: str  # sent | retry | failed | cancelled | fell_back (this channel failed for good; email is next)
+    outcome: str  # sent | retry | failed | expired | cancelled | fell_back (this channel failed for good; email is next)
     detail: str | None = None
     retry_at: datetime | None = None
     fallback_reason: str | None = None
     external_ref: str | None = None  # the chat message id, so a reply can update the message
 
 
-def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime) -> None:
-    """Write every attempt, then move each row to sent, back to pending (retry) or failed."""
-    session.execute(insert(DeliveryAttempt), [
+_INSERT_ATTEMPTS = insert(DeliveryAttempt)  # built once: outcomes are written many times a second
+_FINAL = {"failed": DeliveryStatus.FAILED, "expired": DeliveryStatus.EXPIRED, "cancelled": DeliveryStatus.CANCELLED}
+
+
+def _new_values(o: Outcome, now: datetime) -> dict | None:
+    if o.outcome == "sent":
+        values: dict = {"status": DeliveryStatus.SENT, "sent_at": now}
+        if o.external_ref:
+            values["external_ref"] = o.external_ref
+    elif o.outcome == "retry":
+        values = {"status": DeliveryStatus.PENDING, "due_at": o.retry_at, "last_error": o.detail}
+    elif o.outcome in _FINAL:
+        values = {"status": _FINAL[o.outcome], "last_error": o.detail}
+    else:  # fell_back: only the attempt is written; the row stays claimed for the email send
+        return None
+    if o.fallback_reason:  # the row now belongs to email, and says why
+        values |= {"channel": o.channel, "fallback_reason": o.fallback_reason}
+    return values
+
+
+def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime, claimant: Claimant) -> None:
+    """Write every attempt and move each row on (sent, back to pending, failed, expired, cancelled), in one
+    transaction. A message that went out is marked sent even if this claimant's lease ran out meanwhile,
+    so nobody sends it again; any other outcome is written only while the claim is still held."""
+    session.connection().execute(_INSERT_ATTEMPTS, [
         {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
         for o in outcomes
     ])
-    plain_sent = [o.delivery_id for o in outcomes if o.outcome == "sent" and not (o.fallback_reason or o.external_ref)]
-    if plain_sent:  # the common case, in one statement
-        session.execute(update(Delivery).where(Delivery.id.in_(plain_sent)).values(status=DeliveryStatus.SENT, sent_at=now, claimed_by=None))
+    sent, other = [], []
     for o in outcomes:
-        if o.outcome == "sent" and (o.fallback_reason or o.external_ref):
-            values = {"status": DeliveryStatus.SENT, "sent_at": now, "external_ref": o.external_ref}
-        elif o.outcome == "retry":
-            values = {"status": DeliveryStatus.PENDING, "due_at": o.retry_at, "last_error": o.detail}
-        elif o.outcome == "failed":
-            values = {"status": DeliveryStatus.FAILED, "last_error": o.detail}
-        elif o.outcome == "cancelled":
-            values = {"status": DeliveryStatus.CANCELLED, "last_error": o.detail}
-        else:
-            continue
-        if o.fallback_reason:  # the row now belongs to email, and says why
-            values |= {"channel": o.channel, "fallback_reason": o.fallback_reason}
-        session.execute(update(Delivery).where(Delivery.id == o.delivery_id).values(claimed_by=None, **values))
+        values = _new_values(o, now)
+        if values is not None:
+            (sent if o.outcome == "sent" else other).append((o.delivery_id, values))
+    leases.finish(session, Delivery, sent, claimant=claimant, held_only=False)
+    leases.finish(session, Delivery, other, claimant=claimant)
     session.commit()

@@ -18,6 +18,7 @@ from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
 from bot.core.settings import InsecureSettings, Settings, SettingsError
+from schedules.delivery_health import relay_health
 from schedules.models import Reply
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
@@ -82,6 +83,27 @@ def register(app: typer.Typer) -> None:
                 await service.close()
 
         asyncio.run(run())
+
+    @app.command()
+    def status(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+        """How email delivery is going: last accepted message, failures since, what is waiting (exit 1 if failing)."""
+        service = open_service()
+        now = utcnow()
+        with Session(service.engine) as session:
+            health = relay_health(session, now=now)
+        report = health.as_dict(now, with_error=True)
+        if as_json:
+            typer.echo(json.dumps(report, indent=2))
+        else:
+            typer.echo(f"email delivery: {report['state']}")
+            typer.echo(f"  last message accepted: {report['last_success'] or 'never'}")
+            typer.echo(f"  failed attempts since: {report['consecutive_failures']}"
+                       + (f" (last: {report['last_error']})" if report["last_error"] else ""))
+            typer.echo(f"  waiting to go out:     {report['waiting']}"
+                       + (f", the oldest due {report['oldest_due']}" if report["oldest_due"] else ""))
+        service.engine.dispose()
+        if report["state"] == "failing":
+            raise typer.Exit(1)
 
     @app.command()
     def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:

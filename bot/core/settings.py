@@ -1,4 +1,5 @@
 """Configuration from LESSONLOOP_* environment variables (and an optional .env). Built on demand, never at import."""
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -61,7 +62,12 @@ class Settings(BaseSettings):
     link_days: int = Field(30, ge=1, le=366)  # how long reply links stay valid
     smtp_connections: int = Field(8, ge=1, le=100)
     dispatch_batch: int = Field(500, ge=1, le=10_000)
-    max_attempts: int = Field(6, ge=1, le=100)
+    # Transient failures (4xx, timeouts, a relay that is down) are retried this long from when the nudge
+    # was first due, backing off to at most an hour apart; a nudge whose week ends first is marked expired.
+    retry_hours: int = Field(24, ge=1, le=168)
+    # A dispatcher's claim on a message lives this long unless renewed (it renews every third of it), so
+    # the messages of a dispatcher that died go out again within about this long.
+    lease_seconds: int = Field(60, ge=15, le=3600)
     working_hours: str = "08:00-18:00"
     organisation_contact: str = Field("your designated safeguarding lead", min_length=1, max_length=300)
     min_cell: int = Field(5, ge=2, le=1000)  # counts of fewer people than this are never shown
@@ -137,6 +143,11 @@ class Settings(BaseSettings):
             if value:
                 contacts[key] = value
         return contacts
+
+    def message_id_domain(self) -> str:
+        """The right-hand side of our Message-IDs: the sender's mail domain, else the site's host name."""
+        address = parseaddr(self.from_email)[1]
+        return address.rpartition("@")[2] or urlparse(self.base_url).hostname or "localhost"
 
     @property
     def teams_configured(self) -> bool:

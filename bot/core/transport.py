@@ -3,6 +3,7 @@
     TransportError(message, permanent=False)   retried later with backoff
     TransportError(message, permanent=True)    marked failed (or falls back to email) with the reason
 """
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ class Job:
     email: str
     name: str
     nudge: Nudge
+    message_token: str = ""  # random per delivery (its Message-ID), the same on every attempt
 
 
 # What a channel reports per delivery: None (sent), a str (sent; the message id to update later,
@@ -39,3 +41,14 @@ class Channel(Protocol):
         """Send each prepared message; map delivery id to its SendResult."""
 
     async def close(self) -> None: ...
+
+
+# A channel that sends as messages arrive (a pipeline per connection) instead of a whole list at once:
+# `next_item()` gives the next prepared message, or None when there is no more; `report(job, result)`
+# is awaited after each send, and returns once the outcome is written down.
+NextItem = Callable[[], Awaitable[tuple[Job, Any] | None]]
+Report = Callable[[Job, SendResult], Awaitable[None]]
+
+
+class StreamingChannel(Channel, Protocol):
+    async def stream(self, next_item: NextItem, report: Report) -> None: ...

@@ -1,27 +1,33 @@
 """Email: render the three templates, build MIME bytes, send over reused SMTP connections or write .eml files."""
 import asyncio
 import os
+import uuid
 from email.utils import parseaddr
 from pathlib import Path
 
 import aiosmtplib
 
-from bot.email.mime import build_email
+from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
-from bot.core.transport import Job, SendResult, TransportError
-from digests.nudge import email_parts
+from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
+from digests.nudge import email_stencil, stencil_values
 
 
 class EmailRenderer:
     def __init__(self, *, sender: str, domain: str):
         self.sender, self.domain = sender, domain
 
-    def prepare(self, job: Job) -> bytes:
-        parts = email_parts(job.nudge)
+    def render(self, job: Job) -> bytes:
+        """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies."""
+        stencil = email_stencil(job.nudge)
         unsubscribe = job.nudge.links.unsubscribe_url
-        return build_email(
-            sender=self.sender, to_name=job.name, to_addr=job.email, subject=parts.subject,
-            text=parts.text, html=parts.html, message_id=f"<delivery-{job.delivery_id}@{self.domain}>",
+        # A random token stored on the delivery: unique across installations and database resets, and
+        # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
+        token = job.message_token or uuid.uuid4().hex
+        return build_encoded_email(
+            sender=self.sender, to_name=job.name, to_addr=job.email, subject=stencil.subject,
+            text_qp=qp_filled(stencil.text, stencil_values(job.nudge, html=False)),
+            html_qp=qp_filled(stencil.html, stencil_values(job.nudge, html=True)), message_id=f"<{token}@{self.domain}>",
             extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )
 
@@ -37,16 +43,22 @@ def classify(exc: Exception) -> TransportError:
 
 
 class SmtpChannel(EmailRenderer):
-    """Sends over a few long-lived SMTP connections in parallel; each connection sends one message at a time."""
+    """Sends over a few long-lived SMTP connections in parallel: one sender per connection takes the next
+    prepared message, sends it and reports the result before taking another."""
 
     name = "email"
 
     def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8):
         super().__init__(sender=sender, domain=domain)
         self.target, self.envelope_from = target, parseaddr(sender)[1]
-        self._envelope_from = self.envelope_from.encode("utf-8")
+        self._mail_from = b"MAIL FROM:<" + self.envelope_from.encode("utf-8") + b">\r\n"
         self._clients: list[aiosmtplib.SMTP] = []
         self._size = connections
+
+    def prepare(self, job: Job) -> bytes:
+        """Rendered once, in the form DATA carries it (dot-stuffed, terminated), so nothing is normalised
+        again per send: aiosmtplib's `data()` would re-scan every line ending and leading dot."""
+        return smtp_data(self.render(job))
 
     def _new_client(self) -> aiosmtplib.SMTP:
         t = self.target
@@ -59,38 +71,63 @@ class SmtpChannel(EmailRenderer):
         if client.last_ehlo_response is None:
             await client.ehlo()
 
+    async def _command(self, client: aiosmtplib.SMTP, line: bytes) -> aiosmtplib.SMTPResponse:
+        protocol = client.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("connection lost")
+        protocol.write(line)  # the reply is awaited straight after, before the loop runs anything else
+        return await protocol.read_response(timeout=client.timeout)
+
     async def _transaction(self, client: aiosmtplib.SMTP, recipient: str, data: bytes) -> None:
-        """MAIL, RCPT, DATA for one message. Addresses were checked when the roster was imported, so they
-        are not parsed again here: that parsing cost more than the SMTP exchange itself."""
-        response = await client.execute_command(b"MAIL", b"FROM:<" + self._envelope_from + b">")
+        """MAIL, RCPT, DATA for one message, with the bytes prepared by `prepare`. Addresses were checked
+        when the roster was imported, so they are not parsed again here."""
+        response = await self._command(client, self._mail_from)
         if response.code != 250:
             raise aiosmtplib.SMTPSenderRefused(response.code, response.message, self.envelope_from)
-        response = await client.execute_command(b"RCPT", b"TO:<" + recipient.encode("utf-8") + b">")
+        response = await self._command(client, b"RCPT TO:<" + recipient.encode("utf-8") + b">\r\n")
         if response.code not in (250, 251):
             await client.rset()
             raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)])
-        await client.data(data)
+        response = await self._command(client, b"DATA\r\n")
+        if response.code != 354:
+            await client.rset()
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+        response = await self._command(client, data)
+        if response.code != 250:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
 
-    async def _worker(self, client: aiosmtplib.SMTP, queue: asyncio.Queue, results: dict) -> None:
-        while not queue.empty():
-            job, data = queue.get_nowait()
-            try:
-                await self._ready(client)
-                await self._transaction(client, job.email, data)
-                results[job.delivery_id] = None
-            except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-                results[job.delivery_id] = classify(exc)
-                if not isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
-                    client.close()  # a broken connection is replaced on the next message
+    async def _send(self, client: aiosmtplib.SMTP, job: Job, data: bytes) -> SendResult:
+        try:
+            await self._ready(client)
+            await self._transaction(client, job.email, data)
+            return None
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            if not isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
+                client.close()  # a broken connection is replaced on the next message
+            return classify(exc)
+
+    async def stream(self, next_item: NextItem, report: Report) -> None:
+        while len(self._clients) < self._size:
+            self._clients.append(self._new_client())
+
+        async def sender(client: aiosmtplib.SMTP) -> None:
+            while (item := await next_item()) is not None:
+                job, data = item
+                await report(job, await self._send(client, job, data))
+
+        await asyncio.gather(*(sender(c) for c in self._clients))
 
     async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, SendResult]:
-        while len(self._clients) < min(self._size, len(prepared)):
-            self._clients.append(self._new_client())
-        queue: asyncio.Queue = asyncio.Queue()
-        for item in prepared:
-            queue.put_nowait(item)
+        waiting = iter(prepared)
         results: dict[int, SendResult] = {}
-        await asyncio.gather(*(self._worker(c, queue, results) for c in self._clients))
+
+        async def next_item() -> tuple[Job, bytes] | None:
+            return next(waiting, None)
+
+        async def report(job: Job, result: SendResult) -> None:
+            results[job.delivery_id] = result
+
+        await self.stream(next_item, report)
         return results
 
     async def close(self) -> None:
@@ -112,6 +149,9 @@ class MailFolderChannel(EmailRenderer):
     def __init__(self, *, folder: Path, sender: str, domain: str):
         super().__init__(sender=sender, domain=domain)
         self.folder = folder
+
+    def prepare(self, job: Job) -> bytes:
+        return self.render(job)
 
     def _write(self, job: Job, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

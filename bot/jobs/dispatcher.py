@@ -1,32 +1,40 @@
-"""Claim due deliveries, render, send through the person's channel, and record every attempt."""
+"""Claim due deliveries, render, send through the person's channel, and record every attempt as it happens.
+
+One pipeline per run: a producer claims a batch, loads it, renders each message and puts it on its
+channel's queue (bounded, so memory stays flat and rendering overlaps sending); each channel takes
+messages off its queue (email: one sender per SMTP connection) and reports each result, which is written
+down before that sender takes its next message. A chat channel that is not configured, or that fails
+permanently for a person (account removed, app uninstalled), hands the nudge to email; the reason is
+kept on the delivery."""
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.core.service import Service
-from bot.core.transport import Job, SendResult, TransportError
+from bot.core.transport import Channel, Job, NextItem, Report, SendResult, TransportError
+from bot.jobs.outcome_recorder import Clock, DispatchStats, OutcomeRecorder
 from digests.nudge import Nudge, NudgeLinks
-from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
+from schedules.delivery_health import relay_health
 from schedules.lesson_versions import lesson_as_sent
-from schedules.outbox import Outcome, claim_due, record_outcomes
+from schedules.leases import Claimant
+from schedules.models import Delivery, DeliveryStatus, Person
+from schedules.outbox import Outcome
+from schedules.retry_policy import after_transient_failure, week_end
 
+__all__ = ["DispatchStats", "dispatch_due"]
+log = logging.getLogger("lessonloop.dispatch")
 REACHABLE = ("active", "paused")
-
-
-@dataclass
-class DispatchStats:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    fell_back: int = 0
-
-    def add(self, outcomes: list[Outcome]) -> None:
-        for o in outcomes:
-            field = {"sent": "sent", "retry": "retried", "failed": "failed", "cancelled": "cancelled", "fell_back": "fell_back"}[o.outcome]
-            setattr(self, field, getattr(self, field) + 1)
+QUEUED_PER_CONNECTION = 4  # rendered messages waiting per SMTP connection: enough to never starve a sender
+CHAT_CHUNK = 20  # a chat channel without a pipeline gets lists this long (outcomes are written after each)
+_END = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,11 @@ class _Claimed:
     is_review: bool
     channel: str
     attempts: int
+    period: str
+    due_at: datetime
+    first_due_at: datetime | None
+    message_token: str | None
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -49,103 +62,195 @@ class _Addressee:
     status: str
 
 
-def _withdrawn(service: Service, lesson_id: str) -> bool:
-    current = service.lessons.get(lesson_id)
-    return current is not None and current.status is not Status.PUBLISHED
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** (attempts - 1), 360))
-
-
-def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
-    expires = now + service.link_lifetime
-    links = NudgeLinks(
-        reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
-        unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
-    )
-    nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first)
-    return Job(delivery.id, person.id, person.email, person.name, nudge)
-
-
-def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addressee]], set[int]]:
-    query = select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
-                   Delivery.attempts, Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
-    rows = [(_Claimed(*row[:6]), _Addressee(*row[6:])) for row in session.exec(query.order_by(Delivery.id))]
-    person_ids = [person.id for _, person in rows]
-    already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids), Delivery.status == DeliveryStatus.SENT)))
-    return rows, already
-
-
-def _outcome(service: Service, delivery: _Claimed, channel: str, error: SendResult, now: datetime,
-             fallback_reason: str | None = None) -> Outcome:
-    if error is None or isinstance(error, str):
-        return Outcome(delivery.id, channel, "sent", fallback_reason=fallback_reason, external_ref=error)
-    if error.permanent:
-        return Outcome(delivery.id, channel, "failed", error.message)
-    if delivery.attempts >= service.settings.max_attempts:
-        return Outcome(delivery.id, channel, "failed", f"gave up after {delivery.attempts} attempts: {error.message}")
-    return Outcome(delivery.id, channel, "retry", error.message, retry_at=now + backoff(delivery.attempts))
-
-
-async def _send(service: Service, channel: str, jobs: list[Job]) -> dict[int, SendResult]:
-    adapter = service.channels[channel]
-    results = await adapter.deliver([(job, adapter.prepare(job)) for job in jobs])
-    return {job.delivery_id: results.get(job.delivery_id, TransportError("no result from channel")) for job in jobs}
-
-
-async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | None:
-    """One claimed batch, start to finish. None when nothing was due.
-
-    A chat channel that is not configured, or that fails permanently for a person (account removed,
-    app uninstalled), falls back to email; the reason is kept on the delivery."""
-    with Session(service.engine) as session:
-        ids = claim_due(session, now=now, limit=service.settings.dispatch_batch)
-        if not ids:
-            return None
-        rows, already_sent = _load(session, ids)
+def _load(engine: Engine, lessons: dict[str, Lesson], ids: list[int]):
+    query = (select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
+                    Delivery.attempts, Delivery.period, Delivery.due_at, Delivery.first_due_at, Delivery.message_token,
+                    Person.timezone, Person.id, Person.name, Person.email, Person.status)
+             .join(Person).where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    with Session(engine) as session:
+        rows = [(_Claimed(*row[:11]), _Addressee(*row[11:])) for row in session.exec(query)]
+        person_ids = [person.id for _, person in rows]
+        already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids),
+                                                                    Delivery.status == DeliveryStatus.SENT)))
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
-        lessons = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
-    outcomes: list[Outcome] = []
-    by_channel: dict[str, list[Job]] = {}
-    reasons: dict[int, str] = {}
-    deliveries = {d.id: d for d, _ in rows}
-    for delivery, person in rows:
-        lesson = lessons[delivery.lesson_id, delivery.lesson_version]
+        as_sent = {key: lesson_as_sent(session, current=lessons, lesson_id=key[0], version=key[1]) for key in versions}
+    return rows, already, as_sent
+
+
+class _Run:
+    def __init__(self, service: Service, clock: Clock, recorder: OutcomeRecorder):
+        self.service, self.clock, self.recorder = service, clock, recorder
+        connections = max(service.settings.smtp_connections, 1)
+        self.queues: dict[str, asyncio.Queue[tuple[Job, Any] | None]] = {
+            name: asyncio.Queue(maxsize=QUEUED_PER_CONNECTION * connections) for name in service.channels}
+        self.in_flight: dict[int, _Claimed] = {}
+        self.reasons: dict[int, str] = {}  # why a nudge went by email instead
+        self.stopped = False  # our leases may have run out: start nothing new
+        # Claim about what the senders can take soon, not a whole batch: replicas share a slow relay
+        # fairly, and a dispatcher that dies holds few rows until its lease runs out.
+        self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
+
+    def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
+        service = self.service
+        links = NudgeLinks(
+            reply_url=service.reply_url(service.signer.sign("reply", delivery.id, now + service.link_lifetime)),
+            unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
+        )
+        nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first)
+        return Job(delivery.id, person.id, person.email, person.name, nudge, delivery.message_token or "")
+
+    def _withdrawn(self, lesson_id: str) -> bool:
+        current = self.service.lessons.get(lesson_id)
+        return current is not None and current.status is not Status.PUBLISHED
+
+    def _unsendable(self, delivery: _Claimed, person: _Addressee, lesson: Lesson | None, now: datetime) -> Outcome | None:
         if person.status not in REACHABLE:
-            outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}"))
-        elif _withdrawn(service, delivery.lesson_id):
-            outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired"))
-        elif lesson is None:
-            outcomes.append(Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank"))
-        else:
-            channel = delivery.channel
-            if channel not in service.channels:
-                channel, reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
-            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now))
-    fallback: list[Job] = []
-    for channel, jobs in by_channel.items():
-        results = await _send(service, channel, jobs)
-        for job in jobs:
-            error = results[job.delivery_id]
-            if isinstance(error, TransportError) and error.permanent and channel != "email":
-                reasons[job.delivery_id] = f"{channel}: {error.message}"
-                outcomes.append(Outcome(job.delivery_id, channel, "fell_back", error.message))
-                fallback.append(job)
-            else:
-                outcomes.append(_outcome(service, deliveries[job.delivery_id], channel, error, now, reasons.get(job.delivery_id)))
-    if fallback:
-        results = await _send(service, "email", fallback)
-        for job in fallback:
-            outcomes.append(_outcome(service, deliveries[job.delivery_id], "email", results[job.delivery_id], now, reasons[job.delivery_id]))
-    with Session(service.engine) as session:
-        record_outcomes(session, outcomes=outcomes, now=now)
-    return outcomes
+            return Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}")
+        if self._withdrawn(delivery.lesson_id):
+            return Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired")
+        if lesson is None:
+            return Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank")
+        if now >= week_end(delivery.period, delivery.timezone):
+            return Outcome(delivery.id, delivery.channel, "expired", "its week ended before it could go out")
+        return None
+
+    async def _enqueue(self, channel: str, job: Job) -> None:
+        await self.queues[channel].put((job, self.service.channels[channel].prepare(job)))
+
+    async def _next_batch(self):
+        """Claim and load the next batch; None when nothing is due, or the database cannot be reached
+        (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
+        try:
+            ids = await self.recorder.claim(self.claim_size)
+            return await asyncio.to_thread(_load, self.service.engine, self.service.lessons, ids) if ids else None
+        except SQLAlchemyError as exc:
+            log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)
+            return None
+
+    async def produce(self) -> None:
+        while not self.stopped and (batch := await self._next_batch()) is not None:
+            rows, already, lessons = batch
+            for delivery, person in rows:
+                now = self.clock()
+                lesson = lessons[delivery.lesson_id, delivery.lesson_version]
+                if (outcome := self._unsendable(delivery, person, lesson, now)) is not None:
+                    self.recorder.record_later(outcome)
+                    continue
+                channel = delivery.channel
+                if channel not in self.service.channels:
+                    channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
+                self.in_flight[delivery.id] = delivery
+                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now))
+                if self.stopped:
+                    return
+
+    def _next_item(self, channel: str) -> NextItem:
+        queue = self.queues[channel]
+
+        async def next_item() -> tuple[Job, Any] | None:
+            item = await queue.get()
+            if item is _END:
+                queue.put_nowait(_END)  # every sender of this channel sees the end
+                return None
+            if not self.recorder.holds():
+                self._stop()
+                return None
+            return item
+
+        return next_item
+
+    def _stop(self) -> None:
+        """Our leases may run out: send nothing more; what is queued goes back when the leases end."""
+        if not self.stopped:
+            log.warning("dispatcher %s stops sending: its leases could not be renewed", self.recorder.claimant.id)
+        self.stopped = True
+        for queue in self.queues.values():
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait(_END)
+
+    def _report(self, channel: str) -> Report:
+        async def report(job: Job, result: SendResult) -> None:
+            delivery = self.in_flight[job.delivery_id]
+            if isinstance(result, TransportError) and result.permanent and channel != "email":
+                self.reasons[job.delivery_id] = f"{channel}: {result.message}"
+                self.recorder.record_later(Outcome(job.delivery_id, channel, "fell_back", result.message))
+                await self._enqueue("email", job)
+                return
+            outcome = self._decide(delivery, channel, result, self.clock(), self.reasons.pop(job.delivery_id, None))
+            del self.in_flight[job.delivery_id]
+            await self.recorder.record(outcome)
+
+        return report
+
+    def _decide(self, delivery: _Claimed, channel: str, result: SendResult, now: datetime, reason: str | None) -> Outcome:
+        if result is None or isinstance(result, str):
+            return Outcome(delivery.id, channel, "sent", fallback_reason=reason, external_ref=result)
+        if result.permanent:
+            return Outcome(delivery.id, channel, "failed", result.message, fallback_reason=reason)
+        step = after_transient_failure(error=result.message, attempts=delivery.attempts,
+                                       first_due=delivery.first_due_at or delivery.due_at,
+                                       ends=week_end(delivery.period, delivery.timezone), now=now,
+                                       retry_for=timedelta(hours=self.service.settings.retry_hours))
+        return Outcome(delivery.id, channel, step.outcome, step.detail, retry_at=step.retry_at, fallback_reason=reason)
+
+    async def lane(self, name: str) -> None:
+        channel = self.service.channels[name]
+        next_item, report = self._next_item(name), self._report(name)
+        if hasattr(channel, "stream"):
+            await channel.stream(next_item, report)
+            return
+        await _chunked(channel, next_item, report, ready=lambda: not self.queues[name].empty())
+
+    async def run(self) -> None:
+        lanes = {name: asyncio.create_task(self.lane(name)) for name in self.queues}
+        try:
+            await self.produce()
+            # Chat lanes first: what they hand to email must reach the email queue before its end.
+            for name, task in lanes.items():
+                if name != "email":
+                    await self.queues[name].put(_END)
+                    await task
+            await self.queues["email"].put(_END)
+            await lanes["email"]
+        finally:
+            for task in lanes.values():
+                task.cancel()
 
 
-async def dispatch_due(service: Service, clock) -> DispatchStats:
-    """Send everything due now, batch by batch, until nothing is left. `clock()` gives aware UTC."""
-    stats = DispatchStats()
-    while (outcomes := await dispatch_batch(service, clock())) is not None:
-        stats.add(outcomes)
+async def _chunked(channel: Channel, next_item: NextItem, report: Report, ready: Callable[[], bool]) -> None:
+    """A channel that only sends lists: short lists of what is waiting, each outcome written before the next."""
+    ended = False
+    while not ended:
+        chunk: list[tuple[Job, Any]] = []
+        while len(chunk) < CHAT_CHUNK and (not chunk or ready()):
+            item = await next_item()
+            if item is None:
+                ended = True
+                break
+            chunk.append(item)
+        if chunk:
+            results = await channel.deliver(chunk)
+            for job, _ in chunk:
+                await report(job, results.get(job.delivery_id, TransportError("no result from channel")))
+
+
+async def dispatch_due(service: Service, clock: Clock) -> DispatchStats:
+    """Send everything due now until nothing is left. `clock()` gives aware UTC."""
+    claimant = Claimant(lease=timedelta(seconds=service.settings.lease_seconds))
+    async with OutcomeRecorder(service.engine, claimant, clock) as recorder:
+        await _Run(service, clock, recorder).run()
+    stats = recorder.stats
+    if stats.retried or stats.failed or stats.expired:
+        _warn_if_failing(service, clock())
     return stats
+
+
+def _warn_if_failing(service: Service, now: datetime) -> None:
+    with Session(service.engine) as session:
+        health = relay_health(session, now=now)
+    if health.state(now) != "ok":
+        log.warning("email delivery %s: %d failed attempts since the last success (%s); %d messages waiting, the oldest "
+                    "due %s. See `lessonloop status`.", health.state(now), health.consecutive_failures,
+                    health.last_success.isoformat() if health.last_success else "never", health.waiting,
+                    health.oldest_due.isoformat() if health.oldest_due else "-")

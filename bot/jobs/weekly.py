@@ -1,11 +1,12 @@
 """The weekly emails: each team's agenda item to its lead before the meeting, and the statistics digest
-to each safeguarding lead on Monday morning. A row in `digestsent` is claimed before sending (so two
-replicas never both send) and released if the send fails (so the next tick tries again)."""
+to each safeguarding lead on Monday morning. A row in `digestsent` is claimed before sending through the
+one lease helper (so two replicas never both send) and released if the send fails (so the next tick
+tries again)."""
 import logging
 from datetime import datetime, time, timedelta
 
 import aiosmtplib
-from sqlalchemy import delete
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,38 +18,50 @@ from digests.agenda_render import agenda_email
 from digests.charts import chart, rate_series
 from digests.digest import build_digest, digest_email
 from digests.statistics import build_table
+from schedules import leases
+from schedules.leases import Claimant
 from schedules.models import DigestSent, Person, PersonStatus, Team
 from schedules.slots import weekly_slot
 from schedules.statistics import Filter, grouped, overall
 
 log = logging.getLogger("lessonloop.weekly")
+# One email is one SMTP exchange (30 s timeout), so no renewal: the lease outlives it.
+CLAIMANT = Claimant(lease=timedelta(minutes=5))
 AGENDA_LEAD_TIME = timedelta(days=2)  # the lead gets the item two days before the meeting
 DIGEST_DAY, DIGEST_TIME = 0, time(8, 0)  # Monday 08:00, the lead's own time
 
 
-def _claim(session: Session, kind: str, recipient: int, period: str, now: datetime) -> bool:
-    session.add(DigestSent(kind=kind, recipient=str(recipient), period=period, sent_at=now))
-    try:
-        session.commit()
-        return True
-    except IntegrityError:
-        session.rollback()
-        return False
+def _claim(session: Session, kind: str, recipient: int, period: str, now: datetime) -> int | None:
+    """Write the email's row if it is new, then claim it (schedules.leases). None: sent already, or
+    another replica is sending it."""
+    slot = and_(DigestSent.kind == kind, DigestSent.recipient == str(recipient), DigestSent.period == period)
+    if session.exec(select(DigestSent.id).where(slot)).first() is None:
+        session.add(DigestSent(kind=kind, recipient=str(recipient), period=period))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another replica wrote it first; the claim decides who sends
+    claimed = leases.claim(session, DigestSent, ready=DigestSent.status == "pending", among=slot, claimant=CLAIMANT,
+                           now=now, limit=1)
+    return claimed[0] if claimed else None
 
 
-def _release(session: Session, kind: str, recipient: int, period: str) -> None:
-    session.execute(delete(DigestSent).where(DigestSent.kind == kind, DigestSent.recipient == str(recipient), DigestSent.period == period))
+def _finish(session: Session, row_id: int, now: datetime, sent: bool) -> None:
+    """Sent, or released (back to pending) so the next tick tries again."""
+    values = {"status": "sent", "sent_at": now} if sent else {"status": "pending"}
+    leases.finish(session, DigestSent, [(row_id, values)], claimant=CLAIMANT, held_only=not sent)
     session.commit()
 
 
-async def _send_claimed(service: Service, session: Session, key: tuple[str, int, str], message) -> bool:
+async def _send_claimed(service: Service, session: Session, row_id: int, what: str, message, now: datetime) -> bool:
     try:
         await send_message(service.settings, message)
-        return True
+        sent = True
     except (TimeoutError, OSError, aiosmtplib.SMTPException) as exc:  # released: the next tick tries again
-        log.warning("weekly %s for %s not sent: %s", key[0], key[1], exc)
-        _release(session, *key)
-        return False
+        log.warning("weekly %s not sent: %s", what, exc)
+        sent = False
+    _finish(session, row_id, now, sent)
+    return sent
 
 
 async def send_agendas(service: Service, now: datetime) -> int:
@@ -61,11 +74,11 @@ async def send_agendas(service: Service, now: datetime) -> int:
             if lead is None or lead.status != PersonStatus.ACTIVE or not (slot.at - AGENDA_LEAD_TIME <= now < slot.at):
                 continue
             item = current_agenda(service, session, team_id=team.id, week=slot.period)
-            if item is None or not _claim(session, "agenda", team.id, slot.period, now):
+            if item is None or (row_id := _claim(session, "agenda", team.id, slot.period, now)) is None:
                 continue
             parts = agenda_email(item, agenda_link(service, team.id, slot.period))
             message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html)
-            sent += await _send_claimed(service, session, ("agenda", team.id, slot.period), message)
+            sent += await _send_claimed(service, session, row_id, f"agenda for team {team.id}", message, now)
     return sent
 
 
@@ -89,13 +102,13 @@ async def send_digests(service: Service, now: datetime) -> int:
         leads = session.exec(select(Person).where(Person.access == "safeguarding_lead", Person.status == PersonStatus.ACTIVE)).all()
         for lead in leads:
             slot = weekly_slot(lead.timezone, DIGEST_DAY, DIGEST_TIME, now)
-            if now < slot.at or not _claim(session, "lead_digest", lead.id, slot.period, now):
+            if now < slot.at or (row_id := _claim(session, "lead_digest", lead.id, slot.period, now)) is None:
                 continue
             digest, png = lead_digest(service, session, lead, slot.period, now)
             parts = digest_email(digest, chart_cid="trend-chart", dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard")
             message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html,
                                     images=(InlineImage("trend-chart", png),))
-            sent += await _send_claimed(service, session, ("lead_digest", lead.id, slot.period), message)
+            sent += await _send_claimed(service, session, row_id, f"digest for person {lead.id}", message, now)
     return sent
 
 

@@ -4,6 +4,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from bot.core.clock import utcnow
+from schedules.delivery_health import relay_health
 
 from bot.web import agenda_pages
 
@@ -44,11 +48,19 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz():
+        """200 while the app and its database work. `delivery` says how email is going (state ok, behind or
+        failing; last success, failed attempts since, messages waiting and the oldest): a failing relay
+        makes the status "degraded" but not a 503, since replies and pages still work. No error texts
+        here: they can name a recipient, and this page is public."""
+        now = utcnow()
         try:
             with service.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
+            with Session(service.engine) as session:
+                delivery = relay_health(session, now=now).as_dict(now)
         except SQLAlchemyError as exc:
             return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
-        return {"status": "ok", "lessons": len(service.lessons)}
+        status = "ok" if delivery["state"] == "ok" else "degraded"
+        return {"status": status, "lessons": len(service.lessons), "delivery": delivery}
 
     return app

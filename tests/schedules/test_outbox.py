@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus
+from schedules.leases import Claimant, renew
 from schedules.outbox import claim_due
 from tests.conftest import CLI_WITH_FIXTURE_LESSONS, utc
 from tests.helpers import add_people
@@ -53,9 +55,36 @@ def test_claims_never_overlap(service):
     add_people(service.engine, people(30))
     run_planning(service, TUESDAY_NOON)
     with Session(service.engine) as a, Session(service.engine) as b:
-        first = claim_due(a, now=TUESDAY_NOON, limit=20)
-        second = claim_due(b, now=TUESDAY_NOON, limit=20)
+        first = claim_due(a, now=TUESDAY_NOON, limit=20, claimant=Claimant())
+        second = claim_due(b, now=TUESDAY_NOON, limit=20, claimant=Claimant())
     assert len(first) == 20 and len(second) == 10 and not set(first) & set(second)
+
+
+def test_a_live_lease_is_never_reclaimed_and_a_dead_one_comes_back_within_a_minute(service):
+    add_people(service.engine, people(5))
+    run_planning(service, TUESDAY_NOON)
+    dead, alive, restarted = Claimant(), Claimant(), Claimant()
+    with Session(service.engine) as session:
+        held = claim_due(session, now=TUESDAY_NOON, limit=3, claimant=dead)
+        held_alive = claim_due(session, now=TUESDAY_NOON, limit=3, claimant=alive)
+        assert len(held) == 3 and len(held_alive) == 2
+        # The live one renews every 20 s; the dead one stopped. 59 s on, nothing is free yet.
+        for seconds in (20, 40):
+            renew(session, Delivery, claimant=alive, now=TUESDAY_NOON + timedelta(seconds=seconds))
+        assert claim_due(session, now=TUESDAY_NOON + timedelta(seconds=59), limit=10, claimant=restarted) == []
+        renew(session, Delivery, claimant=alive, now=TUESDAY_NOON + timedelta(seconds=60))
+        resumed = claim_due(session, now=TUESDAY_NOON + timedelta(seconds=61), limit=10, claimant=restarted)
+    assert resumed == held  # the dead dispatcher's rows, and only those
+    rows = {r.id: r for r in deliveries(service.engine)}
+    assert {rows[i].claimed_by for i in held} == {restarted.id} and {rows[i].claimed_by for i in held_alive} == {alive.id}
+    assert all(rows[i].attempts == 2 for i in held)
+
+
+def test_message_tokens_are_random_per_delivery(service):
+    add_people(service.engine, people(20))
+    run_planning(service, TUESDAY_NOON)
+    tokens = [r.message_token for r in deliveries(service.engine)]
+    assert len(set(tokens)) == 20 and all(len(t) == 32 for t in tokens)
 
 
 def test_two_dispatchers_at_once_send_each_row_once(service):

@@ -1,0 +1,139 @@
+"""Write each delivery outcome as it happens, and keep this dispatcher's leases alive while it works.
+
+A sender hands over an outcome right after the SMTP reply and waits until it is committed before it
+takes its next message; outcomes that arrive while a write is running go together in the next one
+(group commit), so a dispatcher that dies can only repeat the messages that were on the wire. The same
+task renews the leases every third of a lease, and says when they may have run out (the database could
+not be reached), so senders stop starting new messages before anyone else may claim them."""
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from schedules import leases
+from schedules.leases import Claimant
+from schedules.models import Delivery
+from schedules.outbox import Outcome, claim_due, record_outcomes
+
+log = logging.getLogger("lessonloop.dispatch")
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    fell_back: int = 0
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            field = {"sent": "sent", "retry": "retried", "failed": "failed", "expired": "expired",
+                     "cancelled": "cancelled", "fell_back": "fell_back"}[o.outcome]
+            setattr(self, field, getattr(self, field) + 1)
+
+
+class OutcomeRecorder:
+    def __init__(self, engine: Engine, claimant: Claimant, clock: Clock):
+        self.engine, self.claimant, self.clock = engine, claimant, clock
+        self.stats = DispatchStats()
+        self.renewed_at: datetime | None = None  # every lease we hold runs at least until this + lease
+        self._pending: list[tuple[Outcome, asyncio.Future[None] | None]] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "OutcomeRecorder":
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    def holds(self) -> bool:
+        """True while every lease we hold is surely ours for a while yet: safe to start another send."""
+        return self.renewed_at is not None and self.claimant.still_holds(self.renewed_at, self.clock())
+
+    async def claim(self, limit: int) -> list[int]:
+        """Claim the next due rows, and renew what we already hold in the same breath."""
+        now = self.clock()
+
+        def work() -> list[int]:
+            with Session(self.engine) as session:
+                ids = claim_due(session, now=now, limit=limit, claimant=self.claimant)
+                if ids:
+                    leases.renew(session, Delivery, claimant=self.claimant, now=now)
+                return ids
+
+        ids = await asyncio.to_thread(work)
+        if ids:
+            self.renewed_at = now
+        return ids
+
+    def record_later(self, outcome: Outcome) -> None:
+        """For outcomes that sent nothing (cancelled, expired): nobody waits for the commit."""
+        self._pending.append((outcome, None))
+        self._wake.set()
+
+    async def record(self, outcome: Outcome) -> None:
+        """Returns once the outcome is committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcome, done))
+        self._wake.set()
+        await done
+
+    async def _run(self) -> None:
+        tick = min(self.claimant.renew_every.total_seconds(), 1.0)
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=tick)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+            batch, self._pending = self._pending, []
+            now = self.clock()
+            renew = self.renewed_at is not None and now - self.renewed_at >= self.claimant.renew_every
+            if batch or renew:
+                await self._write(batch, now, renew)
+
+    def _write_sync(self, outcomes: list[Outcome], now: datetime, renew: bool) -> None:
+        with Session(self.engine) as session:
+            if renew:
+                leases.renew(session, Delivery, claimant=self.claimant, now=now)
+            if outcomes:
+                record_outcomes(session, outcomes=outcomes, now=now, claimant=self.claimant)
+
+    async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None] | None]], now: datetime, renew: bool) -> None:
+        outcomes = [o for o, _ in batch]
+        delay, written = 0.1, False
+        while not written:
+            try:
+                await asyncio.to_thread(self._write_sync, outcomes, now, renew)
+                written = True
+            except SQLAlchemyError as exc:  # a dropped connection: the pool gives a new one next time
+                if self.renewed_at is not None and self.clock() >= self.renewed_at + self.claimant.lease:
+                    log.error("could not record %d delivery outcomes before our leases ran out (%s); "
+                              "another dispatcher may send them again", len(outcomes), type(exc).__name__)
+                    break
+                log.warning("recording %d delivery outcomes failed (%s); trying again", len(outcomes), type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        if renew and written:
+            self.renewed_at = now
+        self.stats.add(outcomes)
+        for _, done in batch:
+            if done is not None and not done.done():
+                done.set_result(None)

@@ -1,0 +1,112 @@
+"""One claim / lease / finish helper behind every outbox-like table: deliveries, team channel posts and
+the weekly emails.
+
+A row is claimed by moving it to "sending" with who holds it (`claimed_by`) and until when
+(`lease_until`). The holder renews its leases while it works; a row can be claimed again only once its
+lease has run out. So a live worker never loses a row, however slow the relay, and the rows of a worker
+that died come back after one short lease (60 s by default), not after a fixed ten minutes.
+
+The table needs the columns id, status, attempts, claimed_by, claimed_at and lease_until."""
+import functools
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+SENDING = "sending"
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+def _new_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who holds a claim (host, process and a random part, so two workers in one process differ) and
+    how long a claim lives without renewal. Renew every third of the lease; stop starting new work when
+    the last renewal is two thirds of a lease old, so work always ends inside the lease."""
+
+    lease: timedelta = DEFAULT_LEASE
+    id: str = field(default_factory=_new_id)
+
+    @property
+    def renew_every(self) -> timedelta:
+        return self.lease / 3
+
+    def still_holds(self, renewed_at: datetime, now: datetime) -> bool:
+        return now < renewed_at + self.lease - self.renew_every
+
+
+def lease_ran_out(table: Any, now: datetime) -> ColumnElement[bool]:
+    return and_(table.status == SENDING, table.lease_until < now)
+
+
+def claim(session: Session, table: Any, *, ready: ColumnElement[bool], claimant: Claimant, now: datetime,
+          limit: int, order_by: tuple = (), among: ColumnElement[bool] | None = None) -> list[int]:
+    """Claim up to `limit` rows that are `ready` (or whose lease ran out) for `claimant`; commits.
+    `among` narrows the rows considered (one team's post, one lead's digest).
+
+    Two claimers never get the same row: the UPDATE re-checks each row, and PostgreSQL skips rows
+    another claimer has locked. `attempts` counts claims, so a crash still counts as an attempt."""
+    claimable = or_(ready, lease_ran_out(table, now))
+    if among is not None:
+        claimable = and_(among, claimable)
+    candidates = select(table.id).where(claimable).order_by(*order_by).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.exec(candidates))
+    if not ids:
+        session.commit()
+        return []
+    session.execute(
+        update(table).where(table.id.in_(ids), claimable)
+        .values(status=SENDING, claimed_by=claimant.id, claimed_at=now, lease_until=now + claimant.lease,
+                attempts=table.attempts + 1)
+    )
+    claimed = list(session.exec(select(table.id).where(table.id.in_(ids), table.claimed_by == claimant.id,
+                                                       table.status == SENDING).order_by(table.id)))
+    session.commit()
+    return claimed
+
+
+def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) -> int:
+    """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
+    result = session.execute(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
+                             .values(lease_until=now + claimant.lease))
+    session.commit()
+    return result.rowcount
+
+
+@functools.cache
+def _finish_statement(table: Any, columns: tuple[str, ...], held_only: bool) -> Any:
+    """Built once per shape: the dispatcher finishes rows many times a second, and building and keying
+    a new statement each time cost more than running it."""
+    where = [table.id == bindparam("row_id"), table.status == SENDING]
+    if held_only:
+        where.append(table.claimed_by == bindparam("holder"))
+    return (update(table).where(*where).values(claimed_by=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
+            .execution_options(synchronize_session=False))
+
+
+def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant,
+           held_only: bool = True) -> int:
+    """Give up the claim on each (id, new column values) row; does not commit, so the caller can write
+    the attempt records in the same transaction. With `held_only`, a row this claimant no longer holds
+    (its lease ran out and someone else claimed it) is left alone: the new holder decides. Rows with the
+    same set of columns go in one statement."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in rows:
+        params = {"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}}
+        groups.setdefault(tuple(sorted(values)), []).append(params)
+    changed = 0
+    for columns, params in groups.items():
+        result = session.connection().execute(_finish_statement(table, columns, held_only), params)
+        changed += max(result.rowcount, 0)
+    return changed
