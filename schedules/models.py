@@ -1,4 +1,5 @@
 """The tables. The database is the single source of truth: due times, the outbox, replies."""
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -14,6 +15,14 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+RECORD_KEY_SPACE = 256  # record keys for disclosure control (digests/disclosure.py) are 0..255
+
+
+def new_record_key() -> int:
+    """A fixed random key for one delivery; the sum of a group's keys decides how its counts are rounded."""
+    return secrets.randbelow(RECORD_KEY_SPACE)
 
 
 class PersonStatus(StrEnum):
@@ -114,6 +123,8 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = None
     fallback_reason: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Secret and fixed: set by SQLAlchemy on every insert (ORM or Core), never shown anywhere.
+    record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -258,6 +269,17 @@ class StatCell(SQLModel, table=True):
     not_yet: int = 0
     not_relevant: int = 0
     barriers: int = 0
+    # Sums of the record keys of the deliveries behind each count (digests/disclosure.py): the cell keys.
+    k_delivered: int = 0
+    k_replied: int = 0
+    k_checked: int = 0
+    k_correct: int = 0
+    k_answered: int = 0
+    k_changed: int = 0
+    k_already: int = 0
+    k_not_yet: int = 0
+    k_not_relevant: int = 0
+    k_barriers: int = 0
 
 
 class StatState(SQLModel, table=True):

@@ -16,13 +16,25 @@ from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
 from bot.core.settings import InsecureSettings, Settings
+from pydantic import ValidationError
 from schedules.models import Reply
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
 
 
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value stops here with the setting's name and the reason."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = "LESSONLOOP_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+            typer.echo(f"error: {field}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+
+
 def open_service(settings: Settings | None = None):
-    settings = settings or Settings()
+    settings = settings or load_settings()
     try:
         service = build_service(settings)
     except InsecureSettings as exc:

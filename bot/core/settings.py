@@ -2,7 +2,7 @@
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     slack_per_minute: int = 300  # chat.postMessage budget per workspace
     slack_lookup_per_minute: int = 50  # users.lookupByEmail and conversations.open (Tier 3)
     slack_recorder: str = "process"  # where taps are recorded: "process" (a child; acks stay fast) or "thread"
+
+    @field_validator("min_cell")
+    @classmethod
+    def _min_cell_is_a_group(cls, value: int) -> int:
+        from digests.disclosure import MIN_CELL_FLOOR  # the rule lives with the rest of disclosure control
+
+        if value < MIN_CELL_FLOOR:
+            raise ValueError(f"LESSONLOOP_MIN_CELL is {value}; it must be at least {MIN_CELL_FLOOR}, or a "
+                             "'group' could be one or two people and their answers could be read off the figures")
+        return value
 
     @property
     def is_dev(self) -> bool:

@@ -53,7 +53,8 @@ def test_sign_in_is_emailed_single_use_and_audited(service, seeded):
     client = signed_in(service, "safe@example.org")
     assert client.get("/dashboard").status_code == 200
     with Session(service.engine) as session:
-        (event,) = session.exec(select(AuditEvent)).all()
+        requested, event = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert requested.actor == "safe@example.org" and requested.action == "dashboard.link_requested"
     assert event.actor == "safe@example.org" and event.action == "dashboard.sign_in"
     again = TestClient(create_app(service)).post(last_link(service), follow_redirects=False)
     assert again.status_code == 400 and "used or has expired" in again.text
