@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import delete
 from sqlmodel import Session
@@ -179,19 +180,27 @@ class Attacker:
         for figure in published:
             possible = possible_counts(figure.shown)
             constraint({self.index[(c, figure.measure)]: 1 for c in figure.cells}, possible.start, possible.stop - 1)
-        self.constraints = LinearConstraint(np.array(rows), np.array(low), np.array(high))
+        self.constraints = LinearConstraint(sparse.csr_array(np.array(rows)), np.array(low), np.array(high))
         upper = np.array([group_size[(c[0], c[2])] for c in finest for _ in MEASURES], dtype=float)
         self.bounds = Bounds(np.zeros(n), upper)
+
+    def _extreme(self, objective, sign: int) -> int:
+        result = milp(sign * objective, constraints=self.constraints, bounds=self.bounds, integrality=np.ones(len(self.index)))
+        assert result.status == 0, result.message  # the truth is always a solution, so never infeasible
+        return round(sign * result.fun)
 
     def range_of(self, cells, measure: str) -> tuple[int, int]:
         """The smallest and largest true count consistent with everything published."""
         objective = np.zeros(len(self.index))
         for c in cells:
             objective[self.index[(c, measure)]] = 1
-        ends = []
-        for sign in (1, -1):
-            result = milp(sign * objective, constraints=self.constraints, bounds=self.bounds,
-                          integrality=np.ones(len(self.index)))
-            assert result.status == 0, result.message  # the truth is always a solution, so never infeasible
-            ends.append(round(sign * result.fun))
-        return ends[0], ends[1]
+        return self._extreme(objective, 1), self._extreme(objective, -1)
+
+    def pinned(self, cells, measure: str, truth: int) -> bool:
+        """Whether everything published leaves only the true value (one solve when it does not)."""
+        objective = np.zeros(len(self.index))
+        for c in cells:
+            objective[self.index[(c, measure)]] = 1
+        low = self._extreme(objective, 1)
+        assert low <= truth
+        return low == truth and self._extreme(objective, -1) == truth
