@@ -168,3 +168,18 @@ def test_an_attacker_with_everything_recovers_no_small_cell_and_no_answer(servic
             low, high = attacker.range_of(cells, "not_yet")
             assert not (low == high == 0) and not (low == high == size * weeks), (team, role)
     assert MEASURES
+
+
+# --- excerpts of reflections ----------------------------------------------------------------------------
+
+def test_excerpts_need_min_cell_distinct_writers_not_reflections():
+    from digests.barriers import group_barriers
+
+    one_officer = [("theme", 42, f"No time this week, caseload again ({n}).") for n in range(8)]
+    assert group_barriers({"theme": (8, 99)}, one_officer, labels={}, min_cell=5) == []
+    five = [("theme", w, f"Waiting on the system, writer {w}.") for w in range(5)] + one_officer
+    (shown,) = group_barriers({"theme": (13, 99)}, five, labels={}, min_cell=5, period="October 2026")
+    assert shown.count % BASE == 0 and shown.period == "October 2026" and len(shown.excerpts) == 3
+    assert sum("caseload again" in e for e in shown.excerpts) <= 1  # one voice never fills the list
+    again = group_barriers({"theme": (13, 99)}, list(reversed(five)), labels={}, min_cell=5, period="October 2026")
+    assert again == [shown]  # order from a hash of the text, not from when or by whom

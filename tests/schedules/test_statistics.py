@@ -81,6 +81,9 @@ def test_barriers_are_counted_and_scrubbed(service):
     seeded = seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=40, weeks=12)
     with Session(service.engine) as session:
         found = barriers(service, session, where=Filter(), today=seeded.first_day + timedelta(weeks=12))
+        for start, end in ((seeded.first_day, seeded.first_day + timedelta(days=6)), (None, seeded.first_day + timedelta(weeks=9))):
+            moved = barriers(service, session, where=Filter(start, end), today=seeded.first_day + timedelta(weeks=12))
+            assert moved == found  # the month is fixed: no window chooses the slice
     assert found and all(b.count >= service.settings.min_cell and b.count % 5 == 0 for b in found)
     assert {b.period for b in found} == {"October 2026"}
     excerpts = " ".join(e for b in found for e in b.excerpts)
