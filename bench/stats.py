@@ -59,14 +59,14 @@ def generate(dsn: str, n_replies: int, lessons: list) -> None:
                 copy.write_row((p + 1, f"p{p}@example.org", f"P {p}", ROLES[p % len(ROLES)], t + 1, f"Agency {t % AGENCIES + 1}",
                                 "Europe/London", 1, "10:00", "email", "member", "active", datetime(2025, 1, 1)))
         replies = 0
-        with cur.copy("COPY delivery (id, person_id, kind, period, lesson_id, lesson_version, is_review, role, team_id, agency, channel, status, due_at, attempts, sent_at, created_at) FROM STDIN") as copy:
+        with cur.copy("COPY delivery (id, person_id, kind, period, lesson_id, lesson_version, is_review, role, team_id, agency, channel, status, due_at, attempts, sent_at, created_at, record_key) FROM STDIN") as copy:
             for d in range(deliveries):
                 p, w = d % people, d // people
                 lesson = lessons[(p * 7 + w) % len(lessons)]
                 at = datetime.combine(start + timedelta(weeks=w), datetime.min.time()) + timedelta(hours=10)
                 t = p % TEAMS
                 copy.write_row((d + 1, p + 1, "nudge", week_key(at.date()), lesson.id, lesson.version, False, ROLES[p % len(ROLES)],
-                                t + 1, f"Agency {t % AGENCIES + 1}", "email", "sent", at, 1, at, at))
+                                t + 1, f"Agency {t % AGENCIES + 1}", "email", "sent", at, 1, at, at, rng.randrange(256)))
         with cur.copy("COPY reply (id, delivery_id, person_id, lesson_id, lesson_version, check_answer, check_correct, practice, reflection, created_at, updated_at) FROM STDIN") as copy:
             for d in range(deliveries):
                 if replies >= n_replies or rng.random() > 0.8:

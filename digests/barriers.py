@@ -1,11 +1,13 @@
-"""What people said got in the way: reflections grouped by theme, shown only as counts and short excerpts
-with any personal detail that slipped past redaction removed. A theme with fewer than k of them shows none."""
-import csv
+"""What people said got in the way: reflections grouped by theme, over one fixed month the viewer cannot
+move, shown only as a rounded count and short excerpts with any personal detail that slipped past
+redaction removed. A theme shows nothing unless at least k distinct people wrote such reflections in that
+month; excerpts carry no date or author, at most one per writer, in an order fixed by a hash of the text."""
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 
+from digests.csv_cells import csv_text
+from digests.disclosure import publish
 from schedules.rollup import BARRIER_WORDS
 
 _PATTERNS = (
@@ -41,30 +43,34 @@ def is_barrier(text: str, practice: str | None) -> bool:
 class BarrierTheme:
     theme_id: str
     label: str
-    count: int
+    count: int  # rounded as every figure is
     excerpts: tuple[str, ...]
+    period: str = ""  # the month the reflections were written in, e.g. "November 2026"
 
 
-def group_barriers(counts: dict[str, int], samples: list[tuple[str, str]], *, labels: dict[str, str], min_cell: int,
-                   per_theme: int = 3) -> list[BarrierTheme]:
-    """Themes by number of barriers (most first), only those with at least `min_cell`. Excerpts come from
-    recent samples and are ordered by a hash of their text, never by date or author."""
-    by_theme: dict[str, set[str]] = {}
-    for theme, text in samples:
-        by_theme.setdefault(theme, set()).add(excerpt(text))
+def _shuffled(texts: set[str]) -> list[str]:
+    return sorted(texts, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
+
+
+def group_barriers(counts: dict[str, tuple[int, int]], samples: list[tuple[str, int, str]], *, labels: dict[str, str],
+                   min_cell: int, period: str = "", per_theme: int = 3) -> list[BarrierTheme]:
+    """Themes by number of barriers (most first), only those where at least `min_cell` distinct people wrote
+    one (`samples` are (theme, writer, text); the writer is only counted). `counts` are per theme
+    (reflections, sum of record keys), shown rounded."""
+    writers: dict[str, dict[int, set[str]]] = {}
+    for theme, writer, text in samples:
+        writers.setdefault(theme, {}).setdefault(writer, set()).add(excerpt(text))
     out = []
-    for theme, count in counts.items():
-        if count < min_cell:
+    for theme, by_writer in writers.items():
+        count, key_sum = counts.get(theme, (0, 0))
+        if len(by_writer) < min_cell or count < min_cell:
             continue
-        distinct = sorted(by_theme.get(theme, ()), key=lambda t: hashlib.sha1(t.encode()).hexdigest())
-        out.append(BarrierTheme(theme, labels.get(theme, theme), count, tuple(distinct[:per_theme])))
+        one_each = {_shuffled(texts)[0] for texts in by_writer.values()}  # one voice never fills the list
+        shown = publish(count, key_sum)
+        out.append(BarrierTheme(theme, labels.get(theme, theme), shown, tuple(_shuffled(one_each)[:per_theme]), period))
     return sorted(out, key=lambda b: (-b.count, b.theme_id))
 
 
 def barriers_csv(themes: list[BarrierTheme]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("theme", "label", "count", "excerpt_1", "excerpt_2", "excerpt_3"))
-    for b in themes:
-        writer.writerow((b.theme_id, b.label, b.count, *b.excerpts, *[""] * (3 - len(b.excerpts))))
-    return out.getvalue()
+    rows = ((b.theme_id, b.label, b.period, b.count, *b.excerpts, *[""] * (3 - len(b.excerpts))) for b in themes)
+    return csv_text(("theme", "label", "month", "count", "excerpt_1", "excerpt_2", "excerpt_3"), rows)

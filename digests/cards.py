@@ -138,7 +138,7 @@ def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, 
     body.append(_text(f"Source: {sources}", size="Small", isSubtle=True, spacing="Large"))
     if nudge.first_nudge:
         body.append(_text("Your replies are never shown to your managers with your name: leads see only totals "
-                          "for groups of 5 people or more.", size="Small", isSubtle=True))
+                          f"for groups of {nudge.min_cell} people or more.", size="Small", isSubtle=True))
     actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": nudge.links.reply_url},
                {"type": "Action.OpenUrl", "title": "Stop weekly lessons", "url": nudge.links.unsubscribe_url}]
     return _card(body, actions, fallback=f"{nudge.lesson.title}: {nudge.links.reply_url}")

@@ -33,6 +33,7 @@ class Nudge:
     links: NudgeLinks
     is_review: bool = False
     first_nudge: bool = False
+    min_cell: int = 5  # LESSONLOOP_MIN_CELL, quoted to staff in the first nudge
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,12 @@ _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\
 _stencils: dict[tuple, EmailParts] = {}
 
 
-def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
-    key = (lesson.id, lesson.version, is_review, first_nudge)
+def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, min_cell: int) -> EmailParts:
+    key = (lesson.id, lesson.version, is_review, first_nudge, min_cell)
     if key not in _stencils:
         if len(_stencils) > 1024:
             _stencils.clear()
-        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge)
+        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge, min_cell)
         env = environment()
         context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
         _stencils[key] = EmailParts(
@@ -78,7 +79,7 @@ def _fill(stencil: str, values: dict[str, str]) -> str:
 def email_stencil(nudge: Nudge) -> EmailParts:
     """The nudge's email with placeholders where its name and links go (shared by everyone who gets the
     same lesson this week), so a sender can also encode it once and fill in encoded values."""
-    return _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge)
+    return _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, nudge.min_cell)
 
 
 def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:

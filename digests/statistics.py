@@ -1,10 +1,9 @@
-"""Statistics tables for safeguarding leads, with small numbers suppressed once, here, so every view
-(table, CSV, JSON, chart, digest) shows exactly the same cells."""
-import csv
-import io
+"""Statistics tables for safeguarding leads, with disclosure control applied once, here (digests/disclosure.py),
+so every view (table, CSV, JSON, chart, digest) shows exactly the same cells."""
 from dataclasses import dataclass
 
-from digests.suppression import column_totals, row_split, suppress
+from digests.csv_cells import csv_text
+from digests.disclosure import publish_counts
 from schedules.statistics import MEASURES, GroupCounts
 
 PRACTICE_PARTS = ("changed", "already", "not_yet", "not_relevant")
@@ -46,16 +45,11 @@ def _rates(counts: dict[str, int | None]) -> dict[str, float | None]:
 
 def build_table(by: str, groups: list[GroupCounts], total: GroupCounts, *, min_cell: int,
                 labels: dict[str, str] | None = None, discussed: dict[str, int] | None = None) -> StatsTable:
-    """Apply primary and secondary suppression across the groups, the total row and the practice split."""
-    values = [[g.counts[m] for m in MEASURES] for g in groups] + [[total.counts[m] for m in MEASURES]]
-    small = {i for i, g in enumerate([*groups, total]) if g.people < min_cell}
-    index = {m: i for i, m in enumerate(MEASURES)}
-    constraints = column_totals(len(groups), range(len(MEASURES)))
-    constraints += row_split(len(groups), [index[p] for p in PRACTICE_PARTS], index["answered"])
-    hidden = suppress(values, constraints, min_cell, small)
+    """Each group and the total, rounded from their own cell keys; groups of fewer than `min_cell` people hidden.
+    The total is a cell of its own (not the sum of rounded rows), so hidden rows stay hidden."""
     rows = []
-    for r, group in enumerate([*groups, total]):
-        counts = {m: (None if (r, c) in hidden else values[r][c]) for c, m in enumerate(MEASURES)}
+    for group in [*groups, total]:
+        counts = publish_counts({m: group.counts[m] for m in MEASURES}, group.keys, people=group.people, min_cell=min_cell)
         label = (labels or {}).get(group.key, group.key)
         rows.append(StatsRow(group.key, label, counts, _rates(counts), (discussed or {}).get(group.key, 0) if discussed is not None else None))
     return StatsTable(by, tuple(rows[:-1]), rows[-1], min_cell)
@@ -85,8 +79,5 @@ def as_dict(table: StatsTable) -> dict:
 def as_csv(table: StatsTable) -> str:
     data = as_dict(table)
     rows = [*data["rows"], data["total"]]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()) if rows else ["key"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    header = list(rows[0].keys())
+    return csv_text(header, ([row.get(name, "") for name in header] for row in rows))

@@ -1,4 +1,5 @@
 """The tables. The database is the single source of truth: due times, the outbox, replies."""
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
@@ -15,6 +16,14 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+RECORD_KEY_SPACE = 256  # record keys for disclosure control (digests/disclosure.py) are 0..255
+
+
+def new_record_key() -> int:
+    """A fixed random key for one delivery; the sum of a group's keys decides how its counts are rounded."""
+    return secrets.randbelow(RECORD_KEY_SPACE)
 
 
 class PersonStatus(StrEnum):
@@ -124,6 +133,8 @@ class Delivery(SQLModel, table=True):
     # Random, so a Message-ID never repeats across installations or a database reset; stored, so every
     # attempt of one delivery carries the same Message-ID and receivers can drop a crash duplicate.
     message_token: str | None = Field(default_factory=lambda: uuid4().hex, max_length=32)
+    # Secret and fixed: set by SQLAlchemy on every insert (ORM or Core), never shown anywhere.
+    record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -279,6 +290,17 @@ class StatCell(SQLModel, table=True):
     not_yet: int = 0
     not_relevant: int = 0
     barriers: int = 0
+    # Sums of the record keys of the deliveries behind each count (digests/disclosure.py): the cell keys.
+    k_delivered: int = 0
+    k_replied: int = 0
+    k_checked: int = 0
+    k_correct: int = 0
+    k_answered: int = 0
+    k_changed: int = 0
+    k_already: int = 0
+    k_not_yet: int = 0
+    k_not_relevant: int = 0
+    k_barriers: int = 0
 
 
 class StatState(SQLModel, table=True):

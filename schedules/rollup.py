@@ -17,6 +17,7 @@ BARRIER_WORDS = ("time", "caseload", "busy", "couldn", "can't", "cannot", "didn"
                  "difficult", "barrier", "waiting", "system", "access", "capacity", "pressure")
 COUNTS = ("people", "delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet",
           "not_relevant", "barriers")
+KEYS = tuple(f"k_{name}" for name in COUNTS[1:])  # per count, the sum of its deliveries' record keys
 CELLS = tuple((grain, dim) for grain in ("team", "agency", "all") for dim in ("base", "role", "theme"))
 ALL_TIME = "*"  # the period of the cells that hold only how many distinct people a group has had, ever
 PEOPLE_EVERY = timedelta(hours=6)  # people counts only grow, so an older count is a safe (lower) bound
@@ -30,6 +31,19 @@ def is_barrier_sql():
 
 def _practice(value: str):
     return func.sum(case((Reply.practice == value, 1), else_=0))
+
+
+def key_sums():
+    """For each count, the sum of the record keys of the deliveries it counts (the cell key, before mod)."""
+    key = Delivery.record_key
+
+    def when(condition):
+        return func.sum(case((condition, key), else_=0))
+    return (
+        func.sum(key), when(Reply.id.is_not(None)), when(Reply.check_correct.is_not(None)), when(Reply.check_correct.is_(True)),
+        when(Reply.practice.is_not(None)), when(Reply.practice == "changed"), when(Reply.practice == "already"),
+        when(Reply.practice == "not_yet"), when(Reply.practice == "not_relevant"), when(is_barrier_sql() == 1),
+    )
 
 
 def _group(grain: str, dim: str, theme_of: dict[str, str]):
@@ -46,7 +60,7 @@ def _sent():
 
 def _people_select(grain: str, dim: str, theme_of: dict[str, str]):
     key, team, agency = _group(grain, dim, theme_of)
-    zeros = [literal(0)] * (len(COUNTS) - 1)
+    zeros = [literal(0)] * (len(COUNTS) - 1 + len(KEYS))
     query = select(literal(grain), literal(dim), key, literal(ALL_TIME), team, agency, func.count(distinct(Delivery.person_id)), *zeros)
     return query.where(*_sent()).group_by(key, team, agency)
 
@@ -58,6 +72,7 @@ def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] |
         func.count(distinct(Delivery.person_id)), func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
         func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
         _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"), func.sum(is_barrier_sql()),
+        *key_sums(),
     ).select_from(Delivery).outerjoin(Reply, Reply.delivery_id == Delivery.id)
     query = query.where(*_sent())
     if periods is not None:
@@ -75,7 +90,7 @@ def themes_hash(theme_of: dict[str, str]) -> str:
     return hashlib.sha1(json.dumps(theme_of, sort_keys=True).encode()).hexdigest()
 
 
-COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS]
+COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS, *KEYS]
 
 
 def _recount_people(session: Session, theme_of: dict[str, str]) -> None:

@@ -2,14 +2,14 @@
 
 Only group snapshots on the delivery (role, team, agency, lesson, week) are read, never a person's
 name or email; a person id is used only to count how many distinct people a group holds."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case, distinct, func, literal
 from sqlmodel import Session, select
 
 from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
-from schedules.rollup import ALL_TIME, is_barrier_sql
+from schedules.rollup import ALL_TIME, is_barrier_sql, key_sums
 from schedules.slots import week_key
 
 MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")
@@ -32,6 +32,7 @@ class GroupCounts:
     key: str
     people: int
     counts: dict[str, int]
+    keys: dict[str, int] = field(default_factory=dict)  # per measure, the sum of its records' keys (the cell key)
 
 
 def _practice(value: str):
@@ -43,6 +44,7 @@ def _measures():
         func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
         func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
         _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"),
+        *key_sums()[: len(MEASURES)],
     )
 
 
@@ -69,7 +71,11 @@ def _in_window(query, column, where: Filter):
 
 def _where(query, where: Filter):
     query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
-    query = _in_window(query, Delivery.sent_at, where)
+    # Dates by ISO week, as the rollup matches them: the raw and rolled-up views count the same deliveries.
+    if where.start:
+        query = query.where(Delivery.period >= week_key(where.start))
+    if where.end:
+        query = query.where(Delivery.period <= week_key(where.end))
     if where.team_id is not None:
         query = query.where(Delivery.team_id == where.team_id)
     if where.agency is not None:
@@ -83,6 +89,14 @@ def _counts(row) -> dict[str, int]:
     return {name: int(value or 0) for name, value in zip(MEASURES, row)}
 
 
+def _keys(row) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in zip(MEASURES, row[len(MEASURES):])}
+
+
+def _group(key: str, people, row) -> GroupCounts:
+    return GroupCounts(key, int(people or 0), _counts(row), _keys(row))
+
+
 def grouped_raw(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> list[GroupCounts]:
     """One row per group, straight from the deliveries (for per-lesson views); `people` is exact."""
     key = dimension(by, theme_of).label("key")
@@ -91,13 +105,13 @@ def grouped_raw(session: Session, *, by: str, where: Filter, theme_of: dict[str,
     if by == "team":
         query = query.outerjoin(Team, Team.id == Delivery.team_id)
     rows = session.exec(_where(query, where).group_by(key).order_by(key)).all()
-    return [GroupCounts(str(row[0]), int(row[1]), _counts(row[2:])) for row in rows]
+    return [_group(str(row[0]), row[1], row[2:]) for row in rows]
 
 
 def overall_raw(session: Session, *, where: Filter) -> GroupCounts:
     query = select(func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
     row = session.exec(_where(query.outerjoin(Reply, Reply.delivery_id == Delivery.id), where)).one()
-    return GroupCounts("total", int(row[0]), _counts(row[1:]))
+    return _group("total", row[0], row[1:])
 
 
 def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> dict[str, int]:
@@ -114,36 +128,51 @@ def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict
     return {str(k): int(n) for k, n in session.exec(query.group_by(key))}
 
 
-def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], from_period: str,
-                    limit: int = 200) -> list[tuple[str, str]]:
-    """(theme, reflection) for up to `limit` recent reflections (weeks from `from_period`) that say what got
-    in the way; who wrote them is not read."""
+def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200) -> list[tuple[str, int, str]]:
+    """(theme, writer, reflection) for up to `limit` reflections in the window (whole weeks) that say what
+    got in the way. The writer is an opaque number, used only to count distinct writers, never shown."""
     key = dimension("theme", theme_of)
-    query = select(key, Reply.reflection).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
-    scope = Filter(team_id=where.team_id, agency=where.agency)  # dates as weeks, so the newest-first walk stays short
-    start = max(from_period, week_key(where.start)) if where.start else from_period
-    query = _where(query, scope).where(Delivery.period >= start, is_barrier_sql() == 1)
-    if where.end:
-        query = query.where(Delivery.period <= week_key(where.end))
-    query = query.order_by(Delivery.id.desc()).limit(limit)  # newest first, walking the primary key
-    return [(str(t), text) for t, text in session.exec(query)]
+    writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them: never too many
+    query = select(key, writer, Reply.reflection).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+    query = _where(query, where).where(is_barrier_sql() == 1)
+    # Newest first, walking the primary key. A sample: distinct writers counted in it are a lower bound, so
+    # the k-writer rule only errs towards hiding. Kept small: on PostgreSQL a limit of 500 flips the plan
+    # to a scan of the whole month (45 ms at 200, 2.8 s at 500 on the 1M-reply benchmark, admin scope).
+    query = query.order_by(Delivery.id.desc()).limit(limit)
+    return [(str(t), int(w), text) for t, w, text in session.exec(query)]
 
 
 def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
-    """Per lesson, week, role and team: the record that a lesson reached people, and what they said."""
-    team = func.coalesce(Team.name, "(no team)")
-    keys = (Delivery.lesson_id, Delivery.period, Delivery.role, team)
-    query = select(*keys, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
-    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id).outerjoin(Team, Team.id == Delivery.team_id)
-    rows = session.exec(_where(query, where).group_by(*keys).order_by(*keys)).all()
-    return [GroupCounts("|".join(map(str, row[:4])), int(row[4]), _counts(row[5:])) for row in rows]
+    """Per calendar quarter and agency (key "2026-Q4|Agency"): the record that lessons reached people, and
+    what they said. Deliberately coarse: a lesson, role, team and week each would leave groups too small
+    to show at real team sizes. `people` is exact: distinct people in the quarter."""
+    from schedules.windows import quarter_of  # a pure helper; imported here to keep this module's imports short
+
+    keys = (Delivery.agency, Delivery.period, Delivery.person_id)
+    query = select(*keys, *_measures()).select_from(Delivery).outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    groups: dict[str, tuple[set[int], dict[str, int], dict[str, int]]] = {}
+    for row in session.exec(_where(query, where).group_by(*keys)):
+        agency, period, person = row[0], row[1], row[2]
+        people, counts, key_sums = groups.setdefault(f"{quarter_of(period)}|{agency}", (set(), {}, {}))
+        people.add(person if person is not None else 0)  # forgotten people count as one between them
+        for name, value in _counts(row[3:]).items():
+            counts[name] = counts.get(name, 0) + value
+        for name, value in _keys(row[3:]).items():
+            key_sums[name] = key_sums.get(name, 0) + value
+    return [GroupCounts(key, len(p), c, k) for key, (p, c, k) in sorted(groups.items())]
 
 
 def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tuple[str, str, str, bool]]:
-    """(lesson, week, team, discussed) for every agenda item built on these lessons."""
+    """(lesson, quarter, team, discussed) for the team agenda items built on these lessons: meetings, not
+    people, but given by quarter like the rest of the evidence; discussed if any item that quarter was."""
+    from schedules.windows import quarter_of
+
     query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, Team.id == AgendaRecord.team_id)
-    query = query.where(AgendaRecord.lesson_id.in_(lesson_ids)).order_by(AgendaRecord.week, Team.name)
-    return [(lesson, week, team, discussed is not None) for lesson, week, team, discussed in session.exec(query)]
+    items: dict[tuple[str, str, str], bool] = {}
+    for lesson, week, team, discussed in session.exec(query.where(AgendaRecord.lesson_id.in_(lesson_ids))):
+        key = (lesson, quarter_of(week), team)
+        items[key] = items.get(key, False) or discussed is not None
+    return [(*key, discussed) for key, discussed in sorted(items.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0]))]
 
 
 def _grain(by: str, where: Filter) -> str:
@@ -180,7 +209,8 @@ def _people(session: Session, query_key, where: Filter, grain: str, dim: str, by
 def _sums():
     # people: the largest single week is a lower bound on the distinct people in a group, so the
     # small-group rule errs towards hiding; without a date window the all-time count is used.
-    return (func.max(StatCell.people), *(func.sum(getattr(StatCell, name)) for name in MEASURES))
+    return (func.max(StatCell.people), *(func.sum(getattr(StatCell, name)) for name in MEASURES),
+            *(func.sum(getattr(StatCell, f"k_{name}")) for name in MEASURES))
 
 
 def _raw(by: str, where: Filter, theme_of: dict[str, str]) -> bool:
@@ -198,7 +228,7 @@ def grouped(session: Session, *, by: str, where: Filter, theme_of: dict[str, str
     dim, grain = {"role": "role", "theme": "theme"}.get(by, "base"), _grain(by, where)
     rows = session.exec(_cells(query, where, grain, dim).group_by(key).order_by(key)).all()
     people = _people(session, key, where, grain, dim, by == "team")
-    return [GroupCounts(str(row[0]), max(int(row[1] or 0), people.get(str(row[0]), 0)), _counts(row[2:])) for row in rows]
+    return [_group(str(row[0]), max(int(row[1] or 0), people.get(str(row[0]), 0)), row[2:]) for row in rows]
 
 
 def overall(session: Session, *, where: Filter) -> GroupCounts:
@@ -207,14 +237,17 @@ def overall(session: Session, *, where: Filter) -> GroupCounts:
     grain = _grain("", where)
     row = session.exec(_cells(select(*_sums()), where, grain, "base")).one()
     people = _people(session, literal("total"), where, grain, "base", False).get("total", 0)
-    return GroupCounts("total", max(int(row[0] or 0), people), _counts(row[1:]))
+    return _group("total", max(int(row[0] or 0), people), row[1:])
 
 
-def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str]) -> dict[str, int]:
+def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Per theme: (reflections saying what got in the way, the sum of their record keys)."""
     if _raw("theme", where, theme_of):
         key = dimension("theme", theme_of)
-        query = select(key, func.sum(is_barrier_sql())).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
-        return {str(k): int(n or 0) for k, n in session.exec(_where(query, where).group_by(key))}
-    query = select(StatCell.key, func.sum(StatCell.barriers)).select_from(StatCell)
+        barrier = is_barrier_sql() == 1
+        keys = func.sum(case((barrier, Delivery.record_key), else_=0))
+        query = select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+        return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(_where(query, where).group_by(key))}
+    query = select(StatCell.key, func.sum(StatCell.barriers), func.sum(StatCell.k_barriers)).select_from(StatCell)
     query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)
-    return {key: int(n or 0) for key, n in session.exec(query)}
+    return {key: (int(n or 0), int(s or 0)) for key, n, s in session.exec(query)}

@@ -11,11 +11,12 @@ from bot.core.stats import theme_map
 from bot.core.clock import utcnow
 from bot.core.stats import BadDimension, stats_table
 from digests.agenda_render import FORMATS, agenda_text
+from digests.disclosure import PLAIN_WORDS
 from digests.evidence import evidence_csv
 from digests.statistics import as_csv, as_dict, build_table
 from schedules.models import Team
 from schedules.slots import week_key
-from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall
+from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall_raw
 from schedules.team_settings import TeamChange, TeamSettingError, update_team
 
 team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
@@ -115,7 +116,7 @@ def format_table(table) -> str:
         lines.append(f"{row['label'][:34]:34} {short(row['delivered']):>7} {short(row['replied']):>8} {short(pct(row['reply_rate'])):>7} "
                      f"{short(pct(row['check_accuracy'])):>7} {short(row['changed']):>8} {short(row['already']):>8} "
                      f"{short(row['not_yet']):>8} {short(row['not_relevant']):>6}")
-    lines.append(f"s = suppressed (fewer than {table.min_cell} people, or would reveal such a count)")
+    lines.append(f"s = suppressed. {PLAIN_WORDS.format(k=table.min_cell)}")
     if data.get("fatigue_points") is not None:
         lines.append(f"reply rate, last 4 weeks vs first 4: {data['fatigue_points']:+.1f} points")
     return "\n".join(lines)
@@ -126,7 +127,7 @@ def export_evidence(
     lesson: Annotated[Optional[str], typer.Option(help="Lesson id")] = None,
     theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
 ) -> None:
-    """CSV: when a lesson (or a theme's lessons) went to which roles and teams, what came back, agenda items."""
+    """CSV by quarter and agency: how a lesson (or a theme's lessons) reached people, what came back, agenda items."""
     if bool(lesson) == bool(theme):
         _fail("give exactly one of --lesson or --theme")
     service = _service()
@@ -136,9 +137,10 @@ def export_evidence(
         _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
     where = Filter(lesson_ids=ids)
     with Session(service.engine) as session:
-        table = build_table("evidence", evidence_groups(session, where=where), overall(session, where=where),
+        table = build_table("evidence", evidence_groups(session, where=where), overall_raw(session, where=where),
                             min_cell=service.settings.min_cell)
-        typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids)), nl=False)
+        subject = f"lesson {lesson}" if lesson else f"theme {theme}"
+        typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids), subject=subject), nl=False)
 
 
 def weekly(at: Annotated[Optional[str], typer.Option(help="As if it were this time (ISO-8601; default now)")] = None) -> None:

@@ -145,17 +145,18 @@ def feedback(as_json: Annotated[bool, typer.Option("--json", help="JSON output")
     from bot.cli.ops import open_service
     from schedules.feedback import lesson_feedback
 
+    from digests.disclosure import PLAIN_WORDS
+    from digests.feedback import published_feedback
+
     service = open_service()
     with Session(service.engine) as session:
-        rows = lesson_feedback(session)
-    floor = service.settings.min_cell
-    shown = lambda n: n if n >= floor else f"<{floor}"  # noqa: E731  (small counts could point at a person)
-    data = [{"lesson_id": f.lesson_id, "sent": f.sent, "replies": f.replies, "checks_answered": f.checks_answered,
-             "checks_wrong": f.checks_wrong, "wrong_rate": f.wrong_rate, "not_relevant": f.not_relevant,
-             "not_relevant_roles": {role: shown(n) for role, n in sorted(f.not_relevant_roles.items())}} for f in rows]
+        data = published_feedback(lesson_feedback(session), min_cell=service.settings.min_cell)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
+    show = lambda v: "s" if v is None else v  # noqa: E731
     for row in data:
         roles = ", ".join(f"{role} {n}" for role, n in row["not_relevant_roles"].items()) or "-"
-        typer.echo(f"{row['lesson_id']:52} replies {row['replies']:>4}  wrong {row['checks_wrong']:>3}/{row['checks_answered']:<4} not relevant {row['not_relevant']:>3} ({roles})")
+        typer.echo(f"{row['lesson_id']:52} replies {show(row['replies']):>4}  wrong {show(row['checks_wrong']):>3}/"
+                   f"{show(row['checks_answered']):<4} not relevant {show(row['not_relevant']):>3} ({roles})")
+    typer.echo(f"s = suppressed. {PLAIN_WORDS.format(k=service.settings.min_cell)}")

@@ -54,6 +54,17 @@ class Limiter:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
 
+    def try_acquire(self) -> bool:
+        """Take a place now if one is free, without waiting: for refusing requests rather than pacing sends."""
+        now = self.clock()
+        if self.wait_time(now) > 0:
+            return False
+        self._events.append(now)
+        return True
+
+    def idle_since(self) -> float | None:
+        return self._events[-1] if self._events else None
+
     async def acquire(self) -> None:
         async with self._loop_lock():  # one waiter at a time keeps the order fair
             while (wait := self.wait_time(self.clock())) > 0:
@@ -76,5 +87,18 @@ class KeyedLimiters:
 
     def __getitem__(self, key: str) -> Limiter:
         if key not in self._limiters:
+            self._forget_idle()
             self._limiters[key] = Limiter(self.windows, **self.options)
         return self._limiters[key]
+
+    def _forget_idle(self, keep: int = 10_000) -> None:
+        """Keys come from outside (addresses, clients): past `keep` of them, drop those idle longer than the
+        longest window, which can no longer refuse anything, so memory stays bounded."""
+        if len(self._limiters) < keep:
+            return
+        longest = max(seconds for _, seconds in self.windows)
+        for key, limiter in list(self._limiters.items()):
+            last = limiter.idle_since()
+            if last is None or limiter.clock() - last > longest:
+                del self._limiters[key]
+

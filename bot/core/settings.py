@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(60, ge=15, le=3600)
     working_hours: str = "08:00-18:00"
     organisation_contact: str = Field("your designated safeguarding lead", min_length=1, max_length=300)
-    min_cell: int = Field(5, ge=2, le=1000)  # counts of fewer people than this are never shown
+    min_cell: int = Field(5, le=1000)  # counts of fewer people than this are never shown
     # replies and reflections older than this are deleted (anonymous counts kept)
     retention_days: int = Field(730, ge=1, le=36_500)
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
@@ -110,6 +110,16 @@ class Settings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         if urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc:
             raise ValueError("must be the public address, such as https://lessonloop.example.org")
+        return value
+
+    @field_validator("min_cell")
+    @classmethod
+    def _min_cell_is_a_group(cls, value: int) -> int:
+        from digests.disclosure import MIN_CELL_FLOOR  # the rule lives with the rest of disclosure control
+
+        if value < MIN_CELL_FLOOR:
+            raise ValueError(f"LESSONLOOP_MIN_CELL is {value}; it must be at least {MIN_CELL_FLOOR}, or a "
+                             "'group' could be one or two people and their answers could be read off the figures")
         return value
 
     @property

@@ -1,6 +1,6 @@
 """Statistics as every view asks for them (CLI, dashboard, digest, evidence): queried, labelled, suppressed."""
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlmodel import Session
 
@@ -11,11 +11,8 @@ from digests.barriers import BarrierTheme, group_barriers
 from digests.statistics import StatsTable, build_table
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.rollup import refresh
-from schedules.slots import week_key
 from schedules.statistics import DIMENSIONS, Filter, agenda_discussed, barrier_counts, barrier_samples, grouped, overall
-
-
-SAMPLE_WEEKS = 4  # excerpts come from the latest weeks; counts cover the whole window
+from schedules.windows import align, month_label, previous_month
 
 
 class BadDimension(ValueError):
@@ -45,9 +42,16 @@ def labels_for(by: str) -> dict[str, str]:
     return {}
 
 
+def aligned(where: Filter) -> Filter:
+    """Every window anyone asks for, widened to whole months (schedules/windows.py)."""
+    start, end = align(where.start, where.end)
+    return replace(where, start=start, end=end)
+
+
 def stats_table(service: Service, session: Session, *, by: str, where: Filter, refresh_first: bool = True) -> StatsTable:
     if by not in DIMENSIONS:
         raise BadDimension(f"--by must be one of {', '.join(DIMENSIONS)}, not '{by}'")
+    where = aligned(where)
     themes = theme_map(service)
     if refresh_first:
         fresh(service, session)
@@ -59,12 +63,18 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter, r
                        labels=labels_for(by), discussed=discussed)
 
 
-def barriers(service: Service, session: Session, *, where: Filter, refresh_first: bool = True) -> list[BarrierTheme]:
+def barriers(service: Service, session: Session, *, where: Filter, refresh_first: bool = True,
+             today: date | None = None) -> list[BarrierTheme]:
+    """What got in the way, in the viewer's scope, over the last complete month: a fixed period that no
+    `from`/`to` can move, so nobody can choose a slice that isolates one writer."""
     if refresh_first:
         fresh(service, session)
-    recent = week_key((where.end or utcnow().date()) - timedelta(weeks=SAMPLE_WEEKS))
-    samples = barrier_samples(session, where=where, theme_of=theme_map(service), from_period=recent)
-    return group_barriers(barrier_counts(session, where=where, theme_of=theme_map(service)), samples, labels=labels_for("theme"), min_cell=service.settings.min_cell)
+    start, end = previous_month(today or utcnow().date())
+    period = Filter(start, end, team_id=where.team_id, agency=where.agency)
+    themes = theme_map(service)
+    samples = barrier_samples(session, where=period, theme_of=themes)
+    return group_barriers(barrier_counts(session, where=period, theme_of=themes), samples, labels=labels_for("theme"),
+                          min_cell=service.settings.min_cell, period=month_label(start))
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ class _Run:
             reply_url=service.reply_url(service.signer.sign("reply", delivery.id, now + service.link_lifetime)),
             unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
         )
-        nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first)
+        nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first,
+                      service.settings.min_cell)
         return Job(delivery.id, person.id, person.email, person.name, nudge, delivery.message_token or "")
 
     def _withdrawn(self, lesson_id: str) -> bool:

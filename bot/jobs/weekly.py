@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.core.agenda import agenda_link, current_agenda
 from bot.email.mailer import InlineImage, build_message, send_message
 from bot.core.service import Service
-from bot.core.stats import barriers, stats_table
+from bot.core.stats import aligned, barriers, stats_table
 from digests.agenda_render import agenda_email
 from digests.charts import chart, rate_series
 from digests.digest import build_digest, digest_email
@@ -84,13 +84,13 @@ async def send_agendas(service: Service, now: datetime) -> int:
 
 def lead_digest(service: Service, session: Session, lead: Person, week: str, now: datetime):
     """The digest and its chart (PNG) for one safeguarding lead's agency, over the last 12 weeks."""
-    where = Filter(start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency)
+    where = aligned(Filter(start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency))
     weeks = stats_table(service, session, by="week", where=where)
     themes = stats_table(service, session, by="theme", where=where)
     lessons = build_table("lesson", grouped(session, by="theme", where=where, theme_of={}), overall(session, where=where),
                           min_cell=service.settings.min_cell, labels={i: l.title for i, l in service.lessons.items()})
     digest = build_digest(scope=lead.agency or "all teams", week=week, weeks=weeks, themes=themes, lessons=lessons,
-                          barriers=barriers(service, session, where=where))
+                          barriers=barriers(service, session, where=where, today=now.date()))
     labels, series = rate_series(weeks, {"reply_rate": "Reply rate", "changed_share": "Changed practice"})
     png = chart("Reply rate and practice change by week", labels, series, kind="line", fmt="png")
     return digest, png

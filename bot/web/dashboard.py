@@ -9,8 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from starlette.background import BackgroundTask
+
 from bot.web import dashboard_auth as auth
-from bot.email.mailer import build_message, send_message
+from bot.web import sign_in_requests as requests
 from bot.web.pages import message_page, service_of
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
@@ -33,17 +35,18 @@ def sign_in_form():
 
 @router.post("/dashboard/sign-in", response_class=HTMLResponse)
 async def request_link(request: Request, email: Annotated[str, Form(max_length=254)]):
-    """The same answer whether or not the address may sign in, so nobody can probe who is a lead."""
+    """The same answer, in the same time, whether or not the address may sign in (bot/web/sign_in_requests.py)."""
     service = service_of(request)
-    with Session(service.engine) as session:
-        person = auth.eligible(session, email)
-        link = person and auth.new_link(service, session, person, utcnow())
-        address = person.email if person else None
-    if link:
-        text = f"Sign in to the LessonLoop dashboard (this link works once, for 15 minutes):\n{link}\n"
-        html = render("email/signin.html.j2", link=link)
-        await send_message(service.settings, build_message(service.settings, to=address, subject="Your LessonLoop sign-in link", text=text, html=html))
-    return HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=True))
+    limits = getattr(request.app.state, "sign_in_limits", None)
+    if limits is None:
+        limits = request.app.state.sign_in_limits = requests.RequestLimits()
+    address, client = requests.normalised(email), request.client.host if request.client else "unknown"
+    if not limits.allow(address, client):
+        return message_page("Please wait", "Too many sign-in requests. Please try again in 15 minutes.", 429)
+    requests.record_request(service, address, client)
+    page = HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=True))
+    page.background = BackgroundTask(requests.send_link, service, address)  # runs after the answer is sent
+    return page
 
 
 @router.get("/dashboard/s/{token}", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""`lessonloop export evidence`: when a lesson went to which roles and teams, suppressed counts, agenda items."""
+"""`lessonloop export evidence`: by quarter and agency, rounded counts, no labels of small groups, agenda items."""
 import csv
 import io
 
@@ -26,16 +26,17 @@ def test_theme_evidence_lists_nudges_suppressed_and_discussed_agendas(service, m
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     nudges = [r for r in rows if r["record"] == "nudges"]
-    assert nudges and {r["team"] for r in nudges} <= {"Team 1", "Team 2"}
-    assert all(r["lesson_id"] in {l.id for l in service.lessons.values() if l.primary_theme == item.theme_id} for r in nudges)
+    assert nudges and {r["agency"] for r in nudges} <= {"Agency 1", "Agency 2"} and {r["team"] for r in nudges} == {""}
+    assert {r["quarter"] for r in nudges} <= {"2026-Q3", "2026-Q4"}  # no weeks, no lessons, no roles
+    assert "suppressed" not in result.output  # a group too small is left out, label and all
     for r in nudges:
         for name in ("delivered", "replied", "changed", "not_yet"):
-            assert r[name] == "suppressed" or int(r[name]) == 0 or int(r[name]) >= service.settings.min_cell
+            assert int(r[name]) % 5 == 0
     total = next(r for r in rows if r["record"] == "total")
-    shown = [int(r["delivered"]) for r in nudges if r["delivered"] != "suppressed"]
-    assert total["delivered"] == "suppressed" or sum(shown) <= int(total["delivered"])
+    assert int(total["delivered"]) % 5 == 0 and int(total["delivered"]) > 0
     (agenda,) = [r for r in rows if r["record"] == "team agenda"]
     assert agenda["team"] == "Team 1" and agenda["agenda_discussed"] == "yes" and "Ask who" not in result.output
+    assert agenda["quarter"] == "2026-Q4"
 
 
 def test_evidence_needs_exactly_one_known_target(service, monkeypatch):

@@ -25,12 +25,12 @@ def table(service, by, **where):
         return stats_table(service, session, by=by, where=Filter(**where))
 
 
-def test_totals_match_the_seeded_rows(service, history):
+def test_totals_are_the_seeded_rows_rounded_to_5(service, history):
     total = table(service, "team").total
-    assert total.counts["delivered"] == 4 * 12 * 12
+    assert abs(total.counts["delivered"] - 4 * 12 * 12) < 5 and total.counts["delivered"] % 5 == 0
     assert 0 < total.counts["replied"] < total.counts["delivered"]
     parts = sum(total.counts[p] for p in ("changed", "already", "not_yet", "not_relevant"))
-    assert parts == total.counts["answered"]
+    assert abs(parts - total.counts["answered"]) <= 4 * 4  # each figure rounded on its own
 
 
 @pytest.mark.parametrize("by", ["theme", "role", "team", "agency", "week"])
@@ -77,10 +77,15 @@ def test_a_small_scope_is_fully_suppressed(service, history):
     assert SUPPRESSED in as_csv(t)
 
 
-def test_barriers_are_counted_and_scrubbed(service, history):
+def test_barriers_are_counted_and_scrubbed(service):
+    seeded = seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=40, weeks=12)
     with Session(service.engine) as session:
-        found = barriers(service, session, where=Filter(end=history.first_day + timedelta(weeks=11)))
-    assert found and all(b.count >= service.settings.min_cell for b in found)
+        found = barriers(service, session, where=Filter(), today=seeded.first_day + timedelta(weeks=12))
+        for start, end in ((seeded.first_day, seeded.first_day + timedelta(days=6)), (None, seeded.first_day + timedelta(weeks=9))):
+            moved = barriers(service, session, where=Filter(start, end), today=seeded.first_day + timedelta(weeks=12))
+            assert moved == found  # the month is fixed: no window chooses the slice
+    assert found and all(b.count >= service.settings.min_cell and b.count % 5 == 0 for b in found)
+    assert {b.period for b in found} == {"October 2026"}
     excerpts = " ".join(e for b in found for e in b.excerpts)
     assert excerpts and "Smith" not in excerpts
 

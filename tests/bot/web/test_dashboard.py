@@ -53,7 +53,8 @@ def test_sign_in_is_emailed_single_use_and_audited(service, seeded):
     client = signed_in(service, "safe@example.org")
     assert client.get("/dashboard").status_code == 200
     with Session(service.engine) as session:
-        (event,) = session.exec(select(AuditEvent)).all()
+        requested, event = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert requested.actor == "safe@example.org" and requested.action == "dashboard.link_requested"
     assert event.actor == "safe@example.org" and event.action == "dashboard.sign_in"
     again = TestClient(create_app(service)).post(last_link(service), follow_redirects=False)
     assert again.status_code == 400 and "used or has expired" in again.text
@@ -102,11 +103,22 @@ def test_a_forged_cookie_is_ignored(service, seeded):
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
-def test_barriers_download_matches_the_page(service, seeded):
+def test_barriers_download_matches_the_page(service, monkeypatch):
+    from datetime import datetime, timezone
+
+    import bot.core.stats
+    seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=40, weeks=12)
+    with Session(service.engine) as session:
+        team = session.exec(select(Team)).first()
+        session.add(Person(email="admin@example.org", name="Admin", role="social-worker", team_id=team.id, agency=team.agency,
+                           access="admin", created_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        session.commit()
+    monkeypatch.setattr(bot.core.stats, "utcnow", lambda: datetime(2026, 11, 25, 12, tzinfo=timezone.utc))
     client = signed_in(service, "admin@example.org")
-    page = client.get("/dashboard").text
+    page = client.get("/dashboard?from=2026-11-01").text  # the excerpts' month does not follow the window
     rows = list(csv.DictReader(io.StringIO(client.get("/dashboard/barriers.csv").text)))
     assert rows and all(int(r["count"]) >= service.settings.min_cell for r in rows)
+    assert {r["month"] for r in rows} == {"October 2026"} and "What got in the way (October 2026)" in page
     for r in rows:
         assert f"{r['label']} ({r['count']})" in page
 

@@ -1,0 +1,185 @@
+"""Disclosure control across every table, window and export: the differencing attacks in issue 14 and an
+adversarial property test with an exact integer solver over everything a signed-in user can download."""
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlmodel import Session
+
+from bot.core.settings import Settings
+from bot.core.stats import stats_table
+from digests.disclosure import BASE, possible_counts, publish, rounds_up
+from schedules.statistics import Filter
+from tests.schedules.disclosure_attack import MEASURES, Answer, Attacker, Org, download_everything, load
+
+FIRST = date(2026, 10, 5)  # a Monday: October is 4 of these weeks, November the rest
+
+
+def _lessons(service, count: int = 2) -> list[str]:
+    """One lesson from each of `count` themes."""
+    seen: dict[str, str] = {}
+    for lesson in sorted(service.lessons.values(), key=lambda lesson: lesson.id):
+        seen.setdefault(lesson.primary_theme, lesson.id)
+    return list(seen.values())[:count]
+
+
+def _attack(service, org: Org, truth_rows) -> tuple[Attacker, list[tuple], dict]:
+    finest = sorted({cell for cell, _, _ in truth_rows})
+    sizes: dict[tuple[str, str], int] = {}
+    for team, _, role in org.people:
+        sizes[(team, role)] = sizes.get((team, role), 0) + 1
+    published, hidden = download_everything(service, org, set(finest))
+    return Attacker(finest, sizes, published), hidden, sizes
+
+
+def _truth(truth_rows, cells, measure: str) -> int:
+    return sum(t[measure] for cell, _, t in truth_rows if cell in cells)
+
+
+# --- the pure rule --------------------------------------------------------------------------------------
+
+def test_rounding_is_consistent_unbiased_and_bounded():
+    for count in range(0, 40):
+        for key in range(256):
+            shown = publish(count, key)
+            assert shown % BASE == 0 and abs(shown - count) < BASE and shown == publish(count, key)
+            assert count in possible_counts(shown)
+        ups = sum(rounds_up(count, key) for key in range(256))
+        assert abs(ups / 256 - (count % BASE) / BASE) < 0.01  # the mean shown equals the true count
+
+
+def test_never_rounds_up_past_the_nudges_sent():
+    # "10 right of 6 sent" would tell that all 6 were right.
+    assert all(publish(6, key, cap=6) == 5 for key in range(256))
+
+
+def test_min_cell_below_three_is_refused():
+    with pytest.raises(ValueError, match="LESSONLOOP_MIN_CELL is 2; it must be at least 3"):
+        Settings(min_cell=2)
+    assert Settings(min_cell=3).min_cell == 3
+
+
+# --- the issue's scenario -------------------------------------------------------------------------------
+
+def _scenario(service) -> tuple[Org, list]:
+    """Team Alpha: 5 social workers and 1 police officer; Team Beta: 5 police officers; one agency. The
+    officer in Alpha got every check wrong and answered "not yet" 12 times."""
+    people = [("Alpha", "Agency", "social-worker")] * 5 + [("Alpha", "Agency", "police")] + [("Beta", "Agency", "police")] * 5
+    answers = []
+    for i in range(len(people)):
+        if i == 5:
+            answers.append([Answer(True, False, "not_yet")] * 8)
+        else:
+            answers.append([Answer(True, (i + w) % 4 != 0, ("changed", "already", "not_yet")[(i * w) % 3]) for w in range(8)])
+    org = Org(FIRST, 8, people, answers, _lessons(service))
+    return org, load(service, org)
+
+
+def test_subtracting_team_beta_from_the_agency_recovers_nothing_about_alphas_officer(service):
+    org, rows = _scenario(service)
+    with Session(service.engine) as session:
+        agency = stats_table(service, session, by="role", where=Filter(agency="Agency"))
+        beta = stats_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Beta"]))
+        alpha = stats_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Alpha"]))
+    a_row = next(r for r in agency.rows if r.key == "police")
+    b_row = next(r for r in beta.rows if r.key == "police")
+    assert next(r for r in alpha.rows if r.key == "police").counts["delivered"] is None  # one person: hidden
+    for measure, truth in (("checked", 8), ("correct", 0), ("not_yet", 8)):
+        a, b = possible_counts(a_row.counts[measure]), possible_counts(b_row.counts[measure])
+        officer = set(range(a.start - (b.stop - 1), a.stop - b.start)) & set(range(0, 9))
+        assert truth in officer and len(officer) >= BASE, (measure, officer)
+    # Everything anyone can see, solved together, still leaves the officer's answers open.
+    attacker, _, _ = _attack(service, org, rows)
+    officer_cells = {cell for cell, person, _ in rows if person == 5}
+    for measure in ("correct", "not_yet"):
+        low, high = attacker.range_of(officer_cells, measure)
+        assert low < high and low <= _truth(rows, officer_cells, measure) <= high
+
+
+def test_two_date_windows_subtracted_recover_nothing(service):
+    org, rows = _scenario(service)
+    beta = Filter(team_id=org.team_ids["Beta"])
+    with Session(service.engine) as session:
+        one_week = stats_table(service, session, by="week", where=Filter(FIRST, FIRST + timedelta(days=6), beta.team_id))
+        october = stats_table(service, session, by="week", where=Filter(date(2026, 10, 1), date(2026, 10, 31), beta.team_id))
+    assert one_week == october  # a window is widened to whole months: no week can be cut out by dates
+    attacker, _, _ = _attack(service, org, rows)
+    for week in sorted({cell[3] for cell, _, _ in rows}):
+        cells = {cell for cell, _, _ in rows if cell[0] == "Beta" and cell[3] == week}
+        for measure in ("correct", "not_yet"):
+            low, high = attacker.range_of(cells, measure)
+            assert low < high, (week, measure)
+
+
+# --- the adversarial property test ----------------------------------------------------------------------
+
+ROLES = ("social-worker", "police", "health-visitor")
+BEHAVIOUR = st.sampled_from(["right", "wrong", "mixed", "silent", "not_yet"])
+
+
+@st.composite
+def organisations(draw):
+    teams = draw(st.integers(2, 3))
+    people: list[tuple[str, str, str]] = []
+    for t in range(teams):
+        agency = f"Agency {t % draw(st.integers(1, 2)) + 1}"
+        for role in ROLES[: draw(st.integers(1, 3))]:
+            people += [(f"Team {t + 1}", agency, role)] * draw(st.sampled_from([1, 1, 2, 3, 5, 6, 7]))
+    weeks = draw(st.integers(3, 5))
+    answers = []
+    for i in range(len(people)):
+        kind = draw(BEHAVIOUR)
+        row: list[Answer | None] = []
+        for w in range(weeks):
+            if kind == "silent" or (kind == "mixed" and (i + w) % 3 == 0):
+                row.append(None)
+            else:
+                correct = {"right": True, "wrong": False}.get(kind, (i * 7 + w) % 2 == 0)
+                row.append(Answer(True, correct, "not_yet" if kind == "not_yet" else ("changed", "already")[(i + w) % 2]))
+        answers.append(row)
+    return people, weeks, answers
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(organisations())
+def test_an_attacker_with_everything_recovers_no_small_cell_and_no_answer(service, drawn):
+    people, weeks, answers = drawn
+    org = Org(FIRST, weeks, people, answers, _lessons(service))
+    rows = load(service, org)
+    attacker, hidden, sizes = _attack(service, org, rows)
+    k = service.settings.min_cell
+    targets = set(hidden)  # every row shown as suppressed: fewer than k people
+    for (team, role), size in sizes.items():  # every group of fewer than k people, in every month and overall
+        cells = {cell for cell, _, _ in rows if cell[0] == team and cell[2] == role}
+        if size < k:
+            targets.add(frozenset(cells))
+            for month in ({c for c in cells if c[3] < "2026-W45"}, {c for c in cells if c[3] >= "2026-W45"}):
+                targets.add(frozenset(month))
+    for person in range(len(people)):  # and every person's own answers
+        targets.add(frozenset(cell for cell, who, _ in rows if who == person and sizes[(cell[0], cell[2])] < k))
+    for cells in filter(None, targets):
+        for measure in ("correct", "not_yet"):
+            truth = _truth(rows, cells, measure)
+            assert not attacker.pinned(cells, measure, truth), f"{measure} of {sorted(cells)} pinned to {truth}"
+    # Groups of k or more: nobody learns that every member gave the same answer.
+    for (team, role), size in sizes.items():
+        cells = {cell for cell, _, _ in rows if cell[0] == team and cell[2] == role}
+        if size >= k:
+            low, high = attacker.range_of(cells, "not_yet")
+            assert not (low == high == 0) and not (low == high == size * weeks), (team, role)
+    assert MEASURES
+
+
+# --- excerpts of reflections ----------------------------------------------------------------------------
+
+def test_excerpts_need_min_cell_distinct_writers_not_reflections():
+    from digests.barriers import group_barriers
+
+    one_officer = [("theme", 42, f"No time this week, caseload again ({n}).") for n in range(8)]
+    assert group_barriers({"theme": (8, 99)}, one_officer, labels={}, min_cell=5) == []
+    five = [("theme", w, f"Waiting on the system, writer {w}.") for w in range(5)] + one_officer
+    (shown,) = group_barriers({"theme": (13, 99)}, five, labels={}, min_cell=5, period="October 2026")
+    assert shown.count % BASE == 0 and shown.period == "October 2026" and len(shown.excerpts) == 3
+    assert sum("caseload again" in e for e in shown.excerpts) <= 1  # one voice never fills the list
+    again = group_barriers({"theme": (13, 99)}, list(reversed(five)), labels={}, min_cell=5, period="October 2026")
+    assert again == [shown]  # order from a hash of the text, not from when or by whom
