@@ -1,15 +1,16 @@
 """Find people's names in a reflection, offline.
 
-gender-guesser ships a dictionary of about 45,000 first names from many countries; wordfreq tells how
-common a word is in English. A capitalised word is taken as a name when it is in the first-name
+Faker (MIT licence) ships first names for 80-odd locales, about 17,000 in all, from which one
+first-name set is built once; wordfreq tells how common a word is in English. A capitalised word is taken as a name when it is in the first-name
 dictionary and is not a common English word in that position (mid-sentence capitals are strong evidence;
 at the start of a sentence only rarer words count), or when a title (Mr, Ms, Dr...) stands before it.
 A capitalised word after a name is taken as its surname. Names typed in capitals or lower case are found
 too (see _other_case_names). Measured recall is in docs/privacy.md."""
+import importlib
+import pkgutil
 import re
 from functools import cache
 
-import gender_guesser.detector
 from wordfreq import zipf_frequency
 
 TOKEN = re.compile(r"\b(?:O'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)*")
@@ -30,13 +31,27 @@ PERSON_VERB = re.compile(
 )
 
 
+_NAME_LISTS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
+
+
 @cache
-def _first_names() -> gender_guesser.detector.Detector:
-    return gender_guesser.detector.Detector(case_sensitive=False)
+def _first_names() -> frozenset[str]:
+    """Every first name Faker knows, in lower case: the names of the many communities staff work with."""
+    import faker.providers.person as person
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
+        for attribute in _NAME_LISTS:
+            # class attributes only: some providers define these as properties on instances
+            value = next((base.__dict__[attribute] for base in getattr(provider, "__mro__", ()) if attribute in base.__dict__), None)
+            if isinstance(value, (list, tuple, dict)):
+                names.update(name.lower() for name in value if isinstance(name, str) and name.replace("-", "").isalpha())
+    return frozenset(names)
 
 
 def _is_first_name(word: str) -> bool:
-    return word.lower() not in NOT_NAMES and _first_names().get_gender(word) != "unknown"
+    return word.lower() not in NOT_NAMES and word.lower() in _first_names()
 
 
 def _common(word: str) -> float:

@@ -10,7 +10,7 @@ Detectors, in priority order (an earlier match wins where two overlap):
   nhs_number also with dots (943.476.5919)
   postcode   the UK postcode shape (outward code, inward code), any case; one or two spaces, a hyphen or none
   address    a house number, capitalised words and a street word (Road, Street, Close, Lane, Way...)
-  name       a capitalised word in gender-guesser's first-name dictionary that is not a common English
+  name       a capitalised word in Faker's first-name lists (MIT) that is not a common English
              word in that position (wordfreq), with any title before or surname after it
 Pure: text in, findings out."""
 import re

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session
 
+from schedules.typed_text import normalised_text
 from bot.core.replying import Answer, ReplyError, UnknownDelivery, safety_notice, save_reply
 from bot.core.service import Service
 from bot.core.signing import BadToken
@@ -44,6 +45,8 @@ def parse_action(data: dict) -> PressedButton:
     reflection = data.get(REFLECTION_INPUT)
     if reflection is not None and not isinstance(reflection, str):
         raise BadAction(f"field '{REFLECTION_INPUT}' must be text")
+    if reflection is not None:
+        reflection = normalised_text(reflection)  # counted as the card's text box counted it
     if reflection and len(reflection) > 2000:
         raise BadAction(f"field '{REFLECTION_INPUT}' is longer than 2000 characters")
     practice = data.get("practice")

@@ -5,6 +5,8 @@ browser allowed could fail a server-side limit. Line breaks are normalised to LF
 every problem is reported as a FormProblem so the page is shown again with the person's text in it."""
 import re
 
+from schedules.typed_text import normalised_text
+
 DIGITS = re.compile(r"[0-9]{1,3}")  # ASCII only: str.isdigit() accepts '²', which int() then rejects
 
 
@@ -14,11 +16,6 @@ class FormProblem(ValueError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
-
-
-def normalised_text(value: str | None) -> str:
-    """Line breaks as the browser counted them (LF); NUL characters, which no database column takes, removed."""
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def typed_text(value: str | None, *, field: str, limit: int) -> str:
