@@ -69,6 +69,7 @@ class Person(SQLModel, table=True):
     teams_user_id: str | None = Field(default=None, max_length=64)  # AAD object id
     teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
+    reminders: bool = True  # one reminder for an unanswered nudge (issue 13); their own off switch
 
 
 class SpacingCard(SQLModel, table=True):
@@ -114,6 +115,8 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = None
     fallback_reason: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # A reminder or follow-up (issue 13): the nudge it is about. Its answers go to that nudge's reply.
+    parent_id: int | None = Field(default=None, index=True)
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -276,3 +279,17 @@ Index("ix_delivery_sent_at", Delivery.sent_at)
 Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", Person.slack_user_id)
+
+
+class FollowUpAnswer(SQLModel, table=True):
+    """The answer to a follow-up ("did you try it?"), kept apart from the first reply to the nudge (issue 13).
+    At most one per follow-up delivery: a second answer updates it. `barrier` is stored redacted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", unique=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    lesson_id: str = Field(max_length=80)
+    outcome: str | None = Field(default=None, max_length=16)  # helped | not_fit | not_yet | not_relevant
+    barrier: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     organisation_contact: str = "your designated safeguarding lead"
     min_cell: int = 5  # counts of fewer people than this are never shown
     retention_days: int = 730  # replies and reflections older than this are deleted (anonymous counts kept)
+    # Closing the loop (issue 13): the organisation's switches and intervals.
+    reminders: bool = True  # one reminder for an unanswered nudge
+    reminder_days: int = 3  # working days after the nudge, in the person's working hours and time zone
+    followups: bool = True  # "did you try it?" weeks after a commitment
+    followup_weeks: int = 4
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
     teams_app_id: str | None = None
     teams_app_password: str | None = None

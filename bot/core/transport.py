@@ -6,6 +6,7 @@
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from digests.loop_messages import LoopMessage
 from digests.nudge import Nudge
 
 
@@ -22,6 +23,7 @@ class Job:
     email: str
     name: str
     nudge: Nudge
+    loop: LoopMessage | None = None  # a reminder or follow-up (issue 13): channels render this instead
 
 
 # What a channel reports per delivery: None (sent), a str (sent; the message id to update later,

@@ -9,6 +9,7 @@ import aiosmtplib
 from bot.email.mime import build_email
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, SendResult, TransportError
+from digests import loop_messages
 from digests.nudge import email_parts
 
 
@@ -17,7 +18,7 @@ class EmailRenderer:
         self.sender, self.domain = sender, domain
 
     def prepare(self, job: Job) -> bytes:
-        parts = email_parts(job.nudge)
+        parts = loop_messages.email_parts(job.loop) if job.loop else email_parts(job.nudge)
         unsubscribe = job.nudge.links.unsubscribe_url
         return build_email(
             sender=self.sender, to_name=job.name, to_addr=job.email, subject=parts.subject,

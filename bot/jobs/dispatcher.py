@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from bot.core.service import Service
 from bot.core.transport import Job, SendResult, TransportError
+from bot.jobs.loop_jobs import LoopContext, loop_context, loop_message
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
@@ -39,6 +40,8 @@ class _Claimed:
     is_review: bool
     channel: str
     attempts: int
+    kind: str = "nudge"
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
+def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime,
+         loop: LoopContext = LoopContext()) -> Job:
     expires = now + service.link_lifetime
     links = NudgeLinks(
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
     nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
-    return Job(delivery.id, person.id, person.email, person.name, nudge)
+    message = None
+    if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
+        message = loop_message(service, kind=delivery.kind, delivery_id=delivery.id, parent_id=delivery.parent_id,
+                               person_id=person.id, first_name=nudge.recipient_name, lesson=lesson,
+                               read_on=loop.read_on[delivery.id], unsubscribe_url=links.unsubscribe_url, now=now)
+    return Job(delivery.id, person.id, person.email, person.name, nudge, message)
 
 
 def _load(session: Session, ids: list[int]) -> tuple[list[tuple[_Claimed, _Addressee]], set[int]]:
     query = select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
-                   Delivery.attempts, Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
-    rows = [(_Claimed(*row[:6]), _Addressee(*row[6:])) for row in session.exec(query.order_by(Delivery.id))]
+                   Delivery.attempts, Delivery.kind, Delivery.parent_id,
+                   Person.id, Person.name, Person.email, Person.status).join(Person).where(Delivery.id.in_(ids))
+    rows = [(_Claimed(*row[:8]), _Addressee(*row[8:])) for row in session.exec(query.order_by(Delivery.id))]
     person_ids = [person.id for _, person in rows]
     already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids), Delivery.status == DeliveryStatus.SENT)))
     return rows, already
@@ -106,6 +116,7 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         rows, already_sent = _load(session, ids)
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         lessons = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
+        loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])
     outcomes: list[Outcome] = []
     by_channel: dict[str, list[Job]] = {}
     reasons: dict[int, str] = {}
@@ -114,6 +125,8 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         lesson = lessons[delivery.lesson_id, delivery.lesson_version]
         if person.status not in REACHABLE:
             outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}"))
+        elif delivery.id in loop.cancel:
+            outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", loop.cancel[delivery.id]))
         elif _withdrawn(service, delivery.lesson_id):
             outcomes.append(Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired"))
         elif lesson is None:
@@ -122,7 +135,7 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
             channel = delivery.channel
             if channel not in service.channels:
                 channel, reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
-            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now))
+            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now, loop))
     fallback: list[Job] = []
     for channel, jobs in by_channel.items():
         results = await _send(service, channel, jobs)
