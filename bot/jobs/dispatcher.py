@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from bot.core.service import Service
 from bot.core.transport import Job, SendResult, TransportError
-from bot.jobs.loop_jobs import LoopContext, loop_context, loop_message
+from bot.core.loop_sending import LoopContext, loop_context, loop_message
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
