@@ -92,3 +92,53 @@ def test_slack_not_configured_falls_back_to_email_with_the_reason(settings, slac
     eml = (settings.mail_dir / f"delivery-{reminder.id}.eml").read_text()
     assert "Subject: Reminder: " in eml
     asyncio.run(plain.close())
+
+
+FOLLOW_UP_SLOT = utc(2026, 12, 29, 10)
+CONCERN = "A girl told me today her stepdad hits her, should I report it? Family at SW1A 1AA"
+
+
+def answers(service) -> list:
+    from schedules.models import FollowUpAnswer
+    with Session(service.engine) as session:
+        return list(session.exec(select(FollowUpAnswer)))
+
+
+def test_the_follow_up_in_slack_one_tap_then_what_got_in_the_way(slack_service, slack_api):
+    from datetime import timedelta
+    add_slack_people(slack_service, slack_api, 1)
+    send_week(slack_service)
+    [nudge] = rows(slack_service, "nudge")
+    with Session(slack_service.engine) as session:  # she answered "changed" an hour after the nudge
+        session.add(Reply(delivery_id=nudge.id, person_id=nudge.person_id, lesson_id=nudge.lesson_id, lesson_version=nudge.lesson_version,
+                          practice="changed", created_at=nudge.sent_at + timedelta(hours=1), updated_at=nudge.sent_at))
+        session.commit()
+    assert send_week(slack_service, FOLLOW_UP_SLOT).sent == 1
+    [followup] = rows(slack_service, "followup")
+    assert (followup.channel, followup.status, followup.parent_id) == ("slack", "sent", nudge.id)
+    message = slack_api.ok_calls("chat.postMessage")[-1].params
+    lesson = slack_service.lessons[nudge.lesson_id]
+    assert message["channel"] == "DU0" and message["text"] == f"Did you try it?: {lesson.title}"
+    assert f"you read “{lesson.title}” and planned to try" in json.dumps(message["blocks"], ensure_ascii=False)
+    values = {e["action_id"]: e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert set(values) == {"followup-helped", "followup-not_fit", "followup-not_yet", "followup-not_relevant", "followup_barrier"}
+    with TestClient(create_app(slack_service)) as client:
+        post_interaction(client, block_action("U1", "followup-helped", values["followup-helped"]))  # not hers: refused
+        assert post_interaction(client, block_action("U0", "followup-not_fit", values["followup-not_fit"])).status_code == 200
+        assert eventually(lambda: slack_api.ok_calls("chat.update"))
+        assert [(a.delivery_id, a.outcome) for a in answers(slack_service)] == [(followup.id, "not_fit")]
+        shown = json.dumps(slack_api.ok_calls("chat.update")[0].params["blocks"])
+        assert "You said: I tried it and it did not fit" in shown and "followup-helped" not in shown
+        post_interaction(client, block_action("U0", "followup_barrier", values["followup_barrier"]))
+        assert eventually(lambda: slack_api.ok_calls("views.open"))
+        view = slack_api.ok_calls("views.open")[0].params["view"]
+        assert view["callback_id"] == "followup_barrier" and view["private_metadata"] == str(followup.id)
+        submission = {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
+                      "api_app_id": "A1", "token": "x", "trigger_id": "trig.2",
+                      "view": {**view, "id": "V1", "state": {"values": {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}}}}}
+        assert post_interaction(client, submission).status_code == 200
+        assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "999" in c.params.get("text", "")])
+    [answer] = answers(slack_service)
+    assert answer.outcome == "not_fit" and "[postcode removed]" in answer.barrier and "SW1A" not in answer.barrier
+    with Session(slack_service.engine) as session:
+        assert [r.practice for r in session.exec(select(Reply))] == ["changed"]  # the first answer stands

@@ -44,3 +44,44 @@ async def test_a_reminder_card_is_valid_and_its_press_answers_the_nudge(service,
     SCHEMA.validate(response.json()["value"])
     with Session(service.engine) as session:
         assert [(r.delivery_id, r.practice) for r in session.exec(select(Reply))] == [(nudge.id, "changed")]
+
+
+async def test_a_follow_up_card_is_valid_and_its_answers_are_recorded_apart_and_redacted(service, teams, microsoft):
+    from datetime import timedelta
+
+    from schedules.models import FollowUpAnswer
+    await install(teams, microsoft, 0, people(service, 1)[0])
+    run_planning(service, NOW)
+    await dispatch_due(service, lambda: NOW)
+    [nudge] = kind(service, "nudge")
+    with Session(service.engine) as session:
+        session.add(Reply(delivery_id=nudge.id, person_id=nudge.person_id, lesson_id=nudge.lesson_id, lesson_version=nudge.lesson_version,
+                          practice="not_yet", created_at=NOW + timedelta(hours=1), updated_at=NOW))
+        session.commit()
+    slot = utc(2026, 12, 29, 10)
+    run_planning(service, slot)
+    assert (await dispatch_due(service, lambda: slot)).sent == 1
+    [followup] = kind(service, "followup")
+    card = card_of(microsoft.sent[-1][1])
+    SCHEMA.validate(card)
+    assert "Did you?" in json.dumps(card, ensure_ascii=False) and followup.channel == "teams"
+    outcome = next(b["data"] for b in buttons(card) if b["data"].get("outcome") == "helped")
+    assert outcome["lessonloop"] == "followup"
+    assert service.signer.verify("followup", outcome["token"], slot).subject_id == followup.id
+    response = await press(teams, microsoft, outcome)
+    body = response.json()
+    assert body["statusCode"] == 200
+    SCHEMA.validate(body["value"])
+    assert "You said: I tried it and it helped" in json.dumps(body["value"])
+    save = next(b["data"] for b in buttons(body["value"]) if b["data"].get("save") == "barrier")
+    concern = "A girl told me today her stepdad hits her, should I report it? Family at SW1A 1AA"
+    response = await press(teams, microsoft, save | {"barrier": concern})
+    text = json.dumps(response.json()["value"])
+    assert "999" in text and "a postcode" in text
+    assert (await press(teams, microsoft, outcome, aad="aad-someone-else")).json()["statusCode"] == 400
+    assert (await press(teams, microsoft, outcome | {"outcome": "maybe"})).json()["statusCode"] == 400
+    with Session(service.engine) as session:
+        [answer] = session.exec(select(FollowUpAnswer)).all()
+        assert (answer.delivery_id, answer.outcome) == (followup.id, "helped")
+        assert "[postcode removed]" in answer.barrier and "SW1A" not in answer.barrier
+        assert [r.practice for r in session.exec(select(Reply))] == ["not_yet"]
