@@ -68,6 +68,14 @@ def _execute(title: str, data: dict) -> dict:
     return {"type": "Action.Execute", "title": title, "verb": REPLY_VERB, "data": data}
 
 
+def record_action(url: str) -> dict:
+    return {"type": "Action.OpenUrl", "title": "My learning record", "url": url}
+
+
+def _with_record(actions: list[dict], message: LoopMessage) -> list[dict]:
+    return actions + [record_action(message.links.record_url)] if message.links.record_url else actions
+
+
 def reminder_card(message: LoopMessage, reply_token: str) -> dict:
     data = {"lessonloop": "reply", "token": reply_token}
     body = [_text(reminder_line(message), isSubtle=True),
@@ -77,7 +85,7 @@ def reminder_card(message: LoopMessage, reply_token: str) -> dict:
             {"type": "ActionSet", "actions": [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]}]
     actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": message.links.reply_url},
                {"type": "Action.OpenUrl", "title": "No more reminders", "url": message.links.reminders_off_url}]
-    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": actions,
+    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": _with_record(actions, message),
                     "fallbackText": f"{message.lesson.title}: {message.links.reply_url}"})
 
 
@@ -95,5 +103,5 @@ def followup_card(message: LoopMessage, token: str, answered: str | None = None,
                  {"type": "ActionSet", "actions": [_execute("Save", data | {"save": BARRIER_INPUT})]}]
     body.append(_text(f"Anonymous to your leads. {CHILD_REMINDER}", size="Small", isSubtle=True))
     actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": message.links.reply_url}]
-    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": actions,
+    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": _with_record(actions, message),
                     "fallbackText": followup_question(message)})

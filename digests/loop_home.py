@@ -1,4 +1,12 @@
-"""The App Home blocks for closing the loop (issue 13): the reminders switch. Pure."""
+"""The App Home blocks for closing the loop (issue 13): the learning record link and the reminders switch. Pure."""
+
+
+def record_blocks(url: str) -> list[dict]:
+    button = {"type": "button", "action_id": "home_record", "url": url, "text": {"type": "plain_text", "text": "Open my learning record"}}
+    return [{"type": "section", "block_id": "home_record",
+             "text": {"type": "mrkdwn", "text": "*My learning record:* your lessons, answers, reflections and follow-ups, "
+                                                "with a PDF for your CPD record or revalidation. Only you can open it."},
+             "accessory": button}]
 
 
 def reminder_switch_blocks(on: bool) -> list[dict]:

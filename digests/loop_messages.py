@@ -23,6 +23,7 @@ class LoopLinks:
     reply_url: str  # reminder: the nudge's signed reply page; follow-up: its own signed page
     unsubscribe_url: str
     reminders_off_url: str = ""
+    record_url: str = ""
 
     def practice(self, choice: str) -> str:
         return f"{self.reply_url}?practice={choice}"

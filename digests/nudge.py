@@ -18,6 +18,7 @@ PRACTICE_CHOICES = (
 class NudgeLinks:
     reply_url: str  # the signed page; choices are added as query parameters
     unsubscribe_url: str
+    record_url: str = ""  # the person's own learning record (issue 13), signed for them
 
     def check(self, option_number: int) -> str:
         return f"{self.reply_url}?check={option_number}"
@@ -50,6 +51,7 @@ def subject_line(nudge: Nudge) -> str:
 # Everyone who gets the same lesson this week reads the same words; only their name and links differ.
 # So each (lesson version, review, first nudge) is rendered once with placeholders, then filled in.
 _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\x00"
+_RECORD = "\x00record\x00"
 _stencils: dict[tuple, EmailParts] = {}
 
 
@@ -58,7 +60,7 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
     if key not in _stencils:
         if len(_stencils) > 1024:
             _stencils.clear()
-        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge)
+        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge)
         env = environment()
         context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
         _stencils[key] = EmailParts(
@@ -69,8 +71,10 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
     return _stencils[key]
 
 
-def _fill(stencil: str, name: str, reply_url: str, unsubscribe_url: str) -> str:
-    return stencil.replace(_NAME, name).replace(_REPLY, reply_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+def _fill(stencil: str, name: str, reply_url: str, unsubscribe_url: str, record_url: str = "") -> str:
+    if not record_url:  # no record link to give: leave out its footer line
+        stencil = "\n".join(line for line in stencil.split("\n") if _RECORD not in line)
+    return stencil.replace(_NAME, name).replace(_REPLY, reply_url).replace(_UNSUBSCRIBE, unsubscribe_url).replace(_RECORD, record_url)
 
 
 def email_parts(nudge: Nudge) -> EmailParts:
@@ -78,6 +82,7 @@ def email_parts(nudge: Nudge) -> EmailParts:
     links = nudge.links
     return EmailParts(
         subject=stencil.subject,
-        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url),
-        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url)),
+        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url, links.record_url),
+        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url),
+                   escape(links.record_url)),
     )

@@ -31,6 +31,7 @@ def export_person(session: Session, *, person: Person) -> dict:
         "delivery_attempts": [_plain(a) for a in session.exec(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))],
         "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
         "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
+        "followup_answers": [_plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))],
         "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
     }
 

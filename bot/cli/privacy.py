@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session
 
+from bot.core.learning_records import learning_record, record_as_dict
 from bot.jobs.retention import run_retention
 from bot.core.service import Service
 from bot.core.clock import utcnow
@@ -57,7 +58,8 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
-            data = json.dumps(export_person(session, person=person), indent=2)
+            record = record_as_dict(learning_record(service, session, person, utcnow().date()))  # issue 13
+            data = json.dumps(export_person(session, person=person) | {"learning_record": record}, indent=2)
             audit.record(session, actor=_actor(by), action="people.export", detail=f"person #{person.id}", now=utcnow())
             session.commit()
         if output:

@@ -55,11 +55,11 @@ def followup_url(service: Service, token: str) -> str:
 
 
 def loop_message(service: Service, *, kind: str, delivery_id: int, parent_id: int, person_id: int, first_name: str,
-                 lesson: Lesson, read_on: date, unsubscribe_url: str, now: datetime) -> LoopMessage:
+                 lesson: Lesson, read_on: date, unsubscribe_url: str, now: datetime, record_url: str = "") -> LoopMessage:
     expires = now + service.link_lifetime
     if kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
         reply_to, url = parent_id, service.reply_url(service.signer.sign("reply", parent_id, expires))
     else:
         reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))
-    links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now))
+    links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now), record_url)
     return LoopMessage(kind, reply_to, first_name, lesson, read_on, links)

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from bot.core.service import Service
 from bot.core.transport import Job, SendResult, TransportError
+from bot.core.learning_records import record_url
 from bot.core.loop_sending import LoopContext, loop_context, loop_message
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, DeliveryStatus, Person
@@ -67,13 +68,15 @@ def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addresse
     links = NudgeLinks(
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
+        record_url=record_url(service, person.id, now),
     )
     nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
     message = None
     if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
         message = loop_message(service, kind=delivery.kind, delivery_id=delivery.id, parent_id=delivery.parent_id,
                                person_id=person.id, first_name=nudge.recipient_name, lesson=lesson,
-                               read_on=loop.read_on[delivery.id], unsubscribe_url=links.unsubscribe_url, now=now)
+                               read_on=loop.read_on[delivery.id], unsubscribe_url=links.unsubscribe_url, now=now,
+                               record_url=links.record_url)
     return Job(delivery.id, person.id, person.email, person.name, nudge, message)
 
 

@@ -13,7 +13,8 @@ from bot.core.service import Service
 
 from bot.core.clock import utcnow
 from bot.slack.web import SlackApi
-from digests.loop_home import reminder_switch_blocks
+from bot.core.learning_records import record_url
+from digests.loop_home import record_blocks, reminder_switch_blocks
 from digests.slack_home import HomeData, SeenLesson, home_view
 from schedules.models import Delivery, Person
 from schedules.slack_people import (link_slack_user, next_pending, own_history, pause, person_for_slack_user,
@@ -72,7 +73,8 @@ def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
 def _loop_blocks(service: Service, person_id: int) -> list[dict]:
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
-        return reminder_switch_blocks(person.reminders) if service.settings.reminders else []
+        switch = reminder_switch_blocks(person.reminders) if service.settings.reminders else []
+        return switch + record_blocks(record_url(service, person_id, utcnow()))
 
 
 def _title(service: Service, lesson_id: str) -> str:

@@ -118,6 +118,10 @@ def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
         await asyncio.to_thread(switch_reminders, service, user_id, action.get("value") == "on")
         await publish_home(service, api, user_id)
 
+    @app.action("home_record")
+    async def record_opened(ack):
+        await ack()  # a link button: Slack opens the URL; the action only needs acknowledging
+
     @app.action(FOLLOWUP)
     async def followup_tapped(ack, body, action):
         await ack()

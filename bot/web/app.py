@@ -14,6 +14,8 @@ from bot.web import reply_pages
 
 from bot.web import loop_pages
 
+from bot.web import record_pages
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -27,6 +29,7 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(audit_page.router)
     app.include_router(dashboard.router)
     app.include_router(loop_pages.router)
+    app.include_router(record_pages.router)
     if service.settings.slack_enabled:
         from bot.slack import app as slack_app
 

@@ -68,6 +68,10 @@ def test_no_more_reminders_from_the_message_and_back_on_from_app_home(slack_serv
     assert eventually(lambda: slack_api.ok_calls("views.publish"))
     home = json.dumps(slack_api.ok_calls("views.publish")[-1].params["view"])
     assert "Reminders are off" in home and "Turn reminders on" in home
+    view = slack_api.ok_calls("views.publish")[-1].params["view"]
+    record = next(b["accessory"] for b in view["blocks"] if b.get("block_id") == "home_record")
+    token = record["url"].rsplit("/me/", 1)[1]
+    assert slack_service.signer.verify("record", token, utc(2026, 12, 1)).subject_id == person0(slack_service).id
     payload = block_action("U0", "home_reminders", "on")
     payload["container"] = {"type": "view", "view_id": "V1"}
     payload["view"] = {"id": "V1", "type": "home"}

@@ -31,12 +31,16 @@ async def test_a_reminder_card_is_valid_and_its_press_answers_the_nudge(service,
     stats = await dispatch_due(service, lambda: FRIDAY)
     assert stats.sent == 1 and len(microsoft.sent) == 2
     [nudge], [reminder] = kind(service, "nudge"), kind(service, "reminder")
+    nudge_card = card_of(microsoft.sent[0][1])
+    SCHEMA.validate(nudge_card)
+    record = next(a for a in nudge_card["actions"] if a["title"] == "My learning record")
+    assert service.signer.verify("record", record["url"].rsplit("/me/", 1)[1], NOW).subject_id == nudge.person_id
     assert (reminder.channel, reminder.status, reminder.parent_id) == ("teams", "sent", nudge.id)
     conversation, activity = microsoft.sent[1]
     card = card_of(activity)
     SCHEMA.validate(card)
     assert conversation == "a:conv-0" and "only reminder" in json.dumps(card)
-    assert [a["title"] for a in card["actions"]] == ["Open in browser", "No more reminders"]
+    assert [a["title"] for a in card["actions"]] == ["Open in browser", "No more reminders", "My learning record"]
     practice = [b["data"] for b in buttons(card) if "practice" in b["data"]]
     assert service.signer.verify("reply", practice[0]["token"], FRIDAY).subject_id == nudge.id
     response = await press(teams, microsoft, practice[0])
