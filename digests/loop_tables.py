@@ -1,6 +1,8 @@
 """The closing-the-loop table (issue 13) with small numbers suppressed by digests.suppression, the same
 primary and secondary rules as every other figure: a group of fewer than min_cell people shows nothing,
 and no hidden count can be worked out from a total or from the outcome split."""
+import csv
+import io
 from dataclasses import dataclass
 
 from digests.suppression import column_totals, row_split, suppress
@@ -74,3 +76,13 @@ def loop_text(table: LoopTable) -> str:
                      f"{short(r['followups_answered']):>8} {pct(r['tried_and_helped_rate']):>8} {short(r['barriers']):>8}")
     lines.append(f"reply% = replied without a reminder; +remind% = with the one reminder; s = suppressed (fewer than {table.min_cell} people)")
     return "\n".join(lines)
+
+
+def loop_csv(table: LoopTable) -> str:
+    data = loop_dict(table)
+    rows = [*data["rows"], data["total"]]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -73,3 +73,16 @@ def _scoped(query, where: Filter):
     if where.lesson_ids is not None:
         query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
     return query
+
+
+def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200) -> list[tuple[str, str]]:
+    """(theme, what got in the way) for up to `limit` of the newest follow-up answers in scope; who wrote
+    them is not read."""
+    followup = aliased(Delivery)
+    key = dimension("theme", theme_of)
+    query = (select(key, FollowUpAnswer.barrier).select_from(Delivery)
+             .join(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup"))
+             .join(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
+             .where(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""))
+    query = _scoped(query, where).order_by(FollowUpAnswer.id.desc()).limit(limit)
+    return [(str(theme), text) for theme, text in session.exec(query)]

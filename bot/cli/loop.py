@@ -1,6 +1,4 @@
 """`lessonloop loop stats`: reminders and follow-ups (issue 13), with small numbers suppressed."""
-import csv
-import io
 import json
 from datetime import date
 from typing import Annotated, Optional
@@ -10,7 +8,8 @@ from sqlmodel import Session
 
 from bot.core.loop_figures import loop_table
 from bot.core.stats import BadDimension
-from digests.loop_tables import loop_dict, loop_text
+from digests.loop_impact import impact_csv
+from digests.loop_tables import loop_csv, loop_dict, loop_text
 from schedules.statistics import Filter
 
 app = typer.Typer(help="Closing the loop: reminders, follow-ups and what came of them.", no_args_is_help=True)
@@ -48,15 +47,39 @@ def stats(
         except BadDimension as exc:
             _fail(str(exc))
             return
-    data = loop_dict(table)
+    print_table(table, as_json=as_json, as_csv_out=as_csv_out)
+
+
+def print_table(table, *, as_json: bool = False, as_csv_out: bool = False) -> None:
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(loop_dict(table), indent=2))
     elif as_csv_out:
-        rows = [*data["rows"], data["total"]]
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(out.getvalue(), nl=False)
+        typer.echo(loop_csv(table), nl=False)
     else:
         typer.echo(loop_text(table))
+
+
+def export_impact(
+    lesson: Annotated[Optional[str], typer.Option(help="Lesson id")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
+) -> None:
+    """CSV of learning from reviews and its impact (Working Together 2023): per lesson, who it reached, the
+    commitments made and what the follow-ups found; small numbers suppressed."""
+    from bot.cli.ops import open_service
+    from bot.core.stats import theme_map
+
+    if bool(lesson) == bool(theme):
+        _fail("give exactly one of --lesson or --theme")
+    service = open_service()
+    themes = theme_map(service)
+    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
+    if not ids:
+        _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+    sources = {i: "; ".join(s.citation() for s in service.lessons[i].sources) for i in ids}
+    with Session(service.engine) as session:
+        table = loop_table(service, session, by="lesson", where=Filter(lesson_ids=ids))
+    typer.echo(impact_csv(table, sources), nl=False)
+
+
+def register(export_app: typer.Typer) -> None:
+    export_app.command("impact")(export_impact)

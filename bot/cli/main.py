@@ -19,6 +19,7 @@ app.add_typer(cli_loop.app, name="loop")
 cli_ops.register(app)
 cli_privacy.register(cli_people.app, app)
 cli_digests.register(app)
+cli_loop.register(cli_digests.export_app)
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ from bot.web import loop_pages
 
 from bot.web import record_pages
 
+from bot.web import loop_dashboard
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -27,6 +29,7 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)
     app.include_router(audit_page.router)
+    app.include_router(loop_dashboard.router)
     app.include_router(dashboard.router)
     app.include_router(loop_pages.router)
     app.include_router(record_pages.router)
