@@ -16,7 +16,7 @@ SENT = utc(2026, 11, 24, 10)
 REMINDED = SENT + timedelta(days=3)
 
 
-def seed(engine, teams: dict[str, int]) -> None:
+def seed(engine, teams: dict[str, int], lesson_id: str = "seen-child") -> None:
     """Per team of n people, person i: a nudge; even i answer before any reminder ("changed" if i % 4 == 0, so a
     commitment, followed up and answered "helped" with a barrier); odd i get a reminder, and those with i % 3 != 0
     answer after it."""
@@ -30,30 +30,30 @@ def seed(engine, teams: dict[str, int]) -> None:
                                 agency="Council", created_at=SENT)
                 session.add(person)
                 session.flush()
-                nudge = Delivery(person_id=person.id, period="2026-W48", lesson_id="seen-child", lesson_version="v1",
+                nudge = Delivery(person_id=person.id, period="2026-W48", lesson_id=lesson_id, lesson_version="v1",
                                  role="social-worker", team_id=team.id, agency="Council", status="sent", due_at=SENT,
                                  sent_at=SENT, created_at=SENT)
                 session.add(nudge)
                 session.flush()
                 if i % 2 == 0:
                     practice = "changed" if i % 4 == 0 else "already"
-                    session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id="seen-child", lesson_version="v1",
+                    session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
                                       practice=practice, created_at=SENT + timedelta(hours=1), updated_at=SENT))
                     if practice == "changed":
                         follow = Delivery(person_id=person.id, kind="followup", period=f"f{nudge.id}", parent_id=nudge.id,
-                                          lesson_id="seen-child", lesson_version="v1", status="sent", due_at=SENT + timedelta(weeks=5),
+                                          lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=SENT + timedelta(weeks=5),
                                           sent_at=SENT + timedelta(weeks=5), created_at=SENT)
                         session.add(follow)
                         session.flush()
-                        session.add(FollowUpAnswer(delivery_id=follow.id, person_id=person.id, lesson_id="seen-child",
+                        session.add(FollowUpAnswer(delivery_id=follow.id, person_id=person.id, lesson_id=lesson_id,
                                                    outcome="helped", barrier="No time.",
                                                    created_at=SENT + timedelta(weeks=5), updated_at=SENT + timedelta(weeks=5)))
                 else:
                     session.add(Delivery(person_id=person.id, kind="reminder", period=f"r{nudge.id}", parent_id=nudge.id,
-                                         lesson_id="seen-child", lesson_version="v1", status="sent", due_at=REMINDED,
+                                         lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=REMINDED,
                                          sent_at=REMINDED, created_at=SENT))
                     if i % 3 != 0:
-                        session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id="seen-child", lesson_version="v1",
+                        session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
                                           practice="not_yet", created_at=REMINDED + timedelta(hours=2), updated_at=REMINDED))
         session.commit()
 
