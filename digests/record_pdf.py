@@ -6,14 +6,24 @@ document like this one; its LGPL-3.0 licence allows using it unmodified as a dep
 DejaVu Sans as shipped inside matplotlib (already a dependency for charts), so nothing extra is bundled."""
 import os
 from datetime import datetime, time, timezone
+from importlib.util import find_spec
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from digests.learning_record import RECORD_NOTE, LearningRecord, reflective_account
 
-FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+
+
+def _matplotlib_fonts() -> str:
+    """matplotlib's own font folder, found without importing matplotlib (slow to import)."""
+    spec = find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("matplotlib (a dependency) is not installed: its DejaVu fonts are used for the PDF")
+    return os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "fonts", "ttf")
+
+
+FONT_DIR = _matplotlib_fonts()
 FONT = "DejaVu"
 
 

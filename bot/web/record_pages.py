@@ -10,7 +10,6 @@ from bot.core.learning_records import PURPOSE, learning_record
 from bot.core.signing import BadToken
 from bot.web.pages import message_page, service_of
 from digests.learning_record import RECORD_NOTE, LearningRecord
-from digests.record_pdf import record_pdf
 from digests.render import render
 from schedules.models import Person
 
@@ -45,6 +44,8 @@ def download_record(request: Request, token: str):
         record = _record(request, token)
     except BadToken as exc:
         return message_page("This link does not work", str(exc), 400)
+    from digests.record_pdf import record_pdf  # fpdf2 is imported when a PDF is first asked for, not at start-up
+
     filename = f"learning-record-{record.made_on.isoformat()}.pdf"
     return Response(record_pdf(record), media_type="application/pdf",
                     headers=PRIVATE | {"Content-Disposition": f'attachment; filename="{filename}"'})
