@@ -52,8 +52,17 @@ class SentNudge:
     lesson_reminded: bool = False  # a reminder for this lesson already exists (an earlier send of it)
 
 
+def next_slot_after(person: Recipient, moment: datetime) -> datetime:
+    """The person's first weekly slot after `moment`: when their next lesson is due."""
+    slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, moment)
+    return slot.at if slot.at > moment else weekly_slot(person.timezone, person.nudge_day, person.nudge_time,
+                                                        moment + timedelta(days=7)).at
+
+
 def plan_reminders(nudges: list[SentNudge], now: datetime, *, delay_days: int = 3,
                    hours: WorkingHours = WorkingHours(), horizon: timedelta = timedelta(0)) -> list[PlannedDelivery]:
+    """A reminder that could only go out once the next lesson is due is dropped: two messages the same day
+    is nagging, and the new lesson is the better prompt."""
     planned = []
     for nudge in nudges:
         person = nudge.person
@@ -62,8 +71,11 @@ def plan_reminders(nudges: list[SentNudge], now: datetime, *, delay_days: int = 
         due = add_working_days(nudge.sent_at, delay_days, person.timezone, hours)
         if due > now + horizon:
             continue
+        send_at = max(due, send_time(due, now, person.timezone, hours))
+        if send_at >= next_slot_after(person, nudge.sent_at):
+            continue
         planned.append(PlannedDelivery(person.id, reminder_period(nudge.delivery_id), nudge.lesson_id, nudge.lesson_version,
-                                       max(due, send_time(due, now, person.timezone, hours)), False, nudge.channel,
+                                       send_at, False, nudge.channel,
                                        person.role, person.team_id, person.agency, kind="reminder",
                                        parent_id=nudge.delivery_id))
     return planned

@@ -33,8 +33,14 @@ def test_a_reminder_is_planned_once_due_in_the_nudge_channel_and_points_at_the_n
     assert planned.due_at == utc(2026, 11, 27, 10)
 
 
+def test_no_reminder_once_the_next_lesson_is_due():
+    assert len(plan_reminders([nudge()], utc(2026, 11, 30, 17))) == 1  # Monday: still before Tuesday's slot
+    assert plan_reminders([nudge()], utc(2026, 12, 1, 10)) == []  # Tuesday 10:00: the next lesson goes instead
+    assert plan_reminders([nudge()], utc(2026, 12, 1, 12), delay_days=5) == []  # a delay past the next slot: none
+
+
 def test_no_reminder_when_answered_switched_off_already_reminded_or_not_active():
-    later = utc(2026, 12, 1, 12)
+    later = utc(2026, 11, 30, 12)
     assert len(plan_reminders([nudge()], later)) == 1
     for kw in ({"answered": True}, {"reminders_on": False}, {"lesson_reminded": True},
                {"person": Recipient(7, "gp", "Europe/London", 1, time(10), status="paused")}):

@@ -131,10 +131,10 @@ async def test_the_organisation_switch_the_roster_column_and_a_pause_each_stop_r
     # the roster column: "reminders" no
     service = smtp_service(settings, smtp_server.port)
     add_people_with_switch(service, "no")
-    run_planning(service, FRIDAY + timedelta(days=4))
+    run_planning(service, FRIDAY + timedelta(days=3))  # Monday, before the next slot
     assert deliveries(service, "reminder") == []
     add_people_with_switch(service, "yes")
-    run_planning(service, FRIDAY + timedelta(days=4))
+    run_planning(service, FRIDAY + timedelta(days=3))  # Monday, before the next slot
     [reminder] = deliveries(service, "reminder")
     with Session(service.engine) as session:  # a pause cancels the pending reminder (the one cancel path)
         set_status(session, person=session.get(Person, reminder.person_id), status=PersonStatus.PAUSED)
