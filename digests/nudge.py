@@ -18,6 +18,7 @@ PRACTICE_CHOICES = (
 class NudgeLinks:
     reply_url: str  # the signed page; choices are added as query parameters
     unsubscribe_url: str
+    record_url: str = ""  # the person's own learning record (issue 13), signed for them
 
     def check(self, option_number: int) -> str:
         return f"{self.reply_url}?check={option_number}"
@@ -51,6 +52,7 @@ def subject_line(nudge: Nudge) -> str:
 # Everyone who gets the same lesson this week reads the same words; only their name and links differ.
 # So each (lesson version, review, first nudge) is rendered once with placeholders, then filled in.
 _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\x00"
+_RECORD = "\x00record\x00"
 _stencils: dict[tuple, EmailParts] = {}
 
 
@@ -59,7 +61,7 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, min_cell: int) 
     if key not in _stencils:
         if len(_stencils) > 1024:
             _stencils.clear()
-        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge, min_cell)
+        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge, min_cell)
         env = environment()
         context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
         _stencils[key] = EmailParts(
@@ -79,12 +81,19 @@ def _fill(stencil: str, values: dict[str, str]) -> str:
 def email_stencil(nudge: Nudge) -> EmailParts:
     """The nudge's email with placeholders where its name and links go (shared by everyone who gets the
     same lesson this week), so a sender can also encode it once and fill in encoded values."""
-    return _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, nudge.min_cell)
+    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, nudge.min_cell)
+    if nudge.links.record_url:
+        return stencil
+    # no learning-record link to give (a preview, a test): leave out its footer line
+    def drop(text: str) -> str:
+        return "\n".join(line for line in text.split("\n") if _RECORD not in line)
+    return EmailParts(stencil.subject, drop(stencil.text), drop(stencil.html))
 
 
 def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
     """What replaces each placeholder of `email_stencil` (escaped for the HTML part)."""
-    values = {_NAME: nudge.recipient_name, _REPLY: nudge.links.reply_url, _UNSUBSCRIBE: nudge.links.unsubscribe_url}
+    values = {_NAME: nudge.recipient_name, _REPLY: nudge.links.reply_url, _UNSUBSCRIBE: nudge.links.unsubscribe_url,
+              _RECORD: nudge.links.record_url}
     return {k: str(escape(v)) for k, v in values.items()} if html else values
 
 

@@ -83,6 +83,7 @@ class Person(SQLModel, table=True):
     teams_user_id: str | None = Field(default=None, max_length=64)  # AAD object id
     teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
+    reminders: bool = True  # one reminder for an unanswered nudge (issue 13); their own off switch
 
 
 class SpacingCard(SQLModel, table=True):
@@ -135,6 +136,8 @@ class Delivery(SQLModel, table=True):
     message_token: str | None = Field(default_factory=lambda: uuid4().hex, max_length=32)
     # Secret and fixed: set by SQLAlchemy on every insert (ORM or Core), never shown anywhere.
     record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
+    # A reminder or follow-up (issue 13): the nudge it is about. Its answers go to that nudge's reply.
+    parent_id: int | None = Field(default=None, index=True)
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -320,3 +323,17 @@ Index("ix_deliveryattempt_at", DeliveryAttempt.at)  # the relay's health: failur
 Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", Person.slack_user_id)
+
+
+class FollowUpAnswer(SQLModel, table=True):
+    """The answer to a follow-up ("did you try it?"), kept apart from the first reply to the nudge (issue 13).
+    At most one per follow-up delivery: a second answer updates it. `barrier` is stored redacted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", unique=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    lesson_id: str = Field(max_length=80)
+    outcome: str | None = Field(default=None, max_length=16)  # helped | not_fit | not_yet | not_relevant
+    barrier: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -40,7 +40,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
     inserted = 0
     for start in range(0, len(planned), INSERT_BATCH):
         values = [
-            {"person_id": p.person_id, "kind": "nudge", "period": p.period, "lesson_id": p.lesson_id,
+            {"person_id": p.person_id, "kind": p.kind, "parent_id": p.parent_id, "period": p.period, "lesson_id": p.lesson_id,
              "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel,
              "role": p.role, "team_id": p.team_id, "agency": p.agency,
              "status": DeliveryStatus.PENDING, "due_at": p.due_at, "first_due_at": p.due_at, "attempts": 0,

@@ -44,6 +44,8 @@ def upsert_roster(session: Session, *, rows: list[RosterRow], default_channel: s
         person.nudge_time = row.nudge_time.strftime("%H:%M")
         person.channel = row.channel or (person.channel if person.id else default_channel)
         person.access = row.access
+        if row.reminders is not None:
+            person.reminders = row.reminders
         session.add(person)
     return created, len(rows) - created
 

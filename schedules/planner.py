@@ -55,6 +55,8 @@ class PlannedDelivery:
     role: str = ""
     team_id: int | None = None
     agency: str = ""
+    kind: str = "nudge"  # nudge | reminder | followup
+    parent_id: int | None = None  # a reminder's or follow-up's nudge
 
 
 def _tiebreak(person_id: int, lesson_id: str) -> str:

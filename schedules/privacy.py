@@ -7,8 +7,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliveryStatus, Person, PersonStatus, Reply,
-                              ReplyTally, SpacingCard, Team)
+from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliveryStatus, FollowUpAnswer, Person, PersonStatus,
+                              Reply, ReplyTally, SpacingCard, Team)
 from schedules.slots import week_key
 
 FORGOTTEN = "a forgotten person"
@@ -33,6 +33,7 @@ def export_person(session: Session, *, person: Person) -> dict:
         "delivery_attempts": [_plain(a) for a in session.exec(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))],
         "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
         "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
+        "followup_answers": [_plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))],
         "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
     }
 
@@ -76,6 +77,7 @@ def forget_person(session: Session, *, person: Person) -> Forgotten:
         .values(status=DeliveryStatus.CANCELLED)
     )
     session.execute(delete(SpacingCard).where(SpacingCard.person_id == person.id))
+    session.execute(update(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id).values(person_id=None, barrier=None))
     session.execute(update(AuditEvent).where(AuditEvent.actor == person.email).values(actor=FORGOTTEN))
     for event in session.exec(select(AuditEvent).where(AuditEvent.detail.contains(person.email))):
         event.detail = event.detail.replace(person.email, FORGOTTEN)

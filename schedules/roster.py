@@ -11,7 +11,8 @@ from lesson_bank.problems import Problem
 from schedules.slots import parse_weekday
 
 REQUIRED_COLUMNS = ("email", "name", "role", "team", "agency")
-OPTIONAL_COLUMNS = ("timezone", "nudge_day", "nudge_time", "channel", "access")
+OPTIONAL_COLUMNS = ("timezone", "nudge_day", "nudge_time", "channel", "access", "reminders")
+SWITCH_VALUES = {"yes": True, "true": True, "on": True, "1": True, "no": False, "false": False, "off": False, "0": False}
 CHANNELS = ("email", "slack", "teams")
 ACCESS_LEVELS = ("member", "team_lead", "safeguarding_lead", "admin")
 MAX_LENGTH = {"name": 200, "team": 120, "agency": 120}  # the columns' sizes in the database
@@ -29,6 +30,7 @@ class RosterRow:
     nudge_time: time = time(10, 0)
     channel: str | None = None  # None: the organisation's default
     access: str = "member"
+    reminders: bool | None = None  # None: leave as it is (new people get reminders)
 
 
 class _Row:
@@ -79,9 +81,13 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
     access = row.get("access").lower() or "member"
     if access not in ACCESS_LEVELS:
         row.fail("access", f"'{access}' must be one of {', '.join(ACCESS_LEVELS)}")
+    switch = row.get("reminders").lower()
+    if switch and switch not in SWITCH_VALUES:
+        row.fail("reminders", f"'{switch}' must be yes or no")
     if len(row.problems) > before:
         return None
-    return RosterRow(email, row.get("name"), role, row.get("team"), row.get("agency"), zone, day, at, channel, access)
+    return RosterRow(email, row.get("name"), role, row.get("team"), row.get("agency"), zone, day, at, channel, access,
+                     SWITCH_VALUES.get(switch))
 
 
 def parse_roster(text: str, path: str, roles: set[str]) -> tuple[list[RosterRow], list[Problem]]:

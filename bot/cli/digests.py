@@ -89,10 +89,21 @@ def stats(
     by: Annotated[str, typer.Option(help="theme, role, team, agency or week")] = "week",
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+    loop: Annotated[bool, typer.Option("--loop", help="Reminders, commitments, follow-ups and barriers instead")] = False,
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
     where = Filter(start=_day("--from", start), end=_day("--to", end))
     service = _service()
+    if loop:  # issue 13: the closing-the-loop table, the same as `lessonloop loop stats`
+        from bot.cli.loop import print_table
+        from bot.core.loop_figures import loop_table
+        with Session(service.engine) as session:
+            try:
+                table = loop_table(service, session, by=by, where=where)
+            except BadDimension as exc:
+                _fail(str(exc))
+        print_table(table, as_json=as_json, as_csv_out=as_csv_out)
+        return
     with Session(service.engine) as session:
         try:
             table = stats_table(service, session, by=by, where=where)

@@ -5,6 +5,7 @@ from bot.core.settings import SettingsError
 
 from bot.cli import digests as cli_digests
 from bot.cli import lessons as cli_lessons
+from bot.cli import loop as cli_loop
 from bot.cli import msteams as cli_msteams
 from bot.cli import ops as cli_ops
 from bot.cli import people as cli_people
@@ -16,9 +17,11 @@ app.add_typer(cli_lessons.app, name="lessons")
 app.add_typer(cli_people.app, name="people")
 app.add_typer(cli_msteams.app, name="msteams")
 app.add_typer(cli_slack.app, name="slack")
+app.add_typer(cli_loop.app, name="loop")
 cli_ops.register(app)
 cli_privacy.register(cli_people.app, app)
 cli_digests.register(app)
+cli_loop.register(cli_digests.export_app)
 
 
 def main() -> None:

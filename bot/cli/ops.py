@@ -14,6 +14,7 @@ from bot.cli.demo_setup import port_in_use, write_demo_env
 from bot.cli.people import import_roster_file
 from bot.core.db import upgrade
 from bot.jobs.dispatcher import dispatch_due
+from bot.jobs.loop_demo import seed_loop_demo
 from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
@@ -175,3 +176,9 @@ async def _seed_demo(service, settings: Settings) -> None:
     where = settings.smtp_url or f"{settings.mail_dir.resolve()}/ (one .eml file per nudge)"
     typer.echo(f"demo: {created + updated} people from {DEMO_ROSTER.name}; {result.inserted} nudges planned, {stats.sent} sent")
     typer.echo(f"demo: open the mail in {where}; its links come back to this server")
+    demo = seed_loop_demo(service, utcnow())  # issue 13: a follow-up and a learning record to look at
+    if demo is not None:
+        await dispatch_due(service, utcnow)
+        typer.echo(f"demo: a follow-up (\"did you try it?\") went to {demo.person_name} as if four weeks had passed: "
+                   f"delivery-{demo.followup_id}.eml")
+        typer.echo(f"demo: {demo.person_name}'s learning record: {demo.record_url}")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.core.db import scrub_freed_space
 from bot.jobs.retention import replies_before, retention_cutoff, run_retention
+from bot.core.learning_records import learning_record, record_as_dict
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from schedules import audit
@@ -58,7 +59,8 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
-            data = json.dumps(export_person(session, person=person), indent=2)
+            record = record_as_dict(learning_record(service, session, person, utcnow().date()))  # issue 13
+            data = json.dumps(export_person(session, person=person) | {"learning_record": record}, indent=2)
             audit.record(session, actor=_actor(by), action="people.export", detail=f"person #{person.id}", now=utcnow())
             session.commit()
         if output:

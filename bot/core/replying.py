@@ -10,8 +10,10 @@ from bot.core.clock import utcnow
 from lesson_bank.model import Lesson
 from schedules.concern import check_concern
 from schedules.lesson_versions import lesson_as_sent
+from schedules.loop_store import cancel_reminders
 from schedules.redaction import redact
-from schedules.models import Delivery, Reply
+from schedules.followups import FollowUpReply, record_followup
+from schedules.models import Delivery, FollowUpAnswer, Reply
 from schedules.replies import Answer, ReplyError, record_reply
 
 
@@ -28,7 +30,7 @@ class SavedReply:
     live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
-def safety_notice(saved: SavedReply, contact: str) -> str | None:
+def safety_notice(saved: "SavedReply | SavedFollowUp", contact: str) -> str | None:
     """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
     lines = []
     if saved.live_concern:
@@ -53,15 +55,38 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
 def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:
     """Record (or update) the reply to one delivery. Raises ReplyError for an answer that cannot be right."""
     delivery, lesson = delivery_and_lesson(service, session, delivery_id)
-    removed, concern = (), False
-    if answer.reflection and answer.reflection.strip():
-        # Checked in memory; only the redacted text is ever stored, logged or sent on.
-        concern = check_concern(answer.reflection).live
-        redaction = redact(answer.reflection)
-        removed = tuple(redaction.summary())
-        answer = replace(answer, reflection=redaction.text)
+    text, removed, concern = _checked(answer.reflection)
+    answer = replace(answer, reflection=text)
     reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
+    if cancel_reminders(session, parent_id=delivery.id, reason="the nudge was answered"):  # issue 13
+        session.commit()
     return SavedReply(reply, lesson, delivery, removed, concern)
 
 
-__all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]
+def _checked(text: str | None) -> tuple[str | None, tuple[str, ...], bool]:
+    """Checked in memory; only the redacted text is ever stored, logged or sent on."""
+    if not text or not text.strip():
+        return text, (), False
+    redaction = redact(text)
+    return redaction.text, tuple(redaction.summary()), check_concern(text).live
+
+
+@dataclass(frozen=True)
+class SavedFollowUp:
+    answer: FollowUpAnswer
+    lesson: Lesson
+    delivery: Delivery
+    removed: tuple[str, ...] = ()
+    live_concern: bool = False
+
+
+def save_followup(service: Service, session: Session, *, delivery_id: int, answer: FollowUpReply) -> SavedFollowUp:
+    """Record (or update) the answer to a follow-up (issue 13): the same redaction and live-concern check
+    as a reflection; the answer is an outcome of its own, never a change to the first reply."""
+    delivery, lesson = delivery_and_lesson(service, session, delivery_id)
+    text, removed, concern = _checked(answer.barrier)
+    row = record_followup(session, delivery=delivery, answer=replace(answer, barrier=text), now=utcnow())
+    return SavedFollowUp(row, lesson, delivery, removed, concern)
+
+
+__all__ = ["FollowUpReply", "SavedFollowUp", "save_followup", "Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]

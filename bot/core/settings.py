@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     min_cell: int = Field(5, le=1000)  # counts of fewer people than this are never shown
     # replies and reflections older than this are deleted (anonymous counts kept)
     retention_days: int = Field(730, ge=1, le=36_500)
+    # Closing the loop (issue 13): the organisation's switches and intervals.
+    reminders: bool = True  # one reminder for an unanswered nudge
+    reminder_days: int = Field(3, ge=1, le=20)  # working days after the nudge, in the person's working hours and time zone
+    followups: bool = True  # "did you try it?" weeks after a commitment
+    followup_weeks: int = Field(4, ge=1, le=52)
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
     teams_app_id: str | None = None
     teams_app_password: str | None = None

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from digests.loop_messages import LoopMessage
 from digests.nudge import Nudge
 
 
@@ -24,6 +25,7 @@ class Job:
     name: str
     nudge: Nudge
     message_token: str = ""  # random per delivery (its Message-ID), the same on every attempt
+    loop: LoopMessage | None = None  # a reminder or follow-up (issue 13): channels render this instead
 
 
 # What a channel reports per delivery: None (sent), a str (sent; the message id to update later,

@@ -10,6 +10,7 @@ import aiosmtplib
 from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
+from digests import loop_messages
 from digests.nudge import email_stencil, stencil_values
 
 
@@ -18,16 +19,23 @@ class EmailRenderer:
         self.sender, self.domain = sender, domain
 
     def render(self, job: Job) -> bytes:
-        """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies."""
-        stencil = email_stencil(job.nudge)
+        """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies. A nudge is filled
+        into the week's shared stencil; a reminder or follow-up (issue 13) is rendered whole."""
+        if job.loop is not None:
+            parts = loop_messages.email_parts(job.loop)
+            subject, text_qp, html_qp = parts.subject, qp_filled(parts.text, {}), qp_filled(parts.html, {})
+        else:
+            stencil = email_stencil(job.nudge)
+            subject = stencil.subject
+            text_qp = qp_filled(stencil.text, stencil_values(job.nudge, html=False))
+            html_qp = qp_filled(stencil.html, stencil_values(job.nudge, html=True))
         unsubscribe = job.nudge.links.unsubscribe_url
         # A random token stored on the delivery: unique across installations and database resets, and
         # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
         token = job.message_token or uuid.uuid4().hex
         return build_encoded_email(
-            sender=self.sender, to_name=job.name, to_addr=job.email, subject=stencil.subject,
-            text_qp=qp_filled(stencil.text, stencil_values(job.nudge, html=False)),
-            html_qp=qp_filled(stencil.html, stencil_values(job.nudge, html=True)), message_id=f"<{token}@{self.domain}>",
+            sender=self.sender, to_name=job.name, to_addr=job.email, subject=subject,
+            text_qp=text_qp, html_qp=html_qp, message_id=f"<{token}@{self.domain}>",
             extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )
 

@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from bot.core.service import Service
 from bot.core.transport import Channel, Job, NextItem, Report, SendResult, TransportError
 from bot.jobs.outcome_recorder import Clock, DispatchStats, OutcomeRecorder
+from bot.core.learning_records import record_url
+from bot.core.loop_sending import LoopContext, loop_context, loop_message
 from digests.nudge import Nudge, NudgeLinks
 from lesson_bank.model import Lesson, Status
 from schedules.delivery_health import relay_health
@@ -51,6 +53,8 @@ class _Claimed:
     due_at: datetime
     first_due_at: datetime | None
     message_token: str | None
+    kind: str  # nudge, or a reminder or follow-up about the nudge `parent_id` (issue 13)
+    parent_id: int | None
     timezone: str
 
 
@@ -62,19 +66,20 @@ class _Addressee:
     status: str
 
 
-def _load(engine: Engine, lessons: dict[str, Lesson], ids: list[int]):
+def _load(service: Service, ids: list[int]):
     query = (select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
                     Delivery.attempts, Delivery.period, Delivery.due_at, Delivery.first_due_at, Delivery.message_token,
-                    Person.timezone, Person.id, Person.name, Person.email, Person.status)
+                    Delivery.kind, Delivery.parent_id, Person.timezone, Person.id, Person.name, Person.email, Person.status)
              .join(Person).where(Delivery.id.in_(ids)).order_by(Delivery.id))
-    with Session(engine) as session:
-        rows = [(_Claimed(*row[:11]), _Addressee(*row[11:])) for row in session.exec(query)]
+    with Session(service.engine) as session:
+        rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.exec(query)]
         person_ids = [person.id for _, person in rows]
         already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids),
                                                                     Delivery.status == DeliveryStatus.SENT)))
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
-        as_sent = {key: lesson_as_sent(session, current=lessons, lesson_id=key[0], version=key[1]) for key in versions}
-    return rows, already, as_sent
+        as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
+        loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])
+    return rows, already, as_sent, loop
 
 
 class _Run:
@@ -90,28 +95,40 @@ class _Run:
         # fairly, and a dispatcher that dies holds few rows until its lease runs out.
         self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
 
-    def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
+    def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime,
+             loop: LoopContext) -> Job:
         service = self.service
         links = NudgeLinks(
             reply_url=service.reply_url(service.signer.sign("reply", delivery.id, now + service.link_lifetime)),
             unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
+            record_url=record_url(service, person.id, now),
         )
         nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first,
                       service.settings.min_cell)
-        return Job(delivery.id, person.id, person.email, person.name, nudge, delivery.message_token or "")
+        message = None
+        if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
+            message = loop_message(service, kind=delivery.kind, delivery_id=delivery.id, parent_id=delivery.parent_id,
+                                   person_id=person.id, first_name=nudge.recipient_name, lesson=lesson,
+                                   read_on=loop.read_on[delivery.id], unsubscribe_url=links.unsubscribe_url, now=now,
+                                   record_url=links.record_url)
+        return Job(delivery.id, person.id, person.email, person.name, nudge, message_token=delivery.message_token or "",
+                   loop=message)
 
     def _withdrawn(self, lesson_id: str) -> bool:
         current = self.service.lessons.get(lesson_id)
         return current is not None and current.status is not Status.PUBLISHED
 
-    def _unsendable(self, delivery: _Claimed, person: _Addressee, lesson: Lesson | None, now: datetime) -> Outcome | None:
+    def _unsendable(self, delivery: _Claimed, person: _Addressee, lesson: Lesson | None, now: datetime,
+                    loop: LoopContext) -> Outcome | None:
         if person.status not in REACHABLE:
             return Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}")
+        if delivery.id in loop.cancel:
+            return Outcome(delivery.id, delivery.channel, "cancelled", loop.cancel[delivery.id])
         if self._withdrawn(delivery.lesson_id):
             return Outcome(delivery.id, delivery.channel, "cancelled", f"lesson '{delivery.lesson_id}' was retired")
         if lesson is None:
             return Outcome(delivery.id, delivery.channel, "failed", f"lesson '{delivery.lesson_id}' is not in the bank")
-        if now >= week_end(delivery.period, delivery.timezone):
+        if delivery.kind == "nudge" and now >= week_end(delivery.period, delivery.timezone):
             return Outcome(delivery.id, delivery.channel, "expired", "its week ended before it could go out")
         return None
 
@@ -123,25 +140,25 @@ class _Run:
         (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
         try:
             ids = await self.recorder.claim(self.claim_size)
-            return await asyncio.to_thread(_load, self.service.engine, self.service.lessons, ids) if ids else None
+            return await asyncio.to_thread(_load, self.service, ids) if ids else None
         except SQLAlchemyError as exc:
             log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)
             return None
 
     async def produce(self) -> None:
         while not self.stopped and (batch := await self._next_batch()) is not None:
-            rows, already, lessons = batch
+            rows, already, lessons, loop = batch
             for delivery, person in rows:
                 now = self.clock()
                 lesson = lessons[delivery.lesson_id, delivery.lesson_version]
-                if (outcome := self._unsendable(delivery, person, lesson, now)) is not None:
+                if (outcome := self._unsendable(delivery, person, lesson, now, loop)) is not None:
                     self.recorder.record_later(outcome)
                     continue
                 channel = delivery.channel
                 if channel not in self.service.channels:
                     channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
                 self.in_flight[delivery.id] = delivery
-                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now))
+                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now, loop))
                 if self.stopped:
                     return
 

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.core.service import Service
+from bot.jobs.loop_planning import plan_loop
+from schedules.loop_store import with_followup_weeks
 from schedules.lesson_versions import record_versions
 from schedules.outbox import histories, insert_planned
 from schedules.people import planning_recipients
@@ -24,6 +26,7 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
                  horizon: timedelta = timedelta(minutes=5), keep_planned: bool = True) -> PlanResult:
     """Plan everyone, a page of people at a time, each page in its own transaction."""
     lessons = list(service.lessons.values())
+    loop_planned = [] if immediate else plan_loop(service, now, horizon=horizon, dry_run=dry_run)
     all_planned: list[PlannedDelivery] = []
     inserted, after_id = 0, 0
     while True:
@@ -32,7 +35,8 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
             if not people:
                 break
             after_id = people[-1].id
-            found = histories(session, person_ids=[p.id for p in people])
+            found = with_followup_weeks(session, histories(session, person_ids=[p.id for p in people]),
+                                        person_ids=[p.id for p in people])
             planned = plan(people, lessons, found, now, hours=service.hours, horizon=horizon, immediate=immediate)
             if not dry_run and planned:
                 used = {p.lesson_id for p in planned}
@@ -41,4 +45,4 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
                 session.commit()
         if keep_planned:
             all_planned += planned
-    return PlanResult(all_planned, inserted)
+    return PlanResult(all_planned + (loop_planned if keep_planned else []), inserted + (0 if dry_run else len(loop_planned)))

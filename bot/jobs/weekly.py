@@ -12,8 +12,10 @@ from sqlmodel import Session, select
 
 from bot.core.agenda import agenda_link, current_agenda
 from bot.email.mailer import InlineImage, build_message, send_message
+from bot.core.loop_figures import loop_table
 from bot.core.service import Service
 from bot.core.stats import aligned, barriers, stats_table
+from digests.loop_impact import with_loop_section
 from digests.agenda_render import agenda_email
 from digests.charts import chart, rate_series
 from digests.digest import build_digest, digest_email
@@ -106,6 +108,8 @@ async def send_digests(service: Service, now: datetime) -> int:
                 continue
             digest, png = lead_digest(service, session, lead, slot.period, now)
             parts = digest_email(digest, chart_cid="trend-chart", dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard")
+            parts = with_loop_section(parts, loop_table(service, session, by="week", where=Filter(  # issue 13
+                start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency)))
             message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html,
                                     images=(InlineImage("trend-chart", png),))
             sent += await _send_claimed(service, session, row_id, f"digest for person {lead.id}", message, now)

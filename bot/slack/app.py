@@ -14,6 +14,8 @@ from bot.slack import commands as slack_commands
 
 from bot.slack import home_tab as slack_home_tab
 
+from bot.slack import loop_actions as slack_loop_actions
+
 from bot.slack import replies as slack_replies
 from bot.core.service import Service
 from bot.slack.recorder import Recorder
@@ -35,7 +37,7 @@ def build_bolt_app(service: Service, api: SlackApi, recorder: Recorder) -> Async
     app = AsyncApp(client=web_client(settings), signing_secret=settings.slack_secret(), process_before_response=False,
                    request_verification_enabled=True, logger=log)
     slack_replies.register(app, service, api, recorder=recorder)
-    for module in (slack_home_tab, slack_commands):
+    for module in (slack_home_tab, slack_commands, slack_loop_actions):
         module.register(app, service, api)
     return app
 

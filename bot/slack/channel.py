@@ -13,6 +13,8 @@ from bot.core.clock import utcnow
 from bot.core.settings import Settings
 from bot.slack.web import SlackApi
 from bot.core.transport import Job, SendResult, TransportError
+from digests.loop_chat import followup_blocks, reminder_blocks
+from digests.loop_messages import subject
 from digests.slack_nudge import fallback_text, nudge_blocks
 from schedules.slack_people import SlackIdentity, load_identities, not_in_workspace, save_identities
 
@@ -46,6 +48,9 @@ class SlackChannel:
         return self._made
 
     def prepare(self, job: Job) -> tuple[list[dict], str]:
+        if job.loop:
+            blocks = reminder_blocks(job.loop) if job.loop.kind == "reminder" else followup_blocks(job.loop)
+            return blocks, subject(job.loop)
         lesson = job.nudge.lesson
         return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson)
 

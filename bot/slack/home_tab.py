@@ -13,6 +13,8 @@ from bot.core.service import Service
 
 from bot.core.clock import utcnow
 from bot.slack.web import SlackApi
+from bot.core.learning_records import record_url
+from digests.loop_home import record_blocks, reminder_switch_blocks
 from digests.slack_home import HomeData, SeenLesson, home_view
 from schedules.models import Delivery, Person
 from schedules.slack_people import (link_slack_user, next_pending, own_history, pause, person_for_slack_user,
@@ -68,6 +70,13 @@ def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
                         person.timezone, _next_nudge(session, person, now), seen)
 
 
+def _loop_blocks(service: Service, person_id: int) -> list[dict]:
+    with Session(service.engine) as session:
+        person = session.get(Person, person_id)
+        switch = reminder_switch_blocks(person.reminders) if service.settings.reminders else []
+        return switch + record_blocks(record_url(service, person_id, utcnow()))
+
+
 def _title(service: Service, lesson_id: str) -> str:
     lesson = service.lessons.get(lesson_id)
     return lesson.title if lesson else lesson_id
@@ -94,6 +103,7 @@ async def publish_home(service: Service, api: SlackApi, user_id: str) -> None:
                 "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you."}}]}
     else:
         view = home_view(await asyncio.to_thread(home_data, service, person_id, utcnow()))
+        view["blocks"][4:4] = await asyncio.to_thread(_loop_blocks, service, person_id)  # issue 13: after the controls
     await api.post("views.publish", user_id=user_id, view=view)
 
 

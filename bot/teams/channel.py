@@ -17,6 +17,8 @@ from bot.teams.auth import KeySet, RequestValidator, TokenProvider
 from bot.teams.connector import Connector, ConversationRef, card_activity
 from bot.core.transport import Job, SendResult, TransportError
 from digests.cards import CardTooLarge, fitted_nudge_card
+from digests.loop_chat import followup_card, record_action, reminder_card
+from digests.loop_messages import subject
 from schedules.models import Person
 
 NOT_INSTALLED = "the LessonLoop Teams app is not installed for this person"
@@ -42,7 +44,14 @@ class TeamsChannel:
 
     def prepare(self, job: Job) -> dict | TransportError:
         try:
+            if job.loop:
+                loop = job.loop
+                card = (reminder_card(loop, self.reply_token(loop.reply_to)) if loop.kind == "reminder"
+                        else followup_card(loop, self.signer.sign("followup", loop.reply_to, datetime.now(timezone.utc) + self.link_lifetime)))
+                return card_activity(card, summary=subject(loop))
             card = fitted_nudge_card(job.nudge, self.reply_token(job.delivery_id))
+            if job.nudge.links.record_url:  # issue 13: the person's own learning record
+                card["actions"].append(record_action(job.nudge.links.record_url))
         except CardTooLarge as exc:
             return TransportError(str(exc), permanent=True)
         return card_activity(card, summary=job.nudge.lesson.title)

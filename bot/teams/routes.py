@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.core.service import Service
 from bot.core.signing import BadToken
-from bot.teams.actions import BadAction, record_press
+from bot.teams.actions import BadAction
+from bot.teams.loop_actions import record_any_press
 from bot.teams.auth import TeamsAuthError
 from bot.teams.connector import CARD_TYPE, ConversationRef, card_activity
 from bot.teams.install import forget, is_personal, remember
@@ -33,7 +34,7 @@ async def _card_action(service: Service, activity: dict) -> Response:
     if action.get("verb") != REPLY_VERB:
         return _invoke_error(400, f"field 'verb' must be '{REPLY_VERB}'")
     try:
-        card, _ = await asyncio.to_thread(record_press, service, action.get("data") or {}, _sender(activity))
+        card, _ = await asyncio.to_thread(record_any_press, service, action.get("data") or {}, _sender(activity))
     except (BadAction, BadToken) as exc:
         return _invoke_error(400, str(exc))
     return JSONResponse({"statusCode": 200, "type": CARD_TYPE, "value": card})
@@ -42,7 +43,7 @@ async def _card_action(service: Service, activity: dict) -> Response:
 async def _submit(service: Service, channel, activity: dict) -> Response:
     """Action.Submit: record, then update the message the button was on."""
     try:
-        card, _ = await asyncio.to_thread(record_press, service, activity.get("value") or {}, _sender(activity))
+        card, _ = await asyncio.to_thread(record_any_press, service, activity.get("value") or {}, _sender(activity))
     except (BadAction, BadToken) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     if activity.get("replyToId"):

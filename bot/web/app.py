@@ -19,6 +19,12 @@ from bot.web import reply_pages
 from bot.web.edge import Edge
 from bot.web.pages import message_page
 
+from bot.web import loop_pages
+
+from bot.web import record_pages
+
+from bot.web import loop_dashboard
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -40,7 +46,10 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)
     app.include_router(audit_page.router)
+    app.include_router(loop_dashboard.router)
     app.include_router(dashboard.router)
+    app.include_router(loop_pages.router)
+    app.include_router(record_pages.router)
     if service.settings.slack_enabled:
         from bot.slack import app as slack_app
 

@@ -28,8 +28,14 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
                 time.sleep(0.2)
         else:
             raise AssertionError("the server did not come up")
-        mails = sorted((tmp_path / "outbox").glob("delivery-*.eml"))
-        assert len(mails) == 13 and (tmp_path / "lessonloop.db").exists()
+        mails = sorted((tmp_path / "outbox").glob("delivery-*.eml"), key=lambda p: int(p.stem.split("-")[1]))
+        assert len(mails) == 14 and (tmp_path / "lessonloop.db").exists()  # 13 first nudges and one follow-up
+        followup = message_from_bytes(mails[-1].read_bytes(), policy=policy.default)
+        assert followup["Subject"].startswith("Did you try it?: ")
+        record = re.search(rf"{base}/me/[\w.-]+", followup.get_body(("plain",)).get_content()).group()
+        page = httpx.get(record)
+        assert page.status_code == 200 and "I will ask to see where the baby sleeps" in page.text
+        assert httpx.get(f"{record}/record.pdf", timeout=60).content.startswith(b"%PDF")  # the first PDF loads fpdf2
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()
         assert "Save my answer" in httpx.get(link).text
@@ -47,6 +53,8 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, (command, done.stderr[-2000:])
         assert "Traceback" not in done.stderr
+
+    assert "a follow-up" in output and "learning record: http://127.0.0.1" in output
 
 
 def test_a_port_in_use_prints_one_clear_line(tmp_path):

@@ -1,0 +1,85 @@
+"""`lessonloop loop stats`: reminders and follow-ups (issue 13), with small numbers suppressed."""
+import json
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+from sqlmodel import Session
+
+from bot.core.loop_figures import loop_table
+from bot.core.stats import BadDimension
+from digests.loop_impact import impact_csv
+from digests.loop_tables import loop_csv, loop_dict, loop_text
+from schedules.statistics import Filter
+
+app = typer.Typer(help="Closing the loop: reminders, follow-ups and what came of them.", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _day(option: str, text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        _fail(f"{option} '{text}' is not a date such as 2026-11-01")
+        return None
+
+
+@app.command("stats")
+def stats(
+    start: Annotated[Optional[str], typer.Option("--from", help="First send date (YYYY-MM-DD)")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last send date (YYYY-MM-DD)")] = None,
+    by: Annotated[str, typer.Option(help="theme, role, team, agency or week")] = "week",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+) -> None:
+    """Reply rate with and without a reminder; commitments, follow-ups answered, tried-and-helped, barriers."""
+    from bot.cli.ops import open_service
+
+    where = Filter(start=_day("--from", start), end=_day("--to", end))
+    service = open_service()
+    with Session(service.engine) as session:
+        try:
+            table = loop_table(service, session, by=by, where=where)
+        except BadDimension as exc:
+            _fail(str(exc))
+            return
+    print_table(table, as_json=as_json, as_csv_out=as_csv_out)
+
+
+def print_table(table, *, as_json: bool = False, as_csv_out: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps(loop_dict(table), indent=2))
+    elif as_csv_out:
+        typer.echo(loop_csv(table), nl=False)
+    else:
+        typer.echo(loop_text(table))
+
+
+def export_impact(
+    lesson: Annotated[Optional[str], typer.Option(help="Lesson id")] = None,
+    theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
+) -> None:
+    """CSV of learning from reviews and its impact (Working Together 2023): per lesson, who it reached, the
+    commitments made and what the follow-ups found; small numbers suppressed."""
+    from bot.cli.ops import open_service
+    from bot.core.stats import theme_map
+
+    if bool(lesson) == bool(theme):
+        _fail("give exactly one of --lesson or --theme")
+    service = open_service()
+    themes = theme_map(service)
+    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
+    if not ids:
+        _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+    sources = {i: "; ".join(s.citation() for s in service.lessons[i].sources) for i in ids}
+    with Session(service.engine) as session:
+        table = loop_table(service, session, by="lesson", where=Filter(lesson_ids=ids))
+    typer.echo(impact_csv(table, sources), nl=False)
+
+
+def register(export_app: typer.Typer) -> None:
+    export_app.command("impact")(export_impact)

@@ -1,0 +1,65 @@
+"""What the dispatcher needs to send a reminder or follow-up (issue 13): whether it is still wanted, and
+the message with its signed links. A reminder whose nudge has been answered, or whose person or
+organisation has switched reminders off since it was planned, is cancelled rather than sent."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.core.service import Service
+from digests.loop_messages import LoopLinks, LoopMessage
+from lesson_bank.model import Lesson
+from schedules.models import Delivery, Person, Reply
+
+
+@dataclass(frozen=True)
+class LoopContext:
+    cancel: dict[int, str] = field(default_factory=dict)  # delivery id -> why it is no longer wanted
+    read_on: dict[int, date] = field(default_factory=dict)  # delivery id -> when its nudge was sent
+
+
+def loop_context(service: Service, session: Session, rows: list[tuple[int, str, int | None, int]]) -> LoopContext:
+    """`rows` are (delivery id, kind, parent id, person id) of a claimed batch."""
+    loop_rows = [row for row in rows if row[1] != "nudge"]
+    if not loop_rows:
+        return LoopContext()
+    parents = {row[2] for row in loop_rows if row[2] is not None}
+    sent = dict(session.exec(select(Delivery.id, Delivery.sent_at).where(Delivery.id.in_(parents))).all())
+    answered = set(session.exec(select(Reply.delivery_id).where(Reply.delivery_id.in_(parents))))
+    switched_on = dict(session.exec(select(Person.id, Person.reminders).where(Person.id.in_({row[3] for row in loop_rows}))).all())
+    context = LoopContext()
+    for delivery_id, kind, parent_id, person_id in loop_rows:
+        if parent_id not in sent:
+            context.cancel[delivery_id] = "its nudge no longer exists"
+            continue
+        context.read_on[delivery_id] = (sent[parent_id] or datetime.now()).date()
+        if kind == "reminder":
+            if parent_id in answered:
+                context.cancel[delivery_id] = "the nudge was answered"
+            elif not service.settings.reminders:
+                context.cancel[delivery_id] = "reminders are switched off for the organisation"
+            elif not switched_on.get(person_id, False):
+                context.cancel[delivery_id] = "reminders switched off"
+        elif kind == "followup" and not service.settings.followups:
+            context.cancel[delivery_id] = "follow-ups are switched off for the organisation"
+    return context
+
+
+def reminders_off_url(service: Service, person_id: int, now: datetime) -> str:
+    token = service.signer.sign("reminders", person_id, now + timedelta(days=365))
+    return f"{service.settings.base_url.rstrip('/')}/reminders-off/{token}"
+
+
+def followup_url(service: Service, token: str) -> str:
+    return f"{service.settings.base_url.rstrip('/')}/f/{token}"
+
+
+def loop_message(service: Service, *, kind: str, delivery_id: int, parent_id: int, person_id: int, first_name: str,
+                 lesson: Lesson, read_on: date, unsubscribe_url: str, now: datetime, record_url: str = "") -> LoopMessage:
+    expires = now + service.link_lifetime
+    if kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
+        reply_to, url = parent_id, service.reply_url(service.signer.sign("reply", parent_id, expires))
+    else:
+        reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))
+    links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now), record_url)
+    return LoopMessage(kind, reply_to, first_name, lesson, read_on, links)

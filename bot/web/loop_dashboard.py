@@ -1,0 +1,37 @@
+"""The dashboard's "closing the loop" page (issue 13): reminders, commitments, follow-ups and barriers, from
+the same suppressed tables as `lessonloop loop stats` and the digest, behind the same sign-in and scope."""
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bot.core.loop_figures import followup_barriers, loop_table
+from bot.web.dashboard import _guarded  # one sign-in and scope check for every dashboard page
+from digests.loop_tables import loop_csv, loop_dict
+from digests.render import render
+from schedules.statistics import DIMENSIONS
+
+router = APIRouter()
+
+
+@router.get("/dashboard/loop", response_class=HTMLResponse)
+def loop_page(request: Request, team: str | None = None, by: str = "week"):
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+
+    def build(service, session, who, where):
+        table = loop_dict(loop_table(service, session, by=by, where=where))
+        query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), ("team", team)) if v)
+        return HTMLResponse(render("pages/loop_dashboard.html.j2", who=who, table=table, total=table["total"],
+                                   barriers=followup_barriers(service, session, where=where), dimensions=DIMENSIONS,
+                                   min_cell=service.settings.min_cell, query=query))
+
+    return _guarded(request, start, end, team, build)
+
+
+@router.get("/dashboard/loop/{by}.csv")
+def loop_table_csv(request: Request, by: str, team: str | None = None):
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+
+    def build(service, session, who, where):
+        return Response(loop_csv(loop_table(service, session, by=by, where=where)), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="lessonloop-loop-{by}.csv"'})
+
+    return _guarded(request, start, end, team, build)

@@ -1,0 +1,95 @@
+"""Pages for closing the loop (issue 13): the signed "no more reminders" link in a reminder email, and the
+follow-up ("did you try it?") page. As everywhere, a GET only shows a page; only a POST records anything."""
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, select
+
+from bot.core.clock import utcnow
+from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_followup
+from bot.core.signing import BadToken
+from bot.web.pages import message_page, service_of
+from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopLinks, LoopMessage, followup_question
+from digests.render import render
+from schedules.followups import BARRIER_LIMIT
+from schedules.loop_store import set_reminders
+from schedules.models import Delivery, FollowUpAnswer, Person
+
+router = APIRouter()
+
+
+@router.get("/reminders-off/{token}", response_class=HTMLResponse)
+def show_reminders_off(request: Request, token: str):
+    try:
+        service_of(request).signer.verify("reminders", token, utcnow())
+    except BadToken as exc:
+        return message_page("This link does not work", str(exc), 400)
+    return message_page("No more reminders?", "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
+                        action=f"/reminders-off/{token}", button="Stop reminders")
+
+
+@router.post("/reminders-off/{token}", response_class=HTMLResponse)
+def reminders_off(request: Request, token: str):
+    service = service_of(request)
+    try:
+        data = service.signer.verify("reminders", token, utcnow())
+    except BadToken as exc:
+        return message_page("This link does not work", str(exc), 400)
+    with Session(service.engine) as session:
+        person = session.get(Person, data.subject_id)
+        if person is not None:
+            set_reminders(session, person=person, on=False)
+            session.commit()
+    return message_page("Done", "No more reminders. Your weekly lessons continue; you can switch reminders back on in Slack's Home tab or ask your lead.")
+
+
+def _followup(request: Request, session: Session, token: str) -> tuple[Delivery, LoopMessage]:
+    service = service_of(request)
+    data = service.signer.verify("followup", token, utcnow())
+    try:
+        delivery, lesson = delivery_and_lesson(service, session, data.subject_id)
+    except UnknownDelivery as exc:
+        raise BadToken(str(exc)) from None
+    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
+    read_on = (parent.sent_at or parent.due_at).date() if parent else delivery.due_at.date()
+    person = session.get(Person, delivery.person_id) if delivery.person_id else None
+    name = person.name.split()[0] if person else ""
+    return delivery, LoopMessage("followup", delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
+
+
+def _page(request: Request, token: str, message: LoopMessage, *, outcome: str | None, barrier: str, saved: bool = False,
+          notice: str | None = None, status: int = 200) -> HTMLResponse:
+    page = render("pages/followup.html.j2", question=followup_question(message), action=f"/f/{token}", choices=FOLLOWUP_CHOICES,
+                  outcome=outcome, barrier=barrier, barrier_prompt=BARRIER_PROMPT, saved=saved, notice=notice,
+                  contact=service_of(request).settings.organisation_contact)
+    return HTMLResponse(page, status_code=status)
+
+
+@router.get("/f/{token}", response_class=HTMLResponse)
+def show_followup(request: Request, token: str, outcome: str | None = None):
+    with Session(service_of(request).engine) as session:
+        try:
+            delivery, message = _followup(request, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+        existing = session.exec(select(FollowUpAnswer).where(FollowUpAnswer.delivery_id == delivery.id)).first()
+        chosen = outcome if outcome in dict(FOLLOWUP_CHOICES) else (existing.outcome if existing else None)
+        return _page(request, token, message, outcome=chosen, barrier=(existing.barrier or "") if existing else "")
+
+
+@router.post("/f/{token}", response_class=HTMLResponse)
+def post_followup(request: Request, token: str, outcome: Annotated[str | None, Form()] = None,
+                  barrier: Annotated[str | None, Form(max_length=BARRIER_LIMIT)] = None):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            delivery, message = _followup(request, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+        try:
+            saved = save_followup(service, session, delivery_id=delivery.id, answer=FollowUpReply(outcome or None, barrier))
+        except ReplyError as exc:
+            return message_page("Please try again", str(exc), 422)
+        return _page(request, token, message, outcome=saved.answer.outcome, barrier=saved.answer.barrier or "", saved=True,
+                     notice=safety_notice(saved, service.settings.organisation_contact))

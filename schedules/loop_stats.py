@@ -1,0 +1,97 @@
+"""Counts for closing the loop (issue 13), grouped by one dimension like every other statistic: reply rate
+with and without a reminder; commitments, follow-ups sent and answered, what came of them, barriers.
+
+Each sent nudge is one row, joined to its reply, its one reminder and its one follow-up (each unique per
+nudge), so nothing is counted twice. Only group snapshots on the delivery are read, never a name."""
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, case, distinct, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from schedules.loop_planner import COMMITMENTS
+from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
+from schedules.statistics import Filter, GroupCounts, dimension
+
+LOOP_MEASURES = ("delivered", "reminded", "replied_unprompted", "replied_after_reminder", "commitments", "followups_sent",
+                 "followups_answered", "helped", "not_fit", "not_yet_tried", "no_longer_relevant", "barriers")
+OUTCOME_MEASURES = {"helped": "helped", "not_fit": "not_fit", "not_yet": "not_yet_tried", "not_relevant": "no_longer_relevant"}
+
+
+def _sum(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _key_sum(condition):
+    """The cell key of a measure: the sum of the record keys of the nudges it counts (digests/disclosure.py)."""
+    return func.sum(case((condition, Delivery.record_key), else_=0))
+
+
+def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> tuple[list[GroupCounts], GroupCounts]:
+    reminder, followup = aliased(Delivery), aliased(Delivery)
+    reminded = reminder.sent_at.is_not(None)
+    conditions = (
+        Delivery.id.is_not(None),
+        reminded,
+        and_(Reply.id.is_not(None), case((reminded, Reply.created_at < reminder.sent_at), else_=True)),
+        and_(Reply.id.is_not(None), reminded, Reply.created_at >= reminder.sent_at),
+        Reply.practice.in_(COMMITMENTS),
+        followup.sent_at.is_not(None),
+        FollowUpAnswer.outcome.is_not(None),
+        *(FollowUpAnswer.outcome == value for value in OUTCOME_MEASURES),
+        and_(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""),
+    )
+    measures = (*(_sum(c) for c in conditions), *(_key_sum(c) for c in conditions))
+    key = dimension(by, theme_of).label("key")
+
+    def query(*keys):
+        q = select(*keys, func.count(distinct(Delivery.person_id)), *measures).select_from(Delivery)
+        q = q.outerjoin(Reply, Reply.delivery_id == Delivery.id)
+        q = q.outerjoin(reminder, and_(reminder.parent_id == Delivery.id, reminder.kind == "reminder",
+                                       reminder.status == DeliveryStatus.SENT))
+        q = q.outerjoin(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup",
+                                       followup.status == DeliveryStatus.SENT))
+        q = q.outerjoin(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
+        if by == "team":
+            q = q.outerjoin(Team, Team.id == Delivery.team_id)
+        return _scoped(q, where)
+
+    def counts(row) -> dict[str, int]:
+        return {name: int(value or 0) for name, value in zip(LOOP_MEASURES, row)}
+
+    def group(key_value: str, people, row) -> GroupCounts:
+        n = len(LOOP_MEASURES)
+        return GroupCounts(key_value, int(people), counts(row[:n]), counts(row[n:]))
+
+    groups = [group(str(row[0]), row[1], row[2:]) for row in session.exec(query(key).group_by(key).order_by(key)).all()]
+    total_row = session.exec(query()).one()
+    return groups, group("total", total_row[0], total_row[1:])
+
+
+def _scoped(query, where: Filter):
+    """Sent nudges in the window and scope (the same Filter every statistic takes)."""
+    query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
+    if where.start:  # whole days, start and end included, as in schedules.statistics
+        query = query.where(Delivery.sent_at >= datetime.combine(where.start, time(0), tzinfo=timezone.utc))
+    if where.end:
+        query = query.where(Delivery.sent_at < datetime.combine(where.end + timedelta(days=1), time(0), tzinfo=timezone.utc))
+    if where.team_id is not None:
+        query = query.where(Delivery.team_id == where.team_id)
+    if where.agency is not None:
+        query = query.where(Delivery.agency == where.agency)
+    if where.lesson_ids is not None:
+        query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
+    return query
+
+
+def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200) -> list[tuple[str, str]]:
+    """(theme, what got in the way) for up to `limit` of the newest follow-up answers in scope; who wrote
+    them is not read."""
+    followup = aliased(Delivery)
+    key = dimension("theme", theme_of)
+    query = (select(key, FollowUpAnswer.barrier).select_from(Delivery)
+             .join(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup"))
+             .join(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
+             .where(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""))
+    query = _scoped(query, where).order_by(FollowUpAnswer.id.desc()).limit(limit)
+    return [(str(theme), text) for theme, text in session.exec(query)]

@@ -1,0 +1,101 @@
+"""Reminder and follow-up figures: counted once per nudge, suppressed like every other figure."""
+import json
+from datetime import timedelta
+
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.core.loop_figures import loop_table
+from digests.loop_tables import loop_dict
+from schedules.models import Delivery, FollowUpAnswer, Person, Reply, Team
+from schedules.statistics import Filter
+from tests.conftest import utc
+
+SENT = utc(2026, 11, 24, 10)
+REMINDED = SENT + timedelta(days=3)
+
+
+def seed(engine, teams: dict[str, int], lesson_id: str = "seen-child") -> None:
+    """Per team of n people, person i: a nudge; even i answer before any reminder ("changed" if i % 4 == 0, so a
+    commitment, followed up and answered "helped" with a barrier); odd i get a reminder, and those with i % 3 != 0
+    answer after it."""
+    with Session(engine) as session:
+        for name, size in teams.items():
+            team = Team(name=name, agency="Council")
+            session.add(team)
+            session.flush()
+            for i in range(size):
+                person = Person(email=f"{name}-{i}@example.org", name=f"P {i}", role="social-worker", team_id=team.id,
+                                agency="Council", created_at=SENT)
+                session.add(person)
+                session.flush()
+                nudge = Delivery(person_id=person.id, period="2026-W48", lesson_id=lesson_id, lesson_version="v1",
+                                 role="social-worker", team_id=team.id, agency="Council", status="sent", due_at=SENT,
+                                 sent_at=SENT, created_at=SENT)
+                session.add(nudge)
+                session.flush()
+                if i % 2 == 0:
+                    practice = "changed" if i % 4 == 0 else "already"
+                    session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
+                                      practice=practice, created_at=SENT + timedelta(hours=1), updated_at=SENT))
+                    if practice == "changed":
+                        follow = Delivery(person_id=person.id, kind="followup", period=f"f{nudge.id}", parent_id=nudge.id,
+                                          lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=SENT + timedelta(weeks=5),
+                                          sent_at=SENT + timedelta(weeks=5), created_at=SENT)
+                        session.add(follow)
+                        session.flush()
+                        session.add(FollowUpAnswer(delivery_id=follow.id, person_id=person.id, lesson_id=lesson_id,
+                                                   outcome="helped", barrier="No time.",
+                                                   created_at=SENT + timedelta(weeks=5), updated_at=SENT + timedelta(weeks=5)))
+                else:
+                    session.add(Delivery(person_id=person.id, kind="reminder", period=f"r{nudge.id}", parent_id=nudge.id,
+                                         lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=REMINDED,
+                                         sent_at=REMINDED, created_at=SENT))
+                    if i % 3 != 0:
+                        session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
+                                          practice="not_yet", created_at=REMINDED + timedelta(hours=2), updated_at=REMINDED))
+        session.commit()
+
+
+def test_reply_rate_with_and_without_the_reminder_and_what_follow_ups_found(service):
+    seed(service.engine, {"North": 12, "South": 10})
+    with Session(service.engine) as session:
+        total = loop_dict(loop_table(service, session, by="agency", where=Filter()))["total"]
+    # North: even 0..10 -> 6 unprompted; odd 1..11 reminded, of which 1, 5, 7, 11 answer after. South: 5, and 1, 5, 7.
+    assert (total["delivered"], total["reminded"], total["replied_unprompted"], total["replied_after_reminder"]) == (22, 11, 11, 7)
+    assert total["reply_rate_without_reminder"] == 0.5 and total["reply_rate_with_reminder"] == round(18 / 22, 4)
+    assert total["reminder_reply_rate"] == round(7 / 11, 4)
+    # commitments: "changed" (i % 4 == 0: North 0,4,8; South 0,4,8) and "not_yet" after the reminder (7)
+    assert (total["commitments"], total["followups_sent"], total["followups_answered"], total["helped"]) == (13, 6, 6, 6)
+    assert total["tried_and_helped_rate"] == 1.0 and total["barriers"] == 6
+
+
+def test_a_small_team_is_suppressed_and_cannot_be_worked_out_from_the_total(service):
+    seed(service.engine, {"North": 12, "South": 10, "Tiny": 3})
+    with Session(service.engine) as session:
+        table = loop_dict(loop_table(service, session, by="team", where=Filter()))
+    rows = {r["key"]: r for r in table["rows"]}
+    assert all(rows["Tiny"][m] == "suppressed" for m in ("delivered", "reminded", "replied_unprompted", "commitments"))
+    assert rows["Tiny"]["reply_rate_with_reminder"] == "suppressed"
+    # secondary: with Tiny hidden, the total or another team must be hidden too, column by column
+    for measure in ("delivered", "reminded", "replied_unprompted"):
+        shown = [rows[t][measure] for t in ("North", "South")] + [table["total"][measure]]
+        assert "suppressed" in shown, measure
+
+
+def test_lessonloop_loop_stats_json_and_a_bad_dimension(settings, monkeypatch):
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONLOOP_ENV", "test")
+    from bot.compose import build_service
+    service = build_service(settings)
+    seed(service.engine, {"North": 12})
+    result = CliRunner().invoke(app, ["loop", "stats", "--by", "week", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["rows"][0]["key"] == "2026-W48" and data["total"]["reminded"] == 6
+    result = CliRunner().invoke(app, ["loop", "stats", "--by", "person"])
+    assert result.exit_code == 2 and "--by must be one of" in result.output
+    text = CliRunner().invoke(app, ["loop", "stats"]).output
+    assert "reply%" in text and "+remind%" in text
+    service.engine.dispose()
