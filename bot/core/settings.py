@@ -55,7 +55,6 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_per_minute: int = 300  # chat.postMessage budget per workspace
     slack_lookup_per_minute: int = 50  # users.lookupByEmail and conversations.open (Tier 3)
-    slack_recorder: str = "process"  # where taps are recorded: "process" (a child; acks stay fast) or "thread"
 
     @property
     def is_dev(self) -> bool:

@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from bot.web.pages import message_page, service_of
-from bot.core.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
+from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, delivery_and_lesson
+from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
@@ -52,30 +53,33 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
-def post_reply(
+async def post_reply(
     request: Request, token: str,
     check: Annotated[str | None, Form()] = None,
     practice: Annotated[str | None, Form()] = None,
     reflection: Annotated[str | None, Form(max_length=2000)] = None,
 ):
+    """Answers "thanks" only once the reply is committed: the reply writer saves the answers arriving together
+    in one transaction (bot.core.reply_writer), so this never holds a connection or the write lock itself."""
     service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            delivery, _lesson = _delivery(service, session, token)
-        except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
-        if check is not None and _int_or_none(check) is None:
-            return message_page("Please try again", "The answer must be one of the options.", 422)
-        answer = Answer(_int_or_none(check), practice or None, reflection)
-        if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
-            return message_page("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
-        try:
-            saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
-        except ReplyError as exc:
-            return message_page("Please try again", str(exc), 422)
-        return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
-                                   removed=saved.removed, live_concern=saved.live_concern,
-                                   contact=service.settings.organisation_contact))
+    try:
+        data = service.signer.verify("reply", token, utcnow())
+    except BadToken as exc:
+        return message_page("This link does not work", str(exc), 400)
+    if check is not None and _int_or_none(check) is None:
+        return message_page("Please try again", "The answer must be one of the options.", 422)
+    answer = Answer(_int_or_none(check), practice or None, reflection)
+    if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
+        return message_page("Nothing to save", "Choose an answer or write a reflection, then press save.", 422)
+    try:
+        saved = await reply_writer(service).save_async(ReplyRequest(data.subject_id, answer))
+    except UnknownDelivery as exc:
+        return message_page("This link does not work", str(exc), 400)
+    except ReplyError as exc:
+        return message_page("Please try again", str(exc), 422)
+    return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
+                               removed=saved.removed, live_concern=saved.live_concern,
+                               contact=service.settings.organisation_contact))
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
