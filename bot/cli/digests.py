@@ -4,19 +4,7 @@ from datetime import date
 from typing import Annotated, Optional
 
 import typer
-from sqlmodel import Session, select
 
-from bot.core.agenda import current_agenda
-from bot.core.stats import theme_map
-from bot.core.clock import utcnow
-from bot.core.stats import BadDimension, stats_table
-from digests.agenda_render import FORMATS, agenda_text
-from digests.evidence import evidence_csv
-from digests.statistics import as_csv, as_dict, build_table
-from schedules.models import Team
-from schedules.slots import week_key
-from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall
-from schedules.team_settings import TeamChange, TeamSettingError, update_team
 
 team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports.", no_args_is_help=True)
@@ -48,6 +36,9 @@ def team_set(
     lead: Annotated[Optional[str], typer.Option(help="Email of the team lead (access team_lead)")] = None,
 ) -> None:
     """Set a team's meeting day and time, channel webhook and lead."""
+    from schedules.team_settings import TeamChange, TeamSettingError, update_team
+    from sqlmodel import Session
+
     service = _service()
     with Session(service.engine) as session:
         try:
@@ -65,6 +56,13 @@ def agenda(
     fmt: Annotated[str, typer.Option("--format", help="md, html or txt")] = "md",
 ) -> None:
     """Print a team's agenda item for a week."""
+    from bot.core.agenda import current_agenda
+    from bot.core.clock import utcnow
+    from digests.agenda_render import FORMATS, agenda_text
+    from schedules.models import Team
+    from schedules.slots import week_key
+    from sqlmodel import Session, select
+
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     from bot.web.agenda_pages import WEEK
@@ -90,6 +88,11 @@ def stats(
     as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
+    from bot.core.stats import BadDimension, stats_table
+    from digests.statistics import as_csv, as_dict
+    from schedules.statistics import Filter
+    from sqlmodel import Session
+
     where = Filter(start=_day("--from", start), end=_day("--to", end))
     service = _service()
     with Session(service.engine) as session:
@@ -106,6 +109,8 @@ def stats(
 
 
 def format_table(table) -> str:
+    from digests.statistics import as_dict
+
     data = as_dict(table)
     head = f"{'':34} {'sent':>7} {'replied':>8} {'reply%':>7} {'right%':>7} {'changed':>8} {'already':>8} {'not yet':>8} {'n/a':>6}"
     lines = [head]
@@ -127,6 +132,12 @@ def export_evidence(
     theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
 ) -> None:
     """CSV: when a lesson (or a theme's lessons) went to which roles and teams, what came back, agenda items."""
+    from bot.core.stats import theme_map
+    from digests.evidence import evidence_csv
+    from digests.statistics import build_table
+    from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall
+    from sqlmodel import Session
+
     if bool(lesson) == bool(theme):
         _fail("give exactly one of --lesson or --theme")
     service = _service()

@@ -1,27 +1,27 @@
 """`lessonloop plan | dispatch | replies | serve | db`: running the service."""
+from __future__ import annotations
+
 import asyncio
 import json
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from sqlmodel import Session, select
 
-from bot.cli.people import import_roster_file
-from bot.core.db import upgrade
-from bot.jobs.dispatcher import dispatch_due
-from bot.jobs.planning import run_planning
-from bot.compose import build_service
-from bot.core.clock import utcnow
-from bot.core.settings import InsecureSettings, Settings
-from schedules.models import Reply
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster.csv"
 
 
 def open_service(settings: Settings | None = None):
+    from bot.compose import build_service
+    from bot.core.db import upgrade
+    from bot.core.settings import InsecureSettings, Settings
+
     settings = settings or Settings()
     try:
         service = build_service(settings)
@@ -33,6 +33,8 @@ def open_service(settings: Settings | None = None):
 
 
 def _parse_at(at: str | None) -> datetime:
+    from bot.core.clock import utcnow
+
     if not at:
         return utcnow()
     try:
@@ -51,6 +53,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     ) -> None:
         """Write this week's due nudges to the outbox (idempotent: a slot is planned once)."""
+        from bot.jobs.planning import run_planning
+
         service = open_service()
         result = run_planning(service, _parse_at(at), dry_run=dry_run)
         rows = [{"person_id": p.person_id, "period": p.period, "lesson_id": p.lesson_id, "due_at": p.due_at.isoformat(),
@@ -68,6 +72,9 @@ def register(app: typer.Typer) -> None:
         service = open_service()
 
         async def run() -> None:
+            from bot.core.clock import utcnow
+            from bot.jobs.dispatcher import dispatch_due
+
             try:
                 while True:
                     stats = await dispatch_due(service, utcnow)
@@ -83,6 +90,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
         """List recorded replies (for admins; leads see only aggregate statistics)."""
+        from schedules.models import Reply
+        from sqlmodel import Session, select
+
         service = open_service()
         with Session(service.engine) as session:
             rows = [
@@ -105,6 +115,8 @@ def register(app: typer.Typer) -> None:
         demo: Annotated[bool, typer.Option("--demo", help="Seed the demo roster and send the first nudges now")] = False,
     ) -> None:
         """Run the web app with the scheduler ticking planning and dispatch."""
+        from bot.core.settings import Settings
+
         import uvicorn
 
         from bot.web.app import create_app
@@ -129,11 +141,19 @@ def register(app: typer.Typer) -> None:
     @app.command("db-upgrade")
     def db_upgrade() -> None:
         """Create or upgrade the database schema."""
+        from bot.core.db import upgrade
+        from bot.core.settings import Settings
+
         upgrade(Settings().sqlalchemy_url())
         typer.echo("database is up to date")
 
 
 async def _seed_demo(service, settings: Settings) -> None:
+    from bot.cli.people import import_roster_file
+    from bot.core.clock import utcnow
+    from bot.jobs.dispatcher import dispatch_due
+    from bot.jobs.planning import run_planning
+
     created, updated = import_roster_file(settings, DEMO_ROSTER)
     result = run_planning(service, utcnow(), immediate=True)
     stats = await dispatch_due(service, utcnow)

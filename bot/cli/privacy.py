@@ -1,23 +1,20 @@
 """`lessonloop people export|forget|pause|leave|resume`, `lessonloop audit`, `lessonloop retention`:
 people's rights and the audit trail. Every admin action here is written to the audit log."""
+from __future__ import annotations
+
 import getpass
 import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from sqlmodel import Session
 
-from bot.jobs.retention import run_retention
-from bot.core.service import Service
-from bot.core.clock import utcnow
-from schedules import audit
-from schedules.models import PersonStatus
-from schedules.people import find_person
-from schedules.rollup import mark_stale
-from schedules.privacy import export_person, forget_person, set_status
+if TYPE_CHECKING:
+    from bot.core.service import Service
+    from sqlmodel import Session
+
 
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")]
 
@@ -33,6 +30,8 @@ def _service() -> Service:
 
 
 def _person_or_exit(session: Session, email: str):
+    from schedules.people import find_person
+
     person = find_person(session, email=email)
     if person is None:
         typer.echo(f"error: nobody with email '{email}'", err=True)
@@ -54,6 +53,11 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def export(email: str, output: Annotated[Optional[Path], typer.Option(help="Write JSON here (default: print)")] = None, by: ByOption = None) -> None:
         """Everything held about a person, as JSON."""
+        from bot.core.clock import utcnow
+        from schedules import audit
+        from schedules.privacy import export_person
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -69,6 +73,12 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def forget(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Remove a person's personal data from every table and the outbox; anonymous counts stay."""
+        from bot.core.clock import utcnow
+        from schedules import audit
+        from schedules.privacy import forget_person
+        from schedules.rollup import mark_stale
+        from sqlmodel import Session
+
         if not yes:
             typer.confirm(f"Forget {email} for good?", abort=True)
         service = _service()
@@ -83,6 +93,11 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
         typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
 
     def _change(email: str, status: str, by: str | None, until: date | None = None) -> None:
+        from bot.core.clock import utcnow
+        from schedules import audit
+        from schedules.privacy import set_status
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -95,21 +110,30 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def pause(email: str, weeks: Annotated[int, typer.Option(min=1, max=52, help="How many weeks")], by: ByOption = None) -> None:
         """Stop a person's nudges now, for N weeks."""
+        from schedules.models import PersonStatus
+
         _change(email, PersonStatus.PAUSED, by, date.today() + timedelta(weeks=weeks))
 
     @people.command()
     def leave(email: str, by: ByOption = None) -> None:
         """Mark a person as having left the organisation: nudges stop now."""
+        from schedules.models import PersonStatus
+
         _change(email, PersonStatus.LEFT, by)
 
     @people.command()
     def resume(email: str, by: ByOption = None) -> None:
         """Start a paused or unsubscribed person's nudges again."""
+        from schedules.models import PersonStatus
+
         _change(email, PersonStatus.ACTIVE, by)
 
     @app.command("audit")
     def show_audit(as_json: Annotated[bool, typer.Option("--json")] = False, limit: int = 200) -> None:
         """The audit log, newest first (admins)."""
+        from schedules import audit
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             rows = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail} for e in audit.recent(session, limit=limit)]
@@ -122,6 +146,8 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @app.command()
     def retention(days: Annotated[Optional[int], typer.Option(help="Override LESSONLOOP_RETENTION_DAYS")] = None, by: ByOption = None) -> None:
         """Delete replies and reflections older than the retention period, keeping anonymous counts."""
+        from bot.jobs.retention import run_retention
+
         service = _service()
         deleted = run_retention(service, days, actor=_actor(by))
         typer.echo(f"deleted {deleted} replies older than {days or service.settings.retention_days} days")
