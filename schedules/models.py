@@ -2,10 +2,14 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from datetime import timezone
+
+from sqlalchemy import Index, UniqueConstraint, event, inspect
 from sqlmodel import Field, SQLModel
 
 from schedules.timeutil import UTCDateTime
+
+PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Person.next_plan_at: due for planning at once
 
 # Named constraints, so later migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
@@ -69,6 +73,10 @@ class Person(SQLModel, table=True):
     teams_user_id: str | None = Field(default=None, max_length=64)  # AAD object id
     teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # When planning next needs to look at this person (their next weekly slot, the end of a pause, a card
+    # falling due): the minute tick reads only people whose time has come, not everyone (issue 16).
+    # PLAN_NOW ("look now") whenever what decides their slot changes (see _replan_when_slot_changes).
+    next_plan_at: datetime = Field(default_factory=lambda: PLAN_NOW, sa_type=UTCDateTime)
 
 
 class SpacingCard(SQLModel, table=True):
@@ -276,3 +284,15 @@ Index("ix_delivery_sent_at", Delivery.sent_at)
 Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", Person.slack_user_id)
+# The tick plans only people whose next_plan_at has come (issue 16).
+Index("ix_person_next_plan", Person.next_plan_at, Person.id)
+SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")
+
+
+@event.listens_for(Person, "before_update")
+def _replan_when_slot_changes(_mapper, _connection, person: Person) -> None:
+    """Any change to when or whether a person is nudged (a new time, a pause ending early, a resume) makes
+    planning look at them again on the next tick, as it did when every tick read everyone."""
+    state = inspect(person)
+    if any(state.attrs[name].history.has_changes() for name in SLOT_FIELDS):
+        person.next_plan_at = PLAN_NOW

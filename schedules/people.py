@@ -2,10 +2,10 @@
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, tuple_, update
 from sqlmodel import Session, select
 
-from schedules.models import Person, PersonStatus, Team
+from schedules.models import PLAN_NOW, Person, PersonStatus, Team
 from schedules.planner import Recipient
 from schedules.roster import RosterRow
 
@@ -38,9 +38,10 @@ def upsert_page(session: Session, *, rows: list[RosterRow], teams: dict[str, int
     for row in rows:
         values = _values(row, teams[row.team])
         if row.email in known:
-            changed.append({"id": known[row.email], **values, **({"channel": row.channel} if row.channel else {})})
+            changed.append({"id": known[row.email], "next_plan_at": PLAN_NOW, **values,  # bulk: no ORM event fires
+                            **({"channel": row.channel} if row.channel else {})})
         else:
-            new.append({"email": row.email, "created_at": now, "status": PersonStatus.ACTIVE,
+            new.append({"email": row.email, "created_at": now, "status": PersonStatus.ACTIVE, "next_plan_at": PLAN_NOW,
                         "channel": row.channel or default_channel, **values})
     if new:
         session.execute(insert(Person), new)
@@ -73,20 +74,39 @@ def upsert_roster(session: Session, *, rows: Iterable[RosterRow], default_channe
     return created, updated
 
 
-def recipient(person: Person) -> Recipient:
-    hour, minute = (int(part) for part in person.nudge_time.split(":"))
-    return Recipient(
-        id=person.id, role=person.role, timezone=person.timezone, nudge_day=person.nudge_day,
-        nudge_time=time(hour, minute), channel=person.channel, status=person.status, paused_until=person.paused_until,
-        team_id=person.team_id, agency=person.agency,
-    )
+_RECIPIENT_COLUMNS = (Person.id, Person.role, Person.timezone, Person.nudge_day, Person.nudge_time, Person.channel,
+                      Person.status, Person.paused_until, Person.team_id, Person.agency, Person.next_plan_at)
 
 
-def planning_recipients(session: Session, *, after_id: int = 0, limit: int | None = None) -> list[Recipient]:
-    """People who may be nudged, in id order; page with after_id/limit so memory stays flat."""
+def recipient(row) -> Recipient:
+    """A Person (or a row of its planning columns) as the planner sees it."""
+    hour, minute = (int(part) for part in row.nudge_time.split(":"))
+    return Recipient(id=row.id, role=row.role, timezone=row.timezone, nudge_day=row.nudge_day, nudge_time=time(hour, minute),
+                     channel=row.channel, status=row.status, paused_until=row.paused_until, team_id=row.team_id, agency=row.agency)
+
+
+def planning_recipients(session: Session, *, due_by: datetime | None = None, after: tuple[datetime, int] | None = None,
+                        limit: int | None = None) -> list[tuple[Recipient, datetime]]:
+    """People who may be nudged, each with their next_plan_at; page with `after` (the last pair) and `limit`.
+
+    With `due_by`: only those whose next_plan_at has come, in (next_plan_at, id) order through that index, so
+    when nobody is due this is one index probe however many people there are; people whose time planning
+    moves past `due_by` do not come round again. Without: everyone, in id order."""
     statuses = [PersonStatus.ACTIVE, PersonStatus.PAUSED]
-    query = select(Person).where(Person.status.in_(statuses), Person.id > after_id).order_by(Person.id)
-    return [recipient(p) for p in session.exec(query.limit(limit) if limit else query)]
+    query = select(*_RECIPIENT_COLUMNS).where(Person.status.in_(statuses))
+    if due_by is None:
+        query = query.where(Person.id > (after[1] if after else 0)).order_by(Person.id)
+    else:
+        query = query.where(Person.next_plan_at <= due_by).order_by(Person.next_plan_at, Person.id)
+        if after is not None:
+            query = query.where(tuple_(Person.next_plan_at, Person.id) > tuple_(*after))
+    return [(recipient(row), row.next_plan_at) for row in session.execute(query.limit(limit) if limit else query)]
+
+
+def set_next_plan_at(session: Session, moments: dict[int, datetime]) -> None:
+    """Record when planning next needs each of these people (one executemany, by primary key)."""
+    if moments:
+        session.execute(update(Person), [{"id": person_id, "next_plan_at": at} for person_id, at in moments.items()])
 
 
 def find_person(session: Session, *, email: str) -> Person | None:

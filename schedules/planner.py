@@ -2,7 +2,7 @@
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from lesson_bank.model import Lesson
 from schedules.slots import WorkingHours, send_time, weekly_slot
@@ -120,3 +120,18 @@ def plan(
             planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review,
                                            person.channel, person.role, person.team_id, person.agency))
     return planned
+
+
+def next_plan_at(person: Recipient, history: History, now: datetime, *, planned_now: bool) -> datetime:
+    """When planning next needs to look at this person, having looked at `now`: this week's slot if it is still
+    ahead and unplanned, else the earliest of next week's slot, the day a pause ends and a card falling due
+    (a review can go out in a week whose slot passed with nothing to send). Only moves forward: > now."""
+    slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
+    if not planned_now and slot.period not in history.periods and slot.at > now:
+        return slot.at
+    candidates = [weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now + timedelta(days=7)).at]
+    if person.status == "paused" and person.paused_until is not None:
+        candidates.append(datetime.combine(person.paused_until, time(0), tzinfo=timezone.utc))
+    if not planned_now and slot.period not in history.periods:
+        candidates += [state.due_at for state in history.cards.values() if not state.retired]
+    return min(moment for moment in candidates if moment > now)  # next week's slot always is
