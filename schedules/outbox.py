@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, func, insert, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -43,10 +43,14 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
              "status": DeliveryStatus.PENDING, "due_at": p.due_at, "attempts": 0, "created_at": now}
             for p in planned[start : start + INSERT_BATCH]
         ]
-        # one multi-row statement a batch (14 parameters a row, well under either database's limit); its row
-        # count is what was inserted, so no RETURNING row comes back per delivery
+        # one multi-row statement a batch (14 parameters a row, well under either database's limit) that says
+        # how many it inserted, instead of a RETURNING row per delivery sent back to Python
         stmt = dialect_insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
-        inserted += session.execute(stmt).rowcount
+        if dialect == "postgresql":  # psycopg reports no row count for a multi-row INSERT: count in the server
+            written = stmt.returning(literal(1)).cte("written")
+            inserted += session.execute(select(func.count()).select_from(written)).scalar_one()
+        else:
+            inserted += session.execute(stmt).rowcount
     return inserted
 
 
