@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from datetime import timezone
 
-from sqlalchemy import Index, UniqueConstraint, event, inspect
+from sqlalchemy import Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from schedules.timeutil import UTCDateTime
@@ -76,7 +76,9 @@ class Person(SQLModel, table=True):
     # When planning next needs to look at this person (their next weekly slot, the end of a pause, a card
     # falling due): the minute tick reads only people whose time has come, not everyone (issue 16).
     # PLAN_NOW ("look now") whenever what decides their slot changes (see _replan_when_slot_changes).
-    next_plan_at: datetime = Field(default_factory=lambda: PLAN_NOW, sa_type=UTCDateTime)
+    # Defaults at every level, so bulk inserts and COPY that do not name it still mean "look now".
+    next_plan_at: datetime = Field(default=PLAN_NOW, sa_type=UTCDateTime, sa_column_kwargs={
+        "default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")})
 
 
 class SpacingCard(SQLModel, table=True):

@@ -16,11 +16,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
-        # everyone starts "due now": the first tick after the upgrade plans as before and sets the real times
+        # everyone starts "due now" (the server default stays, for bulk loads that do not name the column):
+        # the first tick after the upgrade plans as before and sets the real times
         batch_op.add_column(sa.Column("next_plan_at", schedules.timeutil.UTCDateTime(), nullable=False,
                                       server_default=sa.text("'1970-01-01 00:00:00'")))
-    with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.alter_column("next_plan_at", server_default=None)
         batch_op.create_index("ix_person_next_plan", ["next_plan_at", "id"], unique=False)
 
 
