@@ -3,13 +3,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import and_, func, insert, literal, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import and_, insert, or_, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
 from schedules.planner import CardState, History, PlannedDelivery
+from schedules.timeutil import as_utc
 
 INSERT_BATCH = 1000
 
@@ -30,27 +30,37 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     return {pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {})) for pid in set(periods) | set(cards)}
 
 
+_COLUMNS = {"person_id": "int", "kind": "text", "period": "text", "lesson_id": "text", "lesson_version": "text",
+            "is_review": "bool", "channel": "text", "role": "text", "team_id": "int", "agency": "text", "status": "text",
+            "due_at": "timestamp", "attempts": "int", "created_at": "timestamp"}
+# PostgreSQL: one statement a batch whatever its size, 14 array parameters (not 14 a row), counting what it
+# inserted in the server; no RETURNING row per delivery comes back to Python.
+_PG_INSERT = text(
+    f"WITH written AS (INSERT INTO delivery ({', '.join(_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS {kind}[])' for name, kind in _COLUMNS.items())}) "
+    "ON CONFLICT (person_id, kind, period) DO NOTHING RETURNING 1) SELECT count(*) FROM written"
+)
+
+
+def _row(p: PlannedDelivery, now: datetime) -> dict:
+    return {"person_id": p.person_id, "kind": "nudge", "period": p.period, "lesson_id": p.lesson_id,
+            "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel, "role": p.role,
+            "team_id": p.team_id, "agency": p.agency, "status": DeliveryStatus.PENDING.value,
+            "due_at": as_utc(p.due_at).replace(tzinfo=None), "attempts": 0, "created_at": as_utc(now).replace(tzinfo=None)}
+
+
 def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: datetime) -> int:
-    """Write planned deliveries; a slot already written (by us or another process) is skipped."""
-    dialect = session.get_bind().dialect.name
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    """Write planned deliveries; a slot already written (by us or another process) is skipped. Returns how
+    many were written."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     inserted = 0
     for start in range(0, len(planned), INSERT_BATCH):
-        values = [
-            {"person_id": p.person_id, "kind": "nudge", "period": p.period, "lesson_id": p.lesson_id,
-             "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel,
-             "role": p.role, "team_id": p.team_id, "agency": p.agency,
-             "status": DeliveryStatus.PENDING, "due_at": p.due_at, "attempts": 0, "created_at": now}
-            for p in planned[start : start + INSERT_BATCH]
-        ]
-        # one multi-row statement a batch (14 parameters a row, well under either database's limit) that says
-        # how many it inserted, instead of a RETURNING row per delivery sent back to Python
-        stmt = dialect_insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
-        if dialect == "postgresql":  # psycopg reports no row count for a multi-row INSERT: count in the server
-            written = stmt.returning(literal(1)).cte("written")
-            inserted += session.execute(select(func.count()).select_from(written)).scalar_one()
-        else:
-            inserted += session.execute(stmt).rowcount
+        rows = [_row(p, now) for p in planned[start : start + INSERT_BATCH]]
+        if postgres:
+            inserted += session.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS}).scalar_one()
+        else:  # SQLite: one executemany of a cached statement; sqlite3 sums its row count over the batch
+            stmt = sqlite_insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
+            inserted += session.connection().execute(stmt, rows).rowcount
     return inserted
 
 
