@@ -4,6 +4,7 @@ Prints the median, min and max of wall-clock and CPU seconds over --runs runs. B
 (as in any installed copy): the first, warming run is not counted. CPU time is what the command itself
 costs; wall time also shows how busy the machine is."""
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -39,10 +40,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    for name, figures in measure(args.runs).items():
+    results = measure(args.runs)
+    for name, figures in results.items():
         for kind, values in figures.items():
             print(f"lessonloop {name:13} {kind:4}: median {statistics.median(values):.3f} s "
                   f"(min {min(values):.3f}, max {max(values):.3f}) over {args.runs} runs")
+    print("RESULT " + json.dumps({f"{name} {kind}_s": statistics.median(values)
+                                  for name, figures in results.items() for kind, values in figures.items()}))
 
 
 if __name__ == "__main__":

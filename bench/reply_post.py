@@ -24,7 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ack_latency import free_port, prepare, start_server, start_standin, stored_replies
+from bench.ack_latency import cpu_seconds, free_port, prepare, start_server, start_standin, stored_replies
 from bot.core.settings import Settings
 from bot.core.signing import Signer
 
@@ -77,12 +77,6 @@ async def fire(port: int, paths: list[str], concurrency: int) -> tuple[list[floa
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, failures, time.perf_counter() - started
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU the server process has used (user + system): what a request costs, however busy the machine is."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def figures(latencies: list[float], elapsed: float, n: int) -> dict:
