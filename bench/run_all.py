@@ -67,7 +67,7 @@ def main() -> None:
     empty = repeated(runs, ["bench/reply_post.py", "--yardstick", "--n", str(size["posts"])])
     rows.append((f"Slack taps at {size['taps_rate']}/s for {size['taps_seconds']} s (SQLite)",
                  f"ack p50 {cell(taps['p50_ms'], ' ms', 0)}, p99 {cell(taps['p99_ms'], ' ms', 0)}, over 3 s {cell(taps['over_3s'], '', 0)}; "
-                 f"stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
+                 f"not answered {cell(taps['failures'], '', 0)}; stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
                  f"server CPU {cell(taps['server_cpu_ms_per_tap'], ' ms', 2)} a tap",
                  f"empty ASGI app at concurrency 50: p99 {cell(empty['p99_ms'], ' ms', 0)}, server CPU {cell(empty['server_cpu_ms_per_req'], ' ms', 2)} a request",
                  "p99 <= 100 ms, 0 over 3 s, all stored within 2 s"))

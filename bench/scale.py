@@ -83,9 +83,9 @@ def run(n: int, url: str) -> dict:
     result = run_planning(service, slot, keep_planned=False)
     plan_s = time.perf_counter() - began
 
-    # as if the dispatcher had sent them all; then the real tick, a minute later, with nobody due
+    # as if the dispatcher had sent them all an hour ago (by the real clock, which the rollup reads); then the real tick, a minute later, with nobody due
     with service.engine.begin() as connection:
-        connection.execute(text("UPDATE delivery SET status = 'sent', sent_at = :at"), {"at": slot.replace(tzinfo=None)})
+        connection.execute(text("UPDATE delivery SET status = 'sent', sent_at = :at"), {"at": (datetime.now(timezone.utc) - timedelta(hours=1)).replace(tzinfo=None)})
     later = slot + timedelta(minutes=1)
     real_utcnow = clock.utcnow
     sys.modules["bot.jobs.scheduler"].utcnow = lambda: later
