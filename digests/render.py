@@ -19,6 +19,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # templates ship with the code: no stat() of every template file on every render (it was most of a
+        # reply page POST's cost on a busy disk)
+        auto_reload=False,
     )
     env.filters["markdown"] = markdown_html
     env.filters["plain"] = markdown_plain

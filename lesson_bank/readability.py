@@ -26,6 +26,7 @@ def word_count(body: str) -> int:
     return len(prose(body).split())
 
 
+@cache  # a lesson bank repeats its words: each is hyphenated once
 def syllables(word: str) -> int:
     return len(_dictionary().positions(word.lower())) + 1
 

@@ -4,10 +4,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
 
-from sqlalchemy import Index, UniqueConstraint
+from datetime import timezone
+
+from sqlalchemy import Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from schedules.timeutil import UTCDateTime
+
+PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Person.next_plan_at: due for planning at once
 
 # Named constraints, so later migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
@@ -84,6 +88,12 @@ class Person(SQLModel, table=True):
     teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
     reminders: bool = True  # one reminder for an unanswered nudge (issue 13); their own off switch
+    # When planning next needs to look at this person (their next weekly slot, the end of a pause, a card
+    # falling due): the minute tick reads only people whose time has come, not everyone (issue 16).
+    # PLAN_NOW ("look now") whenever what decides their slot changes (see _replan_when_slot_changes).
+    # Defaults at every level, so bulk inserts and COPY that do not name it still mean "look now".
+    next_plan_at: datetime = Field(default=PLAN_NOW, sa_type=UTCDateTime, sa_column_kwargs={
+        "default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")})
 
 
 class SpacingCard(SQLModel, table=True):
@@ -337,3 +347,15 @@ class FollowUpAnswer(SQLModel, table=True):
     barrier: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+# The tick plans only people whose next_plan_at has come (issue 16).
+Index("ix_person_next_plan", Person.next_plan_at, Person.id)
+SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")
+
+
+@event.listens_for(Person, "before_update")
+def _replan_when_slot_changes(_mapper, _connection, person: Person) -> None:
+    """Any change to when or whether a person is nudged (a new time, a pause ending early, a resume) makes
+    planning look at them again on the next tick, as it did when every tick read everyone."""
+    state = inspect(person)
+    if any(state.attrs[name].history.has_changes() for name in SLOT_FIELDS):
+        person.next_plan_at = PLAN_NOW

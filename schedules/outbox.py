@@ -3,15 +3,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import and_, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import and_, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from schedules import leases
 from schedules.leases import Claimant
-from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
+from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard, new_record_key
 from schedules.planner import CardState, History, PlannedDelivery
+from schedules.timeutil import as_utc
 
 INSERT_BATCH = 1000
 
@@ -32,22 +32,42 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     return {pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {})) for pid in set(periods) | set(cards)}
 
 
+_COLUMNS = {"person_id": "int", "kind": "text", "parent_id": "int", "period": "text", "lesson_id": "text",
+            "lesson_version": "text", "is_review": "bool", "channel": "text", "role": "text", "team_id": "int",
+            "agency": "text", "status": "text", "due_at": "timestamp", "first_due_at": "timestamp", "attempts": "int",
+            "created_at": "timestamp", "message_token": "text", "record_key": "int"}
+# PostgreSQL: one statement a batch whatever its size, one array parameter a column (not one a row), counting what it
+# inserted in the server; no RETURNING row per delivery comes back to Python.
+_PG_INSERT = text(
+    f"WITH written AS (INSERT INTO delivery ({', '.join(_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS {kind}[])' for name, kind in _COLUMNS.items())}) "
+    "ON CONFLICT (person_id, kind, period) DO NOTHING RETURNING 1) SELECT count(*) FROM written"
+)
+
+
+def _row(p: PlannedDelivery, now: datetime) -> dict:
+    """Every column written explicitly: the PostgreSQL statement is raw SQL, so no model default would run.
+    The Message-ID token (issue 15) and the disclosure record key (issue 14) are random per delivery."""
+    due = as_utc(p.due_at).replace(tzinfo=None)
+    return {"person_id": p.person_id, "kind": p.kind, "parent_id": p.parent_id, "period": p.period, "lesson_id": p.lesson_id,
+            "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel, "role": p.role,
+            "team_id": p.team_id, "agency": p.agency, "status": DeliveryStatus.PENDING.value,
+            "due_at": due, "first_due_at": due, "attempts": 0, "created_at": as_utc(now).replace(tzinfo=None),
+            "message_token": uuid4().hex, "record_key": new_record_key()}
+
+
 def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: datetime) -> int:
-    """Write planned deliveries; a slot already written (by us or another process) is skipped."""
-    dialect = session.get_bind().dialect.name
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = dialect_insert(Delivery).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"]).returning(Delivery.id)
+    """Write planned deliveries; a slot already written (by us or another process) is skipped. Returns how
+    many were written."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     inserted = 0
     for start in range(0, len(planned), INSERT_BATCH):
-        values = [
-            {"person_id": p.person_id, "kind": p.kind, "parent_id": p.parent_id, "period": p.period, "lesson_id": p.lesson_id,
-             "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel,
-             "role": p.role, "team_id": p.team_id, "agency": p.agency,
-             "status": DeliveryStatus.PENDING, "due_at": p.due_at, "first_due_at": p.due_at, "attempts": 0,
-             "created_at": now, "message_token": uuid4().hex}
-            for p in planned[start : start + INSERT_BATCH]
-        ]
-        inserted += len(session.execute(stmt, values).all())
+        rows = [_row(p, now) for p in planned[start : start + INSERT_BATCH]]
+        if postgres:
+            inserted += session.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS}).scalar_one()
+        else:  # SQLite: one executemany of a cached statement; sqlite3 sums its row count over the batch
+            stmt = sqlite_insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
+            inserted += session.connection().execute(stmt, rows).rowcount
     return inserted
 
 

@@ -1,69 +1,115 @@
 """People and teams: upsert a checked roster, and read who is reachable for planning."""
+from collections.abc import Iterable
 from datetime import datetime, time
 
+from sqlalchemy import insert, tuple_, update
 from sqlmodel import Session, select
 
-from schedules.models import Person, PersonStatus, Team
+from schedules.models import PLAN_NOW, Person, PersonStatus, Team
 from schedules.planner import Recipient
 from schedules.roster import RosterRow
 
 
-CHUNK = 5000  # PostgreSQL takes at most 65,535 bound values in one statement: look rosters up in chunks
+PAGE = 1000  # people written per statement group: bounded IN lists and memory at any roster size
 
 
-def _chunks(values: list[str]) -> list[list[str]]:
-    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
-
-
-def _team_ids(session: Session, rows: list[RosterRow]) -> dict[str, int]:
-    wanted = {row.team: row.agency for row in rows}
-    teams = {team.name: team for names in _chunks(list(wanted))
-             for team in session.exec(select(Team).where(Team.name.in_(names)))}
-    for name, agency in wanted.items():
-        if name not in teams:
-            teams[name] = Team(name=name, agency=agency)
-            session.add(teams[name])
+def team_ids(session: Session, teams: dict[str, str]) -> dict[str, int]:
+    """{team name: agency} -> {team name: id}, creating the teams not yet known (a roster has few teams)."""
+    found = {team.name: team for team in session.exec(select(Team).where(Team.name.in_(teams)))}
+    for name, agency in teams.items():
+        if name not in found:
+            found[name] = Team(name=name, agency=agency)
+            session.add(found[name])
     session.flush()
-    return {name: team.id for name, team in teams.items()}
+    return {name: team.id for name, team in found.items()}
 
 
-def upsert_roster(session: Session, *, rows: list[RosterRow], default_channel: str, now: datetime) -> tuple[int, int]:
-    """Insert or update people by email. Returns (created, updated). The caller commits."""
-    team_ids = _team_ids(session, rows)
-    existing = {p.email: p for emails in _chunks([r.email for r in rows])
-                for p in session.exec(select(Person).where(Person.email.in_(emails)))}
-    created = 0
+def _values(row: RosterRow, team_id: int) -> dict:
+    return {"name": row.name, "role": row.role, "agency": row.agency, "team_id": team_id, "timezone": row.timezone,
+            "nudge_day": row.nudge_day, "nudge_time": row.nudge_time.strftime("%H:%M"), "access": row.access}
+
+
+def upsert_page(session: Session, *, rows: list[RosterRow], teams: dict[str, int], default_channel: str,
+                now: datetime) -> tuple[int, int]:
+    """Insert or update up to a page of people by email, in three statements (no ORM objects: a million
+    people stay flat). Returns (created, updated). The caller commits."""
+    known = dict(session.execute(select(Person.email, Person.id).where(Person.email.in_([r.email for r in rows]))).all())
+    new, changed = [], []
     for row in rows:
-        person = existing.get(row.email)
-        if person is None:
-            person = Person(email=row.email, created_at=now, name=row.name, role=row.role)
-            created += 1
-        person.name, person.role, person.agency = row.name, row.role, row.agency
-        person.team_id = team_ids[row.team]
-        person.timezone, person.nudge_day = row.timezone, row.nudge_day
-        person.nudge_time = row.nudge_time.strftime("%H:%M")
-        person.channel = row.channel or (person.channel if person.id else default_channel)
-        person.access = row.access
-        if row.reminders is not None:
-            person.reminders = row.reminders
-        session.add(person)
-    return created, len(rows) - created
+        values = _values(row, teams[row.team])
+        if row.email in known:
+            changed.append({"id": known[row.email], "next_plan_at": PLAN_NOW, **values,  # bulk: no ORM event fires
+                            **({"channel": row.channel} if row.channel else {}),
+                            **({"reminders": row.reminders} if row.reminders is not None else {})})
+        else:
+            new.append({"email": row.email, "created_at": now, "status": PersonStatus.ACTIVE, "next_plan_at": PLAN_NOW,
+                        "channel": row.channel or default_channel, "reminders": row.reminders is not False, **values})
+    if new:
+        session.execute(insert(Person), new)
+    # rows that name a channel or a reminders switch and rows that keep theirs differ in columns:
+    # one executemany for each shape
+    shapes: dict[frozenset[str], list[dict]] = {}
+    for values in changed:
+        shapes.setdefault(frozenset(values), []).append(values)
+    for group in shapes.values():
+        session.execute(update(Person), group)
+    return len(new), len(changed)
 
 
-def recipient(person: Person) -> Recipient:
-    hour, minute = (int(part) for part in person.nudge_time.split(":"))
-    return Recipient(
-        id=person.id, role=person.role, timezone=person.timezone, nudge_day=person.nudge_day,
-        nudge_time=time(hour, minute), channel=person.channel, status=person.status, paused_until=person.paused_until,
-        team_id=person.team_id, agency=person.agency,
-    )
+def upsert_roster(session: Session, *, rows: Iterable[RosterRow], default_channel: str, now: datetime,
+                  teams: dict[str, str] | None = None) -> tuple[int, int]:
+    """Insert or update people by email, a page at a time. Returns (created, updated). The caller commits.
+    `teams` ({name: agency}, as the checking pass collects it) saves holding the rows to find them."""
+    if teams is None:
+        rows = list(rows)
+        teams = {row.team: row.agency for row in rows}
+    ids = team_ids(session, teams)
+    created = updated = 0
+    page: list[RosterRow] = []
+    for row in rows:
+        page.append(row)
+        if len(page) == PAGE:
+            counts = upsert_page(session, rows=page, teams=ids, default_channel=default_channel, now=now)
+            created, updated, page = created + counts[0], updated + counts[1], []
+    if page:
+        counts = upsert_page(session, rows=page, teams=ids, default_channel=default_channel, now=now)
+        created, updated = created + counts[0], updated + counts[1]
+    return created, updated
 
 
-def planning_recipients(session: Session, *, after_id: int = 0, limit: int | None = None) -> list[Recipient]:
-    """People who may be nudged, in id order; page with after_id/limit so memory stays flat."""
+_RECIPIENT_COLUMNS = (Person.id, Person.role, Person.timezone, Person.nudge_day, Person.nudge_time, Person.channel,
+                      Person.status, Person.paused_until, Person.team_id, Person.agency, Person.next_plan_at)
+
+
+def recipient(row) -> Recipient:
+    """A Person (or a row of its planning columns) as the planner sees it."""
+    hour, minute = (int(part) for part in row.nudge_time.split(":"))
+    return Recipient(id=row.id, role=row.role, timezone=row.timezone, nudge_day=row.nudge_day, nudge_time=time(hour, minute),
+                     channel=row.channel, status=row.status, paused_until=row.paused_until, team_id=row.team_id, agency=row.agency)
+
+
+def planning_recipients(session: Session, *, due_by: datetime | None = None, after: tuple[datetime, int] | None = None,
+                        limit: int | None = None) -> list[tuple[Recipient, datetime]]:
+    """People who may be nudged, each with their next_plan_at; page with `after` (the last pair) and `limit`.
+
+    With `due_by`: only those whose next_plan_at has come, in (next_plan_at, id) order through that index, so
+    when nobody is due this is one index probe however many people there are; people whose time planning
+    moves past `due_by` do not come round again. Without: everyone, in id order."""
     statuses = [PersonStatus.ACTIVE, PersonStatus.PAUSED]
-    query = select(Person).where(Person.status.in_(statuses), Person.id > after_id).order_by(Person.id)
-    return [recipient(p) for p in session.exec(query.limit(limit) if limit else query)]
+    query = select(*_RECIPIENT_COLUMNS).where(Person.status.in_(statuses))
+    if due_by is None:
+        query = query.where(Person.id > (after[1] if after else 0)).order_by(Person.id)
+    else:
+        query = query.where(Person.next_plan_at <= due_by).order_by(Person.next_plan_at, Person.id)
+        if after is not None:
+            query = query.where(tuple_(Person.next_plan_at, Person.id) > tuple_(*after))
+    return [(recipient(row), row.next_plan_at) for row in session.execute(query.limit(limit) if limit else query)]
+
+
+def set_next_plan_at(session: Session, moments: dict[int, datetime]) -> None:
+    """Record when planning next needs each of these people (one executemany, by primary key)."""
+    if moments:
+        session.execute(update(Person), [{"id": person_id, "next_plan_at": at} for person_id, at in moments.items()])
 
 
 def find_person(session: Session, *, email: str) -> Person | None:

@@ -1,8 +1,9 @@
 """Who gets which lesson, and when. A pure function of (people, lessons, states, now)."""
-import hashlib
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from functools import cache
+from datetime import date, datetime, time, timedelta, timezone
 
 from lesson_bank.model import Lesson
 from schedules.slots import WorkingHours, send_time, weekly_slot
@@ -59,9 +60,9 @@ class PlannedDelivery:
     parent_id: int | None = None  # a reminder's or follow-up's nudge
 
 
-def _tiebreak(person_id: int, lesson_id: str) -> str:
-    # Stable across processes (unlike hash()), and different people get different orders.
-    return hashlib.sha1(f"{person_id}/{lesson_id}".encode()).hexdigest()
+@cache
+def _lesson_hash(lesson_id: str) -> int:
+    return zlib.crc32(lesson_id.encode())
 
 
 def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Lesson | None:
@@ -81,7 +82,10 @@ def new_lesson(lessons: dict[str, Lesson], history: History, person_id: int, all
     fresh = [lesson for lesson_id, lesson in lessons.items() if lesson_id not in history.delivered and lesson_id not in history.cards]
     if not fresh:
         return None
-    return min(fresh, key=lambda lesson: (seen[lesson.primary_theme], _tiebreak(person_id, lesson.id)))
+    # Ties broken stably across processes (unlike hash()) and differently for each person (XOR with a
+    # per-person number permutes the lessons' order): integer operations instead of a SHA-1 per pair.
+    salt = zlib.crc32(person_id.to_bytes(8, "little"))
+    return min(fresh, key=lambda lesson: (seen[lesson.primary_theme], _lesson_hash(lesson.id) ^ salt))
 
 
 def choose_lesson(person: Recipient, lessons: dict[str, Lesson], history: History, at: datetime, all_lessons: dict[str, Lesson]) -> tuple[Lesson, bool] | None:
@@ -106,6 +110,7 @@ def plan(
 
     `immediate` sends this week's nudge now whatever the slot (the demo, a first welcome)."""
     all_lessons = {lesson.id: lesson for lesson in lessons}
+    fitting_for: dict[tuple[str, date], dict[str, Lesson]] = {}
     planned = []
     for person in people:
         slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
@@ -115,10 +120,28 @@ def plan(
         if not immediate and slot.at > now + horizon:
             continue
         due_at = now if immediate else send_time(slot.at, now, person.timezone, hours)
-        fitting = {l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())}
+        key = (person.role, due_at.date())
+        if key not in fitting_for:  # a handful of roles and days: work out each set once, not once a person
+            fitting_for[key] = {l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())}
+        fitting = fitting_for[key]
         choice = choose_lesson(person, fitting, history, due_at, all_lessons)
         if choice:
             lesson, is_review = choice
             planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review,
                                            person.channel, person.role, person.team_id, person.agency))
     return planned
+
+
+def next_plan_at(person: Recipient, history: History, now: datetime, *, planned_now: bool) -> datetime:
+    """When planning next needs to look at this person, having looked at `now`: this week's slot if it is still
+    ahead and unplanned, else the earliest of next week's slot, the day a pause ends and a card falling due
+    (a review can go out in a week whose slot passed with nothing to send). Only moves forward: > now."""
+    slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
+    if not planned_now and slot.period not in history.periods and slot.at > now:
+        return slot.at
+    candidates = [weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now + timedelta(days=7)).at]
+    if person.status == "paused" and person.paused_until is not None:
+        candidates.append(datetime.combine(person.paused_until, time(0), tzinfo=timezone.utc))
+    if not planned_now and slot.period not in history.periods:
+        candidates += [state.due_at for state in history.cards.values() if not state.retired]
+    return min(moment for moment in candidates if moment > now)  # next week's slot always is

@@ -1,7 +1,8 @@
 """Record a reply to a delivery, idempotently, and update that person's spacing card."""
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -48,10 +49,32 @@ def _merge(reply: Reply, answer: Answer, lesson: Lesson, now: datetime) -> None:
         reply.reflection = answer.reflection.strip()
 
 
-def _apply_spacing(session: Session, reply: Reply, delivery: Delivery, is_new: bool) -> None:
-    card = session.exec(
-        select(SpacingCard).where(SpacingCard.person_id == delivery.person_id, SpacingCard.lesson_id == delivery.lesson_id)
-    ).first()
+@dataclass
+class Known:
+    """What one transaction has read or staged so far: the replies and spacing cards of its deliveries, so a
+    batch of replies costs two queries, and a second answer to the same delivery in a batch finds the first."""
+
+    replies: dict[int, Reply] = field(default_factory=dict)
+    cards: dict[tuple[int, str], SpacingCard] = field(default_factory=dict)
+
+
+def load_known(session: Session, deliveries: Iterable[Delivery]) -> Known:
+    """Two queries for a whole batch (callers keep batches to a few hundred deliveries)."""
+    deliveries = list(deliveries)
+    known = Known()
+    if not deliveries:
+        return known
+    ids = [d.id for d in deliveries]
+    known.replies = {r.delivery_id: r for r in session.exec(select(Reply).where(Reply.delivery_id.in_(ids)))}
+    people = {d.person_id for d in deliveries}
+    lessons = {d.lesson_id for d in deliveries}
+    for card in session.exec(select(SpacingCard).where(SpacingCard.person_id.in_(people), SpacingCard.lesson_id.in_(lessons))):
+        known.cards[(card.person_id, card.lesson_id)] = card
+    return known
+
+
+def _apply_spacing(session: Session, known: Known, reply: Reply, delivery: Delivery, is_new: bool) -> None:
+    card = known.cards.get((delivery.person_id, delivery.lesson_id))
     if not is_new and (card is None or card.last_delivery_id != delivery.id):
         return  # a later review has moved the card on; changing an old answer must not rewind it
     if is_new:
@@ -66,29 +89,37 @@ def _apply_spacing(session: Session, reply: Reply, delivery: Delivery, is_new: b
         card_json, due_at = result.card_json, result.due_at
     if card is None:
         card = SpacingCard(person_id=delivery.person_id, lesson_id=delivery.lesson_id, card_json="", due_at=reviewed_at, last_review_at=reviewed_at)
+        known.cards[(delivery.person_id, delivery.lesson_id)] = card
     card.card_json, card.due_at, card.last_review_at = card_json, due_at, reviewed_at
     card.retired, card.last_delivery_id = rating is None, delivery.id
     reply.rating = int(rating) if rating is not None else None
     session.add(card)
 
 
-def record_reply(session: Session, *, delivery: Delivery, lesson: Lesson, answer: Answer, now: datetime) -> Reply:
-    """Create or update the one reply for this delivery. A repeat POST updates; it never duplicates."""
+def stage_reply(session: Session, known: Known, *, delivery: Delivery, lesson: Lesson, answer: Answer, now: datetime) -> Reply:
+    """Create or update the one reply for this delivery in the session, without committing: the caller
+    commits one transaction for a whole batch. A bad answer raises ReplyError before anything is staged."""
     answer.validate(lesson)
+    reply = known.replies.get(delivery.id)
+    is_new = reply is None
+    if reply is None:
+        reply = Reply(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
+                      lesson_version=delivery.lesson_version, created_at=now, updated_at=now)
+        known.replies[delivery.id] = reply
+    _merge(reply, answer, lesson, now)
+    reply.updated_at = now
+    _apply_spacing(session, known, reply, delivery, is_new)
+    session.add(reply)
+    return reply
+
+
+def record_reply(session: Session, *, delivery: Delivery, lesson: Lesson, answer: Answer, now: datetime) -> Reply:
+    """Create or update the one reply for this delivery and commit. A repeat POST updates; it never duplicates."""
     for _ in range(2):
-        reply = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
-        is_new = reply is None
-        if is_new:
-            reply = Reply(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
-                          lesson_version=delivery.lesson_version, created_at=now, updated_at=now)
-        _merge(reply, answer, lesson, now)
-        reply.updated_at = now
-        _apply_spacing(session, reply, delivery, is_new)
-        session.add(reply)
+        reply = stage_reply(session, load_known(session, [delivery]), delivery=delivery, lesson=lesson, answer=answer, now=now)
         try:
             session.commit()
             return reply
         except IntegrityError:
             session.rollback()  # another request created it first: go round again and update that one
     raise ReplyError("could not record the reply; please try again")
-

@@ -93,34 +93,57 @@ def themes_hash(theme_of: dict[str, str]) -> str:
 COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS, *KEYS]
 
 
-def _recount_people(session: Session, theme_of: dict[str, str]) -> None:
-    session.execute(delete(StatCell).where(StatCell.period == ALL_TIME))
+def _people_rows(session: Session, theme_of: dict[str, str]) -> list[dict]:
+    """The all-time distinct-people cells, computed by reads alone (seconds at a million replies)."""
+    rows = []
     for grain, dim in CELLS:
-        session.execute(insert(StatCell).from_select(COLUMNS, _people_select(grain, dim, theme_of)))
+        rows += [dict(zip(COLUMNS, row, strict=True)) for row in session.execute(_people_select(grain, dim, theme_of))]
+    return rows
 
 
-def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False) -> list[str] | None:
-    """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL."""
+def _swap_people(session: Session, rows: list[dict], now: datetime) -> None:
+    """Replace the all-time people cells in one short write (a few thousand rows)."""
+    session.execute(delete(StatCell).where(StatCell.period == ALL_TIME))
+    if rows:
+        session.execute(insert(StatCell), rows)
+    state = session.get(StatState, 1)
+    if state is not None:
+        state.people_at = now
+        session.add(state)
+
+
+def _lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
+
+
+def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False,
+            recount_people: bool = True) -> list[str] | None:
+    """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL.
+
+    The distinct-people recount (every PEOPLE_EVERY; `recount_people=False` leaves it to the tick, so a page
+    never waits for it) is read outside the writing transaction, then swapped in with a short write: it holds
+    no lock while it counts, so replies and pages carry on meanwhile."""
+    _lock(session)
     state = session.get(StatState, 1)
     digest = themes_hash(theme_of)
     periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
-    if periods == []:
-        session.commit()
-        return []
-    wipe = delete(StatCell) if periods is None else delete(StatCell).where(StatCell.period.in_(periods))
-    session.execute(wipe)
-    for grain, dim in CELLS:
-        session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
-    people_due = periods is None or state.people_at < now - PEOPLE_EVERY
-    if people_due:
-        _recount_people(session, theme_of)
-    state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=now)
-    state.refreshed_at, state.themes_hash = now, digest
-    state.people_at = now if people_due else state.people_at
-    session.add(state)
+    people_due = periods is None or (recount_people and state.people_at < now - PEOPLE_EVERY)
+    if periods != []:
+        wipe = delete(StatCell) if periods is None else delete(StatCell).where(StatCell.period.in_(periods))
+        session.execute(wipe)
+        for grain, dim in CELLS:
+            session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
+        state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=now)
+        state.refreshed_at, state.themes_hash = now, digest
+        session.add(state)
     session.commit()
+    if people_due:
+        rows = _people_rows(session, theme_of)
+        session.commit()  # end the read before taking the write lock
+        _lock(session)
+        _swap_people(session, rows, now)
+        session.commit()
     return periods
 
 

@@ -1,6 +1,12 @@
-"""Read and check a roster CSV. Pure: text in, rows or problems out; nothing is written here."""
+"""Read and check a roster CSV. Pure: text in, rows or problems out; nothing is written here.
+
+Streamed: a roster of a million people is read row by row (roster_rows), never held whole. Problems never
+repeat what a person wrote in the email column (a roster is personal data; error output ends up in
+terminals, logs and tickets): they name the file, line and column and say what is wrong."""
 import csv
+import hashlib
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,13 +50,21 @@ class _Row:
         self.problems.append(Problem(self.path, self.line, f"column '{column}': {message}"))
 
 
+def _reason(exc: Exception, email: str) -> str:
+    """email_validator's reason, with any part of the address itself taken out."""
+    reason = str(exc)
+    for part in {email, *email.partition("@")[::2]} - {""}:
+        reason = reason.replace(part, "…")
+    return reason
+
+
 def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
     before = len(row.problems)
     email = row.get("email")
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        row.fail("email", f"'{email}' is not a valid email address ({exc})")
+        row.fail("email", f"not a valid email address ({_reason(exc, email)})")
     for column in ("name", "team"):
         if not row.get(column):
             row.fail(column, "is empty")
@@ -90,21 +104,49 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
                      SWITCH_VALUES.get(switch))
 
 
-def parse_roster(text: str, path: str, roles: set[str]) -> tuple[list[RosterRow], list[Problem]]:
-    """Every row checked; any problem means the caller must change nothing."""
-    problems: list[Problem] = []
-    if "\x00" in text:  # a binary or UTF-16 file saved by mistake: name the line, never echo the content
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return [], [Problem(path, line, "the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)")]
+MAX_PROBLEMS = 200  # listed in full; beyond this only counted, so a wholly wrong file does not fill memory
+
+
+class Problems(list):
+    """The problems found so far (the first MAX_PROBLEMS), and how many in all."""
+
+    total = 0
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self) < MAX_PROBLEMS:
+            super().append(problem)
+
+
+def _email_key(email: str) -> int:
+    # 8 bytes a person instead of the address: a million emails checked for repeats in ~70 MiB
+    return int.from_bytes(hashlib.blake2b(email.encode(), digest_size=8).digest(), "big")
+
+
+NUL_PROBLEM = "the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)"
+
+
+def _without_nul(lines: Iterable[str], path: str, problems: Problems) -> Iterator[str]:
+    """A binary or UTF-16 file saved by mistake: name the line and stop, never echo the content."""
+    for number, line in enumerate(lines, 1):
+        if "\x00" in line:
+            problems.append(Problem(path, number, NUL_PROBLEM))
+            return
+        yield line
+
+
+def roster_rows(lines: Iterable[str], path: str, roles: set[str], problems: Problems) -> Iterator[RosterRow]:
+    """Each good row, in file order; each problem appended to `problems`. Any problem means the caller must
+    change nothing, so import reads the file twice: once to check it all, then to write it."""
     try:
-        return _parse_rows(text, path, roles, problems)
+        yield from _roster_rows(_without_nul(lines, path, problems), path, roles, problems)
     except csv.Error as exc:
-        return [], [*problems, Problem(path, 0, f"not a readable CSV file ({exc})")]
+        problems.append(Problem(path, 0, f"not a readable CSV file ({exc})"))
 
 
-def _parse_rows(text: str, path: str, roles: set[str], problems: list[Problem]) -> tuple[list[RosterRow], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+def _roster_rows(lines: Iterable[str], path: str, roles: set[str], problems: Problems) -> Iterator[RosterRow]:
+    reader = csv.DictReader(lines)
+    header = [h.strip().lstrip("\ufeff") for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
@@ -112,20 +154,28 @@ def _parse_rows(text: str, path: str, roles: set[str], problems: list[Problem]) 
         problems.append(Problem(path, 1, f"missing column(s): {', '.join(missing)}"))
     if unknown:
         problems.append(Problem(path, 1, f"unknown column(s): {', '.join(unknown)}"))
-    if problems:
-        return [], problems
-    rows: list[RosterRow] = []
-    first_line: dict[str, int] = {}
+    if missing or unknown:
+        return
+    seen: set[int] = set()
+    count = 0
     for raw in reader:
         line = reader.line_num
         parsed = _parse_row(_Row(path, line, raw, problems), roles)
         if parsed is None:
             continue
-        if parsed.email in first_line:
-            problems.append(Problem(path, line, f"column 'email': duplicate email '{parsed.email}' (first on line {first_line[parsed.email]})"))
+        key = _email_key(parsed.email)
+        if key in seen:
+            problems.append(Problem(path, line, "column 'email': the same email as an earlier line"))
             continue
-        first_line[parsed.email] = line
-        rows.append(parsed)
-    if not rows and not problems:
+        seen.add(key)
+        count += 1
+        yield parsed
+    if not count and not problems.total:
         problems.append(Problem(path, 1, "the roster has no rows"))
-    return rows, problems
+
+
+def parse_roster(text: str, path: str, roles: set[str]) -> tuple[list[RosterRow], list[Problem]]:
+    """Every row checked, for a roster small enough to hold; any problem means the caller must change nothing."""
+    problems = Problems()
+    rows = list(roster_rows(io.StringIO(text), path, roles, problems))
+    return rows, list(problems)

@@ -4,7 +4,8 @@ from datetime import date
 from typing import Annotated, Optional
 
 import typer
-from sqlmodel import Session, select
+
+from sqlmodel import Session
 
 from bot.core.agenda import current_agenda
 from bot.core.stats import theme_map
@@ -49,6 +50,8 @@ def team_set(
     lead: Annotated[Optional[str], typer.Option(help="Email of the team lead (access team_lead)")] = None,
 ) -> None:
     """Set a team's meeting day and time, channel webhook and lead."""
+    from sqlmodel import Session
+
     service = _service()
     with Session(service.engine) as session:
         try:
@@ -66,6 +69,8 @@ def agenda(
     fmt: Annotated[str, typer.Option("--format", help="md, html or txt")] = "md",
 ) -> None:
     """Print a team's agenda item for a week."""
+    from sqlmodel import Session, select
+
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     from bot.web.agenda_pages import WEEK
@@ -92,6 +97,10 @@ def stats(
     loop: Annotated[bool, typer.Option("--loop", help="Reminders, commitments, follow-ups and barriers instead")] = False,
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
+    from digests.statistics import as_dict
+    from schedules.statistics import Filter
+    from sqlmodel import Session
+
     where = Filter(start=_day("--from", start), end=_day("--to", end))
     service = _service()
     if loop:  # issue 13: the closing-the-loop table, the same as `lessonloop loop stats`
@@ -118,6 +127,7 @@ def stats(
 
 
 def format_table(table) -> str:
+
     data = as_dict(table)
     head = f"{'':34} {'sent':>7} {'replied':>8} {'reply%':>7} {'right%':>7} {'changed':>8} {'already':>8} {'not yet':>8} {'n/a':>6}"
     lines = [head]

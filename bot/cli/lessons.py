@@ -20,6 +20,9 @@ app = typer.Typer(help="Lint, list and inspect the lesson bank.", no_args_is_hel
 @app.command()
 def lint(paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: the bank)")] = None) -> None:
     """Check lesson files; print path:line: problems; exit 1 on any error."""
+    from bot.core.content import load_bank
+    from bot.core.settings import Settings
+
     for path in paths or []:
         if not path.exists():
             typer.echo(f"{path}:0: error: no such file or folder", err=True)
@@ -39,6 +42,10 @@ def list_lessons(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """List the lessons that load cleanly."""
+    from bot.core.content import load_bank
+    from bot.core.settings import Settings
+    from lesson_bank.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy()
     for value, vocabulary, kind in ((role, taxonomy.roles, "role"), (theme, taxonomy.themes, "theme")):
         if value and value not in vocabulary:
@@ -66,6 +73,10 @@ def list_lessons(
 @app.command()
 def coverage(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
     """Print the role-by-theme matrix of published lessons, so gaps show at a glance."""
+    from bot.core.content import load_bank
+    from bot.core.settings import Settings
+    from lesson_bank.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy()
     lessons = load_bank(Settings(), date.today()).lessons
     matrix = coverage_matrix(lessons, taxonomy)
@@ -119,6 +130,9 @@ def new(
     folder: Annotated[Optional[Path], typer.Option(help="Where to write (default: LESSONLOOP_LOCAL_LESSONS)")] = None,
 ) -> None:
     """Write a ready-to-fill draft lesson file."""
+    from bot.core.settings import Settings
+    from lesson_bank.taxonomy import load_taxonomy
+
     settings = Settings()
     if theme not in load_taxonomy().themes:
         typer.echo(f"unknown theme '{theme}' (known: {', '.join(sorted(load_taxonomy().themes))})", err=True)

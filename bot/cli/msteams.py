@@ -1,21 +1,16 @@
 """`lessonloop msteams ...`: the Teams app package and team channel webhooks."""
+from __future__ import annotations
+
 import asyncio
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import httpx
 import typer
-from sqlmodel import Session, select
 
-from bot.cli.ops import open_service
-from bot.core.clock import utcnow
-from bot.core.settings import Settings
-from bot.teams.package import PackageError, manifest, package
-from bot.teams.webhook import WebhookPoster, build_card
-from bot.core.transport import TransportError
-from schedules.audit import record
-from schedules.models import Team
-from schedules.slots import week_key
+if TYPE_CHECKING:
+    from schedules.models import Team
+    from sqlmodel import Session
+
 
 app = typer.Typer(help="Microsoft Teams: the app package and team channel webhooks.", no_args_is_help=True)
 
@@ -29,6 +24,9 @@ def package_command(
     terms_url: Annotated[Optional[str], typer.Option(help="https:// address of your terms of use")] = None,
 ) -> None:
     """Write the Teams app package (manifest.json and icons) ready to upload."""
+    from bot.core.settings import Settings
+    from bot.teams.package import PackageError, manifest, package
+
     settings = Settings()
     site = website or settings.base_url
     try:
@@ -42,6 +40,9 @@ def package_command(
 
 
 def _team(session: Session, name: str) -> Team:
+    from schedules.models import Team
+    from sqlmodel import select
+
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is None:
         typer.echo(f"error: no team named '{name}' (teams come from the roster's 'team' column)", err=True)
@@ -57,6 +58,11 @@ def set_webhook(
     remove: Annotated[bool, typer.Option("--remove", help="Stop channel posts for this team")] = False,
 ) -> None:
     """Set (or remove) the team's Teams Workflows webhook for weekly agenda posts."""
+    from bot.cli.ops import open_service
+    from bot.core.clock import utcnow
+    from schedules.audit import record
+    from sqlmodel import Session
+
     if not remove and not (url or "").startswith("https://"):
         typer.echo("error: URL must be the https:// address Workflows gives for 'when a Teams webhook request is received'", err=True)
         raise typer.Exit(2)
@@ -73,6 +79,9 @@ def set_webhook(
 
 
 async def _post_now(url: str, card: dict) -> None:
+    from bot.teams.webhook import WebhookPoster
+    import httpx
+
     async with httpx.AsyncClient(timeout=30) as client:
         await WebhookPoster(client).post(url, card)
 
@@ -80,6 +89,13 @@ async def _post_now(url: str, card: dict) -> None:
 @app.command("webhook-test")
 def webhook_test(team_name: Annotated[str, typer.Argument(metavar="TEAM")]) -> None:
     """Post this week's agenda card to the team's webhook now (not recorded as the week's post)."""
+    from bot.cli.ops import open_service
+    from bot.core.clock import utcnow
+    from bot.core.transport import TransportError
+    from bot.teams.webhook import build_card
+    from schedules.slots import week_key
+    from sqlmodel import Session
+
     service = open_service()
     now = utcnow()
     with Session(service.engine) as session:

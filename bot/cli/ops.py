@@ -1,4 +1,6 @@
 """`lessonloop plan | dispatch | replies | serve | db`: running the service."""
+from __future__ import annotations
+
 import asyncio
 import json
 import os
@@ -8,7 +10,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from sqlmodel import Session, select
+
+from sqlmodel import Session
 
 from bot.cli.demo_setup import port_in_use, write_demo_env
 from bot.cli.people import import_roster_file
@@ -38,6 +41,8 @@ def open_service(settings: Settings | None = None):
 
 
 def _parse_at(at: str | None) -> datetime:
+    from bot.core.clock import utcnow
+
     if not at:
         return utcnow()
     try:
@@ -56,6 +61,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     ) -> None:
         """Write this week's due nudges to the outbox (idempotent: a slot is planned once)."""
+
         service = open_service()
         result = run_planning(service, _parse_at(at), dry_run=dry_run)
         rows = [{"person_id": p.person_id, "period": p.period, "lesson_id": p.lesson_id, "due_at": p.due_at.isoformat(),
@@ -73,6 +79,8 @@ def register(app: typer.Typer) -> None:
         service = open_service()
 
         async def run() -> None:
+            from bot.core.clock import utcnow
+
             try:
                 while True:
                     stats = await dispatch_due(service, utcnow)
@@ -109,6 +117,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
         """List recorded replies (for admins; leads see only aggregate statistics)."""
+        from sqlmodel import Session, select
+
         service = open_service()
         with Session(service.engine) as session:
             rows = [
@@ -131,6 +141,8 @@ def register(app: typer.Typer) -> None:
         demo: Annotated[bool, typer.Option("--demo", help="Seed the demo roster and send the first nudges now")] = False,
     ) -> None:
         """Run the web app with the scheduler ticking planning and dispatch."""
+        from bot.core.settings import Settings
+
         import uvicorn
 
         from bot.jobs.runner import JobsProcess
@@ -165,11 +177,18 @@ def register(app: typer.Typer) -> None:
     @app.command("db-upgrade")
     def db_upgrade() -> None:
         """Create or upgrade the database schema."""
+        from bot.core.db import upgrade
+        from bot.core.settings import Settings
+
         upgrade(Settings().sqlalchemy_url())
         typer.echo("database is up to date")
 
 
 async def _seed_demo(service, settings: Settings) -> None:
+    from bot.core.clock import utcnow
+    from bot.jobs.dispatcher import dispatch_due
+    from bot.jobs.planning import run_planning
+
     created, updated = import_roster_file(settings, DEMO_ROSTER)
     result = run_planning(service, utcnow(), immediate=True)
     stats = await dispatch_due(service, utcnow)

@@ -1,5 +1,7 @@
 """`lessonloop people export|forget|pause|leave|resume`, `lessonloop audit`, `lessonloop retention`:
 people's rights and the audit trail. Every admin action here is written to the audit log."""
+from __future__ import annotations
+
 import getpass
 import json
 import os
@@ -8,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
 from sqlmodel import Session
 
 from bot.core.db import scrub_freed_space
@@ -35,6 +38,7 @@ def _service() -> Service:
 
 
 def _person_or_exit(session: Session, email: str):
+
     person = find_person(session, email=email)
     if person is None:
         typer.echo(f"error: nobody with email '{email}'", err=True)
@@ -56,6 +60,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def export(email: str, output: Annotated[Optional[Path], typer.Option(help="Write JSON here (default: print)")] = None, by: ByOption = None) -> None:
         """Everything held about a person, as JSON."""
+        from schedules import audit
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -72,6 +79,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def forget(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Remove a person's personal data from every table and the outbox; anonymous counts stay."""
+        from schedules import audit
+        from sqlmodel import Session
+
         if not yes:
             typer.echo(f"This removes {email}'s name, email, chat ids, reflections and outbox files for good; "
                        "their answers stay only as anonymous counts.")
@@ -89,6 +99,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
         typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
 
     def _change(email: str, status: str, by: str | None, until: date | None = None) -> None:
+        from schedules import audit
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             person = _person_or_exit(session, email)
@@ -101,21 +114,26 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
     def pause(email: str, weeks: Annotated[int, typer.Option(min=1, max=52, help="How many weeks")], by: ByOption = None) -> None:
         """Stop a person's nudges now, for N weeks."""
+
         _change(email, PersonStatus.PAUSED, by, date.today() + timedelta(weeks=weeks))
 
     @people.command()
     def leave(email: str, by: ByOption = None) -> None:
         """Mark a person as having left the organisation: nudges stop now."""
+
         _change(email, PersonStatus.LEFT, by)
 
     @people.command()
     def resume(email: str, by: ByOption = None) -> None:
         """Start a paused or unsubscribed person's nudges again."""
+
         _change(email, PersonStatus.ACTIVE, by)
 
     @app.command("audit")
     def show_audit(as_json: Annotated[bool, typer.Option("--json")] = False, limit: int = 200) -> None:
         """The audit log, newest first (admins)."""
+        from sqlmodel import Session
+
         service = _service()
         with Session(service.engine) as session:
             rows = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail} for e in audit.recent(session, limit=limit)]
@@ -129,6 +147,7 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
     def retention(days: Annotated[Optional[int], typer.Option(min=1, max=36_500, help="Override LESSONLOOP_RETENTION_DAYS (1 or more)")] = None,
                   yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
         """Delete replies and reflections older than the retention period, keeping anonymous counts."""
+
         service = _service()
         days = days if days is not None else service.settings.retention_days
         cutoff = retention_cutoff(service, days)

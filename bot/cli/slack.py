@@ -1,24 +1,23 @@
 """`lessonloop slack link`: find everyone's Slack user and DM channel now, rather than at their first nudge."""
+from __future__ import annotations
+
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import Session, select
 
-from bot.core.service import Service
+if TYPE_CHECKING:
+    from bot.core.service import Service
+    from bot.slack.web import SlackApi
 
-from bot.core.clock import utcnow
-from bot.core.settings import Settings
-from bot.slack.channel import NOT_IN_WORKSPACE, find_identity
-from bot.slack.web import SlackApi
-from bot.core.transport import TransportError
-from schedules.models import Person, PersonStatus
-from schedules.slack_people import not_in_workspace, save_identities
 
 app = typer.Typer(help="Slack: link people to their Slack accounts.", no_args_is_help=True)
 
 
 def _unlinked(service: Service) -> list[tuple[int, str]]:
+    from schedules.models import Person, PersonStatus
+    from sqlmodel import Session, select
+
     with Session(service.engine) as session:
         query = select(Person.id, Person.email).where(Person.slack_channel_id.is_(None),
                                                       Person.status.in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
@@ -28,6 +27,13 @@ def _unlinked(service: Service) -> list[tuple[int, str]]:
 async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple[int, dict[int, str]]:
     """Look up each unlinked person by email (Tier 3 pace). Returns (found, {person id: why not}); only
     people Slack says are not in the workspace move to email, not those hit by a passing error."""
+    from bot.core.clock import utcnow
+    from bot.core.transport import TransportError
+    from bot.slack.channel import NOT_IN_WORKSPACE, find_identity
+    from schedules.models import Person
+    from schedules.slack_people import not_in_workspace, save_identities
+    from sqlmodel import Session, select
+
     found, missing = {}, {}
     for person_id, email in _unlinked(service):
         try:
@@ -49,6 +55,10 @@ async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple
 @app.command("link")
 def link(switch: Annotated[bool, typer.Option(help="Move everyone found to Slack nudges")] = True) -> None:
     """Find each person's Slack account by email and store it; report who is not in the workspace."""
+    from bot.core.settings import Settings
+    from bot.slack.channel import NOT_IN_WORKSPACE
+    from bot.slack.web import SlackApi
+
     from bot.cli.ops import open_service
 
     settings = Settings()

@@ -1,20 +1,22 @@
 """The one way a reply is saved, whichever channel it came from (email page, Slack, Teams):
 the same store, the same idempotency, the same spacing update."""
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
 from bot.core.service import Service
 
 from bot.core.clock import utcnow
 from lesson_bank.model import Lesson
 from schedules.concern import check_concern
+from schedules.followups import FollowUpReply, record_followup
 from schedules.lesson_versions import lesson_as_sent
 from schedules.loop_store import cancel_reminders
-from schedules.redaction import redact
-from schedules.followups import FollowUpReply, record_followup
 from schedules.models import Delivery, FollowUpAnswer, Reply
-from schedules.replies import Answer, ReplyError, record_reply
+from schedules.redaction import redact
+from schedules.replies import Answer, ReplyError, load_known, stage_reply
 
 
 class UnknownDelivery(LookupError):
@@ -30,7 +32,7 @@ class SavedReply:
     live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
-def safety_notice(saved: "SavedReply | SavedFollowUp", contact: str) -> str | None:
+def safety_notice(saved: SavedReply, contact: str) -> str | None:
     """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
     lines = []
     if saved.live_concern:
@@ -43,6 +45,16 @@ def safety_notice(saved: "SavedReply | SavedFollowUp", contact: str) -> str | No
     return "\n\n".join(lines) or None
 
 
+@dataclass(frozen=True)
+class ReplyRequest:
+    """One answer to save. `check` (optional) runs first with the delivery, e.g. "was this sent to the Slack
+    user tapping?"; it raises to refuse the answer."""
+
+    delivery_id: int
+    answer: Answer
+    check: Callable[[Session, Delivery], None] | None = None
+
+
 def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
     """The delivery and its lesson exactly as it was sent (with the check that was asked)."""
     delivery = session.get(Delivery, delivery_id)
@@ -52,23 +64,60 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
     return delivery, lesson.as_asked(delivery.is_review)
 
 
-def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:
-    """Record (or update) the reply to one delivery. Raises ReplyError for an answer that cannot be right."""
-    delivery, lesson = delivery_and_lesson(service, session, delivery_id)
-    text, removed, concern = _checked(answer.reflection)
-    answer = replace(answer, reflection=text)
-    reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
-    if cancel_reminders(session, parent_id=delivery.id, reason="the nudge was answered"):  # issue 13
-        session.commit()
-    return SavedReply(reply, lesson, delivery, removed, concern)
-
-
 def _checked(text: str | None) -> tuple[str | None, tuple[str, ...], bool]:
     """Checked in memory; only the redacted text is ever stored, logged or sent on."""
     if not text or not text.strip():
         return text, (), False
     redaction = redact(text)
     return redaction.text, tuple(redaction.summary()), check_concern(text).live
+
+
+def _redacted(answer: Answer) -> tuple[Answer, tuple[str, ...], bool]:
+    text, removed, concern = _checked(answer.reflection)
+    return replace(answer, reflection=text), removed, concern
+
+
+def stage_replies(service: Service, session: Session, requests: list[ReplyRequest]) -> list[SavedReply | Exception]:
+    """Stage a batch of answers in one session, in order, without committing (the caller commits them in one
+    transaction). Each request gets its SavedReply, or the ReplyError/UnknownDelivery (or its check's error)
+    that refused it; a refused answer stages nothing, so the others are unaffected."""
+    ids = {r.delivery_id for r in requests}
+    deliveries = {d.id: d for d in session.exec(select(Delivery).where(Delivery.id.in_(ids)))}
+    known = load_known(session, deliveries.values())
+    now = utcnow()
+    results: list[SavedReply | Exception] = []
+    for request in requests:
+        try:
+            delivery = deliveries.get(request.delivery_id)
+            lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+            if delivery is None or lesson is None:
+                raise UnknownDelivery("this lesson is no longer available")
+            lesson = lesson.as_asked(delivery.is_review)
+            if request.check is not None:
+                request.check(session, delivery)
+            answer, removed, concern = _redacted(request.answer)
+            reply = stage_reply(session, known, delivery=delivery, lesson=lesson, answer=answer, now=now)
+            cancel_reminders(session, parent_id=delivery.id, reason="the nudge was answered")  # issue 13
+            results.append(SavedReply(reply, lesson, delivery, removed, concern))
+        except (ReplyError, UnknownDelivery, PermissionError) as exc:
+            results.append(exc)
+    return results
+
+
+def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer,
+               check: Callable[[Session, Delivery], None] | None = None) -> SavedReply:
+    """Record (or update) the reply to one delivery and commit. Raises ReplyError for an answer that cannot be
+    right. Busy services go through bot.core.reply_writer, which saves many in one transaction the same way."""
+    for _ in range(2):
+        [result] = stage_replies(service, session, [ReplyRequest(delivery_id, answer, check)])
+        if isinstance(result, Exception):
+            raise result
+        try:
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()  # another writer created the reply first: go round again and update that one
+    raise ReplyError("could not record the reply; please try again")
 
 
 @dataclass(frozen=True)
@@ -89,4 +138,5 @@ def save_followup(service: Service, session: Session, *, delivery_id: int, answe
     return SavedFollowUp(row, lesson, delivery, removed, concern)
 
 
-__all__ = ["FollowUpReply", "SavedFollowUp", "save_followup", "Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]
+__all__ = ["Answer", "FollowUpReply", "ReplyError", "ReplyRequest", "SavedFollowUp", "SavedReply", "UnknownDelivery",
+           "delivery_and_lesson", "safety_notice", "save_followup", "save_reply", "stage_replies"]

@@ -1,7 +1,9 @@
 """What a command, the web app or a job is handed: settings, the engine, the lesson bank, the signer and the
 channels. It imports no channel: bot.compose builds them and hands them in."""
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,6 +21,7 @@ class Service:
     lessons: dict[str, Lesson]
     signer: Signer
     channels: dict[str, Channel] = field(default_factory=dict)
+    reply_writer: Any = field(default=None, repr=False, compare=False)  # bot.core.reply_writer, made on first use
 
     @property
     def hours(self) -> WorkingHours:
@@ -35,6 +38,8 @@ class Service:
         return f"{self.settings.base_url.rstrip('/')}/u/{token}"
 
     async def close(self) -> None:
+        if self.reply_writer is not None:
+            await asyncio.to_thread(self.reply_writer.close)  # every queued reply is written before we stop
         for channel in self.channels.values():
             await channel.close()
         self.engine.dispose()

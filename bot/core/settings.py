@@ -91,7 +91,6 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_per_minute: int = Field(300, ge=1, le=10_000)  # chat.postMessage budget per workspace
     slack_lookup_per_minute: int = Field(50, ge=1, le=1000)  # users.lookupByEmail and conversations.open (Tier 3)
-    slack_recorder: str = "process"  # where taps are recorded: "process" (a child; acks stay fast) or "thread"
 
     def __init__(self, **values) -> None:
         try:

@@ -24,8 +24,9 @@ def theme_map(service: Service) -> dict[str, str]:
 
 
 def fresh(service: Service, session: Session) -> None:
-    """Bring the rollup up to date before reading it: cheap when nothing changed (the tick also does this)."""
-    refresh(session, theme_of=theme_map(service), now=utcnow())
+    """Bring the rollup up to date before reading it: cheap when nothing changed. The slow distinct-people
+    recount is left to the tick (refresh_rollup), so a page never waits for it."""
+    refresh(session, theme_of=theme_map(service), now=utcnow(), recount_people=False)
 
 
 def refresh_rollup(service: Service, *, full: bool = False) -> list[str] | None:

@@ -2,7 +2,6 @@
 (interactivity, events and the slash command share it) or, with an app token, over Socket Mode.
 
 Bolt checks every request's signature and refuses any older than five minutes; that stays on."""
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -43,19 +42,15 @@ def build_bolt_app(service: Service, api: SlackApi, recorder: Recorder) -> Async
 
 
 def router(service: Service) -> APIRouter:
-    recorder = Recorder(service.settings, service)
+    recorder = Recorder(service)
     bolt = build_bolt_app(service, slack_api(service), recorder)
     handler = AsyncSlackRequestHandler(bolt)
     app_token = service.settings.slack_app_token
 
     @asynccontextmanager
     async def lifespan(_app):
-        recorder.start()
-        try:
-            async with socket_mode():
-                yield
-        finally:
-            await asyncio.to_thread(recorder.close)
+        async with socket_mode():  # taps queued at shutdown are written by service.close()
+            yield
 
     @asynccontextmanager
     async def socket_mode():

@@ -1,5 +1,5 @@
 """Taps on a Slack nudge and the reflection modal. Every listener acks first (Slack allows 3 seconds),
-then records through bot.core.replying.save_reply (the store, idempotency and spacing update every channel
+then records through the shared reply path (bot.slack.recorder -> bot.core.reply_writer: the store, idempotency and spacing update every channel
 shares) and updates the message to show the answer and the explanation.
 
 A replayed or doubled tap saves the same answer again, which changes nothing, and updates the message

@@ -1,13 +1,12 @@
 """Recording one Slack tap: check the tapper owns the nudge, save through the one reply path, and work out
-what the message should show afterwards. Blocking (database): run in a thread or the recorder's child."""
-from dataclasses import dataclass, replace
+what the message should show afterwards. The saving itself happens in bot.slack.recorder (group commit)."""
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from bot.core.replying import Answer, ReplyError, delivery_and_lesson, safety_notice, save_reply
+from bot.core.replying import ReplyError, SavedReply, delivery_and_lesson, safety_notice
 from bot.core.service import Service
 from digests.slack_nudge import ReplyState, fallback_text, nudge_blocks, reflection_modal
-from lesson_bank.model import Lesson
 from schedules.models import Delivery, Person, Reply
 
 
@@ -40,20 +39,19 @@ def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
         raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
 
 
-def _message_after(lesson: Lesson, delivery: Delivery, reply: Reply, container: dict) -> Updated:
+def check_owner(session: Session, delivery: Delivery, *, user_id: str) -> None:
+    """The reply path's check for a tap (bot.core.replying.ReplyRequest.check)."""
+    _check_owner(session, delivery.id, user_id)
+
+
+def message_after(saved: SavedReply, container: dict, *, contact: str) -> Updated:
+    """What the nudge shows once the reply is saved, and what is said back about a reflection."""
+    reply, delivery = saved.reply, saved.delivery
     state = ReplyState(reply.check_answer, reply.check_correct, reply.practice, bool(reply.reflection))
     channel, _, ts = (delivery.external_ref or "").partition(":")
     channel, ts = channel or container.get("channel_id"), ts or container.get("message_ts")
-    return Updated(channel, ts, nudge_blocks(lesson, delivery.id, is_review=delivery.is_review, state=state), fallback_text(lesson))
-
-
-def record_tap(service: Service, *, user_id: str, delivery_id: int, answer: Answer, container: dict) -> Updated:
-    """Blocking (database): run in a thread."""
-    with Session(service.engine) as session:
-        _check_owner(session, delivery_id, user_id)
-        saved = save_reply(service, session, delivery_id=delivery_id, answer=answer)
-        updated = _message_after(saved.lesson, saved.delivery, saved.reply, container)
-        return replace(updated, notice=safety_notice(saved, service.settings.organisation_contact))
+    return Updated(channel, ts, nudge_blocks(saved.lesson, delivery.id, is_review=delivery.is_review, state=state),
+                   fallback_text(saved.lesson), safety_notice(saved, contact))
 
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:

@@ -9,7 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.web.pages import message_page, service_of
-from bot.core.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
+from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, delivery_and_lesson
+from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
@@ -59,43 +60,46 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
-def post_reply(
+async def post_reply(
     request: Request, token: str,
     check: Annotated[str | None, Form()] = None,
     practice: Annotated[str | None, Form()] = None,
     reflection: Annotated[str | None, Form()] = None,  # length checked as the browser counts it, below
 ):
+    """Answers "thanks" only once the reply is committed: the reply writer saves the answers arriving together
+    in one transaction (bot.core.reply_writer), so this never holds a connection or the write lock itself."""
     service = service_of(request)
     with Session(service.engine) as session:
         try:
             delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
             return message_page("This link does not work", str(exc), 400)
-        text = normalised_text(reflection)
+    text = normalised_text(reflection)
 
-        def again(error: str, status: int) -> HTMLResponse:
-            return _form_page(service, token, lesson, check=query_number(check), practice=practice, reflection=text,
-                              error=error, status=status)
+    def again(error: str, status: int) -> HTMLResponse:
+        return _form_page(service, token, lesson, check=query_number(check), practice=practice, reflection=text,
+                          error=error, status=status)
 
-        try:
-            text = typed_text(reflection, field="reflection", limit=REFLECTION_LIMIT)
-            answer = Answer(small_number(check, field="answer"), practice or None, text or None)
-        except FormProblem as exc:
-            return again(str(exc), exc.status)
-        if answer.check_answer is None and answer.practice is None and not text.strip():
-            return again("Choose an answer or write a reflection, then press save.", 422)
-        try:
-            saved = save_reply(service, session, delivery_id=delivery.id, answer=answer)
-        except ReplyError as exc:
-            return again(f"Please try again: {exc}.", 422)
-        except SQLAlchemyError as exc:
-            session.rollback()
-            # Only the kind of error: a database message can quote the reflection it was given.
-            log.error("reply to delivery %s not saved: database error %s", delivery.id, type(exc).__name__)
-            return again("We could not save this just now. Your text is below: please try again in a minute.", 503)
-        return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
-                                   removed=saved.removed, live_concern=saved.live_concern,
-                                   contact=service.settings.organisation_contact))
+    try:
+        text = typed_text(reflection, field="reflection", limit=REFLECTION_LIMIT)
+        answer = Answer(small_number(check, field="answer"), practice or None, text or None)
+    except FormProblem as exc:
+        return again(str(exc), exc.status)
+    if answer.check_answer is None and answer.practice is None and not text.strip():
+        return again("Choose an answer or write a reflection, then press save.", 422)
+    try:
+        saved = await reply_writer(service).save_async(ReplyRequest(delivery.id, answer))
+    except UnknownDelivery as exc:
+        return message_page("This link does not work", str(exc), 400)
+    except ReplyError as exc:
+        return again(f"Please try again: {exc}.", 422)
+    except SQLAlchemyError as exc:
+        # Only the kind of error: a database message can quote the reflection it was given.
+        log.error("reply to delivery %s not saved: database error %s", delivery.id, type(exc).__name__)
+        return again("We could not save this just now. Your text is below: please try again in a minute.", 503)
+    return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
+                               removed=saved.removed, live_concern=saved.live_concern,
+                               contact=service.settings.organisation_contact))
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)

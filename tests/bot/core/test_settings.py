@@ -19,7 +19,7 @@ def test_a_short_secret_is_refused_outside_demo_and_test(secret):
 
 
 @pytest.mark.parametrize("name, value", [("RETENTION_DAYS", "-1"), ("RETENTION_DAYS", "0"), ("LINK_DAYS", "0"),
-                                         ("MIN_CELL", "1"), ("SMTP_CONNECTIONS", "0"), ("MAX_ATTEMPTS", "-3"),
+                                         ("MIN_CELL", "1"), ("SMTP_CONNECTIONS", "0"), ("RETRY_HOURS", "0"),
                                          ("WORKING_HOURS", "18:00-08:00"), ("WORKING_HOURS", "nine to five"),
                                          ("BASE_URL", "localhost:8000"), ("SLACK_PER_MINUTE", "0")])
 def test_every_setting_has_a_range_and_the_error_names_the_variable(monkeypatch, name, value):

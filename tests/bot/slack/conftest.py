@@ -15,11 +15,9 @@ def slack_api():
     api.stop()
 
 
-@pytest.fixture(params=["thread"])
-def slack_service(request, settings, slack_api):
-    """Taps are recorded on a thread here; tests that want the production child process ask for it
-    with @pytest.mark.parametrize("slack_service", ["process"], indirect=True)."""
-    service = build_service(slack_settings(settings, slack_api, slack_recorder=request.param))
+@pytest.fixture
+def slack_service(settings, slack_api):
+    service = build_service(slack_settings(settings, slack_api))
     yield service
     asyncio.run(service.close())
 

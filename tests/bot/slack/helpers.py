@@ -22,7 +22,7 @@ NOW = utc(2026, 11, 24, 12)
 def slack_settings(settings, slack_api, **extra):
     return settings.model_copy(update={
         "slack_bot_token": TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack_api.url,
-        "slack_per_minute": 6000, "slack_lookup_per_minute": 6000, "slack_recorder": "thread", **extra})
+        "slack_per_minute": 6000, "slack_lookup_per_minute": 6000, **extra})
 
 
 def roster_row(n: int) -> str:

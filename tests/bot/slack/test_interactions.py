@@ -54,7 +54,6 @@ def test_a_check_tap_is_acked_recorded_and_the_message_shows_the_explanation(sla
     assert "practice-changed" in shown  # the practice question is still open
 
 
-@pytest.mark.parametrize("slack_service", ["thread", "process"], indirect=True)
 def test_double_taps_and_slack_retries_record_once(slack_service, slack_api, sent):
     client, delivery, lesson = sent
     right = lesson.check.answer
