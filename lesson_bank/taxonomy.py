@@ -1,5 +1,5 @@
 """The role, level and theme vocabulary, read from taxonomy.yaml (the single list)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +20,7 @@ class Taxonomy:
     roles: dict[str, Term]
     levels: dict[str, Term]
     themes: dict[str, Term]
+    factors: dict[str, Term] = field(default_factory=dict)  # contributing factors for practice moments (issue 17)
 
     def role_label(self, role_id: str) -> str:
         term = self.roles.get(role_id)
@@ -37,4 +38,5 @@ def _terms(raw: dict) -> dict[str, Term]:
 @cache
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Taxonomy(_terms(raw["roles"]), _terms(raw["levels"]), _terms(raw["themes"]))
+    return Taxonomy(_terms(raw["roles"]), _terms(raw["levels"]), _terms(raw["themes"]),
+                    _terms(raw.get("contributing_factors") or {}))

@@ -8,6 +8,7 @@ from bot.cli import ops as cli_ops
 from bot.cli import people as cli_people
 from bot.cli import privacy as cli_privacy
 from bot.cli import slack as cli_slack
+from bot.cli import voice as cli_voice
 
 app = typer.Typer(help="LessonLoop: lessons from case reviews, one short nudge a week.", no_args_is_help=True)
 app.add_typer(cli_lessons.app, name="lessons")
@@ -17,6 +18,7 @@ app.add_typer(cli_slack.app, name="slack")
 cli_ops.register(app)
 cli_privacy.register(cli_people.app, app)
 cli_digests.register(app)
+cli_voice.register(app, cli_lessons.app)  # issue 17
 
 
 def main() -> None:

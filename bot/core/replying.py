@@ -53,15 +53,22 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
 def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:
     """Record (or update) the reply to one delivery. Raises ReplyError for an answer that cannot be right."""
     delivery, lesson = delivery_and_lesson(service, session, delivery_id)
-    removed, concern = (), False
-    if answer.reflection and answer.reflection.strip():
-        # Checked in memory; only the redacted text is ever stored, logged or sent on.
-        concern = check_concern(answer.reflection).live
-        redaction = redact(answer.reflection)
-        removed = tuple(redaction.summary())
-        answer = replace(answer, reflection=redaction.text)
+    text, removed, concern = _checked(answer.reflection)
+    answer = replace(answer, reflection=text)
     reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
     return SavedReply(reply, lesson, delivery, removed, concern)
 
 
-__all__ = ["Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]
+def _checked(text: str | None) -> tuple[str | None, tuple[str, ...], bool]:
+    """Checked in memory; only the redacted text is ever stored, logged or sent on."""
+    if not text or not text.strip():
+        return text, (), False
+    redaction = redact(text)
+    return redaction.text, tuple(redaction.summary()), check_concern(text).live
+
+
+# The one check every free-text field goes through (reflections, proposals, practice moments: issue 17).
+check_text = _checked
+
+
+__all__ = ["check_text", "Answer", "ReplyError", "SavedReply", "UnknownDelivery", "delivery_and_lesson", "safety_notice", "save_reply"]

@@ -12,6 +12,10 @@ from bot.web import dashboard
 
 from bot.web import reply_pages
 
+from bot.web import voice_pages
+
+from bot.web import voice_dashboard
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -24,6 +28,8 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(agenda_pages.router)
     app.include_router(audit_page.router)
     app.include_router(dashboard.router)
+    app.include_router(voice_pages.router)  # issue 17
+    app.include_router(voice_dashboard.router)
     if service.settings.slack_enabled:
         from bot.slack import app as slack_app
 
