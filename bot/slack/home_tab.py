@@ -14,6 +14,7 @@ from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.slack.web import SlackApi
 from digests.slack_home import HomeData, SeenLesson, home_view
+from digests.slack_voice import voice_home_blocks
 from schedules.models import Delivery, Person
 from schedules.slack_people import (link_slack_user, next_pending, own_history, pause, person_for_slack_user,
                                     resume, set_nudge_slot)
@@ -94,6 +95,7 @@ async def publish_home(service: Service, api: SlackApi, user_id: str) -> None:
                 "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you."}}]}
     else:
         view = home_view(await asyncio.to_thread(home_data, service, person_id, utcnow()))
+        view["blocks"][-1:-1] = voice_home_blocks()  # propose a lesson, log a practice moment (issue 17)
     await api.post("views.publish", user_id=user_id, view=view)
 
 
