@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from digests.render import environment
+from digests.said_did_render import notes_html, notes_text
 from lesson_bank.model import Lesson
 
 PRACTICE_CHOICES = (
@@ -33,6 +34,7 @@ class Nudge:
     links: NudgeLinks
     is_review: bool = False
     first_nudge: bool = False
+    notes: tuple[str, ...] = ()  # "you said, we did" notes that go out with this nudge (issue 17)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def subject_line(nudge: Nudge) -> str:
 # Everyone who gets the same lesson this week reads the same words; only their name and links differ.
 # So each (lesson version, review, first nudge) is rendered once with placeholders, then filled in.
 _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\x00"
+_NOTES = "\x00notes\x00"  # where a person's "you said, we did" notes go (issue 17); empty for most
 _stencils: dict[tuple, EmailParts] = {}
 
 
@@ -60,7 +63,7 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
             _stencils.clear()
         nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge)
         env = environment()
-        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
+        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES, "said_did": _NOTES}
         _stencils[key] = EmailParts(
             subject=subject_line(nudge),
             text=env.get_template("email/nudge.txt.j2").render(context),
@@ -78,6 +81,6 @@ def email_parts(nudge: Nudge) -> EmailParts:
     links = nudge.links
     return EmailParts(
         subject=stencil.subject,
-        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url),
-        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url)),
+        text=_fill(stencil.text, nudge.recipient_name, links.reply_url, links.unsubscribe_url).replace(_NOTES, notes_text(nudge.notes)),
+        html=_fill(stencil.html, escape(nudge.recipient_name), escape(links.reply_url), escape(links.unsubscribe_url)).replace(_NOTES, notes_html(nudge.notes)),
     )

@@ -58,6 +58,7 @@ class SaidDidNote(SQLModel, table=True):
     about: str = Field(max_length=80)  # theme id, factor id or proposal id
     audience_kind: str = Field(max_length=8)  # agency | team | role
     audience: str = Field(max_length=120)
+    scope_agency: str | None = Field(default=None, max_length=120)  # a safeguarding lead's note reaches their agency only
     text: str
     author: str = Field(max_length=254)
     created_at: datetime = Field(sa_type=UTCDateTime)

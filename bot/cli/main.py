@@ -9,12 +9,14 @@ from bot.cli import people as cli_people
 from bot.cli import privacy as cli_privacy
 from bot.cli import slack as cli_slack
 from bot.cli import voice as cli_voice
+from bot.cli import said_did as cli_said_did
 
 app = typer.Typer(help="LessonLoop: lessons from case reviews, one short nudge a week.", no_args_is_help=True)
 app.add_typer(cli_lessons.app, name="lessons")
 app.add_typer(cli_people.app, name="people")
 app.add_typer(cli_msteams.app, name="msteams")
 app.add_typer(cli_slack.app, name="slack")
+app.add_typer(cli_said_did.app, name="said-did")  # issue 17
 cli_ops.register(app)
 cli_privacy.register(cli_people.app, app)
 cli_digests.register(app)

@@ -11,6 +11,7 @@ from schedules.models import Delivery, DeliveryStatus, Person
 from lesson_bank.model import Lesson, Status
 from schedules.lesson_versions import lesson_as_sent
 from schedules.outbox import Outcome, claim_due, record_outcomes
+from schedules.said_did import mark_seen, pending_for_people
 
 REACHABLE = ("active", "paused")
 
@@ -58,13 +59,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime) -> Job:
+def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime,
+         notes: tuple[str, ...] = ()) -> Job:
     expires = now + service.link_lifetime
     links = NudgeLinks(
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
-    nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
+    nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first, notes)
     return Job(delivery.id, person.id, person.email, person.name, nudge)
 
 
@@ -106,6 +108,7 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         rows, already_sent = _load(session, ids)
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         lessons = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
+        said_did = pending_for_people(session, [p.id for _, p in rows], now)  # issue 17: goes with the nudge, once
     outcomes: list[Outcome] = []
     by_channel: dict[str, list[Job]] = {}
     reasons: dict[int, str] = {}
@@ -122,7 +125,8 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
             channel = delivery.channel
             if channel not in service.channels:
                 channel, reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
-            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now))
+            notes = tuple(note.text for note in said_did.get(person.id, ()))
+            by_channel.setdefault(channel, []).append(_job(service, lesson, delivery, person, person.id not in already_sent, now, notes))
     fallback: list[Job] = []
     for channel, jobs in by_channel.items():
         results = await _send(service, channel, jobs)
@@ -139,6 +143,9 @@ async def dispatch_batch(service: Service, now: datetime) -> list[Outcome] | Non
         for job in fallback:
             outcomes.append(_outcome(service, deliveries[job.delivery_id], "email", results[job.delivery_id], now, reasons[job.delivery_id]))
     with Session(service.engine) as session:
+        sent_to = {d.id: p.id for d, p in rows}
+        mark_seen(session, [(note.id, sent_to[o.delivery_id], o.delivery_id) for o in outcomes if o.outcome == "sent"
+                            for note in said_did.get(sent_to[o.delivery_id], ())], now)
         record_outcomes(session, outcomes=outcomes, now=now)
     return outcomes
 

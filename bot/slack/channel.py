@@ -12,6 +12,7 @@ from bot.core.db import make_engine
 from bot.core.clock import utcnow
 from bot.core.settings import Settings
 from bot.slack.web import SlackApi
+from digests.said_did_render import said_did_blocks
 from bot.core.transport import Job, SendResult, TransportError
 from digests.slack_nudge import fallback_text, nudge_blocks
 from schedules.slack_people import SlackIdentity, load_identities, not_in_workspace, save_identities
@@ -47,7 +48,8 @@ class SlackChannel:
 
     def prepare(self, job: Job) -> tuple[list[dict], str]:
         lesson = job.nudge.lesson
-        return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson)
+        blocks = nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review) + said_did_blocks(job.nudge.notes)
+        return blocks, fallback_text(lesson)
 
     async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
                         found: dict[int, SlackIdentity]) -> SendResult:

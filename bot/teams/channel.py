@@ -15,6 +15,7 @@ from bot.core.settings import Settings
 from bot.core.signing import Signer
 from bot.teams.auth import KeySet, RequestValidator, TokenProvider
 from bot.teams.connector import Connector, ConversationRef, card_activity
+from digests.said_did_render import said_did_card_items
 from bot.core.transport import Job, SendResult, TransportError
 from digests.cards import CardTooLarge, fitted_nudge_card
 from schedules.models import Person
@@ -43,6 +44,7 @@ class TeamsChannel:
     def prepare(self, job: Job) -> dict | TransportError:
         try:
             card = fitted_nudge_card(job.nudge, self.reply_token(job.delivery_id))
+            card["body"] += said_did_card_items(job.nudge.notes)  # issue 17
         except CardTooLarge as exc:
             return TransportError(str(exc), permanent=True)
         return card_activity(card, summary=job.nudge.lesson.title)

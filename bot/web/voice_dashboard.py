@@ -1,5 +1,5 @@
-"""Dashboard pages for frontline voice (issue 17): the proposal review queue (safeguarding leads see their
-agency's, admins every one) and practice-moment figures (in the viewer's usual scope). Sign-in and scope
+"""Dashboard pages for frontline voice (issue 17): the proposal review queue and "you said, we did" notes
+(safeguarding leads see their agency's, admins every one) and practice-moment figures (in the viewer's usual scope). Sign-in and scope
 come from bot.web.dashboard_auth, as for every dashboard page."""
 from typing import Annotated
 
@@ -14,7 +14,10 @@ from bot.web.dashboard import SIGNED_OUT, _guarded
 from bot.web.pages import message_page, service_of
 from digests.render import render
 from lesson_bank.taxonomy import load_taxonomy
+from bot.core.clock import utcnow
+from schedules import audit
 from schedules.proposals import ProposalError, review_queue
+from schedules.said_did import AUDIENCES, NoteError, add_note, list_notes
 
 router = APIRouter()
 REVIEWERS = ("safeguarding_lead", "admin")
@@ -108,3 +111,49 @@ def moments_page(request: Request, team: str | None = None):
         return HTMLResponse(render("pages/moments.html.j2", tables=tables, min_cell=service.settings.min_cell))
 
     return _guarded(request, start, end, team, build)
+
+
+def _said_did_page(request: Request, *, status: int = 200, problem: str | None = None, notice: str | None = None, **given):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            who = _reviewer(request, session)
+        except auth.Forbidden as exc:
+            return message_page("Not available", str(exc), 403)
+        except PermissionError:
+            return RedirectResponse(SIGNED_OUT, status_code=303)
+        notes = list_notes(session, scope_agency=_agency(who))
+        queue = review_queue(session, agency=_agency(who))
+    taxonomy = load_taxonomy()
+    page = render("pages/said_did.html.j2", notes=notes, proposals=queue, problem=problem, notice=notice, audiences=AUDIENCES,
+                  themes=[(t, term.label) for t, term in taxonomy.themes.items()],
+                  factors=[(f, term.label) for f, term in taxonomy.factors.items()], about=given.get("about", ""),
+                  audience_kind=given.get("audience_kind", "agency"), audience=given.get("audience", ""), text=given.get("text", ""))
+    return HTMLResponse(page, status_code=status)
+
+
+@router.get("/dashboard/said-did", response_class=HTMLResponse)
+def said_did_page(request: Request):
+    return _said_did_page(request)
+
+
+@router.post("/dashboard/said-did", response_class=HTMLResponse)
+def add_said_did(request: Request, about: Annotated[str, Form(max_length=100)], audience_kind: Annotated[str, Form(max_length=10)],
+                 audience: Annotated[str, Form(max_length=120)], text: Annotated[str, Form(max_length=600)]):
+    service = service_of(request)
+    about_kind, _, about_id = about.partition(":")
+    with Session(service.engine) as session:
+        try:
+            who = _reviewer(request, session)
+            note = add_note(session, about_kind=about_kind, about=about_id, audience_kind=audience_kind, audience=audience.strip(),
+                            text=text, author=who.email, scope_agency=_agency(who), now=utcnow())
+            audit.record(session, actor=who.email, action="said_did.add", detail=f"note {note.id} to {audience_kind} {audience}", now=utcnow())
+            session.commit()
+        except auth.Forbidden as exc:
+            return message_page("Not available", str(exc), 403)
+        except PermissionError:
+            return RedirectResponse(SIGNED_OUT, status_code=303)
+        except NoteError as exc:  # the form comes back with what was written
+            return _said_did_page(request, status=422, problem=str(exc), about=about, audience_kind=audience_kind,
+                                  audience=audience, text=text)
+    return _said_did_page(request, notice="Saved: it goes out with each person's next weekly lesson.")

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("about", sa.String(length=80), nullable=False),
         sa.Column("audience_kind", sa.String(length=8), nullable=False),
         sa.Column("audience", sa.String(length=120), nullable=False),
+        sa.Column("scope_agency", sa.String(length=120), nullable=True),
         sa.Column("text", sa.String(), nullable=False),
         sa.Column("author", sa.String(length=254), nullable=False),
         sa.Column("created_at", UTC(), nullable=False),

@@ -1,6 +1,7 @@
 """Frontline voice in Slack: App Home buttons open the modals; a submission is checked like a reflection,
 saved through the one voice path, and answered with a DM (thanks, what was taken out, the signpost)."""
 import json
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -84,3 +85,21 @@ def test_a_practice_moment_is_anonymous_and_thanked(slack_service, slack_api, cl
     assert moment.factors == "handover,workload" and moment.outcome == "near_miss" and moment.role == "social-worker"
     assert "person" not in json.dumps(moment.model_dump(mode="json")).lower()  # no person id, name or email kept
     assert eventually(lambda: dms(slack_api)) and "never used to judge anyone" in dms(slack_api)[0]
+
+
+def test_a_said_did_note_rides_in_the_next_nudge_once(slack_service, slack_api):
+    from bot.core.clock import utcnow
+    from schedules.said_did import add_note
+    from tests.bot.slack.helpers import NOW
+
+    add_slack_people(slack_service, slack_api, 1)
+    with Session(slack_service.engine) as session:
+        add_note(session, about_kind="factor", about="workload", audience_kind="role", audience="social-worker",
+                 text="We cut the weekly report to one page.", author="lead@example.org", scope_agency=None, now=utcnow())
+    send_week(slack_service)
+    (first,) = slack_api.ok_calls("chat.postMessage")
+    said = [b for b in first.params["blocks"] if b.get("block_id") == "said_did"]
+    assert said and "We cut the weekly report to one page." in said[0]["text"]["text"]
+    send_week(slack_service, NOW + timedelta(days=7))
+    second = slack_api.ok_calls("chat.postMessage")[-1]
+    assert second is not first and "We cut the weekly report" not in json.dumps(second.params["blocks"])

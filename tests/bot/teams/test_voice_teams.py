@@ -90,3 +90,26 @@ async def test_other_typed_text_is_still_not_kept_and_names_the_commands(service
     answer = await typed(client, microsoft, "A reflection about a family")
     assert "does not keep messages" in answer["text"] and '"propose"' in answer["text"]
     assert rows(service, LessonProposal) == [] and rows(service, PracticeMoment) == []
+
+
+async def test_a_said_did_note_rides_in_the_nudge_card(service, teams):
+    from bot.core.clock import utcnow
+    from bot.jobs.dispatcher import dispatch_due
+    from bot.jobs.planning import run_planning
+    from schedules.models import Person
+    from schedules.said_did import add_note
+    from tests.conftest import utc
+
+    client, microsoft = teams
+    with Session(service.engine) as session:
+        person = session.exec(select(Person)).one()
+        person.channel = "teams"
+        session.add(person)
+        session.commit()
+        add_note(session, about_kind="barrier", about="infants", audience_kind="agency", audience="Council",
+                 text="Safe-sleep checks are now on the visit form.", author="lead@example.org", scope_agency=None, now=utcnow())
+    now = utc(2026, 11, 24, 12)
+    run_planning(service, now)
+    assert (await dispatch_due(service, lambda: now)).sent == 1
+    card = microsoft.sent[-1][1]["attachments"][0]["content"]
+    assert not list(SCHEMA.iter_errors(card)) and "Safe-sleep checks are now on the visit form." in json.dumps(card)
