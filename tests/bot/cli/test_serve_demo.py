@@ -34,7 +34,9 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert "Save my answer" in httpx.get(link).text
         saved = httpx.post(link.split("?")[0], data={"check": "1", "practice": "changed"})
         assert saved.status_code == 200 and "your answer is saved" in saved.text
+        said = [m for m in mails if "You said handovers lose information" in m.read_text()]
+        assert len(said) == 3  # the three people in Council Children's Services (issue 17)
     finally:
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=20)[0]
-    assert "demo: 13 people" in output and "outbox" in output
+    assert "demo: 13 people" in output and "outbox" in output and "demo: a lesson proposal" in output
