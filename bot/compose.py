@@ -3,7 +3,7 @@ every channel; a new channel is one new room under bot/ and one line here."""
 from datetime import date
 from urllib.parse import urlparse
 
-from bot.core.content import load_bank
+from bot.core.content import sendable_lessons
 from bot.core.db import make_engine
 from bot.core.service import Service
 from bot.core.settings import Settings
@@ -35,7 +35,6 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
-    result = load_bank(settings, today or date.today())
-    lessons = {lesson.id: lesson for lesson in result.lessons}
+    lessons = sendable_lessons(settings, today or date.today())
     channels = build_channels(settings) if with_channels else {}
     return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

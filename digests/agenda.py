@@ -47,5 +47,5 @@ def plain_agenda_item(*, team_id: int, team_name: str, week: str, lesson: Lesson
         team_id=team_id, team_name=team_name, week=week, theme_id=lesson.primary_theme, theme_label=theme_label,
         lesson_id=lesson.id, lesson_version=lesson.version, title=lesson.title,
         vignette=_section(lesson.body, "What happened") or lesson.body, questions=questions,
-        team_action=lesson.try_this_week, sources=tuple(s.citation() for s in lesson.sources),
+        team_action=lesson.try_this_week, sources=lesson.citations(),
     )

@@ -134,7 +134,7 @@ def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, 
     data = {"lessonloop": "reply", "token": reply_token}
     body = _lesson_blocks(nudge, short)
     body += _check_section(nudge.lesson, data, state) + _practice_section(data, state) + _reflection_section(data, state)
-    sources = "; ".join(source.citation() for source in nudge.lesson.sources)
+    sources = "; ".join(nudge.lesson.citations())
     body.append(_text(f"Source: {sources}", size="Small", isSubtle=True, spacing="Large"))
     if nudge.first_nudge:
         body.append(_text("Your replies are never shown to your managers with your name: leads see only totals "

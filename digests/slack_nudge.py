@@ -90,7 +90,7 @@ def nudge_blocks(lesson: Lesson, delivery_id: int, *, is_review: bool = False, s
     blocks += _reflect_blocks(delivery_id, state)
     if lesson.sensitive and lesson.support:
         blocks.append({"type": "context", "elements": [_text("mrkdwn", f"Support: {lesson.support}")]})
-    sources = "; ".join(source.citation() for source in lesson.sources)
+    sources = "; ".join(lesson.citations())
     blocks.append({"type": "context", "elements": [_text("mrkdwn", f"Source: {sources}")]})
     return blocks
 

@@ -135,6 +135,7 @@ class Reply(SQLModel, table=True):
     lesson_version: str = Field(max_length=16)
     check_answer: int | None = None
     check_correct: bool | None = None
+    check_asked: str | None = Field(default=None, max_length=8)  # "first" or "review": which check was answered
     practice: str | None = Field(default=None, max_length=16)
     reflection: str | None = None
     rating: int | None = None

@@ -32,6 +32,7 @@ def _merge(reply: Reply, answer: Answer, lesson: Lesson) -> None:
     if answer.check_answer is not None:
         reply.check_answer = answer.check_answer
         reply.check_correct = lesson.check.is_right(answer.check_answer)
+        reply.check_asked = lesson.check_asked
     if answer.practice is not None:
         reply.practice = answer.practice
     if answer.reflection is not None and answer.reflection.strip():

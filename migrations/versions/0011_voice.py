@@ -1,7 +1,7 @@
 """Frontline voice (issue 17): lesson proposals, practice moments, "you said, we did" notes.
 
 Revision ID: 0011v
-Revises: 0005
+Revises: 0012c
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import schedules.timeutil
 
 revision = "0011v"
-down_revision = "0005"
+down_revision = "0012c"  # main's head when this branch merged main (was 0005)
 branch_labels = None
 depends_on = None
 

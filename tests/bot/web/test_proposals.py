@@ -101,13 +101,51 @@ def test_only_safeguarding_leads_of_the_agency_review(voice_service):
     assert signed_out.status_code == 303
 
 
-def complete(path, today: date) -> None:
-    """What the lead does with the draft: write the lesson, then publish it."""
+COMPLETED = """reflect: "When did you last see where a baby sleeps, rather than ask?"
+check:
+  question: "A mother says the baby sleeps in a cot. You have not seen it. What do you do?"
+  options:
+    - text: "Ask to see where the baby sleeps before you leave"
+      why: "Right: seeing the sleep space is how you know it is safe."
+    - text: "Note that the mother says the baby has a cot"
+      why: "What you were told is not what you saw; look for yourself."
+    - text: "Leave a safer sleep leaflet and move on"
+      why: "A leaflet helps, but it does not tell you where the baby sleeps."
+    - text: "Ask the health visitor to check at their next visit"
+      why: "You are there now; do not pass on what you can see today."
+  answer: 1
+review_check:
+  question: "A father says the baby naps on the sofa with him sometimes. What now?"
+  options:
+    - text: "Say nothing, as it is only sometimes"
+      why: "Sofa sleeping is a known risk even when it is occasional."
+    - text: "Tell him to stop and write it down"
+      why: "Telling is not enough; talk through a safe plan with him."
+    - text: "Talk through safer sleep with him and see the cot"
+      why: "Right: a plan made together, and a sleep space you have seen."
+    - text: "Wait for the mother to come home"
+      why: "He cares for the baby too; talk with him now."
+  answer: 3
+try_this_week: "On each visit to a baby this week, ask to see where the baby sleeps."
+sources:
+  - title: "Safer sleep advice"
+    publisher: "The Lullaby Trust"
+    year: 2024
+    url: "https://www.lullabytrust.org.uk/safer-sleep-advice/"
+"""
+
+
+def complete(path) -> None:
+    """What the lead does with the draft: write the lesson (checks, a public source), then publish it."""
     text = path.read_text(encoding="utf-8")
     assert "status: draft" in text and "the baby slept in a drawer" in text and LEARNED in text
-    text = text.replace('title: "Write a short title that says the practice point"', 'title: "Where does the baby sleep?"')
-    text = text.replace("status: draft ", "status: published ")
-    text = text.replace("Write why it happened here.", "Visits are busy. Sleep is easy to forget. We ask about it but do not look.")
+    head, rest = text.split("reflect:", 1)
+    tail = rest[rest.index("# review_by"):]
+    text = head.replace('title: "Write a short title that says the practice point"', 'title: "Where does the baby sleep?"')
+    text = text.replace("status: draft ", "status: published ").replace("guidance: []", "guidance: [wt2023]")
+    text = text + COMPLETED + tail
+    text = text.replace("The pressures and system conditions that made this easy to miss. Never blame a person.",
+                        "Visits are busy. Sleep is easy to forget. We ask about it but do not look.")
     path.write_text(text, encoding="utf-8")
 
 
@@ -120,10 +158,10 @@ def test_accepting_writes_a_draft_that_lints_once_completed_and_the_proposer_is_
     assert lead.post(f"/dashboard/proposals/{item['id']}/accept", data={"theme": "infants"}).status_code == 422  # once
     path = local_settings.local_lessons / f"infants-proposal-{item['id']}.md"
     draft = load_bank(local_settings, date.today())
-    lesson = next(l for l in draft.lessons if l.id == path.stem)
-    assert lesson.status.value == "draft" and lesson.roles == ("health-visitor", "social-worker")
-    assert not [p for p in draft.errors if path.name in p.path]
-    complete(path, date.today())
+    assert "Practice proposal" in path.read_text() and "anonymously" in path.read_text()
+    # The untouched draft is a draft: lint says what is left to write, and nothing is sent
+    assert not any(l.id == path.stem for l in draft.lessons if l.status.value == "published")
+    complete(path)
     result = CliRunner().invoke(cli, ["lessons", "lint", str(path)], env={"LESSONLOOP_ENV": "test"})
     assert result.exit_code == 0, result.output
     with Session(voice_service.engine) as session:
@@ -146,7 +184,7 @@ def test_publish_after_holds_the_notice_back(voice_service, local_settings):
     (item,) = lead.get("/dashboard/proposals.json").json()
     lead.post(f"/dashboard/proposals/{item['id']}/accept", data={"theme": "infants"})
     path = local_settings.local_lessons / f"infants-proposal-{item['id']}.md"
-    complete(path, date.today())
+    complete(path)
     path.write_text(re.sub(r"# publish_after: (\S+).*", r"publish_after: \1", path.read_text()), encoding="utf-8")
     restarted = build_service(local_settings)
     assert asyncio.run(send_published_notices(restarted, NOW)) == 0  # embargoed: not published yet
