@@ -206,3 +206,17 @@ def test_cli_lists_the_queue_and_declines(voice_service, local_settings, monkeyp
     assert again.exit_code == 2 and "already declined" in again.output
     missing = CliRunner().invoke(cli, ["lessons", "accept-proposal", "999", "--theme", "infants"])
     assert missing.exit_code == 2 and "LESSONLOOP_LOCAL_LESSONS is not set" in missing.output
+
+
+def test_forgetting_a_proposer_keeps_the_proposal_without_them(voice_service):
+    from schedules.models import Person
+    from schedules.privacy import export_person, forget_person
+
+    propose(voice_service, "ann@example.org", credit="yes")
+    with Session(voice_service.engine) as session:
+        ann = session.exec(select(Person).where(Person.email == "ann@example.org")).one()
+        assert len(export_person(session, person=ann)["lesson_proposals"]) == 1
+        forget_person(session, person=ann)
+        session.commit()
+        (kept,) = session.exec(select(LessonProposal)).all()
+    assert kept.person_id is None and kept.credit_name is None and not kept.credit and "baby slept" in kept.what_happened
