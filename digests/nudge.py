@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from digests.render import environment
+from digests.said_did_render import notes_html, notes_text
 from lesson_bank.model import Lesson
 
 PRACTICE_CHOICES = (
@@ -35,6 +36,7 @@ class Nudge:
     is_review: bool = False
     first_nudge: bool = False
     min_cell: int = 5  # LESSONLOOP_MIN_CELL, quoted to staff in the first nudge
+    notes: tuple[str, ...] = ()  # "you said, we did" notes that go out with this nudge (issue 17)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def subject_line(nudge: Nudge) -> str:
 # So each (lesson version, review, first nudge) is rendered once with placeholders, then filled in.
 _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\x00"
 _RECORD = "\x00record\x00"
+_NOTES = "\x00notes\x00"  # where a person's "you said, we did" notes go (issue 17); empty for most
 _stencils: dict[tuple, EmailParts] = {}
 
 
@@ -63,7 +66,7 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, min_cell: int) 
             _stencils.clear()
         nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge, min_cell)
         env = environment()
-        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
+        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES, "said_did": _NOTES}
         _stencils[key] = EmailParts(
             subject=subject_line(nudge),
             text=env.get_template("email/nudge.txt.j2").render(context),
@@ -94,7 +97,10 @@ def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
     """What replaces each placeholder of `email_stencil` (escaped for the HTML part)."""
     values = {_NAME: nudge.recipient_name, _REPLY: nudge.links.reply_url, _UNSUBSCRIBE: nudge.links.unsubscribe_url,
               _RECORD: nudge.links.record_url}
-    return {k: str(escape(v)) for k, v in values.items()} if html else values
+    if not html:
+        return values | {_NOTES: notes_text(nudge.notes)}
+    # notes_html builds its own escaped markup ("you said, we did", issue 17)
+    return {k: str(escape(v)) for k, v in values.items()} | {_NOTES: notes_html(nudge.notes)}
 
 
 def email_parts(nudge: Nudge) -> EmailParts:

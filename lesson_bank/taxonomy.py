@@ -33,6 +33,7 @@ class Taxonomy:
     levels: dict[str, Term]
     themes: dict[str, Term]
     guidance: dict[str, Guidance] = field(default_factory=dict)
+    factors: dict[str, Term] = field(default_factory=dict)  # contributing factors for practice moments (issue 17)
 
     def role_label(self, role_id: str) -> str:
         term = self.roles.get(role_id)
@@ -63,4 +64,5 @@ def _guidance(raw: dict) -> dict[str, Guidance]:
 @cache
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Taxonomy(_terms(raw["roles"]), _terms(raw["levels"]), _terms(raw["themes"]), _guidance(raw.get("guidance")))
+    return Taxonomy(_terms(raw["roles"]), _terms(raw["levels"]), _terms(raw["themes"]), _guidance(raw.get("guidance")),
+                    _terms(raw.get("contributing_factors") or {}))

@@ -4,6 +4,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import schedules.models  # noqa: F401  (registers the tables)
+from schedules import voice_models  # noqa: F401  (issue 17's tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from schedules.voice_privacy import export_voice, forget_voice
 from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliveryStatus, FollowUpAnswer, Person, PersonStatus,
                               Reply, ReplyTally, SpacingCard, Team)
 from schedules.slots import week_key
@@ -35,7 +36,7 @@ def export_person(session: Session, *, person: Person) -> dict:
         "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
         "followup_answers": [_plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))],
         "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
-    }
+    } | export_voice(session, person_id=person.id)  # issue 17
 
 
 def cancel_pending(session: Session, *, person_id: int, reason: str) -> int:
@@ -83,6 +84,7 @@ def forget_person(session: Session, *, person: Person) -> Forgotten:
         event.detail = event.detail.replace(person.email, FORGOTTEN)
         session.add(event)
     session.execute(update(Team).where(Team.lead_person_id == person.id).values(lead_person_id=None))
+    forget_voice(session, person_id=person.id)  # issue 17: proposals lose their author, received notes go
     session.delete(person)
     return Forgotten(delivery_ids, replies)
 

@@ -11,6 +11,8 @@ from bot.cli import ops as cli_ops
 from bot.cli import people as cli_people
 from bot.cli import privacy as cli_privacy
 from bot.cli import slack as cli_slack
+from bot.cli import voice as cli_voice
+from bot.cli import said_did as cli_said_did
 
 # Plain help: rich formatting costs ~0.5 s of imports on every `lessonloop ...` (issue 11: --help in <= 0.5 s).
 app = typer.Typer(help="LessonLoop: lessons from case reviews, one short nudge a week.", no_args_is_help=True,
@@ -24,6 +26,8 @@ cli_ops.register(app)
 cli_privacy.register(cli_people.app, app)
 cli_digests.register(app)
 cli_loop.register(cli_digests.export_app)
+app.add_typer(cli_said_did.app, name="said-did")  # issue 17
+cli_voice.register(app, cli_lessons.app)  # issue 17
 
 
 def main() -> None:

@@ -190,6 +190,10 @@ async def _seed_demo(service, settings: Settings) -> None:
     from bot.jobs.planning import run_planning
 
     created, updated = import_roster_file(settings, DEMO_ROSTER)
+    from bot.cli.voice_demo import seed_voice_demo
+
+    if seed_voice_demo(service):  # issue 17: a proposal, a practice moment and a note that goes with the first nudges
+        typer.echo("demo: a lesson proposal (/dashboard/proposals), a practice moment and a 'you said, we did' note")
     result = run_planning(service, utcnow(), immediate=True)
     stats = await dispatch_due(service, utcnow)
     where = settings.smtp_url or f"{settings.mail_dir.resolve()}/ (one .eml file per nudge)"

@@ -138,5 +138,9 @@ def save_followup(service: Service, session: Session, *, delivery_id: int, answe
     return SavedFollowUp(row, lesson, delivery, removed, concern)
 
 
-__all__ = ["Answer", "FollowUpReply", "ReplyError", "ReplyRequest", "SavedFollowUp", "SavedReply", "UnknownDelivery",
+# The one check every free-text field goes through (reflections, follow-ups, proposals, practice moments).
+check_text = _checked
+
+
+__all__ = ["check_text", "Answer", "FollowUpReply", "ReplyError", "ReplyRequest", "SavedFollowUp", "SavedReply", "UnknownDelivery",
            "delivery_and_lesson", "safety_notice", "save_followup", "save_reply", "stage_replies"]

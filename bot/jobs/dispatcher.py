@@ -29,6 +29,7 @@ from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryStatus, Person
 from schedules.outbox import Outcome
 from schedules.retry_policy import after_transient_failure, week_end
+from schedules.said_did import mark_seen, pending_for_people
 
 __all__ = ["DispatchStats", "dispatch_due"]
 log = logging.getLogger("lessonloop.dispatch")
@@ -65,7 +66,7 @@ class _Addressee:
     status: str
 
 
-def _load(service: Service, ids: list[int]):
+def _load(service: Service, ids: list[int], now: datetime):
     query = (select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
                     Delivery.attempts, Delivery.period, Delivery.due_at, Delivery.first_due_at, Delivery.message_token,
                     Delivery.kind, Delivery.parent_id, Person.timezone, Person.id, Person.name, Person.email, Person.status)
@@ -78,7 +79,9 @@ def _load(service: Service, ids: list[int]):
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
         loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])
-    return rows, already, as_sent, loop
+        # "you said, we did" notes (issue 17) ride with a person's next nudge, once
+        said_did = pending_for_people(session, [p.id for d, p in rows if d.kind == "nudge"], now)
+    return rows, already, as_sent, loop, said_did
 
 
 class _Run:
@@ -90,12 +93,14 @@ class _Run:
         self.in_flight: dict[int, _Claimed] = {}
         self.reasons: dict[int, str] = {}  # why a nudge went by email instead
         self.stopped = False  # our leases may have run out: start nothing new
+        self.notes: dict[int, list[tuple[int, int]]] = {}  # delivery -> (note, person) riding with it (issue 17)
+        self.seen: list[tuple[int, int, int]] = []  # (note, person, delivery) for notes that went out
         # Claim about what the senders can take soon, not a whole batch: replicas share a slow relay
         # fairly, and a dispatcher that dies holds few rows until its lease runs out.
         self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
 
     def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime,
-             loop: LoopContext) -> Job:
+             loop: LoopContext, notes: tuple[str, ...] = ()) -> Job:
         service = self.service
         links = NudgeLinks(
             reply_url=service.reply_url(service.signer.sign("reply", delivery.id, now + service.link_lifetime)),
@@ -103,7 +108,7 @@ class _Run:
             record_url=record_url(service, person.id, now),
         )
         nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first,
-                      service.settings.min_cell)
+                      service.settings.min_cell, notes)
         message = None
         if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
             message = loop_message(service, kind=delivery.kind, delivery_id=delivery.id, parent_id=delivery.parent_id,
@@ -139,14 +144,14 @@ class _Run:
         (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
         try:
             ids = await self.recorder.claim(self.claim_size)
-            return await asyncio.to_thread(_load, self.service, ids) if ids else None
+            return await asyncio.to_thread(_load, self.service, ids, self.clock()) if ids else None
         except SQLAlchemyError as exc:
             log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)
             return None
 
     async def produce(self) -> None:
         while not self.stopped and (batch := await self._next_batch()) is not None:
-            rows, already, lessons, loop = batch
+            rows, already, lessons, loop, said_did = batch
             for delivery, person in rows:
                 now = self.clock()
                 lesson = lessons[delivery.lesson_id, delivery.lesson_version]
@@ -157,7 +162,11 @@ class _Run:
                 if channel not in self.service.channels:
                     channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
                 self.in_flight[delivery.id] = delivery
-                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now, loop))
+                notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
+                if notes:
+                    self.notes[delivery.id] = [(note.id, person.id) for note in notes]
+                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now, loop,
+                                                       tuple(note.text for note in notes)))
                 if self.stopped:
                     return
 
@@ -197,6 +206,9 @@ class _Run:
             outcome = self._decide(delivery, channel, result, self.clock(), self.reasons.pop(job.delivery_id, None))
             del self.in_flight[job.delivery_id]
             await self.recorder.record(outcome)
+            notes = self.notes.pop(job.delivery_id, [])
+            if outcome.outcome == "sent":
+                self.seen += [(note_id, person_id, job.delivery_id) for note_id, person_id in notes]
 
         return report
 
@@ -205,9 +217,10 @@ class _Run:
             return Outcome(delivery.id, channel, "sent", fallback_reason=reason, external_ref=result)
         if result.permanent:
             return Outcome(delivery.id, channel, "failed", result.message, fallback_reason=reason)
-        step = after_transient_failure(error=result.message, attempts=delivery.attempts,
-                                       first_due=delivery.first_due_at or delivery.due_at,
-                                       ends=week_end(delivery.period, delivery.timezone), now=now,
+        first_due = delivery.first_due_at or delivery.due_at
+        # a nudge belongs to its week; a reminder or follow-up (issue 13) has a week of its own from when it was due
+        ends = week_end(delivery.period, delivery.timezone) if delivery.kind == "nudge" else first_due + timedelta(days=7)
+        step = after_transient_failure(error=result.message, attempts=delivery.attempts, first_due=first_due, ends=ends, now=now,
                                        retry_for=timedelta(hours=self.service.settings.retry_hours))
         return Outcome(delivery.id, channel, step.outcome, step.detail, retry_at=step.retry_at, fallback_reason=reason)
 
@@ -256,11 +269,22 @@ async def dispatch_due(service: Service, clock: Clock) -> DispatchStats:
     """Send everything due now until nothing is left. `clock()` gives aware UTC."""
     claimant = Claimant(lease=timedelta(seconds=service.settings.lease_seconds))
     async with OutcomeRecorder(service.engine, claimant, clock) as recorder:
-        await _Run(service, clock, recorder).run()
+        run = _Run(service, clock, recorder)
+        try:
+            await run.run()
+        finally:
+            if run.seen:
+                await asyncio.to_thread(_mark_seen, service, run.seen, clock())
     stats = recorder.stats
     if stats.retried or stats.failed or stats.expired:
         _warn_if_failing(service, clock())
     return stats
+
+
+def _mark_seen(service: Service, seen: list[tuple[int, int, int]], now: datetime) -> None:
+    with Session(service.engine) as session:
+        mark_seen(session, seen, now)
+        session.commit()
 
 
 def _warn_if_failing(service: Service, now: datetime) -> None:

@@ -12,6 +12,7 @@ from bot.core.clock import utcnow
 from bot.core.stats import refresh_rollup
 from bot.teams.webhook import post_team_channels
 from bot.jobs.weekly import send_weekly
+from bot.jobs.voice_notices import send_published_notices
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -22,6 +23,7 @@ async def tick(service: Service) -> None:
     await post_team_channels(service, utcnow())
     await asyncio.to_thread(refresh_rollup, service)
     agendas, digests = await send_weekly(service, utcnow())
+    await send_published_notices(service, utcnow())  # issue 17: proposers hear when their lesson is published
     if agendas or digests:
         log.info("sent %d agenda items, %d lead digests", agendas, digests)
     if result.inserted or stats.sent or stats.failed or stats.retried:

@@ -16,6 +16,8 @@ from bot.slack import home_tab as slack_home_tab
 from bot.slack import loop_actions as slack_loop_actions
 
 from bot.slack import replies as slack_replies
+
+from bot.slack import voice_actions as slack_voice
 from bot.core.service import Service
 from bot.slack.recorder import Recorder
 from bot.slack.web import SlackApi, web_client
@@ -36,7 +38,7 @@ def build_bolt_app(service: Service, api: SlackApi, recorder: Recorder) -> Async
     app = AsyncApp(client=web_client(settings), signing_secret=settings.slack_secret(), process_before_response=False,
                    request_verification_enabled=True, logger=log)
     slack_replies.register(app, service, api, recorder=recorder)
-    for module in (slack_home_tab, slack_commands, slack_loop_actions):
+    for module in (slack_home_tab, slack_commands, slack_loop_actions, slack_voice):
         module.register(app, service, api)
     return app
 

@@ -12,6 +12,7 @@ from bot.core.db import make_engine
 from bot.core.clock import utcnow
 from bot.core.settings import Settings
 from bot.slack.web import SlackApi
+from digests.said_did_render import said_did_blocks
 from bot.core.transport import Job, SendResult, TransportError
 from digests.loop_chat import followup_blocks, reminder_blocks
 from digests.loop_messages import subject
@@ -52,7 +53,8 @@ class SlackChannel:
             blocks = reminder_blocks(job.loop) if job.loop.kind == "reminder" else followup_blocks(job.loop)
             return blocks, subject(job.loop)
         lesson = job.nudge.lesson
-        return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson)
+        blocks = nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review) + said_did_blocks(job.nudge.notes)
+        return blocks, fallback_text(lesson)
 
     async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
                         found: dict[int, SlackIdentity]) -> SendResult:

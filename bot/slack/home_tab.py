@@ -16,6 +16,7 @@ from bot.slack.web import SlackApi
 from bot.core.learning_records import record_url
 from digests.loop_home import record_blocks, reminder_switch_blocks
 from digests.slack_home import HomeData, SeenLesson, home_view
+from digests.slack_voice import voice_home_blocks
 from schedules.models import Delivery, Person
 from schedules.slack_people import (link_slack_user, next_pending, own_history, pause, person_for_slack_user,
                                     resume, set_nudge_slot)
@@ -104,6 +105,7 @@ async def publish_home(service: Service, api: SlackApi, user_id: str) -> None:
     else:
         view = home_view(await asyncio.to_thread(home_data, service, person_id, utcnow()))
         view["blocks"][4:4] = await asyncio.to_thread(_loop_blocks, service, person_id)  # issue 13: after the controls
+        view["blocks"][-1:-1] = voice_home_blocks()  # propose a lesson, log a practice moment (issue 17)
     await api.post("views.publish", user_id=user_id, view=view)
 
 

@@ -15,6 +15,7 @@ from bot.core.settings import Settings
 from bot.core.signing import Signer
 from bot.teams.auth import KeySet, RequestValidator, TokenProvider
 from bot.teams.connector import Connector, ConversationRef, card_activity
+from digests.said_did_render import said_did_card_items
 from bot.core.transport import Job, SendResult, TransportError
 from digests.cards import CardTooLarge, fitted_nudge_card
 from digests.loop_chat import followup_card, record_action, reminder_card
@@ -52,6 +53,7 @@ class TeamsChannel:
             card = fitted_nudge_card(job.nudge, self.reply_token(job.delivery_id))
             if job.nudge.links.record_url:  # issue 13: the person's own learning record
                 card["actions"].append(record_action(job.nudge.links.record_url))
+            card["body"] += said_did_card_items(job.nudge.notes)  # issue 17
         except CardTooLarge as exc:
             return TransportError(str(exc), permanent=True)
         return card_activity(card, summary=job.nudge.lesson.title)

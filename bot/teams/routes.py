@@ -13,14 +13,17 @@ from bot.teams.loop_actions import record_any_press
 from bot.teams.auth import TeamsAuthError
 from bot.teams.connector import CARD_TYPE, ConversationRef, card_activity
 from bot.teams.install import forget, is_personal, remember
+from bot.teams import voice as teams_voice
 from bot.core.transport import TransportError
 from digests.cards import CHILD_REMINDER, REPLY_VERB
+from digests.voice_cards import VOICE_VERB
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.teams")
 ENDPOINT = "/api/teams/messages"
 TYPED_TEXT_ANSWER = ("LessonLoop does not keep messages typed here. To answer this week's lesson or add a reflection, "
                      f"use the buttons and the box on the lesson card. {CHILD_REMINDER}")
+VOICE_HINT = "Type \"propose\" to propose a lesson, or \"moment\" to log a practice moment (anonymous)."
 
 
 def _invoke_error(status: int, message: str) -> JSONResponse:
@@ -31,6 +34,9 @@ def _invoke_error(status: int, message: str) -> JSONResponse:
 async def _card_action(service: Service, activity: dict) -> Response:
     """Action.Execute: the invoke response carries the redrawn card, which replaces the sent one."""
     action = (activity.get("value") or {}).get("action") or {}
+    if action.get("verb") == VOICE_VERB:  # a proposal or practice-moment form (issue 17)
+        card = await asyncio.to_thread(teams_voice.submit_form, service, action.get("data") or {}, _sender(activity))
+        return JSONResponse({"statusCode": 200, "type": CARD_TYPE, "value": card})
     if action.get("verb") != REPLY_VERB:
         return _invoke_error(400, f"field 'verb' must be '{REPLY_VERB}'")
     try:
@@ -54,9 +60,14 @@ async def _submit(service: Service, channel, activity: dict) -> Response:
     return Response(status_code=200)
 
 
-async def _typed_message(channel, activity: dict) -> Response:
-    """Typed text is not kept (it could name a child); the sender is told where answers go instead."""
-    reply = {"type": "message", "text": TYPED_TEXT_ANSWER, "replyToId": activity.get("id")}
+async def _typed_message(channel, activity: dict, service: Service | None = None) -> Response:
+    """Typed text is not kept (it could name a child); the sender is told where answers go instead.
+    "propose" or "moment" brings the matching form (issue 17)."""
+    kind = teams_voice.command_of(activity.get("text"))
+    if kind and service is not None:
+        reply = card_activity(teams_voice.form_for(service, kind)) | {"replyToId": activity.get("id")}
+    else:
+        reply = {"type": "message", "text": TYPED_TEXT_ANSWER + " " + VOICE_HINT, "replyToId": activity.get("id")}
     try:
         await channel.connector.send(ConversationRef.from_activity(activity), reply)
     except TransportError as exc:
@@ -80,7 +91,7 @@ async def _handle(service: Service, channel, activity: dict) -> Response:
     if kind == "message" and isinstance(activity.get("value"), dict):
         return await _submit(service, channel, activity)
     if kind == "message" and is_personal(activity):
-        return await _typed_message(channel, activity)
+        return await _typed_message(channel, activity, service)
     installed = (kind == "installationUpdate" and activity.get("action") == "add") or (kind == "conversationUpdate" and _user_joined(activity))
     if installed and is_personal(activity):
         await remember(service, channel.connector, activity)

@@ -25,6 +25,10 @@ from bot.web import record_pages
 
 from bot.web import loop_dashboard
 
+from bot.web import voice_pages
+
+from bot.web import voice_dashboard
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -50,6 +54,8 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(loop_pages.router)
     app.include_router(record_pages.router)
+    app.include_router(voice_pages.router)  # issue 17
+    app.include_router(voice_dashboard.router)
     if service.settings.slack_enabled:
         from bot.slack import app as slack_app
 

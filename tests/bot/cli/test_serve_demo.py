@@ -41,6 +41,8 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert "Save my answer" in httpx.get(link).text
         saved = httpx.post(link.split("?")[0], data={"check": "1", "practice": "changed"})
         assert saved.status_code == 200 and "your answer is saved" in saved.text
+        said = [m for m in mails if "You said handovers lose information" in m.read_text()]
+        assert len(said) == 3  # the three people in Council Children's Services (issue 17)
     finally:
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=20)[0]
@@ -55,6 +57,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert "Traceback" not in done.stderr
 
     assert "a follow-up" in output and "learning record: http://127.0.0.1" in output
+    assert "demo: a lesson proposal" in output
 
 
 def test_a_port_in_use_prints_one_clear_line(tmp_path):

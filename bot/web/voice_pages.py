@@ -1,0 +1,118 @@
+"""Propose a lesson and log a practice moment from the email pages. The reply link's signed token says who
+is writing (the person the nudge went to); a GET only shows the form, a POST saves through bot.core.voice."""
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from bot.core.clock import utcnow
+from bot.core.replying import UnknownDelivery, delivery_and_lesson
+from bot.core.service import Service
+from bot.core.signing import BadToken
+from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
+from bot.web.pages import message_page, service_of
+from digests.render import render
+from lesson_bank.taxonomy import load_taxonomy
+from schedules.models import Person
+from schedules.moments import OUTCOMES, MomentError, MomentText
+from schedules.proposals import ProposalError, ProposalText
+
+router = APIRouter()
+TEXT = Form(max_length=2000)
+
+
+def _writer(service: Service, session: Session, token: str) -> Person:
+    """The person a reply link was sent to. Raises BadToken."""
+    delivery_id = service.signer.verify("reply", token, utcnow()).subject_id
+    try:
+        delivery, _ = delivery_and_lesson(service, session, delivery_id)
+    except UnknownDelivery as exc:
+        raise BadToken(str(exc)) from None
+    person = delivery.person_id and session.get(Person, delivery.person_id)
+    if not person:
+        raise BadToken("this link no longer belongs to anyone")
+    return person
+
+
+def _thanks(service: Service, saved: SavedText, message: str, token: str) -> HTMLResponse:
+    return HTMLResponse(render("pages/voice_thanks.html.j2", message=message, removed=saved.removed,
+                               live_concern=saved.live_concern, contact=service.settings.organisation_contact,
+                               back=f"/r/{token}"))
+
+
+def _proposal_form(service: Service, token: str, *, status: int = 200, problem: str | None = None, **given) -> HTMLResponse:
+    taxonomy = load_taxonomy()
+    page = render("pages/propose.html.j2", action=f"/r/{token}/propose", problem=problem,
+                  roles=[(r, t.label) for r, t in taxonomy.roles.items()], chosen=given.get("roles") or [],
+                  what_happened=given.get("what_happened") or "", learned=given.get("learned") or "",
+                  credit=bool(given.get("credit")), contact=service.settings.organisation_contact)
+    return HTMLResponse(page, status_code=status)
+
+
+def _moment_form(service: Service, token: str, *, status: int = 200, problem: str | None = None, **given) -> HTMLResponse:
+    taxonomy = load_taxonomy()
+    page = render("pages/moment.html.j2", action=f"/r/{token}/moment", problem=problem, outcomes=list(OUTCOMES.items()),
+                  factors=[(f, t.label) for f, t in taxonomy.factors.items()], chosen=given.get("factors") or [],
+                  outcome=given.get("outcome"), what_happened=given.get("what_happened") or "",
+                  what_helped=given.get("what_helped") or "", contact=service.settings.organisation_contact)
+    return HTMLResponse(page, status_code=status)
+
+
+@router.get("/r/{token}/propose", response_class=HTMLResponse)
+def show_proposal_form(request: Request, token: str):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            _writer(service, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+    return _proposal_form(service, token)
+
+
+@router.post("/r/{token}/propose", response_class=HTMLResponse)
+def post_proposal(request: Request, token: str, what_happened: Annotated[str, TEXT] = "", learned: Annotated[str, TEXT] = "",
+                  roles: Annotated[list[str] | None, Form()] = None, credit: Annotated[str | None, Form()] = None):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            person = _writer(service, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+        text = ProposalText(what_happened, learned, tuple(roles or ()), credit == "yes")
+        try:
+            saved = submit_proposal(service, session, person=person, text=text)
+        except ProposalError as exc:  # the form comes back with everything they wrote
+            return _proposal_form(service, token, status=422, problem=str(exc), what_happened=what_happened,
+                                  learned=learned, roles=roles, credit=credit)
+    return _thanks(service, saved, THANKS_PROPOSAL, token)
+
+
+@router.get("/r/{token}/moment", response_class=HTMLResponse)
+def show_moment_form(request: Request, token: str):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            _writer(service, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+    return _moment_form(service, token)
+
+
+@router.post("/r/{token}/moment", response_class=HTMLResponse)
+def post_moment(request: Request, token: str, outcome: Annotated[str, Form(max_length=20)] = "",
+                what_happened: Annotated[str, TEXT] = "", what_helped: Annotated[str, TEXT] = "",
+                factors: Annotated[list[str] | None, Form()] = None):
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            person = _writer(service, session, token)
+        except BadToken as exc:
+            return message_page("This link does not work", str(exc), 400)
+        try:
+            saved = submit_moment(service, session, person=person,
+                                  text=MomentText(outcome, what_happened, what_helped, tuple(factors or ())))
+        except MomentError as exc:
+            return _moment_form(service, token, status=422, problem=str(exc), outcome=outcome, what_happened=what_happened,
+                                what_helped=what_helped, factors=factors)
+    return _thanks(service, saved, THANKS_MOMENT, token)
