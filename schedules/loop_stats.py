@@ -84,14 +84,16 @@ def _scoped(query, where: Filter):
     return query
 
 
-def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200) -> list[tuple[str, str]]:
-    """(theme, what got in the way) for up to `limit` of the newest follow-up answers in scope; who wrote
-    them is not read."""
+def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str],
+                             limit: int = 200) -> list[tuple[str, int, str]]:
+    """(theme, writer, what got in the way) for up to `limit` of the newest follow-up answers in scope. The
+    writer is an opaque number, used only to count distinct writers (the k-people rule), never shown."""
     followup = aliased(Delivery)
     key = dimension("theme", theme_of)
-    query = (select(key, FollowUpAnswer.barrier).select_from(Delivery)
+    writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them
+    query = (select(key, writer, FollowUpAnswer.barrier).select_from(Delivery)
              .join(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup"))
              .join(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
              .where(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""))
     query = _scoped(query, where).order_by(FollowUpAnswer.id.desc()).limit(limit)
-    return [(str(theme), text) for theme, text in session.exec(query)]
+    return [(str(theme), int(person), text) for theme, person, text in session.exec(query)]

@@ -2,6 +2,9 @@
 queried, labelled and suppressed in one place."""
 from sqlmodel import Session
 
+from bot.core.clock import utcnow
+from schedules.windows import month_label, previous_month
+
 from bot.core.service import Service
 from bot.core.stats import BadDimension, aligned, labels_for, theme_map
 from digests.barriers import BarrierTheme, group_barriers
@@ -24,10 +27,14 @@ def loop_table(service: Service, session: Session, *, by: str, where: Filter) ->
 
 
 def followup_barriers(service: Service, session: Session, *, where: Filter) -> list[BarrierTheme]:
-    """What got in the way of trying the thing, by theme: counts from the suppressed table, excerpts only
-    for themes with at least min_cell of them (digests.barriers, the same rule as reflections)."""
+    """What got in the way of trying the thing, by theme, over the last complete month (a fixed period no
+    `from`/`to` can move), excerpts only where at least min_cell people wrote one: the same rule as the
+    reflections' barriers (bot.core.stats.barriers, digests.barriers)."""
     themes = theme_map(service)
-    by_theme = loop_table(service, session, by="theme", where=where)
-    counts = {row.key: row.counts["barriers"] or 0 for row in by_theme.rows}
-    samples = followup_barrier_samples(session, where=where, theme_of=themes)
-    return group_barriers(counts, samples, labels=labels_for("theme"), min_cell=service.settings.min_cell)
+    start, end = previous_month(utcnow().date())
+    period = Filter(start, end, team_id=where.team_id, agency=where.agency)
+    groups, _ = loop_groups(session, by="theme", where=period, theme_of=themes)
+    counts = {g.key: (g.counts["barriers"], g.keys.get("barriers", 0)) for g in groups}
+    samples = followup_barrier_samples(session, where=period, theme_of=themes)
+    return group_barriers(counts, samples, labels=labels_for("theme"), min_cell=service.settings.min_cell,
+                          period=month_label(start))

@@ -9,6 +9,7 @@ from bot.cli.main import app
 from bot.core.loop_figures import loop_table
 from digests.loop_tables import loop_dict
 from schedules.models import Delivery, FollowUpAnswer, Person, Reply, Team
+from schedules.loop_stats import loop_groups
 from schedules.statistics import Filter
 from tests.conftest import utc
 
@@ -61,7 +62,16 @@ def seed(engine, teams: dict[str, int], lesson_id: str = "seen-child") -> None:
 def test_reply_rate_with_and_without_the_reminder_and_what_follow_ups_found(service):
     seed(service.engine, {"North": 12, "South": 10})
     with Session(service.engine) as session:
-        total = loop_dict(loop_table(service, session, by="agency", where=Filter()))["total"]
+        _, raw = loop_groups(session, by="agency", where=Filter(), theme_of={})  # the exact counts, before publishing
+        published = loop_dict(loop_table(service, session, by="agency", where=Filter()))["total"]
+    total = dict(raw.counts)
+    total |= {"reply_rate_without_reminder": round(total["replied_unprompted"] / total["delivered"], 4),
+              "reply_rate_with_reminder": round((total["replied_unprompted"] + total["replied_after_reminder"]) / total["delivered"], 4),
+              "reminder_reply_rate": round(total["replied_after_reminder"] / total["reminded"], 4),
+              "tried_and_helped_rate": round(total["helped"] / total["followups_answered"], 4)}
+    # what leads see: every count a multiple of 5 within 4 of the truth (digests/disclosure.py)
+    for measure, value in raw.counts.items():
+        assert published[measure] % 5 == 0 and abs(published[measure] - value) <= 4, measure
     # North: even 0..10 -> 6 unprompted; odd 1..11 reminded, of which 1, 5, 7, 11 answer after. South: 5, and 1, 5, 7.
     assert (total["delivered"], total["reminded"], total["replied_unprompted"], total["replied_after_reminder"]) == (22, 11, 11, 7)
     assert total["reply_rate_without_reminder"] == 0.5 and total["reply_rate_with_reminder"] == round(18 / 22, 4)
@@ -78,10 +88,11 @@ def test_a_small_team_is_suppressed_and_cannot_be_worked_out_from_the_total(serv
     rows = {r["key"]: r for r in table["rows"]}
     assert all(rows["Tiny"][m] == "suppressed" for m in ("delivered", "reminded", "replied_unprompted", "commitments"))
     assert rows["Tiny"]["reply_rate_with_reminder"] == "suppressed"
-    # secondary: with Tiny hidden, the total or another team must be hidden too, column by column
+    # the total and the other teams are rounded from their own cell keys, so subtracting them leaves the
+    # hidden team's counts uncertain by several either way (the adversarial tests in test_disclosure.py)
     for measure in ("delivered", "reminded", "replied_unprompted"):
         shown = [rows[t][measure] for t in ("North", "South")] + [table["total"][measure]]
-        assert "suppressed" in shown, measure
+        assert all(value % 5 == 0 for value in shown), measure
 
 
 def test_lessonloop_loop_stats_json_and_a_bad_dimension(settings, monkeypatch):
@@ -93,7 +104,7 @@ def test_lessonloop_loop_stats_json_and_a_bad_dimension(settings, monkeypatch):
     result = CliRunner().invoke(app, ["loop", "stats", "--by", "week", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["rows"][0]["key"] == "2026-W48" and data["total"]["reminded"] == 6
+    assert data["rows"][0]["key"] == "2026-W48" and data["total"]["reminded"] in (5, 10)  # 6, published rounded
     result = CliRunner().invoke(app, ["loop", "stats", "--by", "person"])
     assert result.exit_code == 2 and "--by must be one of" in result.output
     text = CliRunner().invoke(app, ["loop", "stats"]).output

@@ -41,7 +41,7 @@ def test_the_loop_page_shows_suppressed_figures_to_a_signed_in_lead_only(service
     assert "Tiny" in page.text and 'title="fewer than 5 people"' in page.text
     rows = list(csv.DictReader(io.StringIO(client.get("/dashboard/loop/team.csv").text)))
     tiny = next(r for r in rows if r["key"] == "Tiny")
-    assert tiny["delivered"] == "suppressed" and next(r for r in rows if r["key"] == "North")["delivered"] == "12"
+    assert tiny["delivered"] == "suppressed" and next(r for r in rows if r["key"] == "North")["delivered"] in ("10", "15")  # 12, rounded
     assert "/dashboard/loop" in client.get("/dashboard").text  # linked from the dashboard
     # a team lead sees only their own team
     lead = signed_in(service, "lead@example.org")
@@ -57,8 +57,9 @@ def test_the_lead_digest_has_a_closing_the_loop_section(settings, smtp_server):
     asyncio.run(send_digests(service, utc(2026, 11, 30, 9)))  # Monday 09:00, the week after
     (mail,) = messages(smtp_server, "safe@example.org")
     text = mail.get_body(("plain",)).get_content()
-    assert "CLOSING THE LOOP" in text and "Reply rate without a reminder: 50%; with the one reminder: 82%" in text
-    assert "Commitments to change: 13" in text
+    # figures are published rounded to a multiple of 5 (22 nudges, 13 commitments), as every digest figure
+    assert "CLOSING THE LOOP" in text and "Reply rate without a reminder:" in text and "with the one reminder:" in text
+    assert "Commitments to change: 10" in text or "Commitments to change: 15" in text
     assert "Closing the loop" in mail.get_body(("html",)).get_content()
     service.engine.dispose()
 
@@ -71,13 +72,15 @@ def test_stats_loop_and_the_impact_export(settings, monkeypatch):
     seed(service.engine, {"North": 12, "South": 10}, lesson.id)
     result = CliRunner().invoke(app, ["stats", "--loop", "--by", "team", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["total"]["followups_answered"] == 6
+    assert json.loads(result.output)["total"]["followups_answered"] in (5, 10)  # 6, published rounded
     result = CliRunner().invoke(app, ["export", "impact", "--lesson", lesson.id])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["lesson_id"] for r in rows] == [lesson.id, "all"]
     assert rows[0]["lesson"] == lesson.title and rows[0]["source_review"] == "; ".join(s.citation() for s in lesson.sources)
-    assert (rows[0]["reached"], rows[0]["commitments"], rows[0]["helped"], rows[0]["tried_and_helped_rate"]) == ("22", "13", "6", "1.0")
+    # 22 reached, 13 commitments, 6 helped: each published as a multiple of 5 within 4 of the truth
+    for column, truth in (("reached", 22), ("commitments", 13), ("helped", 6)):
+        assert int(rows[0][column]) % 5 == 0 and abs(int(rows[0][column]) - truth) <= 4, column
     result = CliRunner().invoke(app, ["export", "impact", "--lesson", "no-such-lesson"])
     assert result.exit_code == 2 and "no lesson 'no-such-lesson'" in result.output
     result = CliRunner().invoke(app, ["export", "impact"])

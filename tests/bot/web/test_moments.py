@@ -47,7 +47,8 @@ def test_a_bad_moment_comes_back_with_the_text(service):
 
 def test_leads_see_suppressed_counts_and_excerpts_only_for_k_people(service, logged):
     page = lead_client(service, "safe@example.org", "safeguarding_lead").get("/dashboard/moments").text
-    assert "<td>Handover</td><td>7</td><td>7</td>" in page
+    # 7 moments from 7 people, published rounded to a multiple of 5 by their cell key (digests/disclosure.py)
+    assert "<td>Handover</td><td>5</td><td>5</td>" in page or "<td>Handover</td><td>10</td><td>10</td>" in page
     assert "<td>Workload</td><td>suppressed</td><td>suppressed</td>" in page
     assert "Handover" in page and "A shared list." in page and "Ann" not in page
     other = lead_client(service, "other@example.org", "safeguarding_lead", agency="Elsewhere").get("/dashboard/moments").text
@@ -62,9 +63,9 @@ def test_cli_moments_json_agrees(service, logged, monkeypatch):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     by_key = {row["key"]: row for row in data["rows"]}
-    # 4 went well and 3 nearly went wrong: both under 5 people, so both hidden, and the total (7) stays
+    # 4 went well and 3 nearly went wrong: both under 5 people, so both hidden; the total (7) shows rounded
     assert by_key["went_well"]["moments"] == "suppressed" and by_key["near_miss"]["moments"] == "suppressed"
-    assert data["total"]["moments"] == 7 and data["excerpts"] == []
+    assert data["total"]["moments"] in (5, 10) and data["excerpts"] == []
     factor = json.loads(CliRunner().invoke(cli, ["moments", "--json"]).stdout)
     assert [e["key"] for e in factor["excerpts"]] == ["handover"]
     assert CliRunner().invoke(cli, ["moments", "--by", "person"]).exit_code == 2
