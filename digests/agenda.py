@@ -5,6 +5,7 @@ the same AgendaItem, so every channel renders it the same way."""
 from dataclasses import dataclass, field
 
 from lesson_bank.model import Lesson
+from schedules.slots import week_of
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class AgendaItem:
     sources: tuple[str, ...]
     minutes: int = 10
     figures: dict[str, object] = field(default_factory=dict)  # the team's own anonymous figures, when enough replies
+
+    @property
+    def week_label(self) -> str:
+        return week_of(self.week)
 
 
 def _section(body: str, heading: str) -> str:

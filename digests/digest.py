@@ -7,6 +7,7 @@ from digests.barriers import BarrierTheme
 from digests.nudge import EmailParts
 from digests.render import render
 from digests.statistics import StatsRow, StatsTable, as_dict, fatigue
+from schedules.slots import week_of
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,15 @@ def build_digest(*, scope: str, week: str, weeks: StatsTable, themes: StatsTable
                   tuple(barriers[:5]), weeks.min_cell)
 
 
-def digest_email(digest: Digest, *, chart_cid: str, dashboard_url: str) -> EmailParts:
-    context = {"d": digest, "chart_cid": chart_cid, "dashboard_url": dashboard_url}
-    return EmailParts(subject=f"LessonLoop weekly digest ({digest.week}): {digest.scope}",
+def all_hidden(digest: Digest) -> bool:
+    """True when no rate can be shown: the email then says why in words instead of a page of "hidden"."""
+    rates = ("reply_rate", "check_accuracy", "changed_share", "already_share", "not_yet_share")
+    return all(digest.total.get(key) in ("suppressed", None) for key in rates)
+
+
+def digest_email(digest: Digest, *, chart_cid: str, dashboard_url: str, organisation: str = "Your organisation",
+                 recipient_name: str = "") -> EmailParts:
+    context = {"d": digest, "chart_cid": chart_cid, "dashboard_url": dashboard_url, "organisation": organisation,
+               "recipient_name": recipient_name or "there", "week_label": week_of(digest.week), "all_hidden": all_hidden(digest)}
+    return EmailParts(subject=f"Weekly digest for {digest.scope}, {week_of(digest.week)}",
                       text=render("email/digest.txt.j2", **context), html=render("email/digest.html.j2", **context))

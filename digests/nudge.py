@@ -42,8 +42,13 @@ class EmailParts:
     html: str
 
 
+def lesson_heading(is_review: bool) -> str:
+    """What a message calls itself in every channel: a spaced review is never "this week's lesson"."""
+    return "Spaced review" if is_review else "This week's lesson"
+
+
 def subject_line(nudge: Nudge) -> str:
-    prefix = "Revisit" if nudge.is_review else "1-minute lesson"
+    prefix = "Spaced review" if nudge.is_review else "1-minute lesson"
     return f"{prefix}: {nudge.lesson.title}"
 
 
@@ -53,14 +58,23 @@ _NAME, _REPLY, _UNSUBSCRIBE = "\x00name\x00", "\x00reply\x00", "\x00unsubscribe\
 _stencils: dict[tuple, EmailParts] = {}
 
 
-def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool) -> EmailParts:
-    key = (lesson.id, lesson.version, is_review, first_nudge)
+@dataclass(frozen=True)
+class Sender:
+    """Who an email comes from, named in every email: the organisation and its small-number threshold."""
+
+    organisation: str = "Your organisation"
+    min_cell: int = 5
+
+
+def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, sender: Sender) -> EmailParts:
+    key = (lesson.id, lesson.version, is_review, first_nudge, sender)
     if key not in _stencils:
         if len(_stencils) > 1024:
             _stencils.clear()
         nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE), is_review, first_nudge)
         env = environment()
-        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES}
+        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES,
+                   "heading": lesson_heading(is_review), "organisation": sender.organisation, "min_cell": sender.min_cell}
         _stencils[key] = EmailParts(
             subject=subject_line(nudge),
             text=env.get_template("email/nudge.txt.j2").render(context),
@@ -73,8 +87,8 @@ def _fill(stencil: str, name: str, reply_url: str, unsubscribe_url: str) -> str:
     return stencil.replace(_NAME, name).replace(_REPLY, reply_url).replace(_UNSUBSCRIBE, unsubscribe_url)
 
 
-def email_parts(nudge: Nudge) -> EmailParts:
-    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge)
+def email_parts(nudge: Nudge, sender: Sender = Sender()) -> EmailParts:
+    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, sender)
     links = nudge.links
     return EmailParts(
         subject=stencil.subject,

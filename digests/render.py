@@ -3,11 +3,10 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
-from markupsafe import Markup
+
+from digests.markdown import to_html as markdown_html, to_plain as markdown_plain
 
 TEMPLATES = Path(__file__).parent / "templates"
-_markdown = MarkdownIt("commonmark", {"html": False})
 
 
 @cache
@@ -22,23 +21,6 @@ def environment() -> Environment:
     env.filters["markdown"] = markdown_html
     env.filters["plain"] = markdown_plain
     return env
-
-
-@cache
-def markdown_html(text: str) -> Markup:
-    return Markup(_markdown.render(text))
-
-
-@cache
-def markdown_plain(text: str) -> str:
-    """Headings become capitalised lines; emphasis markers go; paragraphs stay."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.lstrip("#").strip() if line.lstrip().startswith("#") else line
-        if stripped is not line:
-            stripped = stripped.upper()
-        lines.append(stripped.replace("**", "").replace("__", ""))
-    return "\n".join(lines)
 
 
 def render(name: str, **context) -> str:

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_attempts: int = 6
     working_hours: str = "08:00-18:00"
     organisation_contact: str = "your designated safeguarding lead"
+    organisation_name: str = "Your organisation"  # named in every email (and its From display name)
     min_cell: int = 5  # counts of fewer people than this are never shown
     retention_days: int = 730  # replies and reflections older than this are deleted (anonymous counts kept)
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.

@@ -9,15 +9,15 @@ import aiosmtplib
 from bot.email.mime import build_email
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, SendResult, TransportError
-from digests.nudge import email_parts
+from digests.nudge import Sender, email_parts
 
 
 class EmailRenderer:
-    def __init__(self, *, sender: str, domain: str):
-        self.sender, self.domain = sender, domain
+    def __init__(self, *, sender: str, domain: str, named: Sender = Sender()):
+        self.sender, self.domain, self.named = sender, domain, named
 
     def prepare(self, job: Job) -> bytes:
-        parts = email_parts(job.nudge)
+        parts = email_parts(job.nudge, self.named)
         unsubscribe = job.nudge.links.unsubscribe_url
         return build_email(
             sender=self.sender, to_name=job.name, to_addr=job.email, subject=parts.subject,
@@ -41,8 +41,8 @@ class SmtpChannel(EmailRenderer):
 
     name = "email"
 
-    def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8):
-        super().__init__(sender=sender, domain=domain)
+    def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8, named: Sender = Sender()):
+        super().__init__(sender=sender, domain=domain, named=named)
         self.target, self.envelope_from = target, parseaddr(sender)[1]
         self._envelope_from = self.envelope_from.encode("utf-8")
         self._clients: list[aiosmtplib.SMTP] = []
@@ -109,8 +109,8 @@ class MailFolderChannel(EmailRenderer):
 
     name = "email"
 
-    def __init__(self, *, folder: Path, sender: str, domain: str):
-        super().__init__(sender=sender, domain=domain)
+    def __init__(self, *, folder: Path, sender: str, domain: str, named: Sender = Sender()):
+        super().__init__(sender=sender, domain=domain, named=named)
         self.folder = folder
 
     def _write(self, job: Job, data: bytes) -> None:

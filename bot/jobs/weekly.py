@@ -63,8 +63,9 @@ async def send_agendas(service: Service, now: datetime) -> int:
             item = current_agenda(service, session, team_id=team.id, week=slot.period)
             if item is None or not _claim(session, "agenda", team.id, slot.period, now):
                 continue
-            parts = agenda_email(item, agenda_link(service, team.id, slot.period))
-            message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html)
+            parts = agenda_email(item, agenda_link(service, team.id, slot.period), service.settings.organisation_name)
+            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text,
+                                    html=parts.html)
             sent += await _send_claimed(service, session, ("agenda", team.id, slot.period), message)
     return sent
 
@@ -92,8 +93,9 @@ async def send_digests(service: Service, now: datetime) -> int:
             if now < slot.at or not _claim(session, "lead_digest", lead.id, slot.period, now):
                 continue
             digest, png = lead_digest(service, session, lead, slot.period, now)
-            parts = digest_email(digest, chart_cid="trend-chart", dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard")
-            message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html,
+            parts = digest_email(digest, chart_cid="trend-chart", dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard",
+                                 organisation=service.settings.organisation_name, recipient_name=lead.name.split()[0])
+            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text, html=parts.html,
                                     images=(InlineImage("trend-chart", png),))
             sent += await _send_claimed(service, session, ("lead_digest", lead.id, slot.period), message)
     return sent

@@ -64,11 +64,8 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
     now = datetime.now(timezone.utc)
     links = NudgeLinks(service.reply_url(token), service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))))
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)
-    card = fitted_nudge_card(nudge, token, _state(saved.reply))
-    notice = safety_notice(saved, service.settings.organisation_contact)
-    if notice:  # shown first, where it cannot be missed
-        card["body"].insert(0, {"type": "TextBlock", "text": notice, "wrap": True, "color": "Attention", "weight": "Bolder"})
-    return card
+    # The signpost, if any, goes first in an attention container, where it cannot be missed.
+    return fitted_nudge_card(nudge, token, _state(saved.reply), notice=safety_notice(saved, service.settings.organisation_contact))
 
 
 def _check_owner(session: Session, delivery_id: int, sender_aad_id: str | None) -> None:

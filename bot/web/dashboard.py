@@ -17,6 +17,7 @@ from bot.core.stats import BadDimension, barriers, overview, stats_table
 from digests.barriers import barriers_csv
 from digests.charts import chart, rate_series
 from digests.render import render
+from digests.signin import signin_email
 from digests.statistics import as_csv, as_dict, fatigue
 from schedules.statistics import DIMENSIONS, Filter
 
@@ -36,11 +37,11 @@ async def request_link(request: Request, email: Annotated[str, Form(max_length=2
     with Session(service.engine) as session:
         person = auth.eligible(session, email)
         link = person and auth.new_link(service, session, person, utcnow())
-        address = person.email if person else None
+        address, name = (person.email, person.name) if person else (None, "")
     if link:
-        text = f"Sign in to the LessonLoop dashboard (this link works once, for 15 minutes):\n{link}\n"
-        html = render("email/signin.html.j2", link=link)
-        await send_message(service.settings, build_message(service.settings, to=address, subject="Your LessonLoop sign-in link", text=text, html=html))
+        parts = signin_email(link, service.settings.organisation_name)
+        await send_message(service.settings, build_message(service.settings, to=address, to_name=name, subject=parts.subject,
+                                                           text=parts.text, html=parts.html))
     return HTMLResponse(render("pages/signin.html.j2", action="/dashboard/sign-in", sent=True))
 
 
