@@ -14,6 +14,7 @@ from digests.agenda import AgendaItem
 from digests.markdown import to_card_blocks
 from digests.nudge import PRACTICE_CHOICES, Nudge, lesson_heading
 from lesson_bank.model import Lesson
+from schedules.replies import REFLECTION_LIMIT
 
 CARD_VERSION = "1.5"
 WEBHOOK_CARD_VERSION = "1.4"
@@ -114,7 +115,7 @@ def _practice_section(data: dict, state: ReplyState) -> list[dict]:
 def _reflection_section(data: dict, state: ReplyState) -> list[dict]:
     if state.reflection_saved:
         return [_text("Your reflection is saved. Leads never see who wrote it.", isSubtle=True, spacing="Large")]
-    field = {"type": "Input.Text", "id": REFLECTION_INPUT, "isMultiline": True, "maxLength": 2000,
+    field = {"type": "Input.Text", "id": REFLECTION_INPUT, "isMultiline": True, "maxLength": REFLECTION_LIMIT,
              "label": "A reflection (optional, anonymous to your leads)", "placeholder": CHILD_REMINDER}
     save = _execute("Save reflection", data | {"save": "reflection"})
     return [field, _text(CHILD_REMINDER, size="Small", isSubtle=True), {"type": "ActionSet", "actions": [save]}]

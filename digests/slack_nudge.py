@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from digests.markdown import slack_escape as esc, to_mrkdwn
 from digests.nudge import PRACTICE_CHOICES, lesson_heading
 from lesson_bank.model import Lesson
+from schedules.replies import REFLECTION_LIMIT
 
 NO_IDENTIFIERS = "Please do not include details that identify a child or family."
 BUTTON_LIMIT = 75  # Slack's limit on button text; ours stay far shorter (phones clip at about 40)
 SECTION_LIMIT = 3000  # Slack's limit on a section's text
-REFLECTION_LIMIT = 2000
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from schedules.concern import check_concern
 from schedules.lesson_versions import lesson_as_sent
 from schedules.redaction import redact
 from schedules.models import Delivery, Reply
-from schedules.replies import Answer, ReplyError, record_reply
+from schedules.replies import Answer, ReplyError, fit_reflection, record_reply
 
 
 class UnknownDelivery(LookupError):
@@ -58,8 +58,9 @@ def save_reply(service: Service, session: Session, *, delivery_id: int, answer: 
         # Checked in memory; only the redacted text is ever stored, logged or sent on.
         concern = check_concern(answer.reflection).live
         redaction = redact(answer.reflection)
-        removed = tuple(redaction.summary())
-        answer = replace(answer, reflection=redaction.text)
+        text, shortened = fit_reflection(redaction.text)
+        removed = tuple(redaction.summary()) + (("the end of it, past the 2,000-character limit once details were replaced",) if shortened else ())
+        answer = replace(answer, reflection=text)
     reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
     return SavedReply(reply, lesson, delivery, removed, concern)
 

@@ -47,7 +47,7 @@ class SlackChannel:
 
     def prepare(self, job: Job) -> tuple[list[dict], str]:
         lesson = job.nudge.lesson
-        return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson)
+        return nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review), fallback_text(lesson, is_review=job.nudge.is_review)
 
     async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
                         found: dict[int, SlackIdentity]) -> SendResult:

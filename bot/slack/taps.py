@@ -44,7 +44,8 @@ def _message_after(lesson: Lesson, delivery: Delivery, reply: Reply, container: 
     state = ReplyState(reply.check_answer, reply.check_correct, reply.practice, bool(reply.reflection))
     channel, _, ts = (delivery.external_ref or "").partition(":")
     channel, ts = channel or container.get("channel_id"), ts or container.get("message_ts")
-    return Updated(channel, ts, nudge_blocks(lesson, delivery.id, is_review=delivery.is_review, state=state), fallback_text(lesson))
+    return Updated(channel, ts, nudge_blocks(lesson, delivery.id, is_review=delivery.is_review, state=state),
+                   fallback_text(lesson, is_review=delivery.is_review))
 
 
 def record_tap(service: Service, *, user_id: str, delivery_id: int, answer: Answer, container: dict) -> Updated:

@@ -12,6 +12,7 @@ from bot.core.signing import BadToken
 from digests.cards import REFLECTION_INPUT, ReplyState, fitted_nudge_card
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, Person, Reply
+from schedules.replies import REFLECTION_LIMIT
 
 
 class BadAction(ValueError):
@@ -44,8 +45,8 @@ def parse_action(data: dict) -> PressedButton:
     reflection = data.get(REFLECTION_INPUT)
     if reflection is not None and not isinstance(reflection, str):
         raise BadAction(f"field '{REFLECTION_INPUT}' must be text")
-    if reflection and len(reflection) > 2000:
-        raise BadAction(f"field '{REFLECTION_INPUT}' is longer than 2000 characters")
+    if reflection and len(reflection) > REFLECTION_LIMIT:
+        raise BadAction(f"field '{REFLECTION_INPUT}' is longer than {REFLECTION_LIMIT} characters")
     practice = data.get("practice")
     answer = Answer(_int_field(data, "check"), practice if isinstance(practice, str) and practice else None, reflection)
     if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():

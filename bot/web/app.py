@@ -1,6 +1,7 @@
 """The ASGI app: reply pages, unsubscribe and health. Channels add their own routers."""
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,6 +12,7 @@ from bot.web import audit_page
 from bot.web import dashboard
 
 from bot.web import reply_pages
+from bot.web.pages import not_found_page
 
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
@@ -19,6 +21,14 @@ from bot.core.service import Service
 def create_app(service: Service, lifespan=None) -> FastAPI:
     app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: HTTPException):
+        """People meet unknown addresses in a browser: an HTML page. API callers keep JSON."""
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
+            return JSONResponse({"detail": exc.detail}, status_code=404)
+        return not_found_page()
+
     app.include_router(reply_pages.router)
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)

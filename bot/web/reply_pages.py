@@ -1,12 +1,12 @@
-"""Signed reply links and one-click unsubscribe. A GET only shows a page (mail scanners follow links);
-only a POST records anything."""
+"""Signed reply links and one-click unsubscribe. A GET (or HEAD, which some link scanners send) only shows
+a page; only a POST records anything, so a reply is two clicks and a mail scanner can never answer."""
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, message_page, service_of
 from bot.core.replying import Answer, ReplyError, UnknownDelivery, delivery_and_lesson, save_reply
 from bot.core.service import Service
 from bot.core.clock import utcnow
@@ -33,14 +33,14 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@router.get("/r/{token}", response_class=HTMLResponse)
+@router.api_route("/r/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def show_reply(request: Request, token: str, check: str | None = None, practice: str | None = None):
     service = service_of(request)
     with Session(service.engine) as session:
         try:
             delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
         page = render(
             "pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
@@ -63,7 +63,7 @@ def post_reply(
         try:
             delivery, _lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         if check is not None and _int_or_none(check) is None:
             return message_page("Please try again", "The answer must be one of the options.", 422)
         answer = Answer(_int_or_none(check), practice or None, reflection)
@@ -78,12 +78,12 @@ def post_reply(
                                    contact=service.settings.organisation_contact))
 
 
-@router.get("/u/{token}", response_class=HTMLResponse)
+@router.api_route("/u/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def show_unsubscribe(request: Request, token: str):
     try:
         service_of(request).signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     return message_page("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
                     action=f"/u/{token}", button="Stop my weekly lessons")
 
@@ -95,7 +95,7 @@ def one_click_unsubscribe(request: Request, token: str):
     try:
         data = service.signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     with Session(service.engine) as session:
         person = session.get(Person, data.subject_id)
         if person is not None:  # already forgotten: nothing left to stop

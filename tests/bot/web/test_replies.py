@@ -47,9 +47,30 @@ def card(service):
 def test_get_only_shows_a_confirm_page(service, sent):
     client, reply, _, lesson = sent
     page = client.get(f"{reply}?check=2")
-    assert page.status_code == 200 and "Save my answer" in page.text and lesson.check.question in page.text
-    assert 'value="2" checked' in page.text
+    assert page.status_code == 200 and "Confirm and save my answer" in page.text and lesson.check.question in page.text
+    assert 'value="2" checked' in page.text and "two clicks" in page.text
     assert replies(service) == []
+
+
+def test_head_on_a_reply_link_answers_like_get_and_records_nothing(service, sent):
+    """Some link scanners send HEAD: it must not be refused (405) and must never record an answer."""
+    client, reply, unsubscribe, _ = sent
+    for path in (f"{reply}?check=1&practice=changed", unsubscribe):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert replies(service) == []
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "active"
+
+
+def test_unknown_addresses_get_an_html_page(service, sent):
+    client = sent[0]
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in page.text
+    api = client.get("/api/nothing", headers={"accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
 
 
 def test_post_records_once_and_a_second_post_updates(service, sent):
