@@ -21,6 +21,9 @@ WEBHOOK_CARD_VERSION = "1.4"
 FULL_WIDTH = {"width": "Full"}  # Teams' extension: use the whole message width where the client allows it
 # Teams rejects a message of around 28 KB; staying under 20 KB leaves room for the activity envelope.
 MAX_CARD_BYTES = 20_000
+# Teams does not wrap button text and gives each of two buttons in a row under half of a ~450 px card:
+# labels short enough to be read in full there (the question above them gives the context).
+PRACTICE_BUTTONS = {"changed": "Yes, I changed", "already": "Already do this", "not_yet": "Not yet", "not_relevant": "Not relevant"}
 CHILD_REMINDER = "Please do not include details that identify a child or family."
 REPLY_VERB = "lessonloop.reply"
 REFLECTION_INPUT = "reflection"
@@ -67,8 +70,15 @@ def _text(text: str, **style) -> dict:
 def markdown_blocks(markdown: str) -> list[dict]:
     """Lesson Markdown as TextBlocks (one parse for every channel: digests/markdown.py). A heading is a
     bold block of its own, since card text has no headings."""
-    return [_text(b.text, weight="Bolder", spacing="Medium") if b.kind == "heading" else _text(b.text, spacing="Small")
-            for b in to_card_blocks(markdown) if b.text.strip()]
+    blocks: list[dict] = []
+    for block in to_card_blocks(markdown):
+        if block.kind == "heading":
+            blocks.append(_text(block.text, weight="Bolder", spacing="Medium"))
+        elif block.kind == "list":  # one block per item: a single newline inside a TextBlock would join them
+            blocks += [_text(line.strip(), spacing="Small") for line in block.text.splitlines() if line.strip()]
+        elif block.text.strip():
+            blocks.append(_text(block.text, spacing="Small"))
+    return blocks
 
 
 def notice_container(text: str) -> dict:
@@ -106,7 +116,7 @@ def _practice_section(data: dict, state: ReplyState) -> list[dict]:
     heading = _text("**Did this change your practice?**", spacing="Large")
     labels = dict(PRACTICE_CHOICES)
     if state.practice is None:
-        buttons = [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]
+        buttons = [_execute(PRACTICE_BUTTONS[value], data | {"practice": value}) for value, _ in PRACTICE_CHOICES]
         rows = [{"type": "ActionSet", "actions": buttons[i:i + 2]} for i in range(0, len(buttons), 2)]
         return [heading, *rows]
     return [heading, _text(f"You said: {labels.get(state.practice, state.practice)}. Thank you.", isSubtle=True)]
@@ -170,13 +180,13 @@ def agenda_card(item: AgendaItem, page_url: str) -> dict:
             _text(f"Theme: {item.theme_label}", isSubtle=True, spacing="None")]
     body += markdown_blocks(item.vignette)
     body.append(_text("**To discuss**", spacing="Medium"))
-    body += [_text(f"{n}. {question}", spacing="Small") for n, question in enumerate(item.questions, 1)]
+    body += [_text(f"**{n}.** {question}", spacing="Small") for n, question in enumerate(item.questions, 1)]
     body.append(_text(f"**One action to agree:** {item.team_action}", spacing="Medium"))
     body.append(_text(CHILD_REMINDER, size="Small", isSubtle=True))
     if item.sources:
         body.append(_text(f"Source: {'; '.join(item.sources)}", size="Small", isSubtle=True))
-    actions = [{"type": "Action.OpenUrl", "title": "Open the item", "url": page_url},
-               {"type": "Action.OpenUrl", "title": "Record what we agreed", "url": page_url}]
+    # One button: two side by side would each have half of a narrow card and cut their labels.
+    actions = [{"type": "Action.OpenUrl", "title": "Open the item and record what we agreed", "url": page_url}]
     return checked(_card(body, actions, fallback=f"{item.title}: {page_url}", version=WEBHOOK_CARD_VERSION))
 
 

@@ -32,12 +32,15 @@ class _Syntax:
     em: str
     link: Callable[[str, str], str]
     bullet: str
+    number: Callable[[int], str]
 
 
 _SYNTAX = {
-    "plain": _Syntax(lambda t: t, "", "", lambda text, href: text if text == href else f"{text} ({href})", "- "),
-    "mrkdwn": _Syntax(slack_escape, "*", "_", lambda text, href: f"<{slack_escape(href)}|{text}>", "• "),
-    "card": _Syntax(lambda t: t, "**", "_", lambda text, href: f"[{text}]({href})", "- "),
+    "plain": _Syntax(lambda t: t, "", "", lambda text, href: text if text == href else f"{text} ({href})", "- ", "{}. ".format),
+    "mrkdwn": _Syntax(slack_escape, "*", "_", lambda text, href: f"<{slack_escape(href)}|{text}>", "• ", "{}. ".format),
+    # Card lists are drawn by the renderer as <ol>/<ul> that run past a narrow card, so list items are
+    # written as lines that are not Markdown list syntax ("• ", "**1.** ") and become blocks of their own.
+    "card": _Syntax(lambda t: t, "**", "_", lambda text, href: f"[{text}]({href})", "• ", "**{}.** ".format),
 }
 
 
@@ -94,7 +97,7 @@ def blocks(markdown: str, target: str) -> tuple[Block, ...]:
                 result.append(Block("heading", text))
             elif lists:
                 current = lists[-1]
-                marker = f"{current[1]}. " if current[0] else syntax.bullet
+                marker = syntax.number(current[1]) if current[0] else syntax.bullet
                 current[1] += 1
                 current[2].append(marker + text)
             else:

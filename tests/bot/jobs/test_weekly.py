@@ -46,7 +46,8 @@ def test_agenda_goes_to_the_lead_two_days_before_the_meeting_once(smtp_service, 
     asyncio.run(send_weekly(smtp_service, utc(2026, 11, 24, 11)))  # Tuesday
     asyncio.run(send_weekly(smtp_service, utc(2026, 11, 24, 12)))  # again: not twice
     (mail,) = messages(smtp_server, "lead@example.org")
-    assert mail["Subject"].startswith("Team agenda (2026-W48)")
+    assert mail["Subject"].startswith("Team agenda for the week of 23 November")
+    assert mail["To"].addresses[0].display_name and mail["To"].addresses[0].addr_spec == "lead@example.org"  # a named recipient
     text = mail.get_body(("plain",)).get_content()
     assert "http://testserver/a/" in text and "?week=2026-W48" in text and "ONE ACTION TO AGREE" in text
 

@@ -249,7 +249,9 @@ async def test_a_reflection_is_stored_redacted_and_the_card_shows_the_signpost(s
     response = await press(teams, microsoft, data["practice"][0] | {"reflection": text})
     card = response.json()["value"]
     SCHEMA.validate(card)
-    assert "not a referral route" in card["body"][0]["text"] and "an NHS number" in card["body"][0]["text"]
+    notice = card["body"][0]  # first, in an attention container of its own
+    assert notice["type"] == "Container" and notice["style"] == "attention"
+    assert "not a referral route" in notice["items"][0]["text"] and "an NHS number" in notice["items"][0]["text"]
     assert "943 476 5919" not in json.dumps(card)
     with Session(service.engine) as session:
         reply = session.exec(select(Reply)).one()
