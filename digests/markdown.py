@@ -108,8 +108,17 @@ def blocks(markdown: str, target: str) -> tuple[Block, ...]:
 
 
 @cache
-def to_html(markdown: str) -> Markup:
-    return Markup(_parser.render(markdown))
+def to_html(markdown: str, top: int = 1) -> Markup:
+    """HTML; the document's highest heading becomes <h{top}> and the rest keep their order below it, so a
+    lesson's "###" sections sit under the page's own <h1> without skipping a level."""
+    tokens = _parser.parse(markdown)
+    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+    if levels:
+        shift = {level: f"h{min(top + n, 6)}" for n, level in enumerate(levels)}
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = shift[int(token.tag[1])]
+    return Markup(_parser.renderer.render(tokens, _parser.options, {}))
 
 
 @cache

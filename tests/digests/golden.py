@@ -51,7 +51,7 @@ def hard_lessons() -> dict[str, Lesson]:
     longest = max(bank, key=_size)
     longest_option = max(bank, key=lambda lesson: max(len(o) for o in lesson.check.options))
     sensitive = next((lesson for lesson in bank if lesson.sensitive and lesson.support), longest)
-    hostile = replace(longest, title="A&E at <1 year: \"bruising\" > nothing? 🩹",
+    hostile = replace(longest, id=f"{longest.id}-hostile", title="A&E at <1 year: \"bruising\" > nothing? 🩹",
                       body="## What happened\n\nA baby <1 year old came to A&E with a bruise. Staff said **\"it's nothing\"** & "
                            "sent her home. See [the guidance](https://example.org/guide?a=1&b=<2>).\n\n- one & two\n- <three>",
                       try_this_week="Check your A&E <-> health visitor route works & who owns it.",
@@ -109,7 +109,6 @@ def teams_cards() -> dict[str, dict]:
 class GoldenEmail:
     to_name: str
     parts: EmailParts
-    images: tuple[tuple[str, bytes], ...] = ()
 
 
 def _digest(*, hidden: bool) -> Digest:
@@ -119,24 +118,24 @@ def _digest(*, hidden: bool) -> Digest:
     row = StatsRow("recognition", "Recognising & responding <to> neglect", {"not_relevant": 3},
                    {"changed_share": 0.18, "not_yet_share": 0.5})
     barriers = (BarrierTheme("time", "Time & caseload", 9, ("No time between visits & duty <again>", "Caseload too high")),)
+    weeks = tuple(StatsRow(f"2026-W{n}", f"2026-W{n}", {}, {"reply_rate": None if hidden or n == 40 else 0.3 + n / 200,
+                                                          "changed_share": None if hidden else 0.1 + n / 300}) for n in range(39, 51))
     return Digest(ORGANISATION if not hidden else HOSTILE_TEAM, WEEK, total, None if hidden else -3.5,
-                  () if hidden else (row,), () if hidden else (row,), () if hidden else barriers, 5)
+                  () if hidden else (row,), () if hidden else (row,), () if hidden else barriers, 5, weeks)
 
 
-def emails(chart_png: bytes) -> dict[str, GoldenEmail]:
+def emails() -> dict[str, GoldenEmail]:
     sender = Sender(ORGANISATION, 5)
     out: dict[str, GoldenEmail] = {}
     for key, lesson in hard_lessons().items():
         out[f"email-nudge-{key}"] = GoldenEmail(HOSTILE_NAME, email_parts(nudge(lesson), sender))
         out[f"email-review-{key}"] = GoldenEmail(HOSTILE_NAME, email_parts(nudge(lesson, is_review=True), sender))
         out[f"email-agenda-{key}"] = GoldenEmail("Ann Lead", agenda_email(agenda_item(lesson), PAGE, ORGANISATION))
-    chart = (("trend-chart", chart_png),)
-    out["email-digest"] = GoldenEmail("Sam Lead", digest_email(_digest(hidden=False), chart_cid="trend-chart",
-                                      dashboard_url="https://lessonloop.example.org/dashboard", organisation=ORGANISATION,
-                                      recipient_name="Sam"), chart)
-    out["email-digest-all-hidden"] = GoldenEmail("Sam Lead", digest_email(_digest(hidden=True), chart_cid="trend-chart",
-                                                 dashboard_url="https://lessonloop.example.org/dashboard",
-                                                 organisation=ORGANISATION, recipient_name="Sam"), chart)
+    dashboard = "https://lessonloop.example.org/dashboard"
+    out["email-digest"] = GoldenEmail("Sam Lead", digest_email(_digest(hidden=False), dashboard_url=dashboard,
+                                                               organisation=ORGANISATION, recipient_name="Sam"))
+    out["email-digest-all-hidden"] = GoldenEmail("Sam Lead", digest_email(_digest(hidden=True), dashboard_url=dashboard,
+                                                                          organisation=ORGANISATION, recipient_name="Sam"))
     out["email-signin"] = GoldenEmail("Sam Lead", signin_email("https://lessonloop.example.org/dashboard/s/tok", ORGANISATION))
     return out
 

@@ -57,9 +57,9 @@ def test_the_lead_digest_carries_figures_and_a_chart(smtp_service, smtp_server):
     asyncio.run(send_weekly(smtp_service, utc(2026, 11, 23, 9)))  # Monday 09:00 London
     (mail,) = messages(smtp_server, "safe@example.org")
     html = mail.get_body(("html",)).get_content()
-    assert 'src="cid:trend-chart"' in html and "Themes with the least practice change" in html
-    images = [part for part in mail.walk() if part.get_content_type() == "image/png"]
-    assert len(images) == 1 and images[0].get_content().startswith(b"\x89PNG")
-    assert images[0]["Content-ID"] == "<trend-chart>"
+    assert "Themes with the least practice change" in html and "Week by week" in html
+    # The chart is drawn in HTML with its figures written out: no image (an image-heavy email scores as spam).
+    assert not [part for part in mail.walk() if part.get_content_maintype() == "image"] and "<img" not in html
+    assert mail["To"].addresses[0].display_name
     text = mail.get_body(("plain",)).get_content()
     assert "Reply rate:" in text and "Smith" not in text
