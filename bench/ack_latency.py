@@ -36,7 +36,7 @@ from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.settings import Settings
 from schedules.models import Delivery, Reply
-from tests.slack_api import TOKEN
+from tests.bot.slack.web_api_standin import TOKEN
 
 SECRET = "bench-signing-secret"
 
@@ -73,7 +73,7 @@ def tap_body(delivery_id: int, user: str) -> str:
 
 def start_standin(port: int) -> subprocess.Popen:
     """The loopback Slack API in its own process, so it does not share this one's interpreter lock."""
-    code = f"from tests.slack_api import serve_forever; serve_forever({port})"
+    code = f"from tests.bot.slack.web_api_standin import serve_forever; serve_forever({port})"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     for _ in range(100):
         try:

@@ -28,7 +28,7 @@ from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.settings import Settings
 from schedules.models import Person, Team
-from tests.slack_api import TOKEN, SlackStandIn, Workspace
+from tests.bot.slack.web_api_standin import TOKEN, SlackStandIn, Workspace
 
 
 def seed_linked_people(engine, n: int) -> None:

@@ -31,7 +31,7 @@ from digests.cards import agenda_card, card_bytes, fitted_nudge_card
 from digests.nudge import Nudge, NudgeLinks
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.models import Person, Team
-from tests.teams_fakes import APP_ID, OPENID_URL, SERVICE_URL, TENANT, TOKEN_URL, Microsoft, invoke_activity
+from tests.bot.teams.fakes import APP_ID, OPENID_URL, SERVICE_URL, TENANT, TOKEN_URL, Microsoft, invoke_activity
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 

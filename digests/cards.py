@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from digests.agenda import AgendaItem
 from digests.markdown import to_card_blocks
-from digests.nudge import PRACTICE_CHOICES, Nudge, lesson_heading
-from lesson_bank.model import Lesson
+from digests.nudge import PRACTICE_CHOICES, Nudge, check_feedback, lesson_heading, verdict
+from lesson_bank.model import Lesson, Source
 from schedules.replies import REFLECTION_LIMIT
 
 CARD_VERSION = "1.5"
@@ -87,9 +87,9 @@ def notice_container(text: str) -> dict:
             "items": [_text(text, weight="Bolder")]}
 
 
-def sources_text(lesson: Lesson) -> str:
-    """Each source as its title, linked where it has an address."""
-    return "; ".join(f"[{s.citation()}]({s.url})" if s.url else s.citation() for s in lesson.sources)
+def sources_text(sources: tuple[Source, ...]) -> str:
+    """Each public source as its title, linked (seed references are never shown to readers)."""
+    return "; ".join(f"[{s.reader_citation(with_url=False)}]({s.url})" for s in sources if s.is_public)
 
 
 def _execute(title: str, data: dict, style: str | None = None) -> dict:
@@ -105,10 +105,13 @@ def _check_section(lesson: Lesson, data: dict, state: ReplyState) -> list[dict]:
         options = [_text(f"**{n}.** {option}", spacing="Small") for n, option in enumerate(check.options, 1)]
         buttons = [_execute(str(n), data | {"check": n}) for n in range(1, len(check.options) + 1)]
         return [heading, *options, {"type": "ActionSet", "actions": buttons}]
-    verdict = "✅ Right." if state.check_correct else f"Not quite: the answer is {check.answer}. {check.options[check.answer - 1]}."
-    chosen = check.options[state.check_answer - 1]
-    return [heading, _text(f"You answered {state.check_answer}: {chosen}", isSubtle=True),
-            _text(f"**{verdict}** {check.explanation}")]
+    blocks = [heading, _text(f"You answered {state.check_answer}. **{verdict(check, state.check_answer)}**")]
+    for option in check_feedback(check, state.check_answer):
+        marks = (" ✅ **Right answer**" if option.right else "") + (" (your answer)" if option.chosen else "")
+        blocks.append(_text(f"**{option.number}.** {option.text}{marks}", spacing="Small"))
+        if option.why:
+            blocks.append(_text(option.why, isSubtle=True, spacing="None"))
+    return blocks
 
 
 def _practice_section(data: dict, state: ReplyState) -> list[dict]:
@@ -155,7 +158,7 @@ def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, 
     body = [notice_container(notice)] if notice else []
     body += _lesson_blocks(nudge, short)
     body += _check_section(nudge.lesson, data, state) + _practice_section(data, state) + _reflection_section(data, state)
-    body.append(_text(f"Source: {sources_text(nudge.lesson)}", size="Small", isSubtle=True, spacing="Large"))
+    body.append(_text(f"Source: {sources_text(nudge.lesson.sources)}", size="Small", isSubtle=True, spacing="Large"))
     if nudge.first_nudge:
         body.append(_text("Your replies are never shown to your managers with your name: leads see only totals "
                           "for groups large enough that nobody can be singled out.", size="Small", isSubtle=True))
@@ -184,7 +187,7 @@ def agenda_card(item: AgendaItem, page_url: str) -> dict:
     body.append(_text(f"**One action to agree:** {item.team_action}", spacing="Medium"))
     body.append(_text(CHILD_REMINDER, size="Small", isSubtle=True))
     if item.sources:
-        body.append(_text(f"Source: {'; '.join(item.sources)}", size="Small", isSubtle=True))
+        body.append(_text(f"Source: {sources_text(item.sources)}", size="Small", isSubtle=True))
     # One button: two side by side would each have half of a narrow card and cut their labels.
     actions = [{"type": "Action.OpenUrl", "title": "Open the item and record what we agreed", "url": page_url}]
     return checked(_card(body, actions, fallback=f"{item.title}: {page_url}", version=WEBHOOK_CARD_VERSION))

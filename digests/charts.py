@@ -4,10 +4,7 @@ Only suppressed tables reach here: a suppressed rate is drawn as a gap and label
 import io
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: files only
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from digests.statistics import StatsTable
 
@@ -42,18 +39,17 @@ def _draw(ax, labels: list[str], series: list[Series], kind: str) -> None:
 
 def chart(title: str, labels: list[str], series: list[Series], *, kind: str = "bar", fmt: str = "svg") -> bytes:
     """A chart of percentages; 's' marks a suppressed value. fmt is svg or png."""
-    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
-    try:
-        _draw(ax, labels, series, kind)
-        ax.set_title(title, fontsize=11)
-        ax.set_ylim(0, 100)
-        ax.set_ylabel("%")
-        ax.set_xticks(list(range(len(labels))), labels, rotation=40 if len(labels) > 5 else 0, ha="right", fontsize=7)
-        ax.legend(fontsize=7, loc="upper right")
-        ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
-        return out.getvalue()
-    finally:
-        plt.close(fig)
+    # The object API, not pyplot: pyplot keeps global state that request threads would share.
+    fig = Figure(figsize=(7, 3.4), dpi=100)
+    ax = fig.add_subplot()
+    _draw(ax, labels, series, kind)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_xticks(list(range(len(labels))), labels, rotation=40 if len(labels) > 5 else 0, ha="right", fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return out.getvalue()

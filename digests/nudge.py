@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from digests.render import environment
-from lesson_bank.model import Lesson
+from lesson_bank.model import KnowledgeCheck, Lesson
 
 PRACTICE_CHOICES = (
     ("changed", "Yes, I changed something"),
@@ -40,6 +40,28 @@ class EmailParts:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class OptionFeedback:
+    number: int
+    text: str
+    why: str
+    right: bool
+    chosen: bool
+
+
+def check_feedback(check: KnowledgeCheck, chosen: int) -> tuple[OptionFeedback, ...]:
+    """After an answer, every channel shows every option with its why, the right one and the reader's own
+    marked in words (never by colour alone)."""
+    return tuple(OptionFeedback(n, option.text, option.why, n == check.answer, n == chosen)
+                 for n, option in enumerate(check.choices, 1))
+
+
+def verdict(check: KnowledgeCheck, chosen: int) -> str:
+    if check.is_right(chosen):
+        return "That's right."
+    return f"Not quite: the answer is {check.answer}."
 
 
 def lesson_heading(is_review: bool) -> str:

@@ -20,6 +20,9 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown_html
     env.filters["plain"] = markdown_plain
+    from digests.nudge import check_feedback, verdict  # digests.nudge imports this module
+
+    env.globals.update(check_feedback=check_feedback, verdict=verdict)
     return env
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from digests.agenda import AgendaItem
 from digests.nudge import PRACTICE_CHOICES
 from digests.markdown import slack_escape as esc
-from digests.slack_nudge import mrkdwn
+from digests.slack_nudge import mrkdwn, sources_mrkdwn
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PAUSE_WEEKS = (1, 2, 4, 8)
@@ -107,7 +107,7 @@ def agenda_blocks(item: AgendaItem) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(item.vignette)[:3000]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Discuss*\n{questions}"[:3000]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Agree one action:* {esc(item.team_action)}"[:3000]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": ("Source: " + "; ".join(esc(s) for s in item.sources))[:3000]}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": ("Source: " + sources_mrkdwn(item.sources))[:3000]}]},
     ]
 
 

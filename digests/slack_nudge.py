@@ -5,8 +5,8 @@ message to exactly what it already shows."""
 from dataclasses import dataclass
 
 from digests.markdown import slack_escape as esc, to_mrkdwn
-from digests.nudge import PRACTICE_CHOICES, lesson_heading
-from lesson_bank.model import Lesson
+from digests.nudge import PRACTICE_CHOICES, check_feedback, lesson_heading, verdict
+from lesson_bank.model import Lesson, Source
 from schedules.replies import REFLECTION_LIMIT
 
 NO_IDENTIFIERS = "Please do not include details that identify a child or family."
@@ -51,10 +51,12 @@ def _check_blocks(lesson: Lesson, delivery_id: int, state: ReplyState) -> list[d
     check = lesson.check
     question = f"*Quick check:* {esc(check.question)}"
     if state.check_answer is not None:
-        right = check.options[check.answer - 1]
-        verdict = "✅ That's right." if state.check_correct else f"Not quite. The answer is {check.answer}: *{esc(right)}*"
-        chosen = f"You chose {state.check_answer}: {esc(check.options[state.check_answer - 1])}"
-        return [_section(f"{question}\n{chosen}\n{verdict}\n_{esc(check.explanation)}_", "check")]
+        lines = [question, f"You chose {state.check_answer}. {verdict(check, state.check_answer)}"]
+        for option in check_feedback(check, state.check_answer):
+            marks = " ✅ *right answer*" if option.right else ""
+            marks += " (your answer)" if option.chosen else ""
+            lines.append(f"*{option.number}.* {esc(option.text)}{marks}" + (f"\n_{esc(option.why)}_" if option.why else ""))
+        return [_section("\n".join(lines), "check")]
     options = "\n".join(f"*{n}.* {esc(option)}" for n, option in enumerate(check.options, 1))
     buttons = [_button(str(n), f"check-{n}", f"{delivery_id}:{n}") for n in range(1, len(check.options) + 1)]
     return [_section(f"{question}\n{options}"), {"type": "actions", "block_id": "check", "elements": buttons}]
@@ -108,14 +110,13 @@ def nudge_blocks(lesson: Lesson, delivery_id: int, *, is_review: bool = False, s
     ]
     blocks += _check_blocks(lesson, delivery_id, state) + _practice_blocks(delivery_id, state)
     blocks += _reflect_blocks(delivery_id, state)
-    blocks.append({"type": "context", "elements": [_text("mrkdwn", f"Source: {sources_mrkdwn(lesson)}")]})
+    blocks.append({"type": "context", "elements": [_text("mrkdwn", f"Source: {sources_mrkdwn(lesson.sources)}")]})
     return blocks
 
 
-def sources_mrkdwn(lesson: Lesson) -> str:
-    """Each source as its title, linked where it has an address."""
-    parts = [f"<{esc(s.url)}|{esc(s.citation())}>" if s.url else esc(s.citation()) for s in lesson.sources]
-    return "; ".join(parts)
+def sources_mrkdwn(sources: tuple[Source, ...]) -> str:
+    """Each public source as its title, linked (seed references are never shown to readers)."""
+    return "; ".join(f"<{esc(s.url or '')}|{esc(s.reader_citation(with_url=False))}>" for s in sources if s.is_public)
 
 
 def concern_blocks(notice: str) -> list[dict]:

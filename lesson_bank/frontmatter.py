@@ -13,13 +13,20 @@ class FrontMatterError(ValueError):
 @dataclass(frozen=True)
 class ParsedFile:
     data: dict
-    key_lines: dict[str, int]  # "check.options" -> line in the file (1-based)
+    key_lines: dict[str, int]  # "check.options.1.why" -> line in the file (1-based)
     body: str
     body_line: int  # line where the body starts
     end_line: int  # line of the closing "---": where missing fields are reported
 
 
 def _node_lines(node: yaml.Node, offset: int, prefix: str, out: dict[str, int]) -> None:
+    """Maps "check.options.2.text" style paths (list items counted from 0) to their line."""
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            key = f"{prefix}{index}"
+            out[key] = item.start_mark.line + offset
+            _node_lines(item, offset, key + ".", out)
+        return
     if not isinstance(node, yaml.MappingNode):
         return
     for key_node, value_node in node.value:
@@ -48,5 +55,7 @@ def parse(text: str) -> ParsedFile:
         raise FrontMatterError(2, "front matter must be a mapping of field: value")
     key_lines: dict[str, int] = {}
     _node_lines(node, 2, "", key_lines)
-    body = "\n".join(lines[close + 1 :]).strip("\n")
-    return ParsedFile(data, key_lines, body, close + 2, close + 1)
+    rest = lines[close + 1 :]
+    blank = next((i for i, line in enumerate(rest) if line.strip()), 0)
+    body = "\n".join(rest).strip("\n")
+    return ParsedFile(data, key_lines, body, close + 2 + blank, close + 1)

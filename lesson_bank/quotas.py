@@ -4,9 +4,10 @@ from collections import Counter
 from lesson_bank.model import Kind, Lesson, Status
 from lesson_bank.taxonomy import Taxonomy
 
-MIN_PUBLISHED = 80
+MIN_PUBLISHED = 120
 MIN_PER_THEME = 3
-MIN_PER_ROLE = 12
+MIN_PER_ROLE = 25
+MIN_STRATEGIC = 15
 MIN_PLAIN_ENGLISH = 10
 MIN_WENT_WELL = 8
 
@@ -20,6 +21,9 @@ def quota_gaps(lessons: tuple[Lesson, ...], taxonomy: Taxonomy) -> list[str]:
         gaps.append(f"{len(published)} published lessons; the bank promises at least {MIN_PUBLISHED}")
     gaps += [f"theme '{t}' has {themes[t]} lessons; at least {MIN_PER_THEME} needed" for t in taxonomy.themes if themes[t] < MIN_PER_THEME]
     gaps += [f"role '{r}' has {roles[r]} lessons; at least {MIN_PER_ROLE} needed" for r in taxonomy.roles if roles[r] < MIN_PER_ROLE]
+    strategic = sum("strategic" in l.levels for l in published)
+    if strategic < MIN_STRATEGIC:
+        gaps.append(f"{strategic} lessons for the strategic level; at least {MIN_STRATEGIC} needed")
     plain = sum(l.plain_english for l in published)
     if plain < MIN_PLAIN_ENGLISH:
         gaps.append(f"{plain} plain-English lessons; at least {MIN_PLAIN_ENGLISH} needed")

@@ -6,6 +6,7 @@ import shutil
 import socket
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -18,6 +19,10 @@ from bot.compose import build_service
 from bot.core.settings import Settings
 
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
+FIXTURE_LESSONS = Path(__file__).parent / "data" / "lessons"
+# For tests that start the CLI in a child process: the same fixed bank, set before the CLI runs.
+CLI_WITH_FIXTURE_LESSONS = (f"import bot.core.content; from pathlib import Path; bot.core.content.BUNDLED_LESSONS = Path({str(FIXTURE_LESSONS)!r}); "
+                            "from bot.cli.main import main; main()")
 
 
 
@@ -30,6 +35,14 @@ def clean_environment(monkeypatch, tmp_path):
     # An empty folder: no stray .env from the repo root, and no tests/bot shadowing the bot package
     # in the child processes some tests start.
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def fixture_lessons(monkeypatch):
+    """Services and commands in tests load a fixed v2 bank (tests/data/lessons), so tests do not move when
+    the bundled content is edited. Tests of the bundled bank itself name lesson_bank.BUNDLED_LESSONS."""
+    monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", FIXTURE_LESSONS)
+
 
 
 _created = itertools.count()

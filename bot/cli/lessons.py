@@ -1,4 +1,4 @@
-"""`lessonloop lessons ...`: lint, list and coverage of the lesson bank."""
+"""`lessonloop lessons ...`: lint, list, coverage and review dates of the lesson bank."""
 import json
 from datetime import date
 from pathlib import Path
@@ -8,7 +8,7 @@ import typer
 
 from bot.core.content import load_bank
 from bot.core.settings import Settings
-from lesson_bank.coverage import coverage_matrix, format_matrix
+from lesson_bank.coverage import coverage_matrix, coverage_totals, format_matrix, format_totals
 from lesson_bank.quotas import quota_gaps
 from lesson_bank.readability import reading_ease, word_count
 from lesson_bank.template import new_lesson_text
@@ -25,7 +25,7 @@ def lint(paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or fo
             typer.echo(f"{path}:0: error: no such file or folder", err=True)
             raise typer.Exit(1)
     result = load_bank(Settings(), date.today(), paths)
-    for problem in result.problems:
+    for problem in sorted(result.problems, key=lambda p: (p.line == 0, p.path, p.line)):
         typer.echo(str(problem))
     errors = len(result.errors)
     typer.echo(f"{len(result.lessons)} lessons ok, {errors} errors, {len(result.problems) - errors} warnings", err=True)
@@ -69,13 +69,47 @@ def coverage(as_json: Annotated[bool, typer.Option("--json", help="JSON output")
     taxonomy = load_taxonomy()
     lessons = load_bank(Settings(), date.today()).lessons
     matrix = coverage_matrix(lessons, taxonomy)
+    totals = coverage_totals(lessons, taxonomy)
     gaps = quota_gaps(lessons, taxonomy)
     if as_json:
-        typer.echo(json.dumps({"matrix": matrix, "gaps": gaps}, indent=2))
+        typer.echo(json.dumps({"matrix": matrix, "totals": totals, "gaps": gaps}, indent=2))
     else:
         typer.echo(format_matrix(matrix))
+        typer.echo("")
+        typer.echo(format_totals(totals))
         typer.echo("\n".join(f"gap: {gap}" for gap in gaps) or "all coverage targets met")
     raise typer.Exit(1 if gaps else 0)
+
+
+@app.command()
+def due(
+    guidance: Annotated[Optional[str], typer.Option(help="Every lesson that depends on this guidance id (e.g. kcsie2025)")] = None,
+    before: Annotated[Optional[str], typer.Option(help="Lessons whose review date is on or before this date (YYYY-MM-DD)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """List lessons to re-check: those due for review (by today, or --before), or all that rely on --guidance."""
+    taxonomy = load_taxonomy()
+    if guidance and guidance not in taxonomy.guidance:
+        typer.echo(f"unknown guidance '{guidance}' (known: {', '.join(sorted(taxonomy.guidance))})", err=True)
+        raise typer.Exit(2)
+    try:
+        cutoff = date.fromisoformat(before) if before else (None if guidance else date.today())
+    except ValueError:
+        typer.echo(f"--before must be a date written YYYY-MM-DD, not '{before}'", err=True)
+        raise typer.Exit(2) from None
+    lessons = sorted(
+        (l for l in load_bank(Settings(), date.today()).lessons
+         if (not guidance or guidance in l.guidance) and (cutoff is None or (l.review_by and l.review_by <= cutoff))),
+        key=lambda l: (l.review_by or date.max, l.id))
+    if as_json:
+        rows = [{"id": l.id, "title": l.title, "review_by": l.review_by.isoformat() if l.review_by else None,
+                 "guidance": list(l.guidance), "status": l.status.value, "path": str(l.path) if l.path else None}
+                for l in lessons]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for l in lessons:
+        typer.echo(f"{l.review_by.isoformat() if l.review_by else '-':10}  {l.id:52} {','.join(l.guidance)}")
+    typer.echo(f"{len(lessons)} lessons to re-check", err=True)
 
 
 @app.command()

@@ -107,8 +107,8 @@ def register(app: typer.Typer) -> None:
         """Run the web app with the scheduler ticking planning and dispatch."""
         import uvicorn
 
+        from bot.jobs.runner import JobsProcess
         from bot.web.app import create_app
-        from bot.jobs.scheduler import start_scheduler
 
         overrides = {"env": "demo", "base_url": f"http://{host}:{port}"} if demo else {}
         settings = Settings(**overrides)
@@ -118,9 +118,10 @@ def register(app: typer.Typer) -> None:
 
         @asynccontextmanager
         async def lifespan(_app):
-            scheduler = start_scheduler(service)
+            jobs = JobsProcess(build_service, settings)
+            jobs.start()
             yield
-            scheduler.shutdown(wait=False)
+            await asyncio.to_thread(jobs.stop)
             await service.close()
 
         typer.echo(f"LessonLoop on http://{host}:{port} (health: /healthz)")

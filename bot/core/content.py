@@ -1,15 +1,11 @@
-"""Where lessons come from in this deployment: the bundled bank plus an optional local folder."""
+"""Where lessons come from in this deployment: the bundled bank plus an optional local folder.
+Lessons never need the seed documents at run time: seed entries in `sources:` are provenance data only."""
 from datetime import date
 from pathlib import Path
 
 from bot.core.settings import Settings
 from lesson_bank import BUNDLED_LESSONS
 from lesson_bank.bank import LoadResult, load_lessons
-
-def seeds_dir(settings: Settings) -> Path | None:
-    """Authors may point LESSONLOOP_SEEDS_DIR at the source documents to check seed line references;
-    the product itself never needs them."""
-    return settings.seeds_dir
 
 
 def lesson_folders(settings: Settings, paths: list[Path] | None = None) -> list[tuple[Path, bool]]:
@@ -22,4 +18,4 @@ def lesson_folders(settings: Settings, paths: list[Path] | None = None) -> list[
 
 
 def load_bank(settings: Settings, today: date, paths: list[Path] | None = None) -> LoadResult:
-    return load_lessons(lesson_folders(settings, paths), today, seeds_dir=seeds_dir(settings))
+    return load_lessons(lesson_folders(settings, paths), today)

@@ -1,9 +1,12 @@
-"""Sliding-window rate limits, so sends stay inside a service's published limits instead of
-discovering them through 429s. The window arithmetic is pure (`wait_time`); `acquire` only sleeps.
+"""The one rate limiter: sliding-window limits, so sends stay inside a service's published limits instead
+of discovering them through 429s, and a pause for everyone when the service answers Retry-After.
+The window arithmetic is pure (`wait_time`); `acquire` only sleeps.
 
     Webhook (Workflows):      4 per second and 60 per 30 seconds, per webhook URL
     Bot, per conversation:    7 per second, 8 per 2 seconds, 60 per 30 seconds, 1800 per hour
     Bot, per app and tenant:  50 per second
+    Slack, per workspace:     an even spread of the per-minute budget (one event per 60/budget seconds)
+    Slack, per conversation:  about one message a second
 """
 import asyncio
 import time
@@ -17,27 +20,51 @@ CONVERSATION_LIMITS: tuple[Window, ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800
 TENANT_LIMITS: tuple[Window, ...] = ((50, 1.0),)
 
 
+def even_spread(per_minute: int) -> tuple[Window, ...]:
+    """`per_minute` events a minute, evenly spaced rather than in a burst at the start of each minute."""
+    if per_minute < 1:
+        raise ValueError(f"per_minute must be at least 1, not {per_minute}")
+    return ((1, 60.0 / per_minute),)
+
+
 class Limiter:
     def __init__(self, windows: tuple[Window, ...], *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.windows, self.clock, self.sleep = windows, clock, sleep
-        self._events: deque[float] = deque(maxlen=max(count for count, _ in windows))
-        self._lock = asyncio.Lock()
+        self._events: deque[float] = deque(maxlen=max((count for count, _ in windows), default=1))
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._paused_until = 0.0
+        self.waited = 0.0  # total seconds spent waiting, for benchmarks
+        self.pauses = 0  # Retry-After pauses honoured
 
     def wait_time(self, now: float) -> float:
-        """Seconds until one more event fits every window (0 when it fits now)."""
-        wait = 0.0
+        """Seconds until one more event fits every window and any pause has run out (0 when it fits now)."""
+        wait = self._paused_until - now
         for count, seconds in self.windows:
             if len(self._events) >= count:
                 oldest_in_window = self._events[-count]
                 wait = max(wait, oldest_in_window + seconds - now)
         return max(wait, 0.0)
 
+    def _loop_lock(self) -> asyncio.Lock:
+        """A lock belongs to one event loop; commands, the scheduler and tests may each run their own."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
     async def acquire(self) -> None:
-        async with self._lock:  # one waiter at a time keeps the order fair
+        async with self._loop_lock():  # one waiter at a time keeps the order fair
             while (wait := self.wait_time(self.clock())) > 0:
+                self.waited += wait
                 await self.sleep(wait)
             self._events.append(self.clock())
+
+    def pause(self, seconds: float) -> None:
+        """The service said Retry-After: nobody goes until it has passed."""
+        self.pauses += 1
+        self._paused_until = max(self._paused_until, self.clock() + max(seconds, 0.0))
 
 
 class KeyedLimiters:
@@ -51,12 +78,3 @@ class KeyedLimiters:
         if key not in self._limiters:
             self._limiters[key] = Limiter(self.windows, **self.options)
         return self._limiters[key]
-
-
-def retry_after(header: str | None, attempt: int, *, cap: float = 60.0) -> float:
-    """The server's Retry-After (seconds) when it gives one, else exponential backoff from 1 s."""
-    try:
-        seconds = float(header) if header is not None else 2.0 ** attempt
-    except ValueError:
-        seconds = 2.0 ** attempt
-    return min(max(seconds, 0.0), cap)

@@ -47,7 +47,8 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
     lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
     if lesson is None:
         raise UnknownDelivery("this lesson is no longer available")
-    return delivery, lesson
+    # As the reader saw it: on a spaced review the answer is graded against the review check it showed.
+    return delivery, service.as_read(lesson, is_review=delivery.is_review)
 
 
 def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer) -> SavedReply:

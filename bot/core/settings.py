@@ -33,7 +33,14 @@ class Settings(BaseSettings):
     base_url: str = "http://localhost:8000"
     from_email: str = "LessonLoop <lessonloop@localhost>"
     local_lessons: Path | None = None
-    seeds_dir: Path | None = None
+    # Local detail for lesson placeholders such as {local:front_door} (issue 10): one field each, or one YAML
+    # file of key: text. Unset keys read as a sensible default (lesson_bank.local.DEFAULTS).
+    local_contacts_file: Path | None = None
+    local_front_door: str | None = None
+    local_out_of_hours: str | None = None
+    local_lado: str | None = None
+    local_escalation: str | None = None
+    local_safeguarding_lead: str | None = None
     link_days: int = 30  # how long reply links stay valid
     smtp_connections: int = 8
     dispatch_batch: int = 500
@@ -69,6 +76,22 @@ class Settings(BaseSettings):
                 "(or run with --demo, or LESSONLOOP_ENV=dev, for a trial)"
             )
         return self.secret_key.encode("utf-8")
+
+    def local_contacts(self) -> dict[str, str]:
+        """The organisation's own text for each lesson placeholder it has set (file first, fields win)."""
+        import yaml
+
+        contacts: dict[str, str] = {}
+        if self.local_contacts_file:
+            raw = yaml.safe_load(self.local_contacts_file.read_text(encoding="utf-8")) or {}
+            if not isinstance(raw, dict):
+                raise ValueError(f"{self.local_contacts_file}: expected 'key: text' lines, such as front_door: ...")
+            contacts.update({str(k): str(v) for k, v in raw.items() if v})
+        for key in ("front_door", "out_of_hours", "lado", "escalation", "safeguarding_lead"):
+            value = getattr(self, f"local_{key}")
+            if value:
+                contacts[key] = value
+        return contacts
 
     @property
     def teams_configured(self) -> bool:

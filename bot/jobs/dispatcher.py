@@ -64,7 +64,7 @@ def _job(service: Service, lesson: Lesson, delivery: _Claimed, person: _Addresse
         reply_url=service.reply_url(service.signer.sign("reply", delivery.id, expires)),
         unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
-    nudge = Nudge(person.name.split()[0], lesson, links, delivery.is_review, first)
+    nudge = Nudge(person.name.split()[0], service.as_read(lesson, is_review=delivery.is_review), links, delivery.is_review, first)
     return Job(delivery.id, person.id, person.email, person.name, nudge)
 
 

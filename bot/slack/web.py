@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.settings import Settings
-from bot.slack.pacing import Pacer, retry_after
+from bot.core.pacing import KeyedLimiters, Limiter, even_spread
+from bot.core.retry import TryAgain, header, retry_after, send_with_retry
 from bot.core.transport import TransportError
 
 # Errors that will give the same answer however often we ask.
@@ -29,13 +30,19 @@ def web_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(token=settings.slack_bot_token, base_url=base, timeout=30)
 
 
-class SlackApi:
-    """One workspace: a budget for chat.* and a smaller one for the Tier 3 look-ups."""
+CHANNEL_GAP = ((1, 1.0),)  # Slack allows about one message a second in each conversation
 
-    def __init__(self, client: AsyncWebClient, *, per_minute: int, lookup_per_minute: int, max_rate_limited: int = 8):
+
+class SlackApi:
+    """One workspace: an even budget for chat.* (and one message a second per conversation), and a
+    smaller budget for the Tier 3 look-ups. A 429 pauses every sender on that budget."""
+
+    def __init__(self, client: AsyncWebClient, *, per_minute: int, lookup_per_minute: int, max_rate_limited: int = 8,
+                 **clock_and_sleep):
         self.client = client
-        self.post_pacer = Pacer(per_minute)
-        self.lookup_pacer = Pacer(lookup_per_minute, channel_gap=0.0)
+        self.post_limiter = Limiter(even_spread(per_minute), **clock_and_sleep)
+        self.lookup_limiter = Limiter(even_spread(lookup_per_minute), **clock_and_sleep)
+        self.conversations = KeyedLimiters(CHANNEL_GAP, **clock_and_sleep)
         self.max_rate_limited = max_rate_limited
         self.rate_limited = 0  # 429 answers seen, for benchmarks and logs
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
@@ -55,10 +62,10 @@ class SlackApi:
     def from_settings(cls, settings: Settings) -> "SlackApi":
         return cls(web_client(settings), per_minute=settings.slack_per_minute, lookup_per_minute=settings.slack_lookup_per_minute)
 
-    async def call(self, method: str, *, pacer: Pacer, pace_key: str | None = None, **params) -> dict:
+    async def call(self, method: str, *, limiter: Limiter, pace_key: str | None = None, **params) -> dict:
         """`pace_key` is the conversation a message goes to: Slack allows about one a second in each."""
-        for _ in range(self.max_rate_limited + 1):
-            await pacer.wait(pace_key)
+        async def attempt(_number: int) -> dict:
+            await self.wait_turn(limiter, pace_key)
             self._use_loop_session()
             try:
                 # slack_sdk's own method, so each call is encoded as Slack expects (GET, form or JSON)
@@ -68,16 +75,24 @@ class SlackApi:
                 if exc.response.status_code != 429:
                     raise classify(method, exc) from None
                 self.rate_limited += 1
-                pacer.pause(retry_after(exc.response.headers))
+                limiter.pause(retry_after(header(exc.response.headers, "Retry-After") or "1", 0, cap=3600.0))
+                raise TryAgain(TransportError(f"{method}: still rate limited after {self.max_rate_limited + 1} tries")) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise TransportError(f"{method}: {type(exc).__name__}: {exc}") from None
-        raise TransportError(f"{method}: still rate limited after {self.max_rate_limited} tries")
+
+        # the limiter itself waits out the pause, so the retry loop need not sleep
+        return await send_with_retry(attempt, tries=self.max_rate_limited + 1)
+
+    async def wait_turn(self, limiter: Limiter, pace_key: str | None = None) -> None:
+        if pace_key is not None:
+            await self.conversations[pace_key].acquire()
+        await limiter.acquire()
 
     async def post(self, method: str, **params) -> dict:
-        return await self.call(method, pacer=self.post_pacer, pace_key=params.get("channel"), **params)
+        return await self.call(method, limiter=self.post_limiter, pace_key=params.get("channel"), **params)
 
     async def lookup(self, method: str, **params) -> dict:
-        return await self.call(method, pacer=self.lookup_pacer, **params)
+        return await self.call(method, limiter=self.lookup_limiter, **params)
 
     async def close(self) -> None:
         """Close the session of the loop we are called on; sessions of finished loops are already dead."""

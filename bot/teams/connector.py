@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.core.pacing import CONVERSATION_LIMITS, TENANT_LIMITS, KeyedLimiters, Limiter, retry_after
+from bot.core.pacing import CONVERSATION_LIMITS, TENANT_LIMITS, KeyedLimiters, Limiter
+from bot.core.retry import TryAgain, retry_after, send_with_retry
 from bot.teams.auth import TokenProvider
 from bot.core.transport import TransportError
 
@@ -85,31 +86,28 @@ class Connector:
         """The member's profile (email, userPrincipalName, aadObjectId), to match them to the roster."""
         return (await self._call("GET", self._url(ref, "members", ref.user_id), ref.conversation_id)).json()
 
-    def _judge(self, response: httpx.Response, attempt: int) -> tuple[TransportError, float]:
-        """What went wrong and how long to wait before trying again; raises when trying again is pointless."""
+    def _judge(self, response: httpx.Response, attempt: int) -> Exception:
+        """What went wrong: raised as it is when trying again is pointless, as TryAgain when it is not."""
         problem = _error(response)
         if response.status_code == 401:
             self.tokens.forget()  # the next attempt fetches a fresh token
             problem.permanent = False
-            return problem, 0.0
+            return TryAgain(problem)
         if response.status_code not in TRANSIENT:
-            raise problem
-        return problem, retry_after(response.headers.get("Retry-After"), attempt, cap=self.max_wait)
+            return problem
+        return TryAgain(problem, retry_after(response.headers.get("Retry-After"), attempt, cap=self.max_wait))
 
     async def _call(self, method: str, url: str, conversation: str, body: dict | None = None) -> httpx.Response:
-        problem = TransportError("no attempt made")
-        for attempt in range(self.tries):
+        async def attempt(number: int) -> httpx.Response:
             await self.tenant.acquire()
             await self.conversations[conversation].acquire()
             try:
                 token = await self.tokens.token()
                 response = await self.client.request(method, url, json=body, headers={"Authorization": f"Bearer {token}"})
             except httpx.HTTPError as exc:
-                problem, wait = TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, attempt, cap=self.max_wait)
-            else:
-                if response.status_code < 300:
-                    return response
-                problem, wait = self._judge(response, attempt)
-            if attempt + 1 < self.tries:
-                await self.sleep(wait)
-        raise problem
+                raise TryAgain(TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)) from None
+            if response.status_code < 300:
+                return response
+            raise self._judge(response, number)
+
+        return await send_with_retry(attempt, tries=self.tries, sleep=self.sleep)

@@ -14,7 +14,8 @@ import httpx
 from sqlmodel import Session
 
 from bot.core.agenda import current_agenda
-from bot.core.pacing import WEBHOOK_LIMITS, KeyedLimiters, retry_after
+from bot.core.pacing import WEBHOOK_LIMITS, KeyedLimiters
+from bot.core.retry import TryAgain, retry_after, send_with_retry
 from bot.core.service import Service
 from bot.core.transport import TransportError
 from digests.cards import agenda_card, theme_card, webhook_message
@@ -33,24 +34,21 @@ class WebhookPoster:
         self.limits = KeyedLimiters(WEBHOOK_LIMITS)
 
     async def post(self, url: str, card: dict) -> None:
-        problem = TransportError("no attempt made")
-        for attempt in range(self.tries):
+        async def attempt(number: int) -> None:
             await self.limits[url].acquire()
             try:
                 response = await self.client.post(url, json=webhook_message(card))
             except httpx.HTTPError as exc:
-                problem, wait = TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, attempt, cap=self.max_wait)
-            else:
-                if response.status_code < 300:
-                    return
-                problem = TransportError(f"webhook answered {response.status_code} {response.text[:200]}".strip(),
-                                         permanent=response.status_code not in TRANSIENT)
-                if problem.permanent:
-                    raise problem
-                wait = retry_after(response.headers.get("Retry-After"), attempt, cap=self.max_wait)
-            if attempt + 1 < self.tries:
-                await self.sleep(wait)
-        raise problem
+                raise TryAgain(TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)) from None
+            if response.status_code < 300:
+                return
+            problem = TransportError(f"webhook answered {response.status_code} {response.text[:200]}".strip(),
+                                     permanent=response.status_code not in TRANSIENT)
+            if problem.permanent:
+                raise problem
+            raise TryAgain(problem, retry_after(response.headers.get("Retry-After"), number, cap=self.max_wait))
+
+        await send_with_retry(attempt, tries=self.tries, sleep=self.sleep)
 
 
 def agenda_page_url(service: Service, team_id: int, week: str, now: datetime) -> str:

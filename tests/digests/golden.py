@@ -14,6 +14,8 @@ from digests.cards import ReplyState as CardState
 from digests.cards import agenda_card, fitted_nudge_card, theme_card
 from digests.digest import Digest, digest_email
 from digests.nudge import EmailParts, Nudge, NudgeLinks, Sender, email_parts
+from digests.reader import as_read
+from lesson_bank.local import DEFAULTS
 from digests.render import render
 from digests.signin import signin_email
 from digests.slack_home import HomeData, SeenLesson, agenda_blocks, home_view
@@ -51,22 +53,31 @@ def hard_lessons() -> dict[str, Lesson]:
     longest = max(bank, key=_size)
     longest_option = max(bank, key=lambda lesson: max(len(o) for o in lesson.check.options))
     sensitive = next((lesson for lesson in bank if lesson.sensitive and lesson.support), longest)
+    local = next(lesson for lesson in bank if "{local:" in lesson.body + lesson.try_this_week + lesson.check.question)
     hostile = replace(longest, id=f"{longest.id}-hostile", title="A&E at <1 year: \"bruising\" > nothing? 🩹",
                       body="## What happened\n\nA baby <1 year old came to A&E with a bruise. Staff said **\"it's nothing\"** & "
                            "sent her home. See [the guidance](https://example.org/guide?a=1&b=<2>).\n\n- one & two\n- <three>",
                       try_this_week="Check your A&E <-> health visitor route works & who owns it.",
                       check=replace(longest.check, question="What is right for a baby <1 year & a bruise?",
                                     options=("Refer & tell the lead <same day>", *longest.check.options[1:])))
-    return {"longest": longest, "longest-option": longest_option, "sensitive": sensitive, "hostile": hostile}
+    return {"longest": longest, "longest-option": longest_option, "sensitive": sensitive, "local": local, "hostile": hostile}
+
+
+CONTACTS = {key: f"the Northshire {key.replace('_', ' ')} <0300 123 4567> & team" for key in DEFAULTS}
+
+
+def read(lesson: Lesson, *, is_review: bool = False) -> Lesson:
+    """As the dispatcher sends it: placeholders filled from settings, the review check on reviews."""
+    return as_read(lesson, is_review=is_review, contacts=CONTACTS)
 
 
 def agenda_item(lesson: Lesson, team_name: str = HOSTILE_TEAM) -> AgendaItem:
     label = load_taxonomy().theme_label(lesson.primary_theme)
-    return plain_agenda_item(team_id=1, team_name=team_name, week=WEEK, lesson=lesson, theme_label=label)
+    return plain_agenda_item(team_id=1, team_name=team_name, week=WEEK, lesson=read(lesson), theme_label=label)
 
 
 def nudge(lesson: Lesson, *, is_review: bool = False) -> Nudge:
-    return Nudge(HOSTILE_NAME, lesson, LINKS, is_review=is_review, first_nudge=True)
+    return Nudge(HOSTILE_NAME, read(lesson, is_review=is_review), LINKS, is_review=is_review, first_nudge=True)
 
 
 # ---- Slack ---------------------------------------------------------------------------------------------
@@ -75,10 +86,10 @@ def slack_payloads() -> dict[str, dict]:
     """name -> {"blocks": [...]} for messages, or a view for App Home and the modal."""
     out: dict[str, dict] = {}
     for key, lesson in hard_lessons().items():
-        out[f"slack-dm-{key}"] = {"blocks": nudge_blocks(lesson, 42)}
+        out[f"slack-dm-{key}"] = {"blocks": nudge_blocks(read(lesson), 42)}
         answered = SlackState(check_answer=2, check_correct=False, practice="not_relevant", has_reflection=True)
-        out[f"slack-dm-after-reply-{key}"] = {"blocks": nudge_blocks(lesson, 42, state=answered)}
-        out[f"slack-review-{key}"] = {"blocks": nudge_blocks(lesson, 42, is_review=True)}
+        out[f"slack-dm-after-reply-{key}"] = {"blocks": nudge_blocks(read(lesson), 42, state=answered)}
+        out[f"slack-review-{key}"] = {"blocks": nudge_blocks(read(lesson, is_review=True), 42, is_review=True)}
         out[f"slack-slash-agenda-{key}"] = {"blocks": agenda_blocks(agenda_item(lesson))}
     lesson = hard_lessons()["hostile"]
     out["slack-modal"] = reflection_modal(lesson, 42, "x" * 2000)
@@ -156,7 +167,7 @@ def pages() -> dict[str, str]:
     from digests.markdown import to_html
     from digests.nudge import PRACTICE_CHOICES
 
-    lesson = hard_lessons()["hostile"]
+    lesson = read(hard_lessons()["hostile"])
     item = agenda_item(lesson)
     record = type("Record", (), {"discussed_at": datetime(2026, 12, 9), "action_agreed": "Check the A&E <-> HV route"})()
     return {

@@ -24,7 +24,8 @@ def validator():
 @pytest.fixture(scope="module")
 def lessons():
     from datetime import date
-    return load_bank(Settings(env="test"), date.today()).lessons
+    from tests.conftest import FIXTURE_LESSONS
+    return load_bank(Settings(env="test"), date.today(), [FIXTURE_LESSONS]).lessons
 
 
 def assert_valid(validator, card):

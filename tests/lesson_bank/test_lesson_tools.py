@@ -6,6 +6,7 @@ from datetime import date
 from email import message_from_bytes, policy
 
 from fastapi.testclient import TestClient
+import pytest
 from typer.testing import CliRunner
 
 from bot.web.app import create_app
@@ -18,13 +19,14 @@ from lesson_bank.bank import load_lessons
 from lesson_bank.quotas import quota_gaps
 from lesson_bank.readability import flesch_reading_ease
 from lesson_bank.taxonomy import load_taxonomy
-from tests.conftest import utc
+from tests.conftest import FIXTURE_LESSONS, utc
 from tests.helpers import add_people, write
 from tests.lesson_bank.test_lesson_bank import GOOD
 
 runner = CliRunner()
 
 
+@pytest.mark.bundled_bank
 def test_bundled_bank_meets_every_coverage_target():
     lessons = load_lessons([(BUNDLED_LESSONS, False)], date(2026, 11, 23)).lessons
     assert quota_gaps(lessons, load_taxonomy()) == []
@@ -33,7 +35,7 @@ def test_bundled_bank_meets_every_coverage_target():
 
 
 def test_quota_gaps_name_what_is_missing():
-    lessons = load_lessons([(BUNDLED_LESSONS, False)], date(2026, 11, 23)).lessons
+    lessons = load_lessons([(FIXTURE_LESSONS, False)], date(2026, 11, 23)).lessons
     without_fii = tuple(l for l in lessons if "fabricated-illness" not in l.themes)
     gaps = quota_gaps(without_fii, load_taxonomy())
     assert any("theme 'fabricated-illness' has 0 lessons" in g for g in gaps)
@@ -78,3 +80,90 @@ def test_feedback_lists_not_relevant_by_role_and_wrong_answers(service, settings
     rows = json.loads(result.stdout)
     assert sum(r["not_relevant"] for r in rows) == 6 and sum(r["replies"] for r in rows) == 6
     assert all(set(r["not_relevant_roles"]) == {"midwife"} for r in rows if r["not_relevant"])
+
+
+# --- bank-wide rules, review dates and local detail (issue 10) ---
+
+def longest_right(text: str) -> str:
+    """Make the right option of the first check the longest one."""
+    return text.replace('"Only that the child was there"', '"Only that the child was there, and nothing at all about their life"')
+
+
+def test_balance_rule_fails_when_the_right_option_is_too_often_the_longest(tmp_path):
+    for i in range(6):  # 12 checks; the right option is the longest in 6 (50%)
+        write(tmp_path / "bank" / f"case-{i}.md", longest_right(GOOD.format(id=f"case-{i}")))
+    result = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23))
+    balance = [p for p in result.problems if p.message.startswith("balance:")]
+    assert balance and balance[0].is_error and "longest in 6 of 12 checks (50%)" in balance[0].message
+    for i in range(4, 6):  # 4 of 12 (33%) is within the 35% limit
+        write(tmp_path / "bank" / f"case-{i}.md", GOOD.format(id=f"case-{i}"))
+    result = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23))
+    assert not any(p.message.startswith("balance:") for p in result.problems)
+    lint = runner.invoke(app, ["lessons", "lint", str(tmp_path / "bank")])
+    assert "balance:" not in lint.output
+
+
+def test_near_duplicate_lessons_are_warnings(tmp_path):
+    write(tmp_path / "bank" / "first.md", GOOD.format(id="first"))
+    write(tmp_path / "bank" / "second.md", GOOD.format(id="second").replace("A nurse saw a baby", "A health visitor saw a baby"))
+    result = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23))
+    dupes = [p for p in result.problems if "near-duplicate of 'first'" in p.message]
+    assert dupes and all(p.severity == "warning" for p in dupes) and len(result.lessons) == 2
+    distinct = load_lessons([(FIXTURE_LESSONS / "neglect-head-lice-question.md", False),
+                             (FIXTURE_LESSONS / "language-culture-child-as-interpreter.md", False)], date(2026, 11, 23))
+    assert not any("near-duplicate" in p.message for p in distinct.problems)
+
+
+def test_lessons_due_lists_what_depends_on_a_guidance(tmp_path, monkeypatch):
+    bank = tmp_path / "bank"
+    write(bank / "school-one.md", GOOD.format(id="school-one").replace("guidance: [wt2023]", "guidance: [kcsie2025, wt2023]").replace("review_by: 2027-11-30\n", ""))
+    write(bank / "social-care-one.md", GOOD.format(id="social-care-one").replace("review_by: 2027-11-30\n", ""))
+    write(bank / "early-check.md", GOOD.format(id="early-check").replace("review_by: 2027-11-30", "review_by: 2027-01-15"))
+    monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", bank)
+    result = runner.invoke(app, ["lessons", "due", "--guidance", "kcsie2025", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["school-one"]
+    assert rows[0]["review_by"] == load_taxonomy().guidance["kcsie2025"].review_by.isoformat()
+    before = json.loads(runner.invoke(app, ["lessons", "due", "--before", "2027-06-01", "--json"]).stdout)
+    assert [r["id"] for r in before] == ["early-check"]
+    everything = json.loads(runner.invoke(app, ["lessons", "due", "--before", "2028-01-01", "--json"]).stdout)
+    assert [r["id"] for r in everything] == ["early-check", "school-one", "social-care-one"]
+    assert runner.invoke(app, ["lessons", "due", "--guidance", "kcsie2024"]).exit_code == 2
+
+
+def test_local_placeholders_render_from_settings_with_defaults(tmp_path):
+    from bot.core.settings import Settings
+    from lesson_bank.local import DEFAULTS, render_local
+
+    text = "Phone {local:front_door}; out of hours, {local:out_of_hours}. Not {local:nope}."
+    assert render_local(text) == f"Phone {DEFAULTS['front_door']}; out of hours, {DEFAULTS['out_of_hours']}. Not {{local:nope}}."
+    contacts_file = write(tmp_path / "contacts.yaml", "front_door: Brightshire MASH, 0100 000 0000\nlado: ''\n")
+    settings = Settings(local_contacts_file=contacts_file, local_out_of_hours="Emergency duty team, 0100 999 9999")
+    assert settings.local_contacts() == {"front_door": "Brightshire MASH, 0100 000 0000", "out_of_hours": "Emergency duty team, 0100 999 9999"}
+    assert render_local(text, settings.local_contacts()).startswith("Phone Brightshire MASH, 0100 000 0000; out of hours, Emergency duty team")
+
+
+def test_coverage_shows_new_roles_themes_and_targets():
+    result = runner.invoke(app, ["lessons", "coverage", "--json"])
+    data = json.loads(result.stdout)
+    assert {"ambulance", "camhs", "youth-worker"} <= set(data["totals"]["roles"])
+    assert {"safer-sleep", "strategy-discussions"} <= set(data["totals"]["themes"])
+    assert any("role 'ambulance' has 0 lessons; at least 25 needed" in g for g in data["gaps"])
+    assert any("lessons for the strategic level; at least 15 needed" in g for g in data["gaps"])
+    assert result.exit_code == 1
+
+
+def test_stored_v1_lesson_versions_still_load():
+    from lesson_bank.serialize import lesson_from_dict, lesson_to_dict
+
+    lesson = load_lessons([(FIXTURE_LESSONS, False)], date(2026, 11, 23)).lessons[0]
+    assert lesson_from_dict(json.loads(json.dumps(lesson_to_dict(lesson)))) == lesson
+    old = lesson_to_dict(lesson)
+    old["check"] = {"question": "q", "options": ["a", "b", "c"], "answer": 2, "explanation": "because"}
+    for key in ("review_check", "guidance"):
+        old.pop(key)
+    for source in old["sources"]:
+        source.pop("publisher"), source.pop("supports")
+    restored = lesson_from_dict(old)
+    assert restored.check.explanation == "because" and restored.check.is_right(2) and restored.review_check is None

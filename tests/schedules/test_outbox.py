@@ -11,7 +11,7 @@ from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus
 from schedules.outbox import claim_due
-from tests.conftest import utc
+from tests.conftest import CLI_WITH_FIXTURE_LESSONS, utc
 from tests.helpers import add_people
 
 TUESDAY_NOON = utc(2026, 11, 24, 12)
@@ -40,7 +40,7 @@ def test_two_processes_planning_at_once_yield_one_delivery_each(service, setting
     add_people(service.engine, people(40))
     env = os.environ | {"LESSONLOOP_DATABASE_URL": settings.database_url, "LESSONLOOP_ENV": "test",
                         "LESSONLOOP_SECRET_KEY": "x" * 32}
-    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "plan", "--at", TUESDAY_NOON.isoformat(), "--json"]
+    command = [sys.executable, "-c", CLI_WITH_FIXTURE_LESSONS, "plan", "--at", TUESDAY_NOON.isoformat(), "--json"]
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs

@@ -10,7 +10,7 @@ from tests.conftest import utc
 
 
 def lesson(lesson_id: str, theme: str, roles=("social-worker",), **extra) -> Lesson:
-    check = KnowledgeCheck("q", ("a", "b", "c"), 1, "e")
+    check = KnowledgeCheck("q", ("a", "b", "c", "d"), 1, ("right", "no", "no", "no"))
     return Lesson(id=lesson_id, title=lesson_id, themes=(theme,), roles=roles, reflect="r", check=check,
                   try_this_week="t", sources=(), body="b", version="v1", **extra)
 

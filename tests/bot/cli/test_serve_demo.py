@@ -9,13 +9,13 @@ from email import message_from_bytes, policy
 
 import httpx
 
-from tests.conftest import free_port
+from tests.conftest import CLI_WITH_FIXTURE_LESSONS, free_port
 
 
 def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LESSONLOOP_")}
-    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--demo", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-c", CLI_WITH_FIXTURE_LESSONS, "serve", "--demo", "--port", str(port)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,6 @@
 """The limiter keeps every window, measured on a fake clock that only moves when it sleeps."""
-from bot.core.pacing import WEBHOOK_LIMITS, Limiter, retry_after
+from bot.core.pacing import WEBHOOK_LIMITS, Limiter
+from bot.core.retry import retry_after
 
 
 class FakeTime:

@@ -1,16 +1,17 @@
-"""The pacer's arithmetic with a fake clock, Retry-After parsing, and Block Kit limits."""
+"""Slack's pacing with a fake clock (the project's one limiter, composed as SlackApi uses it), Retry-After
+parsing, and Block Kit limits."""
 import asyncio
 
 import pytest
 
-from bot.slack.pacing import Pacer, retry_after
+from bot.core.retry import header, retry_after
+from bot.slack.web import SlackApi
 from digests.slack_nudge import BUTTON_LIMIT, mrkdwn, nudge_blocks
 
 
 class FakeClock:
     def __init__(self):
         self.now = 0.0
-        self.sent: list[float] = []
 
     def __call__(self) -> float:
         return self.now
@@ -19,11 +20,15 @@ class FakeClock:
         self.now += seconds
 
 
-def send_times(pacer: Pacer, clock: FakeClock, channels: list[str | None]) -> list[float]:
+def api(per_minute: int, clock: FakeClock) -> SlackApi:
+    return SlackApi(None, per_minute=per_minute, lookup_per_minute=50, clock=clock, sleep=clock.sleep)
+
+
+def send_times(slack: SlackApi, clock: FakeClock, channels: list[str | None]) -> list[float]:
     async def run():
         times = []
         for channel in channels:
-            await pacer.wait(channel)
+            await slack.wait_turn(slack.post_limiter, channel)
             times.append(round(clock.now, 6))
         return times
     return asyncio.run(run())
@@ -31,35 +36,33 @@ def send_times(pacer: Pacer, clock: FakeClock, channels: list[str | None]) -> li
 
 def test_budget_spreads_sends_evenly():
     clock = FakeClock()
-    pacer = Pacer(300, clock=clock, sleep=clock.sleep)
-    times = send_times(pacer, clock, [f"D{n}" for n in range(301)])
+    times = send_times(api(300, clock), clock, [f"D{n}" for n in range(301)])
     assert times[:3] == [0.0, 0.2, 0.4]
     assert times[300] == pytest.approx(60.0)  # 300 a minute, no more
 
 
 def test_one_message_a_second_per_channel():
     clock = FakeClock()
-    pacer = Pacer(6000, clock=clock, sleep=clock.sleep)
-    times = send_times(pacer, clock, ["D1", "D2", "D1", "D1"])
+    times = send_times(api(6000, clock), clock, ["D1", "D2", "D1", "D1"])
     assert times[1] == pytest.approx(0.01) and times[2] == pytest.approx(1.0) and times[3] == pytest.approx(2.0)
 
 
 def test_retry_after_pauses_everyone():
     clock = FakeClock()
-    pacer = Pacer(6000, clock=clock, sleep=clock.sleep)
-    send_times(pacer, clock, ["D1"])
-    pacer.pause(30)
-    assert send_times(pacer, clock, ["D2"]) == [pytest.approx(30.0)]
-    assert pacer.pauses == 1
+    slack = api(6000, clock)
+    send_times(slack, clock, ["D1"])
+    slack.post_limiter.pause(30)
+    assert send_times(slack, clock, ["D2"]) == [pytest.approx(30.0)]
+    assert slack.post_limiter.pauses == 1
 
 
 def test_retry_after_header_parsing():
-    assert retry_after({"Retry-After": "7"}) == 7.0
-    assert retry_after({"retry-after": ["3"]}) == 3.0
-    assert retry_after({}, default=1.5) == 1.5
-    assert retry_after({"Retry-After": "soon"}, default=2.0) == 2.0
+    assert retry_after(header({"Retry-After": "7"}, "Retry-After"), 0) == 7.0
+    assert retry_after(header({"retry-after": ["3"]}, "Retry-After"), 0) == 3.0
+    assert header({}, "Retry-After") is None
+    assert retry_after("soon", 1) == 2.0
     with pytest.raises(ValueError, match="per_minute"):
-        Pacer(0)
+        api(0, FakeClock())
 
 
 def test_markdown_to_mrkdwn_and_button_limits(service):
