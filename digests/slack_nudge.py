@@ -99,7 +99,7 @@ def support_blocks(lesson: Lesson) -> list[dict]:
 def nudge_blocks(lesson: Lesson, delivery_id: int, *, is_review: bool = False, state: ReplyState = ReplyState()) -> list[dict]:
     """Title, support note (sensitive lessons), lesson, try this week, the check (options in the text,
     numbered buttons), then the practice question, then reflection and sources."""
-    blocks = [
+    blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": lesson.title[:150]}},
         {"type": "context", "elements": [_text("mrkdwn", f"{lesson_heading(is_review)} · about a minute")]},
         *support_blocks(lesson),

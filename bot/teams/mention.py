@@ -30,7 +30,7 @@ def agenda_reply(service: Service, aad_object_id: str | None, now: datetime) -> 
         if person is None:
             return {"type": "message", "text": NOT_KNOWN}
         team = session.get(Team, person.team_id) if person.team_id else None
-        if team is None:
+        if team is None or team.id is None:
             return {"type": "message", "text": NO_TEAM}
         week = week_key(now.astimezone(ZoneInfo(team.timezone)).date())
         item = current_agenda(service, session, team_id=team.id, week=week)

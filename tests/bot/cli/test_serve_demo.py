@@ -31,7 +31,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert len(mails) == 13 and (tmp_path / "lessonloop.db").exists()
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()
-        assert "Save my answer" in httpx.get(link).text
+        assert "Confirm and save my answer" in httpx.get(link).text
         saved = httpx.post(link.split("?")[0], data={"check": "1", "practice": "changed"})
         assert saved.status_code == 200 and "your answer is saved" in saved.text
     finally:

@@ -256,3 +256,22 @@ async def test_a_reflection_is_stored_redacted_and_the_card_shows_the_signpost(s
     with Session(service.engine) as session:
         reply = session.exec(select(Reply)).one()
     assert reply.reflection == "[name removed]'s son, NHS [NHS number removed], should I report this?"
+
+
+async def test_an_at_mention_in_a_team_channel_answers_with_the_teams_agenda_item(service, teams, microsoft):
+    await install(teams, microsoft, 0, people(service, 1)[0])
+    mention = invoke_activity({}, "aad-0", "19:general@thread.tacv2") | {
+        "type": "message", "name": None, "value": None, "id": "msg-7", "text": "<at>LessonLoop</at> agenda",
+        "conversation": {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": "tenant-1"},
+        "entities": [{"type": "mention", "mentioned": {"id": "28:app", "name": "LessonLoop"}}]}
+    response = await teams.post(ENDPOINT, json=mention, headers={"Authorization": microsoft.bearer()})
+    assert response.status_code == 200
+    (conversation, answer), = microsoft.sent
+    assert conversation == "19:general@thread.tacv2" and answer["replyToId"] == "msg-7"
+    card = answer["attachments"][0]["content"]
+    SCHEMA.validate(card)
+    assert card["version"] == "1.4" and card["body"][0]["text"].startswith("Team meeting item for North · week of ")
+    stranger = mention | {"from": {"id": "29:x", "aadObjectId": "aad-unknown"}, "id": "msg-8"}
+    assert (await teams.post(ENDPOINT, json=stranger, headers={"Authorization": microsoft.bearer()})).status_code == 200
+    assert "LessonLoop list" in microsoft.sent[-1][1]["text"]
+    assert count(service, Reply) == 0
