@@ -4,6 +4,8 @@ registry into tests/renderers (package-lock.json committed; CI runs `npm ci` the
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,23 @@ def ensure_renderers() -> None:
     done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=RENDERERS, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         pytest.fail(f"npm ci in {RENDERERS} failed: {done.stderr[-2000:]}")
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's chromium under Playwright, with the npm renderers installed; skips (saying why) without them."""
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    ensure_renderers()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 # Text that does not fit its box: a clipped button label, a word or address running out of its column.

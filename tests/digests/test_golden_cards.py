@@ -44,20 +44,12 @@ def test_the_concern_notice_is_a_separate_attention_container_first():
 
 @pytest.fixture(scope="module")
 def page():
-    reason = browser.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    browser.ensure_renderers()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.ARGS)
+    with browser.chromium() as chromium:
         tab = chromium.new_page(viewport={"width": WIDTH + 20, "height": 900})
         tab.set_content(browser.CARD_PAGE % WIDTH)
         for key in ("markdown", "cards", "axe"):
             tab.add_script_tag(path=str(browser.SCRIPTS[key]))
         yield tab
-        chromium.close()
 
 
 @pytest.mark.parametrize("name", sorted(CARDS))

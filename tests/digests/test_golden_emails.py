@@ -85,16 +85,8 @@ def test_spamassassin_scores_every_email_kind_zero():
 
 @pytest.fixture(scope="module")
 def chromium():
-    reason = browser.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    browser.ensure_renderers()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.ARGS)
+    with browser.chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _check(chromium, name: str, html: str) -> None:
