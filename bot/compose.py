@@ -10,6 +10,7 @@ from bot.core.settings import Settings
 from bot.core.signing import Signer
 from bot.core.transport import Channel
 from bot.email.channel import MailFolderChannel, SmtpChannel
+from digests.nudge import Sender
 
 log = logging.getLogger("lessonloop.lessons")
 
@@ -17,9 +18,10 @@ log = logging.getLogger("lessonloop.lessons")
 def email_channel(settings: Settings) -> Channel:
     domain = settings.message_id_domain()
     target = settings.smtp_target()
+    named = Sender(settings.organisation_name, settings.min_cell)
     if target is None:
-        return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain)
-    return SmtpChannel(target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections)
+        return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain, named=named)
+    return SmtpChannel(target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections, named=named)
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

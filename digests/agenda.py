@@ -4,7 +4,8 @@ The full chooser (themes weighted by the team's replies, local lessons, the team
 the same AgendaItem, so every channel renders it the same way."""
 from dataclasses import dataclass, field
 
-from lesson_bank.model import Lesson
+from lesson_bank.model import Lesson, Source
+from schedules.slots import week_of
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,13 @@ class AgendaItem:
     vignette: str  # a short anonymised case, in Markdown
     questions: tuple[str, ...]  # two or three discussion questions
     team_action: str  # one action for the team to agree
-    sources: tuple[str, ...]
+    sources: tuple[Source, ...]  # public sources only: each shown as its title, linked
     minutes: int = 10
     figures: dict[str, object] = field(default_factory=dict)  # the team's own anonymous figures, when enough replies
+
+    @property
+    def week_label(self) -> str:
+        return week_of(self.week)
 
 
 def _section(body: str, heading: str) -> str:
@@ -47,5 +52,5 @@ def plain_agenda_item(*, team_id: int, team_name: str, week: str, lesson: Lesson
         team_id=team_id, team_name=team_name, week=week, theme_id=lesson.primary_theme, theme_label=theme_label,
         lesson_id=lesson.id, lesson_version=lesson.version, title=lesson.title,
         vignette=_section(lesson.body, "What happened") or lesson.body, questions=questions,
-        team_action=lesson.try_this_week, sources=lesson.citations(),
+        team_action=lesson.try_this_week, sources=lesson.public_sources,
     )

@@ -1,6 +1,4 @@
 """An agenda item as Markdown (the source), HTML or plain text, and as an email to the team lead."""
-from markupsafe import escape
-
 from digests.agenda import AgendaItem
 from digests.nudge import EmailParts
 from digests.render import markdown_html, markdown_plain, render
@@ -22,11 +20,10 @@ def agenda_text(item: AgendaItem, fmt: str) -> str:
     return str(markdown_html(source)) if fmt == "html" else markdown_plain(source)
 
 
-def agenda_email(item: AgendaItem, link: str) -> EmailParts:
-    footer = f"\n\nOpen it, and record that you discussed it and the action you agreed: {link}\n"
-    html_footer = f'<p><a href="{escape(link)}">Open the item and record that you discussed it</a></p>'
-    return EmailParts(
-        subject=f"Team agenda ({item.week}): {item.theme_label}",
-        text=agenda_text(item, "txt") + footer,
-        html=str(markdown_html(agenda_markdown(item))) + html_footer,
-    )
+def agenda_email(item: AgendaItem, link: str, organisation: str = "Your organisation") -> EmailParts:
+    footer = (f"\n\nOpen it, and record that you discussed it and the action you agreed: {link}\n\n"
+              f"--\nSent by {organisation} through LessonLoop. You receive this as the lead of {item.team_name}.\n")
+    html = render("email/agenda.html.j2", item=item, link=link, organisation=organisation,
+                  body=markdown_html(agenda_markdown(item)))
+    return EmailParts(subject=f"Team agenda for the {item.week_label}: {item.theme_label}",
+                      text=agenda_text(item, "txt") + footer, html=html)

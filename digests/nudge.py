@@ -5,7 +5,7 @@ from markupsafe import escape
 
 from digests.render import environment
 from digests.said_did_render import notes_html, notes_text
-from lesson_bank.model import Lesson
+from lesson_bank.model import KnowledgeCheck, Lesson
 
 PRACTICE_CHOICES = (
     ("changed", "Yes, I changed something"),
@@ -46,8 +46,35 @@ class EmailParts:
     html: str
 
 
+@dataclass(frozen=True)
+class OptionFeedback:
+    number: int
+    text: str
+    why: str
+    right: bool
+    chosen: bool
+
+
+def check_feedback(check: KnowledgeCheck, chosen: int) -> tuple[OptionFeedback, ...]:
+    """After an answer, every channel shows every option with its why, the right one and the reader's own
+    marked in words (never by colour alone)."""
+    return tuple(OptionFeedback(n, option.text, option.why, n == check.answer, n == chosen)
+                 for n, option in enumerate(check.choices, 1))
+
+
+def verdict(check: KnowledgeCheck, chosen: int) -> str:
+    if check.is_right(chosen):
+        return "That's right."
+    return f"Not quite: the answer is {check.answer}."
+
+
+def lesson_heading(is_review: bool) -> str:
+    """What a message calls itself in every channel: a spaced review is never "this week's lesson"."""
+    return "Spaced review" if is_review else "This week's lesson"
+
+
 def subject_line(nudge: Nudge) -> str:
-    prefix = "Revisit" if nudge.is_review else "1-minute lesson"
+    prefix = "Spaced review" if nudge.is_review else "1-minute lesson"
     return f"{prefix}: {nudge.lesson.title}"
 
 
@@ -59,14 +86,24 @@ _NOTES = "\x00notes\x00"  # where a person's "you said, we did" notes go (issue 
 _stencils: dict[tuple, EmailParts] = {}
 
 
-def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, min_cell: int) -> EmailParts:
-    key = (lesson.id, lesson.version, is_review, first_nudge, min_cell)
+@dataclass(frozen=True)
+class Sender:
+    """Who an email comes from, named in every email: the organisation and its small-number threshold."""
+
+    organisation: str = "Your organisation"
+    min_cell: int = 5
+
+
+def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, sender: Sender) -> EmailParts:
+    key = (lesson.id, lesson.version, is_review, first_nudge, sender)
     if key not in _stencils:
         if len(_stencils) > 1024:
             _stencils.clear()
-        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge, min_cell)
+        nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge, sender.min_cell)
         env = environment()
-        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES, "said_did": _NOTES}
+        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES,
+                   "heading": lesson_heading(is_review), "organisation": sender.organisation, "min_cell": sender.min_cell,
+                   "said_did": _NOTES}
         _stencils[key] = EmailParts(
             subject=subject_line(nudge),
             text=env.get_template("email/nudge.txt.j2").render(context),
@@ -81,10 +118,10 @@ def _fill(stencil: str, values: dict[str, str]) -> str:
     return stencil
 
 
-def email_stencil(nudge: Nudge) -> EmailParts:
+def email_stencil(nudge: Nudge, sender: Sender = Sender()) -> EmailParts:
     """The nudge's email with placeholders where its name and links go (shared by everyone who gets the
     same lesson this week), so a sender can also encode it once and fill in encoded values."""
-    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, nudge.min_cell)
+    stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, sender)
     if nudge.links.record_url:
         return stencil
     # no learning-record link to give (a preview, a test): leave out its footer line
@@ -103,7 +140,7 @@ def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
     return {k: str(escape(v)) for k, v in values.items()} | {_NOTES: notes_html(nudge.notes)}
 
 
-def email_parts(nudge: Nudge) -> EmailParts:
-    stencil = email_stencil(nudge)
+def email_parts(nudge: Nudge, sender: Sender = Sender()) -> EmailParts:
+    stencil = email_stencil(nudge, sender)
     return EmailParts(subject=stencil.subject, text=_fill(stencil.text, stencil_values(nudge, html=False)),
                       html=_fill(stencil.html, stencil_values(nudge, html=True)))

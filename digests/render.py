@@ -4,11 +4,10 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
-from markupsafe import Markup
+
+from digests.markdown import to_html as markdown_html, to_plain as markdown_plain
 
 TEMPLATES = Path(__file__).parent / "templates"
-_markdown = MarkdownIt("commonmark", {"html": False})
 
 
 @cache
@@ -25,35 +24,20 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown_html
     env.filters["plain"] = markdown_plain
+    from digests.nudge import check_feedback, verdict  # digests.nudge imports this module
+
+    env.globals.update(check_feedback=check_feedback, verdict=verdict)
     env.filters["md_literal"] = markdown_literal
     return env
 
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
 def markdown_literal(text: str) -> str:
-    """A name put into Markdown as text: its punctuation escaped and line breaks folded, so "[x](http://…)"
-    or "# Team" in a team name stays words and never becomes a link or a heading."""
+    """A name put into Markdown as text: its punctuation escaped and line breaks folded, so \"[x](http://…)\"
+    or \"# Team\" in a team name stays words and never becomes a link or a heading."""
     return MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
-
-
-@cache
-def markdown_html(text: str) -> Markup:
-    return Markup(_markdown.render(text))
-
-
-@cache
-def markdown_plain(text: str) -> str:
-    """Headings become capitalised lines; emphasis markers go; paragraphs stay."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.lstrip("#").strip() if line.lstrip().startswith("#") else line
-        if stripped is not line:
-            stripped = stripped.upper()
-        lines.append(ESCAPED.sub(r"\1", stripped.replace("**", "").replace("__", "")))
-    return "\n".join(lines)
 
 
 def render(name: str, **context) -> str:

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from digests.agenda import AgendaItem
 from digests.nudge import PRACTICE_CHOICES
-from digests.slack_nudge import mrkdwn
+from digests.markdown import slack_escape as esc
+from digests.slack_nudge import mrkdwn, sources_mrkdwn
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PAUSE_WEEKS = (1, 2, 4, 8)
@@ -70,37 +71,48 @@ def _seen_line(item: SeenLesson) -> str:
     labels = dict(PRACTICE_CHOICES)
     answer = labels.get(item.practice, "no answer yet") if item.practice else "no answer yet"
     check = {True: " · check ✅", False: " · check ✗"}.get(item.check_correct, "")
-    return f"• {item.sent_on:%-d %b}: *{item.title}* · {answer}{check}"
+    return f"• {item.sent_on:%-d %b}: *{esc(item.title)}* · {answer}{check}"
+
+
+HOME_LIST_LIMIT = 20
+
+
+def _seen_heading(data: HomeData) -> str:
+    """The count says what the list shows: "(26)" over a list of 20 read as a fault."""
+    shown = min(len(data.seen), HOME_LIST_LIMIT)
+    count = f"the latest {shown} of {len(data.seen)}" if len(data.seen) > shown else str(len(data.seen))
+    return f"*Lessons you have had ({count})* and your own replies"
 
 
 def home_view(data: HomeData) -> dict:
-    seen = [_seen_line(item) for item in data.seen[:20]] or ["Nothing yet: your first lesson is on its way."]
+    seen = [_seen_line(item) for item in data.seen[:HOME_LIST_LIMIT]] or ["Nothing yet: your first lesson is on its way."]
     return {"type": "home", "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": f"Hello {data.first_name}"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _schedule_line(data)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Change your lesson day and time, or take a break:"}]},
         _controls(data),
         {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Lessons you have had ({len(data.seen)})* and your own replies"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _seen_heading(data)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(seen)[:3000]}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Only you can see this page. Leads see anonymous totals only."}]},
     ]}
 
 
 def agenda_blocks(item: AgendaItem) -> list[dict]:
-    questions = "\n".join(f"{n}. {q}" for n, q in enumerate(item.questions, 1))
+    questions = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(item.questions, 1))
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Team agenda · {item.week} · {item.minutes} minutes"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{item.title}*  ({item.theme_label})"}},
+        {"type": "header", "text": {"type": "plain_text", "text": f"Team agenda · {item.week_label} · {item.minutes} minutes"[:150]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"For {esc(item.team_name)}"}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(item.title)}*  ({esc(item.theme_label)})"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(item.vignette)[:3000]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Discuss*\n{questions}"[:3000]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Agree one action:* {item.team_action}"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": ("Source: " + "; ".join(item.sources))[:3000]}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Agree one action:* {esc(item.team_action)}"[:3000]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": ("Source: " + sources_mrkdwn(item.sources))[:3000]}]},
     ]
 
 
 def agenda_text(item: AgendaItem) -> str:
-    return f"Team agenda for {item.team_name}, {item.week}: {item.title}"
+    return f"Team agenda for {esc(item.team_name)}, {item.week_label}: {esc(item.title)}"
 
 
 def help_text() -> str:

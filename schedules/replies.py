@@ -12,6 +12,23 @@ from schedules import spacing
 from schedules.models import Delivery, Practice, Reply, SpacingCard
 
 
+REFLECTION_LIMIT = 2000  # what every editing surface accepts (Slack's modal, the Teams card, the web page)
+
+
+def fit_reflection(text: str, limit: int = REFLECTION_LIMIT) -> tuple[str, bool]:
+    """Redaction lengthens text ("Al" becomes "[name removed]"), so a reflection that was within the limit
+    can exceed it once stored. Shorten it to the limit at a word boundary, never inside a "[... removed]"
+    marker, and say so (True) so the writer is told."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    if cut.rfind("[") > cut.rfind("]"):
+        cut = cut[: cut.rfind("[")]
+    elif " " in cut[limit // 2:]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip() + "…", True
+
+
 class ReplyError(ValueError):
     pass
 

@@ -51,6 +51,13 @@ def week_key(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_of(key: str) -> str:
+    """What people read for an ISO week key: "2026-W50" is "week of 7 December"."""
+    year, _, week = key.partition("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return f"week of {monday.day} {monday:%B}"
+
+
 @dataclass(frozen=True)
 class Slot:
     period: str

@@ -32,10 +32,11 @@ def package_command(
     try:
         app_manifest = manifest(app_id=settings.teams_app_id or "", base_url=settings.base_url, developer=developer, website=site,
                                 privacy_url=privacy_url or f"{site.rstrip('/')}/privacy", terms_url=terms_url or f"{site.rstrip('/')}/terms")
+        archive = package(app_manifest)  # validated against the manifest schema before anything is written
     except PackageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    output.write_bytes(package(app_manifest))
+    output.write_bytes(archive)
     typer.echo(f"wrote {output} (app id {app_manifest['id']}); upload it in Teams admin centre > Manage apps")
 
 

@@ -86,7 +86,8 @@ def current_agenda(service: Service, session: Session, *, team_id: int, week: st
     if lesson is None:
         return None
     label = load_taxonomy().theme_label(record.theme_id)
-    item = plain_agenda_item(team_id=team.id, team_name=team.name, week=week, lesson=lesson, theme_label=label)
+    item = plain_agenda_item(team_id=team.id, team_name=team.name, week=week, lesson=lesson.as_asked(False),
+                             theme_label=label)
     return replace(item, theme_id=record.theme_id, figures=team_theme_figures(service, session, team.id, record.theme_id))
 
 

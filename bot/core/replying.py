@@ -16,7 +16,7 @@ from schedules.lesson_versions import lesson_as_sent
 from schedules.loop_store import cancel_reminders
 from schedules.models import Delivery, FollowUpAnswer, Reply
 from schedules.redaction import redact
-from schedules.replies import Answer, ReplyError, load_known, stage_reply
+from schedules.replies import Answer, ReplyError, fit_reflection, load_known, stage_reply
 
 
 class UnknownDelivery(LookupError):
@@ -73,7 +73,13 @@ def _checked(text: str | None) -> tuple[str | None, tuple[str, ...], bool]:
 
 
 def _redacted(answer: Answer) -> tuple[Answer, tuple[str, ...], bool]:
+    """A reflection redacted, then fitted to the 2,000 characters every editing surface accepts (redaction
+    can make a text longer); the writer is told when its end was cut."""
     text, removed, concern = _checked(answer.reflection)
+    if text and text.strip():
+        text, shortened = fit_reflection(text)
+        if shortened:
+            removed += ("the end of it, past the 2,000-character limit once details were replaced",)
     return replace(answer, reflection=text), removed, concern
 
 

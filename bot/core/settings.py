@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(60, ge=15, le=3600)
     working_hours: str = "08:00-18:00"
     organisation_contact: str = Field("your designated safeguarding lead", min_length=1, max_length=300)
+    organisation_name: str = Field("Your organisation", min_length=1, max_length=200)  # named in every email (and its From display name)
     min_cell: int = Field(5, le=1000)  # counts of fewer people than this are never shown
     # replies and reflections older than this are deleted (anonymous counts kept)
     retention_days: int = Field(730, ge=1, le=36_500)

@@ -11,12 +11,12 @@ from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
 from digests import loop_messages
-from digests.nudge import email_stencil, stencil_values
+from digests.nudge import Sender, email_stencil, stencil_values
 
 
 class EmailRenderer:
-    def __init__(self, *, sender: str, domain: str):
-        self.sender, self.domain = sender, domain
+    def __init__(self, *, sender: str, domain: str, named: Sender = Sender()):
+        self.sender, self.domain, self.named = sender, domain, named
 
     def render(self, job: Job) -> bytes:
         """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies. A nudge is filled
@@ -25,7 +25,7 @@ class EmailRenderer:
             parts = loop_messages.email_parts(job.loop)
             subject, text_qp, html_qp = parts.subject, qp_filled(parts.text, {}), qp_filled(parts.html, {})
         else:
-            stencil = email_stencil(job.nudge)
+            stencil = email_stencil(job.nudge, self.named)
             subject = stencil.subject
             text_qp = qp_filled(stencil.text, stencil_values(job.nudge, html=False))
             html_qp = qp_filled(stencil.html, stencil_values(job.nudge, html=True))
@@ -56,8 +56,8 @@ class SmtpChannel(EmailRenderer):
 
     name = "email"
 
-    def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8):
-        super().__init__(sender=sender, domain=domain)
+    def __init__(self, *, target: SmtpTarget, sender: str, domain: str, connections: int = 8, named: Sender = Sender()):
+        super().__init__(sender=sender, domain=domain, named=named)
         self.target, self.envelope_from = target, parseaddr(sender)[1]
         self._mail_from = b"MAIL FROM:<" + self.envelope_from.encode("utf-8") + b">\r\n"
         self._clients: list[aiosmtplib.SMTP] = []
@@ -154,8 +154,8 @@ class MailFolderChannel(EmailRenderer):
 
     name = "email"
 
-    def __init__(self, *, folder: Path, sender: str, domain: str):
-        super().__init__(sender=sender, domain=domain)
+    def __init__(self, *, folder: Path, sender: str, domain: str, named: Sender = Sender()):
+        super().__init__(sender=sender, domain=domain, named=named)
         self.folder = folder
 
     def prepare(self, job: Job) -> bytes:

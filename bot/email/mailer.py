@@ -3,7 +3,7 @@ weekly digest (which carries its chart as an inline image). Low volume, so the s
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,11 +19,13 @@ class InlineImage:
 
 
 def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str,
-                  images: tuple[InlineImage, ...] = ()) -> EmailMessage:
+                  images: tuple[InlineImage, ...] = (), to_name: str = "") -> EmailMessage:
+    """`to_name` names the recipient in the To header (an unnamed recipient of an HTML mail looks like bulk)."""
     message = EmailMessage()
     domain = urlparse(settings.base_url).hostname or "localhost"
     # Names are data: a line break in an agency or team name must not make the header invalid (and the mail lost)
-    message["From"], message["To"], message["Subject"] = settings.from_email, to, " ".join(subject.split())
+    recipient = formataddr((" ".join(to_name.split()), to)) if to_name.strip() else to
+    message["From"], message["To"], message["Subject"] = settings.from_email, recipient, " ".join(subject.split())
     message["Date"], message["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")

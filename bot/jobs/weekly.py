@@ -11,14 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.core.agenda import agenda_link, current_agenda
-from bot.email.mailer import InlineImage, build_message, send_message
+from bot.email.mailer import build_message, send_message
 from bot.core.loop_figures import loop_table
 from bot.core.service import Service
 from bot.core.stats import aligned, barriers, stats_table
 from digests.loop_impact import with_loop_section
 from digests.agenda_render import agenda_email
-from digests.charts import chart, rate_series
-from digests.digest import build_digest, digest_email
+from digests.digest import Digest, build_digest, digest_email
 from digests.statistics import build_table
 from schedules import leases
 from schedules.leases import Claimant
@@ -78,14 +77,15 @@ async def send_agendas(service: Service, now: datetime) -> int:
             item = current_agenda(service, session, team_id=team.id, week=slot.period)
             if item is None or (row_id := _claim(session, "agenda", team.id, slot.period, now)) is None:
                 continue
-            parts = agenda_email(item, agenda_link(service, team.id, slot.period))
-            message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html)
+            parts = agenda_email(item, agenda_link(service, team.id, slot.period), service.settings.organisation_name)
+            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text,
+                                    html=parts.html)
             sent += await _send_claimed(service, session, row_id, f"agenda for team {team.id}", message, now)
     return sent
 
 
-def lead_digest(service: Service, session: Session, lead: Person, week: str, now: datetime):
-    """The digest and its chart (PNG) for one safeguarding lead's agency, over the last 12 weeks."""
+def lead_digest(service: Service, session: Session, lead: Person, week: str, now: datetime) -> Digest:
+    """The digest for one safeguarding lead's agency, over the last 12 weeks."""
     where = aligned(Filter(start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency))
     weeks = stats_table(service, session, by="week", where=where)
     themes = stats_table(service, session, by="theme", where=where)
@@ -93,9 +93,7 @@ def lead_digest(service: Service, session: Session, lead: Person, week: str, now
                           min_cell=service.settings.min_cell, labels={i: l.title for i, l in service.lessons.items()})
     digest = build_digest(scope=lead.agency or "all teams", week=week, weeks=weeks, themes=themes, lessons=lessons,
                           barriers=barriers(service, session, where=where, today=now.date()))
-    labels, series = rate_series(weeks, {"reply_rate": "Reply rate", "changed_share": "Changed practice"})
-    png = chart("Reply rate and practice change by week", labels, series, kind="line", fmt="png")
-    return digest, png
+    return digest
 
 
 async def send_digests(service: Service, now: datetime) -> int:
@@ -106,12 +104,13 @@ async def send_digests(service: Service, now: datetime) -> int:
             slot = weekly_slot(lead.timezone, DIGEST_DAY, DIGEST_TIME, now)
             if now < slot.at or (row_id := _claim(session, "lead_digest", lead.id, slot.period, now)) is None:
                 continue
-            digest, png = lead_digest(service, session, lead, slot.period, now)
-            parts = digest_email(digest, chart_cid="trend-chart", dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard")
+            digest = lead_digest(service, session, lead, slot.period, now)
+            parts = digest_email(digest, dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard",
+                                 organisation=service.settings.organisation_name, recipient_name=lead.name.split()[0])
             parts = with_loop_section(parts, loop_table(service, session, by="week", where=Filter(  # issue 13
                 start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency)))
-            message = build_message(service.settings, to=lead.email, subject=parts.subject, text=parts.text, html=parts.html,
-                                    images=(InlineImage("trend-chart", png),))
+            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text,
+                                    html=parts.html)
             sent += await _send_claimed(service, session, row_id, f"digest for person {lead.id}", message, now)
     return sent
 

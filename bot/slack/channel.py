@@ -54,7 +54,7 @@ class SlackChannel:
             return blocks, subject(job.loop)
         lesson = job.nudge.lesson
         blocks = nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review) + said_did_blocks(job.nudge.notes)
-        return blocks, fallback_text(lesson)
+        return blocks, fallback_text(lesson, is_review=job.nudge.is_review)
 
     async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
                         found: dict[int, SlackIdentity]) -> SendResult:

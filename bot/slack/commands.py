@@ -12,6 +12,7 @@ from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.slack.home_tab import find_person
 from bot.slack.web import SlackApi
+from digests.markdown import slack_escape as esc
 from digests.slack_home import agenda_blocks, agenda_text, help_text
 from schedules.models import Person, Team
 from schedules.slots import week_key
@@ -29,7 +30,7 @@ def team_agenda(service: Service, person_id: int, now: datetime) -> dict:
         week = week_key(now.astimezone(ZoneInfo(team.timezone)).date())
         item = current_agenda(service, session, team_id=team.id, week=week)
     if item is None:
-        return {"text": f"There is no agenda item for {team.name} this week."}
+        return {"text": f"There is no agenda item for {esc(team.name)} this week."}
     return {"text": agenda_text(item), "blocks": agenda_blocks(item)}
 
 
@@ -39,7 +40,7 @@ async def answer(service: Service, api: SlackApi, user_id: str, text: str) -> di
     if word == "help":
         return {"text": help_text()}
     if word != "agenda":
-        return {"text": f"I don't know '{word[:30]}'. Try `{COMMAND} agenda` or `{COMMAND} help`."}
+        return {"text": f"I don't know '{esc(word[:30])}'. Try `{COMMAND} agenda` or `{COMMAND} help`."}
     person_id = await find_person(service, api, user_id)
     if person_id is None:
         return {"text": "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you."}

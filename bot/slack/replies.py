@@ -17,7 +17,7 @@ from bot.core.service import Service
 from bot.slack.recorder import Recorder
 from bot.slack.taps import NotYours, Updated, parse_value, reflection_view
 from bot.slack.web import SlackApi
-from digests.slack_nudge import REFLECTION_LIMIT
+from digests.slack_nudge import REFLECTION_LIMIT, concern_blocks
 
 log = logging.getLogger("lessonloop.slack")
 
@@ -28,7 +28,8 @@ async def _update_message(api: SlackApi, updated: Updated) -> None:
     if updated.channel and updated.ts:
         await api.post("chat.update", channel=updated.channel, ts=updated.ts, blocks=updated.blocks, text=updated.text)
     if updated.channel and updated.notice:
-        await api.post("chat.postMessage", channel=updated.channel, text=updated.notice)
+        # A message of its own, apart from the quiz feedback in the updated nudge.
+        await api.post("chat.postMessage", channel=updated.channel, text=updated.notice, blocks=concern_blocks(updated.notice))
 
 
 def tapped_at(body: dict) -> datetime | None:

@@ -51,7 +51,7 @@ def message_after(saved: SavedReply, container: dict, *, contact: str) -> Update
     channel, _, ts = (delivery.external_ref or "").partition(":")
     channel, ts = channel or container.get("channel_id"), ts or container.get("message_ts")
     return Updated(channel, ts, nudge_blocks(saved.lesson, delivery.id, is_review=delivery.is_review, state=state),
-                   fallback_text(saved.lesson), safety_notice(saved, contact))
+                   fallback_text(saved.lesson, is_review=delivery.is_review), safety_notice(saved, contact))
 
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:

@@ -13,6 +13,7 @@ from bot.core.signing import BadToken
 from digests.cards import REFLECTION_INPUT, ReplyState, fitted_nudge_card
 from digests.nudge import Nudge, NudgeLinks
 from schedules.models import Delivery, Person, Reply
+from schedules.replies import REFLECTION_LIMIT
 
 
 class BadAction(ValueError):
@@ -47,8 +48,8 @@ def parse_action(data: dict) -> PressedButton:
         raise BadAction(f"field '{REFLECTION_INPUT}' must be text")
     if reflection is not None:
         reflection = normalised_text(reflection)  # counted as the card's text box counted it
-    if reflection and len(reflection) > 2000:
-        raise BadAction(f"field '{REFLECTION_INPUT}' is longer than 2000 characters")
+    if reflection and len(reflection) > REFLECTION_LIMIT:
+        raise BadAction(f"field '{REFLECTION_INPUT}' is longer than {REFLECTION_LIMIT} characters")
     practice = data.get("practice")
     answer = Answer(_int_field(data, "check"), practice if isinstance(practice, str) and practice else None, reflection)
     if answer.check_answer is None and answer.practice is None and not (reflection or "").strip():
@@ -67,11 +68,8 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
     now = datetime.now(timezone.utc)
     links = NudgeLinks(service.reply_url(token), service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))))
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)
-    card = fitted_nudge_card(nudge, token, _state(saved.reply))
-    notice = safety_notice(saved, service.settings.organisation_contact)
-    if notice:  # shown first, where it cannot be missed
-        card["body"].insert(0, {"type": "TextBlock", "text": notice, "wrap": True, "color": "Attention", "weight": "Bolder"})
-    return card
+    # The signpost, if any, goes first in an attention container, where it cannot be missed.
+    return fitted_nudge_card(nudge, token, _state(saved.reply), notice=safety_notice(saved, service.settings.organisation_contact))
 
 
 def _check_owner(session: Session, delivery_id: int, sender_aad_id: str | None) -> None:

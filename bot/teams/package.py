@@ -3,10 +3,16 @@ two icons Teams requires (192x192 colour, 32x32 white outline on transparent), z
 import io
 import json
 import math
+import re
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 from urllib.parse import urlparse
+
+SCHEMAS = Path(__file__).parent / "schemas"
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+DEVELOPER_NAME_LIMIT = 32  # the manifest schema's maxLength for developer.name
 
 MANIFEST_VERSION = "1.17"
 ACCENT = (31, 111, 139)  # #1F6F8B
@@ -49,6 +55,12 @@ def manifest(*, app_id: str, base_url: str, developer: str, website: str, privac
             raise PackageError(f"{field} must be an https:// address (Teams refuses others), not '{url}'")
     if not app_id:
         raise PackageError("LESSONLOOP_TEAMS_APP_ID is not set: it is the bot's Microsoft app id")
+    if not GUID.match(app_id):
+        raise PackageError(f"LESSONLOOP_TEAMS_APP_ID must be a GUID such as 00000000-0000-0000-0000-000000000000 "
+                           f"(the bot's Microsoft app id), not '{app_id}'")
+    if not 1 <= len(developer) <= DEVELOPER_NAME_LIMIT:
+        raise PackageError(f"--developer must be 1 to {DEVELOPER_NAME_LIMIT} characters (Teams refuses longer), "
+                           f"'{developer}' has {len(developer)}")
     return {
         "$schema": f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json",
         "manifestVersion": MANIFEST_VERSION, "version": APP_VERSION, "id": app_id,
@@ -68,7 +80,23 @@ def manifest(*, app_id: str, base_url: str, developer: str, website: str, privac
     }
 
 
+def validate(app_manifest: dict) -> None:
+    """Check the manifest against the schema of the manifest version it declares; PackageError names the field."""
+    import jsonschema  # only the package command needs it
+
+    version = app_manifest.get("manifestVersion")
+    schema_file = SCHEMAS / f"MicrosoftTeams.v{version}.schema.json"
+    if not schema_file.exists():
+        raise PackageError(f"no Teams manifest schema for manifestVersion '{version}' in {SCHEMAS}")
+    validator = jsonschema.Draft4Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+    errors = sorted(validator.iter_errors(app_manifest), key=lambda e: list(e.absolute_path))
+    if errors:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors[:5])
+        raise PackageError(f"the manifest does not match the Teams {version} schema: {problems}")
+
+
 def package(app_manifest: dict) -> bytes:
+    validate(app_manifest)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(app_manifest, indent=2))

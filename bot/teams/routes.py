@@ -14,6 +14,7 @@ from bot.teams.auth import TeamsAuthError
 from bot.teams.connector import CARD_TYPE, ConversationRef, card_activity
 from bot.teams.install import forget, is_personal, remember
 from bot.teams import voice as teams_voice
+from bot.teams.mention import answer_mention
 from bot.core.transport import TransportError
 from digests.cards import CHILD_REMINDER, REPLY_VERB
 from digests.voice_cards import VOICE_VERB
@@ -92,6 +93,9 @@ async def _handle(service: Service, channel, activity: dict) -> Response:
         return await _submit(service, channel, activity)
     if kind == "message" and is_personal(activity):
         return await _typed_message(channel, activity, service)
+    if kind == "message":  # in a team channel the bot only hears messages that @mention it
+        await answer_mention(service, channel, activity)
+        return Response(status_code=200)
     installed = (kind == "installationUpdate" and activity.get("action") == "add") or (kind == "conversationUpdate" and _user_joined(activity))
     if installed and is_personal(activity):
         await remember(service, channel.connector, activity)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.core.agenda import agenda_record, agenda_team, current_agenda, record_discussion
 from bot.web.form_input import FormProblem, normalised_text, typed_text
-from bot.web.pages import message_page
+from bot.web.pages import bad_link_page, message_page
 from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
@@ -50,7 +50,7 @@ def show_agenda(request: Request, token: str, week: str | None = None):
     try:
         team_id, week = _team_and_week(service, token, week)
     except (BadToken, ValueError) as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     with Session(service.engine) as session:
         return _page(service, session, token, team_id, week, store=False)
 
@@ -63,7 +63,7 @@ def post_agenda(request: Request, token: str, week: str | None = None,
     try:
         team_id, week = _team_and_week(service, token, week)
     except (BadToken, ValueError) as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     with Session(service.engine) as session:
         team = session.get(Team, team_id)
         record = team and agenda_record(service, session, team, week)

@@ -2,6 +2,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -17,7 +18,7 @@ from bot.web import dashboard
 
 from bot.web import reply_pages
 from bot.web.edge import Edge
-from bot.web.pages import message_page
+from bot.web.pages import message_page, not_found_page
 
 from bot.web import loop_pages
 
@@ -46,6 +47,15 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
         """A page, never a raw JSON 422: say which field, and nothing of what was sent."""
         fields = ", ".join(sorted({str(error["loc"][-1]) for error in exc.errors()}))
         return message_page("Please check the request", f"These fields could not be read: {fields}.", 400)
+
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: HTTPException):
+        """People meet unknown addresses in a browser: an HTML page. API callers keep JSON."""
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
+            return JSONResponse({"detail": exc.detail}, status_code=404)
+        return not_found_page()
+
     app.include_router(reply_pages.router)
     app.include_router(teams_routes.router)
     app.include_router(agenda_pages.router)

@@ -13,13 +13,14 @@ from starlette.background import BackgroundTask
 
 from bot.web import dashboard_auth as auth
 from bot.web import sign_in_requests as requests
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, message_page, service_of
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
 from bot.core.stats import BadDimension, barriers, overview, stats_table
 from digests.barriers import barriers_csv
 from digests.charts import chart, rate_series
 from digests.render import render
+from digests.signin import signin_email
 from digests.statistics import as_csv, as_dict, fatigue
 from schedules import audit
 from schedules.statistics import DIMENSIONS, Filter
@@ -54,7 +55,7 @@ def confirm_sign_in(request: Request, token: str):
     try:
         service_of(request).signer.verify("signin", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     return HTMLResponse(render("pages/message.html.j2", heading="Sign in to the dashboard", message="Press the button to sign in.",
                                action=f"/dashboard/s/{token}", button="Sign in"))
 
@@ -66,7 +67,7 @@ def sign_in(request: Request, token: str):
         try:
             cookie = auth.redeem(service, session, token, utcnow())
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
     response = RedirectResponse("/dashboard", status_code=303)
     secure = service.settings.base_url.startswith("https://")
     response.set_cookie(auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True,

@@ -1,5 +1,5 @@
-"""Signed reply links and one-click unsubscribe. A GET only shows a page (mail scanners follow links);
-only a POST records anything."""
+"""Signed reply links and one-click unsubscribe. A GET (or HEAD, which some link scanners send) only shows
+a page; only a POST records anything, so a reply is two clicks and a mail scanner can never answer."""
 import logging
 from typing import Annotated
 
@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, message_page, service_of
 from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, delivery_and_lesson
 from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
@@ -44,14 +44,14 @@ def _form_page(service: Service, token: str, lesson: Lesson, *, check: int | Non
     return HTMLResponse(page, status_code=status)
 
 
-@router.get("/r/{token}", response_class=HTMLResponse)
+@router.api_route("/r/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def show_reply(request: Request, token: str, check: str | None = None, practice: str | None = None):
     service = service_of(request)
     with Session(service.engine) as session:
         try:
             delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
         return _form_page(service, token, lesson,
                           check=query_number(check) or (existing.check_answer if existing else None),
@@ -73,7 +73,7 @@ async def post_reply(
         try:
             delivery, lesson = _delivery(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
     text = normalised_text(reflection)
 
     def again(error: str, status: int) -> HTMLResponse:
@@ -102,12 +102,12 @@ async def post_reply(
                                contact=service.settings.organisation_contact))
 
 
-@router.get("/u/{token}", response_class=HTMLResponse)
+@router.api_route("/u/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def show_unsubscribe(request: Request, token: str):
     try:
         service_of(request).signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     return message_page("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
                     action=f"/u/{token}", button="Stop my weekly lessons")
 
@@ -119,7 +119,7 @@ def one_click_unsubscribe(request: Request, token: str):
     try:
         data = service.signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     with Session(service.engine) as session:
         person = session.get(Person, data.subject_id)
         if person is not None:  # already forgotten: nothing left to stop

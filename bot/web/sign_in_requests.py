@@ -11,7 +11,7 @@ from bot.core.pacing import KeyedLimiters, Window
 from bot.core.service import Service
 from bot.email.mailer import build_message, send_message
 from bot.web import dashboard_auth as auth
-from digests.render import render
+from digests.signin import signin_email
 from schedules import audit
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,11 @@ async def send_link(service: Service, address: str) -> None:
         with Session(service.engine) as session:
             person = auth.eligible(session, address)
             link = person and auth.new_link(service, session, person, utcnow())
-            to = person.email if person else None
+            to, name = (person.email, person.name) if person else (None, "")
         if not link or not to:
             return
-        text = f"Sign in to the LessonLoop dashboard (this link works once, for 15 minutes):\n{link}\n"
-        html = render("email/signin.html.j2", link=link)
-        message = build_message(service.settings, to=to, subject="Your LessonLoop sign-in link", text=text, html=html)
+        parts = signin_email(link, service.settings.organisation_name)
+        message = build_message(service.settings, to=to, to_name=name, subject=parts.subject, text=parts.text, html=parts.html)
         await send_message(service.settings, message)
     except Exception as exc:  # a background send must not die silently, nor name who it was for
         log.warning("dashboard sign-in link not sent: %s", exc.__class__.__name__)

@@ -38,7 +38,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert httpx.get(f"{record}/record.pdf", timeout=60).content.startswith(b"%PDF")  # the first PDF loads fpdf2
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()
-        assert "Save my answer" in httpx.get(link).text
+        assert "Confirm and save my answer" in httpx.get(link).text
         saved = httpx.post(link.split("?")[0], data={"check": "1", "practice": "changed"})
         assert saved.status_code == 200 and "your answer is saved" in saved.text
         said = [m for m in mails if "You said handovers lose information" in m.read_text()]

@@ -66,7 +66,8 @@ def test_retry_after_header_parsing():
 
 
 def test_markdown_to_mrkdwn_and_button_limits(service):
-    assert mrkdwn("### What happened\nA **bold** [link](https://x.org)") == "*What happened*\nA *bold* <https://x.org|link>"
+    assert mrkdwn("### What happened\nA **bold** [link](https://x.org)") == "*What happened*\n\nA *bold* <https://x.org|link>"
+    assert mrkdwn("A&E for a baby <1 year, see [it](https://x.org/?a=1&b=2)") == "A&amp;E for a baby &lt;1 year, see <https://x.org/?a=1&amp;b=2|it>"
     for lesson in service.lessons.values():
         for block in nudge_blocks(lesson, 1):
             for element in block.get("elements", []):

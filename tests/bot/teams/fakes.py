@@ -131,5 +131,15 @@ def invoke_activity(data: dict, aad_object_id: str, conversation_id: str, reply_
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "vendor" / "adaptive-card-1.5.schema.json"
 
 
+TEAMS_EXTENSION_PATH = SCHEMA_PATH.parent / "teams-card-extension.schema.json"
+
+
+def card_schema() -> dict:
+    """The Adaptive Cards 1.5 schema with Teams' `msteams` root property allowed (and itself checked)."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    schema["definitions"]["AdaptiveCard"]["properties"]["msteams"] = json.loads(TEAMS_EXTENSION_PATH.read_text())
+    return schema
+
+
 def card_validator() -> Draft6Validator:
-    return Draft6Validator(json.loads(SCHEMA_PATH.read_text()))
+    return Draft6Validator(card_schema())

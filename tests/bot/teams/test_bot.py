@@ -250,7 +250,9 @@ async def test_a_reflection_is_stored_redacted_and_the_card_shows_the_signpost(s
     response = await press(teams, microsoft, data["practice"][0] | {"reflection": text})
     card = response.json()["value"]
     SCHEMA.validate(card)
-    assert "not a referral route" in card["body"][0]["text"] and "an NHS number" in card["body"][0]["text"]
+    notice = card["body"][0]  # first, in an attention container of its own
+    assert notice["type"] == "Container" and notice["style"] == "attention"
+    assert "not a referral route" in notice["items"][0]["text"] and "an NHS number" in notice["items"][0]["text"]
     assert "943 476 5919" not in json.dumps(card)
     with Session(service.engine) as session:
         reply = session.exec(select(Reply)).one()
@@ -268,3 +270,22 @@ async def test_unknown_key_ids_do_not_turn_into_a_fetch_each(service, teams, mic
         forged = microsoft.bearer(key=new_key(), kid=f"unknown-{n}")
         assert (await teams.post(ENDPOINT, json=activity, headers={"Authorization": forged})).status_code == 401
     assert key_fetches() == loaded  # within 5 minutes of the last fetch, an unknown kid fetches nothing
+
+
+async def test_an_at_mention_in_a_team_channel_answers_with_the_teams_agenda_item(service, teams, microsoft):
+    await install(teams, microsoft, 0, people(service, 1)[0])
+    mention = invoke_activity({}, "aad-0", "19:general@thread.tacv2") | {
+        "type": "message", "name": None, "value": None, "id": "msg-7", "text": "<at>LessonLoop</at> agenda",
+        "conversation": {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": "tenant-1"},
+        "entities": [{"type": "mention", "mentioned": {"id": "28:app", "name": "LessonLoop"}}]}
+    response = await teams.post(ENDPOINT, json=mention, headers={"Authorization": microsoft.bearer()})
+    assert response.status_code == 200
+    (conversation, answer), = microsoft.sent
+    assert conversation == "19:general@thread.tacv2" and answer["replyToId"] == "msg-7"
+    card = answer["attachments"][0]["content"]
+    SCHEMA.validate(card)
+    assert card["version"] == "1.4" and card["body"][0]["text"].startswith("Team meeting item for North · week of ")
+    stranger = mention | {"from": {"id": "29:x", "aadObjectId": "aad-unknown"}, "id": "msg-8"}
+    assert (await teams.post(ENDPOINT, json=stranger, headers={"Authorization": microsoft.bearer()})).status_code == 200
+    assert "LessonLoop list" in microsoft.sent[-1][1]["text"]
+    assert count(service, Reply) == 0

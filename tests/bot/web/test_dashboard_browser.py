@@ -16,6 +16,7 @@ from bot.web.app import create_app
 from bot.core.clock import utcnow
 from schedules.models import Person, Team
 from tests.conftest import free_port
+from tests.digests import browser as renderers
 from tests.seed_history import seed_history
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -75,4 +76,9 @@ def test_charts_render_in_chromium(server, viewport, tmp_path):
         page.screenshot(path=str(tmp_path / f"dashboard-{viewport['width']}.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"] + 1  # nothing forces sideways scrolling on a phone
+        if renderers.skip_reason() is None:  # axe-core from the npm renderers (node is needed to install them)
+            renderers.ensure_renderers()
+            page.add_script_tag(path=str(renderers.SCRIPTS["axe"]))
+            violations = page.evaluate(renderers.AXE, None)
+            assert not violations, "; ".join(violations)
         browser.close()

@@ -49,16 +49,37 @@ def card(service):
 def test_get_only_shows_a_confirm_page(service, sent):
     client, reply, _, lesson = sent
     page = client.get(f"{reply}?check=2")
-    assert page.status_code == 200 and "Save my answer" in page.text and str(escape(lesson.check.question)) in page.text  # as the page escapes it
-    assert 'value="2" checked' in page.text
+    assert page.status_code == 200 and "Confirm and save my answer" in page.text and str(escape(lesson.check.question)) in page.text
+    assert 'value="2" checked' in page.text and "two clicks" in page.text
     assert replies(service) == []
+
+
+def test_head_on_a_reply_link_answers_like_get_and_records_nothing(service, sent):
+    """Some link scanners send HEAD: it must not be refused (405) and must never record an answer."""
+    client, reply, unsubscribe, _ = sent
+    for path in (f"{reply}?check=1&practice=changed", unsubscribe):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert replies(service) == []
+    with Session(service.engine) as session:
+        assert session.exec(select(Person)).one().status == "active"
+
+
+def test_unknown_addresses_get_an_html_page(service, sent):
+    client = sent[0]
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in page.text
+    api = client.get("/api/nothing", headers={"accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
 
 
 def test_post_records_once_and_a_second_post_updates(service, sent):
     client, reply, _, lesson = sent
     wrong = next(i for i in range(1, len(lesson.check.options) + 1) if i != lesson.check.answer)
     first = client.post(reply, data={"check": str(wrong), "practice": "not_yet"})
-    assert first.status_code == 200 and "Not quite." in first.text and str(escape(lesson.check.explanation)) in first.text
+    assert first.status_code == 200 and "Not quite" in first.text and str(escape(lesson.check.explanation)) in first.text
     (saved,) = replies(service)
     assert (saved.check_answer, saved.check_correct, saved.practice, saved.rating) == (wrong, False, "not_yet", 1)
     again_card = json.loads(card(service).card_json)
@@ -162,3 +183,14 @@ def test_a_database_error_while_saving_keeps_the_text_and_logs_none_of_it(servic
         session.add(Reply(delivery_id=1, lesson_id="x", lesson_version="v", reflection=secret, created_at=NOW, updated_at=NOW))
         session.commit()
     assert "Jayden" not in str(failed.value)  # what a traceback in the server log would print
+
+
+def test_a_reflection_lengthened_by_redaction_still_fits_every_edit_box(service, sent):
+    """Slack's modal, the Teams card and this page all accept 2,000 characters: what is stored must too."""
+    client, reply, _, _ = sent
+    text = ("Ms Oka saw. " * 166)[:2000]  # each "Ms Oka" becomes "[name removed]": about 3,300 characters
+    page = client.post(reply, data={"practice": "changed", "reflection": text})
+    assert page.status_code == 200 and "past the 2,000-character limit" in page.text
+    (saved,) = replies(service)
+    assert len(saved.reflection) <= 2000 and saved.reflection.endswith("[name removed]…")
+    assert "Oka" not in saved.reflection
