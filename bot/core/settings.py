@@ -27,7 +27,8 @@ def describe(error: ValidationError) -> str:
     for problem in error.errors():
         name = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
         value = problem.get("input")
-        lines.append(f"{name}={value!s:.60}: {problem['msg']}" if not isinstance(value, dict) else f"{name}: {problem['msg']}")
+        message = str(problem['msg']).removeprefix('Value error, ')
+        lines.append(f"{name}={value!s:.60}: {message}" if not isinstance(value, dict) else f"{name}: {message}")
     return "; ".join(lines)
 
 

@@ -20,7 +20,6 @@ from bot.core.stats import BadDimension, barriers, overview, stats_table
 from digests.barriers import barriers_csv
 from digests.charts import chart, rate_series
 from digests.render import render
-from digests.signin import signin_email
 from digests.statistics import as_csv, as_dict, fatigue
 from schedules import audit
 from schedules.statistics import DIMENSIONS, Filter

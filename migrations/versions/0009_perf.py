@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    with op.batch_alter_table("person", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         # everyone starts "due now" (the server default stays, for bulk loads that do not name the column):
         # the first tick after the upgrade plans as before and sets the real times
         batch_op.add_column(sa.Column("next_plan_at", schedules.timeutil.UTCDateTime(), nullable=False,
@@ -24,6 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    with op.batch_alter_table("person", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_index("ix_person_next_plan")
         batch_op.drop_column("next_plan_at")

@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("person") as batch:
+    with op.batch_alter_table("person", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.add_column(sa.Column("reminders", sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table("delivery") as batch:
         batch.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
@@ -44,5 +44,5 @@ def downgrade() -> None:
     with op.batch_alter_table("delivery") as batch:
         batch.drop_index(op.f("ix_delivery_parent_id"))
         batch.drop_column("parent_id")
-    with op.batch_alter_table("person") as batch:
+    with op.batch_alter_table("person", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("reminders")

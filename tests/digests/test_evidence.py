@@ -44,18 +44,20 @@ def test_evidence_needs_exactly_one_known_target(service, monkeypatch):
     assert "no lesson 'nope'" in run(service, monkeypatch, "--lesson", "nope").output
 
 
-def test_a_bar_in_a_team_name_keeps_the_evidence_columns(service, monkeypatch):
-    from schedules.models import Team
+def test_a_bar_in_an_agency_name_keeps_the_evidence_columns(service, monkeypatch):
+    """Names are data: "|" (the key separator) and quotes in an agency name stay in their own column."""
+    from sqlalchemy import update
+
+    from schedules.models import Delivery
 
     seeded = seed_history(service.engine, list(service.lessons.values()), teams=1, per_team=30, weeks=4)
     with Session(service.engine) as session:
-        team = session.get(Team, seeded.team_ids["Team 1"])
-        team.name = "Early Help | Family, \"North\""
-        session.add(team)
+        session.execute(update(Delivery).values(agency="Early Help | Family, \"North\""))
         session.commit()
-        item = current_agenda(service, session, team_id=team.id, week="2026-W48")
+        item = current_agenda(service, session, team_id=seeded.team_ids["Team 1"], week="2026-W48")
     result = run(service, monkeypatch, "--theme", item.theme_id)
     assert result.exit_code == 0, result.output
-    nudges = [r for r in csv.DictReader(io.StringIO(result.output)) if r["record"] == "nudges"]
-    assert nudges and {r["team"] for r in nudges} == {"Early Help | Family, \"North\""}
-    assert {len(r) for r in nudges} == {12} and all(r["week"].startswith("20") for r in nudges)
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    nudges = [r for r in rows if r["record"] == "nudges"]
+    assert nudges and {r["agency"] for r in nudges} == {"Early Help | Family, \"North\""}
+    assert {len(r) for r in rows} == {len(rows[0])} and all(r["quarter"].startswith("20") for r in nudges)

@@ -90,7 +90,7 @@ def test_feedback_lists_not_relevant_by_role_and_wrong_answers(service, settings
     assert all(set(r["not_relevant_roles"]) <= {"midwife"} for r in shown)
     monkeypatch.setenv("LESSONLOOP_MIN_CELL", "2")
     refused = runner.invoke(app, ["lessons", "feedback", "--json"])
-    assert refused.exit_code == 2 and "LESSONLOOP_MIN_CELL: LESSONLOOP_MIN_CELL is 2; it must be at least 3" in refused.output
+    assert refused.exit_code == 2 and "LESSONLOOP_MIN_CELL=2: LESSONLOOP_MIN_CELL is 2; it must be at least 3" in refused.output
 
 
 # --- bank-wide rules, review dates and local detail (issue 10) ---

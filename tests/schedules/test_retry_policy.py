@@ -2,9 +2,8 @@
 from datetime import timedelta
 
 import pytest
-from pydantic import ValidationError
 
-from bot.core.settings import Settings
+from bot.core.settings import Settings, SettingsError
 from schedules.retry_policy import after_transient_failure, backoff, week_end
 from tests.conftest import utc
 
@@ -40,5 +39,5 @@ def test_gives_up_after_the_window_and_expires_at_the_week_end():
 @pytest.mark.parametrize("value", ["0", "169", "-1"])
 def test_retry_hours_out_of_range_is_refused_by_name(monkeypatch, value):
     monkeypatch.setenv("LESSONLOOP_RETRY_HOURS", value)
-    with pytest.raises(ValidationError, match="retry_hours"):
+    with pytest.raises(SettingsError, match="LESSONLOOP_RETRY_HOURS"):
         Settings()
