@@ -12,10 +12,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import CursorResult, and_, bindparam, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -81,7 +81,7 @@ def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) ->
     result = session.execute(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
                              .values(lease_until=now + claimant.lease))
     session.commit()
-    return result.rowcount
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE: Session.execute returns a CursorResult
 
 
 @functools.cache
@@ -106,7 +106,7 @@ def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]],
         params = {"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}}
         groups.setdefault(tuple(sorted(values)), []).append(params)
     changed = 0
-    for columns, params in groups.items():
-        result = session.connection().execute(_finish_statement(table, columns, held_only), params)
+    for columns, batch in groups.items():
+        result = session.connection().execute(_finish_statement(table, columns, held_only), batch)
         changed += max(result.rowcount, 0)
     return changed
