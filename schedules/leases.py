@@ -12,10 +12,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import CursorResult, and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -78,10 +78,10 @@ def claim(session: Session, table: Any, *, ready: ColumnElement[bool], claimant:
 
 def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) -> int:
     """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
-    result = session.execute(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
-                             .values(lease_until=now + claimant.lease))
+    result = session.exec(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
+                          .values(lease_until=now + claimant.lease))
     session.commit()
-    return cast(CursorResult[Any], result).rowcount  # an UPDATE: Session.execute returns a CursorResult
+    return result.rowcount
 
 
 @functools.cache
