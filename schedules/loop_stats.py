@@ -86,14 +86,16 @@ def _scoped(query: Any, where: Filter) -> Any:
     return query
 
 
-def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200) -> list[tuple[str, str]]:
-    """(theme, what got in the way) for up to `limit` of the newest follow-up answers in scope; who wrote
-    them is not read."""
+def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str],
+                             limit: int = 200) -> list[tuple[str, int, str]]:
+    """(theme, writer, what got in the way) for up to `limit` of the newest follow-up answers in scope, the
+    shape digests.barriers takes. The writer is an opaque number, used only to count distinct writers."""
     followup = aliased(Delivery)
     key = dimension("theme", theme_of)
-    query = (select(key, FollowUpAnswer.barrier).select_from(Delivery)
+    writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them, as in statistics
+    query = (select(key, writer, col(FollowUpAnswer.barrier)).select_from(Delivery)
              .join(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
              .join(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
              .where(col(FollowUpAnswer.barrier).is_not(None), FollowUpAnswer.barrier != ""))
     query = _scoped(query, where).order_by(col(FollowUpAnswer.id).desc()).limit(limit)
-    return [(str(theme), text) for theme, text in session.exec(query)]
+    return [(str(theme), int(w), text) for theme, w, text in session.exec(query) if text is not None]

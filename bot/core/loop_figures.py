@@ -27,7 +27,8 @@ def followup_barriers(service: Service, session: Session, *, where: Filter) -> l
     """What got in the way of trying the thing, by theme: counts from the suppressed table, excerpts only
     for themes with at least min_cell of them (digests.barriers, the same rule as reflections)."""
     themes = theme_map(service)
-    by_theme = loop_table(service, session, by="theme", where=where)
-    counts = {row.key: row.counts["barriers"] or 0 for row in by_theme.rows}
+    where = aligned(where)  # whole months, as the loop table
+    groups, _ = loop_groups(session, by="theme", where=where, theme_of=themes)
+    counts = {g.key: (g.counts["barriers"], g.keys["barriers"]) for g in groups}  # raw: group_barriers publishes them
     samples = followup_barrier_samples(session, where=where, theme_of=themes)
     return group_barriers(counts, samples, labels=labels_for("theme"), min_cell=service.settings.min_cell)
