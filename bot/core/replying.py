@@ -46,8 +46,10 @@ def safety_notice(saved: "SavedReply | SavedFollowUp", contact: str) -> str | No
 def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
     """The delivery and its lesson exactly as it was sent (with the check that was asked)."""
     delivery = session.get(Delivery, delivery_id)
-    lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
-    if delivery is None or lesson is None:
+    if delivery is None:
+        raise UnknownDelivery("this lesson is no longer available")
+    lesson = lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+    if lesson is None:
         raise UnknownDelivery("this lesson is no longer available")
     return delivery, lesson.as_asked(delivery.is_review)
 
@@ -58,7 +60,7 @@ def save_reply(service: Service, session: Session, *, delivery_id: int, answer: 
     text, removed, concern = _checked(answer.reflection)
     answer = replace(answer, reflection=text)
     reply = record_reply(session, delivery=delivery, lesson=lesson, answer=answer, now=utcnow())
-    if cancel_reminders(session, parent_id=delivery.id, reason="the nudge was answered"):  # issue 13
+    if cancel_reminders(session, parent_id=delivery_id, reason="the nudge was answered"):  # issue 13
         session.commit()
     return SavedReply(reply, lesson, delivery, removed, concern)
 
