@@ -3,7 +3,7 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.service import Service
 
@@ -20,9 +20,9 @@ app = typer.Typer(help="Slack: link people to their Slack accounts.", no_args_is
 
 def _unlinked(service: Service) -> list[tuple[int, str]]:
     with Session(service.engine) as session:
-        query = select(Person.id, Person.email).where(Person.slack_channel_id.is_(None),
-                                                      Person.status.in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
-        return list(session.exec(query.order_by(Person.id)))
+        query = select(col(Person.id), col(Person.email)).where(col(Person.slack_channel_id).is_(None),
+                                                                col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
+        return [(pid, email) for pid, email in session.exec(query.order_by(col(Person.id))) if pid is not None]  # stored: always
 
 
 async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple[int, dict[int, str]]:
@@ -37,7 +37,7 @@ async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple
     with Session(service.engine) as session:
         save_identities(session, found=found)
         if switch:
-            for person in session.exec(select(Person).where(Person.id.in_(list(found)))):
+            for person in session.exec(select(Person).where(col(Person.id).in_(list(found)))):
                 person.channel = "slack"
                 session.add(person)
         gone = [person_id for person_id, reason in missing.items() if reason in NOT_IN_WORKSPACE]
