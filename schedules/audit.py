@@ -1,7 +1,7 @@
 """The audit log: append-only records of admin actions and dashboard sign-ins."""
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules.models import AuditEvent
 
@@ -12,4 +12,4 @@ def record(session: Session, *, actor: str, action: str, detail: str = "", now: 
 
 
 def recent(session: Session, *, limit: int = 200) -> list[AuditEvent]:
-    return list(session.exec(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(session.exec(select(AuditEvent).order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)))

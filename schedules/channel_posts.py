@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules import leases
 from schedules.leases import Claimant
@@ -32,6 +32,7 @@ class DuePost:
 
 def due_posts(team: Team, now: datetime) -> list[DuePost]:
     """The posts of the team's current local week that are due at `now` (pure)."""
+    assert team.id is not None  # a stored team
     zone = ZoneInfo(team.timezone)
     local_now = now.astimezone(zone)
     monday = local_now.date() - timedelta(days=local_now.weekday())
@@ -42,8 +43,8 @@ def due_posts(team: Team, now: datetime) -> list[DuePost]:
     return [post for post in posts if post.due_at <= now]
 
 
-def _slot(post: DuePost):
-    return and_(ChannelPost.team_id == post.team_id, ChannelPost.kind == post.kind, ChannelPost.period == post.period)
+def _slot(post: DuePost) -> ColumnElement[bool]:
+    return and_(col(ChannelPost.team_id) == post.team_id, col(ChannelPost.kind) == post.kind, col(ChannelPost.period) == post.period)
 
 
 def claim(session: Session, post: DuePost, now: datetime, claimant: Claimant = CLAIMANT) -> int | None:
@@ -54,7 +55,7 @@ def claim(session: Session, post: DuePost, now: datetime, claimant: Claimant = C
             session.commit()
         except IntegrityError:
             session.rollback()  # another replica wrote it first; the claim below decides who sends
-    ready = and_(ChannelPost.status.in_(("pending", "retry")), ChannelPost.next_attempt_at <= now)
+    ready = and_(col(ChannelPost.status).in_(("pending", "retry")), col(ChannelPost.next_attempt_at) <= now)
     claimed = leases.claim(session, ChannelPost, ready=ready, among=_slot(post), claimant=claimant, now=now, limit=1)
     return claimed[0] if claimed else None
 
@@ -71,4 +72,4 @@ def finish(session: Session, post_id: int, *, now: datetime, error: str | None =
 
 
 def teams_with_webhooks(session: Session) -> list[Team]:
-    return list(session.exec(select(Team).where(Team.webhook_url.is_not(None), Team.webhook_url != "").order_by(Team.id)))
+    return list(session.exec(select(Team).where(col(Team.webhook_url).is_not(None), col(Team.webhook_url) != "").order_by(col(Team.id))))

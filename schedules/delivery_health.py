@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus
 
@@ -40,12 +40,12 @@ def relay_health(session: Session, *, now: datetime, channel: str = "email") -> 
     last_success = session.exec(select(func.max(DeliveryAttempt.at)).where(
         DeliveryAttempt.channel == channel, DeliveryAttempt.outcome == "sent")).one()
     failures = select(DeliveryAttempt.at, DeliveryAttempt.detail).where(
-        DeliveryAttempt.channel == channel, DeliveryAttempt.outcome.in_(("retry", "failed", "expired")))
+        DeliveryAttempt.channel == channel, col(DeliveryAttempt.outcome).in_(("retry", "failed", "expired")))
     if last_success is not None:
-        failures = failures.where(DeliveryAttempt.at > last_success)
+        failures = failures.where(col(DeliveryAttempt.at) > last_success)
     count = session.exec(select(func.count()).select_from(failures.subquery())).one()
-    last_error = session.exec(failures.order_by(DeliveryAttempt.at.desc()).limit(1)).first() if count else None
+    last_error = session.exec(failures.order_by(col(DeliveryAttempt.at).desc()).limit(1)).first() if count else None
     first_due = func.coalesce(Delivery.first_due_at, Delivery.due_at)  # a retry waiting for its next try still waits
-    waiting = (Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), first_due <= now)
+    waiting = (col(Delivery.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), first_due <= now)
     oldest, number = session.exec(select(func.min(first_due), func.count()).where(*waiting)).one()
     return RelayHealth(last_success, count, last_error[1] if last_error else None, oldest, number)

@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import and_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
 
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply
 
@@ -29,16 +30,27 @@ class RecordRow:
 def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
     """Their sent nudges, oldest first, each with its reply and its follow-up and answer (if any)."""
     followup = aliased(Delivery)
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
+    # The reply, follow-up and answer columns come from outer joins, so each may be None.
+    picked: Select[int | None, str, str, datetime | None, bool, bool | None, str | None, str | None, datetime | None,
+                   datetime | None, str | None, str | None] = Select(
+        col(Delivery.id), col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.sent_at), col(Delivery.is_review),
+        col(Reply.check_correct), col(Reply.practice), col(Reply.reflection), col(Reply.created_at),
+        col(followup.sent_at), col(FollowUpAnswer.outcome), col(FollowUpAnswer.barrier))
     query = (
-        select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.sent_at, Delivery.is_review,
-               Reply.check_correct, Reply.practice, Reply.reflection, Reply.created_at,
-               followup.sent_at, FollowUpAnswer.outcome, FollowUpAnswer.barrier)
+        picked
         .select_from(Delivery)
-        .outerjoin(Reply, Reply.delivery_id == Delivery.id)
-        .outerjoin(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup",
-                                  followup.status == DeliveryStatus.SENT))
-        .outerjoin(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
+        .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
+        .outerjoin(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup",
+                                  col(followup.status) == DeliveryStatus.SENT))
+        .outerjoin(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
         .where(Delivery.person_id == person_id, Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
-        .order_by(Delivery.sent_at, Delivery.id)
+        .order_by(col(Delivery.sent_at), col(Delivery.id))
     )
-    return [RecordRow(*row) for row in session.exec(query)]
+    rows = []
+    for (delivery_id, lesson_id, version, sent_at, is_review, correct, practice, reflection, replied_at,
+         followup_sent_at, outcome, barrier) in session.exec(query):
+        assert delivery_id is not None and sent_at is not None  # a stored delivery, selected as sent
+        rows.append(RecordRow(delivery_id, lesson_id, version, sent_at, is_review, correct, practice, reflection, replied_at,
+                              followup_sent_at, outcome, barrier))
+    return rows

@@ -78,8 +78,8 @@ def claim(session: Session, table: Any, *, ready: ColumnElement[bool], claimant:
 
 def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) -> int:
     """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
-    result = session.execute(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
-                             .values(lease_until=now + claimant.lease))
+    result = session.exec(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
+                          .values(lease_until=now + claimant.lease))
     session.commit()
     return result.rowcount
 
@@ -106,7 +106,7 @@ def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]],
         params = {"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}}
         groups.setdefault(tuple(sorted(values)), []).append(params)
     changed = 0
-    for columns, params in groups.items():
-        result = session.connection().execute(_finish_statement(table, columns, held_only), params)
+    for columns, batch in groups.items():
+        result = session.connection().execute(_finish_statement(table, columns, held_only), batch)
         changed += max(result.rowcount, 0)
     return changed

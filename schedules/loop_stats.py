@@ -5,9 +5,11 @@ Each sent nudge is one row, joined to its reply, its one reminder and its one fo
 nudge), so nothing is counted twice. Only group snapshots on the delivery are read, never a name."""
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, distinct, func
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules.loop_planner import COMMITMENTS
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
@@ -18,28 +20,28 @@ LOOP_MEASURES = ("delivered", "reminded", "replied_unprompted", "replied_after_r
 OUTCOME_MEASURES = {"helped": "helped", "not_fit": "not_fit", "not_yet": "not_yet_tried", "not_relevant": "no_longer_relevant"}
 
 
-def _sum(condition):
+def _sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _key_sum(condition):
+def _key_sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     """The cell key of a measure: the sum of the record keys of the nudges it counts (digests/disclosure.py)."""
     return func.sum(case((condition, Delivery.record_key), else_=0))
 
 
 def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> tuple[list[GroupCounts], GroupCounts]:
     reminder, followup = aliased(Delivery), aliased(Delivery)
-    reminded = reminder.sent_at.is_not(None)
+    reminded = col(reminder.sent_at).is_not(None)
     conditions = (
-        Delivery.id.is_not(None),
+        col(Delivery.id).is_not(None),
         reminded,
-        and_(Reply.id.is_not(None), case((reminded, Reply.created_at < reminder.sent_at), else_=True)),
-        and_(Reply.id.is_not(None), reminded, Reply.created_at >= reminder.sent_at),
-        Reply.practice.in_(COMMITMENTS),
-        followup.sent_at.is_not(None),
-        FollowUpAnswer.outcome.is_not(None),
-        *(FollowUpAnswer.outcome == value for value in OUTCOME_MEASURES),
-        and_(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""),
+        and_(col(Reply.id).is_not(None), case((reminded, col(Reply.created_at) < reminder.sent_at), else_=True)),
+        and_(col(Reply.id).is_not(None), reminded, col(Reply.created_at) >= reminder.sent_at),
+        col(Reply.practice).in_(COMMITMENTS),
+        col(followup.sent_at).is_not(None),
+        col(FollowUpAnswer.outcome).is_not(None),
+        *(col(FollowUpAnswer.outcome) == value for value in OUTCOME_MEASURES),
+        and_(col(FollowUpAnswer.barrier).is_not(None), col(FollowUpAnswer.barrier) != ""),
     )
     measures = (*(_sum(c) for c in conditions), *(_key_sum(c) for c in conditions))
     key = dimension(by, theme_of).label("key")
@@ -68,32 +70,32 @@ def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str,
     return groups, group("total", total_row[0], total_row[1:])
 
 
-def _scoped(query, where: Filter):
+def _scoped(query: Any, where: Filter) -> Any:
     """Sent nudges in the window and scope (the same Filter every statistic takes)."""
     query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
     if where.start:  # whole days, start and end included, as in schedules.statistics
-        query = query.where(Delivery.sent_at >= datetime.combine(where.start, time(0), tzinfo=timezone.utc))
+        query = query.where(col(Delivery.sent_at) >= datetime.combine(where.start, time(0), tzinfo=timezone.utc))
     if where.end:
-        query = query.where(Delivery.sent_at < datetime.combine(where.end + timedelta(days=1), time(0), tzinfo=timezone.utc))
+        query = query.where(col(Delivery.sent_at) < datetime.combine(where.end + timedelta(days=1), time(0), tzinfo=timezone.utc))
     if where.team_id is not None:
         query = query.where(Delivery.team_id == where.team_id)
     if where.agency is not None:
         query = query.where(Delivery.agency == where.agency)
     if where.lesson_ids is not None:
-        query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
+        query = query.where(col(Delivery.lesson_id).in_(where.lesson_ids))
     return query
 
 
 def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str],
                              limit: int = 200) -> list[tuple[str, int, str]]:
-    """(theme, writer, what got in the way) for up to `limit` of the newest follow-up answers in scope. The
-    writer is an opaque number, used only to count distinct writers (the k-people rule), never shown."""
+    """(theme, writer, what got in the way) for up to `limit` of the newest follow-up answers in scope, the
+    shape digests.barriers takes. The writer is an opaque number, used only to count distinct writers."""
     followup = aliased(Delivery)
     key = dimension("theme", theme_of)
-    writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them
-    query = (select(key, writer, FollowUpAnswer.barrier).select_from(Delivery)
-             .join(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup"))
-             .join(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
-             .where(FollowUpAnswer.barrier.is_not(None), FollowUpAnswer.barrier != ""))
-    query = _scoped(query, where).order_by(FollowUpAnswer.id.desc()).limit(limit)
-    return [(str(theme), int(person), text) for theme, person, text in session.exec(query)]
+    writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them, as in statistics
+    query = (select(key, writer, col(FollowUpAnswer.barrier)).select_from(Delivery)
+             .join(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
+             .join(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
+             .where(col(FollowUpAnswer.barrier).is_not(None), FollowUpAnswer.barrier != ""))
+    query = _scoped(query, where).order_by(col(FollowUpAnswer.id).desc()).limit(limit)
+    return [(str(theme), int(w), text) for theme, w, text in session.exec(query) if text is not None]

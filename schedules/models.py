@@ -7,7 +7,7 @@ from uuid import uuid4
 from datetime import timezone
 
 from sqlalchemy import Index, UniqueConstraint, event, inspect, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from schedules.timeutil import UTCDateTime
 
@@ -326,13 +326,13 @@ class StatState(SQLModel, table=True):
 
 
 # The statistics group sent nudges by period (declared here, at the end, to keep Delivery's own block unchanged).
-Index("ix_delivery_stats", Delivery.kind, Delivery.status, Delivery.period)
-Index("ix_reply_updated_at", Reply.updated_at)
-Index("ix_delivery_sent_at", Delivery.sent_at)
-Index("ix_deliveryattempt_at", DeliveryAttempt.at)  # the relay's health: failures since the last success
-Index("ix_statcell_read", StatCell.grain, StatCell.dim, StatCell.agency, StatCell.team_id, StatCell.period)
+Index("ix_delivery_stats", col(Delivery.kind), col(Delivery.status), col(Delivery.period))
+Index("ix_reply_updated_at", col(Reply.updated_at))
+Index("ix_delivery_sent_at", col(Delivery.sent_at))
+Index("ix_deliveryattempt_at", col(DeliveryAttempt.at))  # the relay's health: failures since the last success
+Index("ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period))
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
-Index("ix_person_slack_user_id", Person.slack_user_id)
+Index("ix_person_slack_user_id", col(Person.slack_user_id))
 
 
 class FollowUpAnswer(SQLModel, table=True):

@@ -1,11 +1,12 @@
 """The deliveries outbox: idempotent writes from the planner, safe claims by dispatchers, attempt records."""
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import and_, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules import leases
 from schedules.leases import Claimant
@@ -21,13 +22,14 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     periods: dict[int, set[str]] = {}
     delivered: dict[int, dict[str, datetime]] = {}
     rows = session.exec(select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at)
-                        .where(Delivery.kind == "nudge", Delivery.person_id.in_(person_ids)))
+                        .where(Delivery.kind == "nudge", col(Delivery.person_id).in_(person_ids)))
     for person_id, period, lesson_id, due_at in rows:
+        assert person_id is not None  # selected by person id
         periods.setdefault(person_id, set()).add(period)
         last = delivered.setdefault(person_id, {})
         last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
     cards: dict[int, dict[str, CardState]] = {}
-    for card in session.exec(select(SpacingCard).where(SpacingCard.person_id.in_(person_ids))):
+    for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(person_ids))):
         cards.setdefault(card.person_id, {})[card.lesson_id] = CardState(card.due_at, card.last_review_at, card.retired)
     return {pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {})) for pid in set(periods) | set(cards)}
 
@@ -73,7 +75,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
 
 def claim_due(session: Session, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:
     """Claim up to `limit` due rows (or rows whose holder's lease ran out) for `claimant`."""
-    ready = and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
+    ready = and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now)
     return leases.claim(session, Delivery, ready=ready, claimant=claimant, now=now, limit=limit,
                         order_by=(Delivery.due_at, Delivery.id))
 
@@ -117,7 +119,8 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime,
         {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
         for o in outcomes
     ])
-    sent, other = [], []
+    sent: list[tuple[int, dict[str, Any]]] = []
+    other: list[tuple[int, dict[str, Any]]] = []
     for o in outcomes:
         values = _new_values(o, now)
         if values is not None:

@@ -1,11 +1,13 @@
 """People's rights and retention: export, forget, pause, leave; delete old replies keeping anonymous counts."""
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules.voice_privacy import export_voice, forget_voice
 from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliveryStatus, FollowUpAnswer, Person, PersonStatus,
@@ -17,7 +19,7 @@ FORGOTTEN = "a forgotten person"
 FORGET_TABLES = ("person", "reply", "delivery", "deliveryattempt", "spacingcard", "auditevent", "team")
 
 
-def _plain(row) -> dict:
+def _plain(row: Any) -> dict:
     data = row.model_dump()
     return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in data.items()}
 
@@ -25,13 +27,13 @@ def _plain(row) -> dict:
 def export_person(session: Session, *, person: Person) -> dict:
     """Everything held about one person, as they could ask for it."""
     team = session.get(Team, person.team_id) if person.team_id else None
-    deliveries = session.exec(select(Delivery).where(Delivery.person_id == person.id).order_by(Delivery.id)).all()
+    deliveries = session.exec(select(Delivery).where(Delivery.person_id == person.id).order_by(col(Delivery.id))).all()
     ids = [d.id for d in deliveries]
     return {
         "person": _plain(person),
         "team": team.name if team else None,
         "deliveries": [_plain(d) for d in deliveries],
-        "delivery_attempts": [_plain(a) for a in session.exec(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))],
+        "delivery_attempts": [_plain(a) for a in session.exec(select(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))],
         "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
         "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
         "followup_answers": [_plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))],
@@ -40,8 +42,8 @@ def export_person(session: Session, *, person: Person) -> dict:
 
 
 def cancel_pending(session: Session, *, person_id: int, reason: str) -> int:
-    result = session.execute(
-        update(Delivery).where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
+    result = session.exec(
+        update(Delivery).where(col(Delivery.person_id) == person_id, col(Delivery.status) == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.CANCELLED, last_error=reason)
     )
     return result.rowcount or 0
@@ -52,6 +54,7 @@ def set_status(session: Session, *, person: Person, status: str, paused_until: d
     person.status, person.paused_until = status, paused_until
     session.add(person)
     if status != PersonStatus.ACTIVE:
+        assert person.id is not None  # a stored person
         cancel_pending(session, person_id=person.id, reason=f"person {status}")
 
 
@@ -64,26 +67,26 @@ class Forgotten:
 def forget_person(session: Session, *, person: Person) -> Forgotten:
     """Remove a person's personal data everywhere; group snapshots (role, team, agency) and answers stay as
     anonymous counts. The caller commits, with its audit event."""
-    delivery_ids = tuple(session.exec(select(Delivery.id).where(Delivery.person_id == person.id)))
-    replies = session.execute(
-        update(Reply).where(Reply.person_id == person.id).values(person_id=None, reflection=None, card_before_json=None)
+    delivery_ids = tuple(i for i in session.exec(select(col(Delivery.id)).where(Delivery.person_id == person.id)) if i is not None)
+    replies = session.exec(
+        update(Reply).where(col(Reply.person_id) == person.id).values(person_id=None, reflection=None, card_before_json=None)
     ).rowcount or 0
-    session.execute(update(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids)).values(detail=None))
+    session.execute(update(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(delivery_ids)).values(detail=None))
     session.execute(
-        update(Delivery).where(Delivery.person_id == person.id)
+        update(Delivery).where(col(Delivery.person_id) == person.id)
         .values(person_id=None, last_error=None, fallback_reason=None, external_ref=None, claimed_by=None)
     )
     session.execute(
-        update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.PENDING)
+        update(Delivery).where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.CANCELLED)
     )
-    session.execute(delete(SpacingCard).where(SpacingCard.person_id == person.id))
-    session.execute(update(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id).values(person_id=None, barrier=None))
-    session.execute(update(AuditEvent).where(AuditEvent.actor == person.email).values(actor=FORGOTTEN))
-    for event in session.exec(select(AuditEvent).where(AuditEvent.detail.contains(person.email))):
+    session.execute(delete(SpacingCard).where(col(SpacingCard.person_id) == person.id))
+    session.execute(update(FollowUpAnswer).where(col(FollowUpAnswer.person_id) == person.id).values(person_id=None, barrier=None))
+    session.execute(update(AuditEvent).where(col(AuditEvent.actor) == person.email).values(actor=FORGOTTEN))
+    for event in session.exec(select(AuditEvent).where(col(AuditEvent.detail).contains(person.email))):
         event.detail = event.detail.replace(person.email, FORGOTTEN)
         session.add(event)
-    session.execute(update(Team).where(Team.lead_person_id == person.id).values(lead_person_id=None))
+    session.execute(update(Team).where(col(Team.lead_person_id) == person.id).values(lead_person_id=None))
     forget_voice(session, person_id=person.id)  # issue 17: proposals lose their author, received notes go
     session.delete(person)
     return Forgotten(delivery_ids, replies)
@@ -91,8 +94,11 @@ def forget_person(session: Session, *, person: Person) -> Forgotten:
 
 def purge_old_replies(session: Session, *, before: datetime) -> int:
     """Delete replies (and reflections) made before `before`, adding them to anonymous counts first."""
-    old = select(Reply.created_at, Reply.lesson_id, Reply.practice, Reply.check_correct, Delivery.role, Delivery.team_id,
-                 Delivery.agency).join(Delivery, Delivery.id == Reply.delivery_id).where(Reply.created_at < before)
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
+    picked: Select[datetime, str, str | None, bool | None, str, int | None, str] = Select(
+        col(Reply.created_at), col(Reply.lesson_id), col(Reply.practice), col(Reply.check_correct), col(Delivery.role),
+        col(Delivery.team_id), col(Delivery.agency))
+    old = picked.join(Delivery, col(Delivery.id) == Reply.delivery_id).where(Reply.created_at < before)
     cells: dict[tuple, int] = {}
     for created, lesson_id, practice, correct, role, team_id, agency in session.exec(old):
         check = "" if correct is None else ("right" if correct else "wrong")
@@ -104,7 +110,7 @@ def purge_old_replies(session: Session, *, before: datetime) -> int:
         stmt = insert(ReplyTally)
         stmt = stmt.on_conflict_do_update(index_elements=list(columns), set_={"count": ReplyTally.count + stmt.excluded["count"]})
         session.execute(stmt, [dict(zip(columns, key)) | {"count": n} for key, n in cells.items()])
-    deleted = session.execute(delete(Reply).where(Reply.created_at < before)).rowcount or 0
+    deleted = session.exec(delete(Reply).where(col(Reply.created_at) < before)).rowcount or 0
     return deleted
 
 

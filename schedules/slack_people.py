@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules import audit
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
@@ -17,20 +18,20 @@ class SlackIdentity:
 
 
 def load_identities(session: Session, *, person_ids: list[int]) -> dict[int, SlackIdentity]:
-    rows = session.exec(select(Person.id, Person.slack_user_id, Person.slack_channel_id).where(Person.id.in_(person_ids)))
-    return {pid: SlackIdentity(user, channel) for pid, user, channel in rows}
+    rows = session.exec(select(Person.id, Person.slack_user_id, Person.slack_channel_id).where(col(Person.id).in_(person_ids)))
+    return {pid: SlackIdentity(user, channel) for pid, user, channel in rows if pid is not None}  # stored people have ids
 
 
 def save_identities(session: Session, *, found: dict[int, SlackIdentity]) -> None:
     for person_id, identity in found.items():
-        session.execute(update(Person).where(Person.id == person_id)
+        session.execute(update(Person).where(col(Person.id) == person_id)
                         .values(slack_user_id=identity.user_id, slack_channel_id=identity.channel_id))
 
 
 def not_in_workspace(session: Session, *, person_ids: list[int], reason: str, now: datetime) -> None:
     """Their nudges go by email from now on, so next week costs no failed look-up; the reason is logged."""
     for person_id in person_ids:
-        session.execute(update(Person).where(Person.id == person_id, Person.channel == "slack")
+        session.execute(update(Person).where(col(Person.id) == person_id, col(Person.channel) == "slack")
                         .values(channel="email", slack_user_id=None, slack_channel_id=None))
         audit.record(session, actor="system", action="slack.unreachable", detail=f"person {person_id}: {reason}", now=now)
 
@@ -54,7 +55,7 @@ def pause(session: Session, *, person: Person, weeks: int, today: date) -> None:
     person.status, person.paused_until = PersonStatus.PAUSED, today + timedelta(weeks=weeks)
     session.add(person)
     # a nudge already planned but not yet sent would arrive during the pause
-    session.execute(update(Delivery).where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.PENDING)
+    session.execute(update(Delivery).where(col(Delivery.person_id) == person.id, col(Delivery.status) == DeliveryStatus.PENDING)
                     .values(status=DeliveryStatus.CANCELLED, last_error="paused"))
 
 
@@ -88,13 +89,19 @@ class OwnHistoryRow:
 
 def own_history(session: Session, *, person_id: int, limit: int = 50) -> list[OwnHistoryRow]:
     """This person's sent lessons, newest first, each with their own reply if any."""
-    query = (select(Delivery.lesson_id, Delivery.lesson_version, Delivery.sent_at, Reply.practice, Reply.check_correct)
-             .outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
+    picked: Select[str, str, datetime | None, str | None, bool | None] = Select(
+        col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.sent_at), col(Reply.practice), col(Reply.check_correct))
+    query = (picked.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
              .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.SENT)
-             .order_by(Delivery.sent_at.desc(), Delivery.id.desc()).limit(limit))
-    return [OwnHistoryRow(*row) for row in session.exec(query)]
+             .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc()).limit(limit))
+    rows = []
+    for lesson_id, version, sent_at, practice, correct in session.exec(query):
+        assert sent_at is not None  # a sent delivery has its time
+        rows.append(OwnHistoryRow(lesson_id, version, sent_at, practice, correct))
+    return rows
 
 
 def next_pending(session: Session, *, person_id: int) -> datetime | None:
     return session.exec(select(Delivery.due_at).where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
-                        .order_by(Delivery.due_at)).first()
+                        .order_by(col(Delivery.due_at))).first()

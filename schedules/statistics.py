@@ -5,8 +5,10 @@ name or email; a person id is used only to count how many distinct people a grou
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, distinct, func, literal
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlalchemy import Label, SQLColumnExpression, case, distinct, func, literal
+from sqlmodel import Session, col, select
 
 from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
 from schedules.rollup import ALL_TIME, is_barrier_sql, key_sums
@@ -36,7 +38,7 @@ class GroupCounts:
 
 
 def _practice(value: str):
-    return func.sum(case((Reply.practice == value, 1), else_=0))
+    return func.sum(case((col(Reply.practice) == value, 1), else_=0))
 
 
 def _measures():
@@ -81,7 +83,7 @@ def _where(query, where: Filter):
     if where.agency is not None:
         query = query.where(Delivery.agency == where.agency)
     if where.lesson_ids is not None:
-        query = query.where(Delivery.lesson_id.in_(where.lesson_ids))
+        query = query.where(col(Delivery.lesson_id).in_(where.lesson_ids))
     return query
 
 
@@ -100,17 +102,17 @@ def _group(key: str, people, row) -> GroupCounts:
 def grouped_raw(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> list[GroupCounts]:
     """One row per group, straight from the deliveries (for per-lesson views); `people` is exact."""
     key = dimension(by, theme_of).label("key")
-    query = select(key, func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
-    query = query.outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    query = select(key, func.count(distinct(col(Delivery.person_id))), *_measures()).select_from(Delivery)
+    query = query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
     if by == "team":
-        query = query.outerjoin(Team, Team.id == Delivery.team_id)
+        query = query.outerjoin(Team, col(Team.id) == Delivery.team_id)
     rows = session.exec(_where(query, where).group_by(key).order_by(key)).all()
     return [_group(str(row[0]), row[1], row[2:]) for row in rows]
 
 
 def overall_raw(session: Session, *, where: Filter) -> GroupCounts:
-    query = select(func.count(distinct(Delivery.person_id)), *_measures()).select_from(Delivery)
-    row = session.exec(_where(query.outerjoin(Reply, Reply.delivery_id == Delivery.id), where)).one()
+    query = select(func.count(distinct(col(Delivery.person_id))), *_measures()).select_from(Delivery)
+    row = session.exec(_where(query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id), where)).one()
     return _group("total", row[0], row[1:])
 
 
@@ -119,8 +121,8 @@ def agenda_discussed(session: Session, *, by: str, where: Filter, theme_of: dict
     key = {"theme": AgendaRecord.theme_id, "week": AgendaRecord.week, "team": Team.name, "agency": Team.agency}.get(by)
     if key is None:
         return {}
-    query = select(key, func.count(AgendaRecord.id)).join(Team, Team.id == AgendaRecord.team_id)
-    query = _in_window(query.where(AgendaRecord.discussed_at.is_not(None)), AgendaRecord.discussed_at, where)
+    query = select(key, func.count(col(AgendaRecord.id))).join(Team, col(Team.id) == AgendaRecord.team_id)
+    query = _in_window(query.where(col(AgendaRecord.discussed_at).is_not(None)), AgendaRecord.discussed_at, where)
     if where.team_id is not None:
         query = query.where(AgendaRecord.team_id == where.team_id)
     if where.agency is not None:
@@ -133,12 +135,12 @@ def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str]
     got in the way. The writer is an opaque number, used only to count distinct writers, never shown."""
     key = dimension("theme", theme_of)
     writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them: never too many
-    query = select(key, writer, Reply.reflection).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+    query = select(key, writer, Reply.reflection).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
     query = _where(query, where).where(is_barrier_sql() == 1)
     # Newest first, walking the primary key. A sample: distinct writers counted in it are a lower bound, so
     # the k-writer rule only errs towards hiding. Kept small: on PostgreSQL a limit of 500 flips the plan
     # to a scan of the whole month (45 ms at 200, 2.8 s at 500 on the 1M-reply benchmark, admin scope).
-    query = query.order_by(Delivery.id.desc()).limit(limit)
+    query = query.order_by(col(Delivery.id).desc()).limit(limit)
     return [(str(t), int(w), text) for t, w, text in session.exec(query)]
 
 
@@ -148,8 +150,8 @@ def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
     to show at real team sizes. `people` is exact: distinct people in the quarter."""
     from schedules.windows import quarter_of  # a pure helper; imported here to keep this module's imports short
 
-    keys = (Delivery.agency, Delivery.period, Delivery.person_id)
-    query = select(*keys, *_measures()).select_from(Delivery).outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    keys = (col(Delivery.agency), col(Delivery.period), col(Delivery.person_id))
+    query = select(*keys, *_measures()).select_from(Delivery).outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
     groups: dict[str, tuple[set[int], dict[str, int], dict[str, int]]] = {}
     for row in session.exec(_where(query, where).group_by(*keys)):
         agency, period, person = row[0], row[1], row[2]
@@ -167,9 +169,9 @@ def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tu
     people, but given by quarter like the rest of the evidence; discussed if any item that quarter was."""
     from schedules.windows import quarter_of
 
-    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, Team.id == AgendaRecord.team_id)
+    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, col(Team.id) == AgendaRecord.team_id)
     items: dict[tuple[str, str, str], bool] = {}
-    for lesson, week, team, discussed in session.exec(query.where(AgendaRecord.lesson_id.in_(lesson_ids))):
+    for lesson, week, team, discussed in session.exec(query.where(col(AgendaRecord.lesson_id).in_(lesson_ids))):
         key = (lesson, quarter_of(week), team)
         items[key] = items.get(key, False) or discussed is not None
     return [(*key, discussed) for key, discussed in sorted(items.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0]))]
@@ -202,7 +204,7 @@ def _people(session: Session, query_key, where: Filter, grain: str, dim: str, by
         return {}
     query = select(query_key, func.sum(StatCell.people)).select_from(StatCell)
     if by_team:
-        query = query.outerjoin(Team, Team.id == StatCell.team_id)
+        query = query.outerjoin(Team, col(Team.id) == StatCell.team_id)
     return {str(k): int(n or 0) for k, n in session.exec(_cells(query, where, grain, dim, all_time=True).group_by(query_key))}
 
 
@@ -221,7 +223,10 @@ def grouped(session: Session, *, by: str, where: Filter, theme_of: dict[str, str
     """One row per group, read from the rollup (dates matched by ISO week); per-lesson views read raw rows."""
     if _raw(by, where, theme_of):
         return grouped_raw(session, by=by, where=where, theme_of=theme_of)
-    key = {"week": StatCell.period, "team": func.coalesce(Team.name, "(no team)"), "agency": StatCell.agency}.get(by, StatCell.key).label("key")
+    keys: dict[str, SQLColumnExpression[Any]] = {"week": col(StatCell.period), "team": func.coalesce(Team.name, "(no team)"),
+                                                   "agency": col(StatCell.agency)}
+    column: SQLColumnExpression[Any] = keys.get(by, col(StatCell.key))
+    key: Label[Any] = column.label("key")
     query = select(key, *_sums()).select_from(StatCell)
     if by == "team":
         query = query.outerjoin(Team, Team.id == StatCell.team_id)
@@ -246,7 +251,7 @@ def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str])
         key = dimension("theme", theme_of)
         barrier = is_barrier_sql() == 1
         keys = func.sum(case((barrier, Delivery.record_key), else_=0))
-        query = select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, Reply.delivery_id == Delivery.id)
+        query = select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
         return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(_where(query, where).group_by(key))}
     query = select(StatCell.key, func.sum(StatCell.barriers), func.sum(StatCell.k_barriers)).select_from(StatCell)
     query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)

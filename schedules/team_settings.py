@@ -30,6 +30,7 @@ def _lead(session: Session, team: Team, email: str) -> int:
         raise TeamSettingError(f"--lead: '{email}' has access '{person.access}'; a team lead needs access team_lead")
     if person.team_id != team.id:
         raise TeamSettingError(f"--lead: '{email}' is not in team '{team.name}'")
+    assert person.id is not None  # loaded from the database
     return person.id
 
 

@@ -1,7 +1,7 @@
 """`lessonloop team set | agenda | stats | export evidence | digest send`: agenda items and statistics."""
 import json
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -24,7 +24,7 @@ team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports.", no_args_is_help=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
@@ -82,6 +82,7 @@ def agenda(
         found = session.exec(select(Team).where(Team.name == team)).first()
         if found is None:
             _fail(f"--team: no team named '{team}'")
+        assert found.id is not None  # a stored team
         item = current_agenda(service, session, team_id=found.id, week=week)
         if item is None:
             _fail("no lesson is available for an agenda item")
@@ -108,10 +109,10 @@ def stats(
         from bot.core.loop_figures import loop_table
         with Session(service.engine) as session:
             try:
-                table = loop_table(service, session, by=by, where=where)
+                loop_rows = loop_table(service, session, by=by, where=where)
             except BadDimension as exc:
                 _fail(str(exc))
-        print_table(table, as_json=as_json, as_csv_out=as_csv_out)
+        print_table(loop_rows, as_json=as_json, as_csv_out=as_csv_out)
         return
     with Session(service.engine) as session:
         try:

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.cli.demo_setup import port_in_use, write_demo_env
 from bot.cli.people import import_roster_file
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def replies(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
         """List recorded replies (for admins; leads see only aggregate statistics)."""
-        from sqlmodel import Session, select
+        from sqlmodel import Session
 
         service = open_service()
         with Session(service.engine) as session:
@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 {"delivery_id": r.delivery_id, "lesson_id": r.lesson_id, "lesson_version": r.lesson_version,
                  "check_answer": r.check_answer, "check_correct": r.check_correct, "practice": r.practice,
                  "has_reflection": bool(r.reflection), "updated_at": r.updated_at.isoformat()}
-                for r in session.exec(select(Reply).order_by(Reply.id))
+                for r in session.exec(select(Reply).order_by(col(Reply.id)))
             ]
         if as_json:
             typer.echo(json.dumps(rows, indent=2))

@@ -5,6 +5,7 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlmodel import Session, col, select
 
 if TYPE_CHECKING:
     from bot.core.service import Service
@@ -16,12 +17,11 @@ app = typer.Typer(help="Slack: link people to their Slack accounts.", no_args_is
 
 def _unlinked(service: Service) -> list[tuple[int, str]]:
     from schedules.models import Person, PersonStatus
-    from sqlmodel import Session, select
 
     with Session(service.engine) as session:
-        query = select(Person.id, Person.email).where(Person.slack_channel_id.is_(None),
-                                                      Person.status.in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
-        return list(session.exec(query.order_by(Person.id)))
+        query = select(col(Person.id), col(Person.email)).where(col(Person.slack_channel_id).is_(None),
+                                                                col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
+        return [(pid, email) for pid, email in session.exec(query.order_by(col(Person.id))) if pid is not None]  # stored: always
 
 
 async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple[int, dict[int, str]]:
@@ -32,7 +32,6 @@ async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple
     from bot.slack.channel import NOT_IN_WORKSPACE, find_identity
     from schedules.models import Person
     from schedules.slack_people import not_in_workspace, save_identities
-    from sqlmodel import Session, select
 
     found, missing = {}, {}
     for person_id, email in _unlinked(service):
@@ -43,7 +42,7 @@ async def link_people(service: Service, api: SlackApi, *, switch: bool) -> tuple
     with Session(service.engine) as session:
         save_identities(session, found=found)
         if switch:
-            for person in session.exec(select(Person).where(Person.id.in_(list(found)))):
+            for person in session.exec(select(Person).where(col(Person.id).in_(list(found)))):
                 person.channel = "slack"
                 session.add(person)
         gone = [person_id for person_id, reason in missing.items() if reason in NOT_IN_WORKSPACE]

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.service import Service
 
@@ -22,7 +22,7 @@ from schedules.statistics import Filter, grouped, overall
 
 def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[str]]:
     rows = session.exec(select(AgendaRecord.theme_id, AgendaRecord.lesson_id).where(
-        AgendaRecord.team_id == team_id, AgendaRecord.week < week).order_by(AgendaRecord.week.desc())).all()
+        AgendaRecord.team_id == team_id, col(AgendaRecord.week) < week).order_by(col(AgendaRecord.week).desc())).all()
     return [theme for theme, _ in rows], {lesson for _, lesson in rows}
 
 
@@ -33,6 +33,7 @@ def _figures(service: Service, session: Session, team_id: int) -> dict[str, Them
 
 
 def _choose(service: Service, session: Session, team: Team, week: str) -> Choice | None:
+    assert team.id is not None  # a stored team
     roles = set(session.exec(select(Person.role).where(Person.team_id == team.id, Person.status == PersonStatus.ACTIVE)))
     recent, used = _history(session, team.id, week)
     lessons = [l for l in service.lessons.values() if l.is_sendable(date.today())]
@@ -43,6 +44,7 @@ def _choose(service: Service, session: Session, team: Team, week: str) -> Choice
 def agenda_record(service: Service, session: Session, team: Team, week: str, *, store: bool = True) -> AgendaRecord | None:
     """The stored choice for this team and week, made now if there is none yet (two callers agree on one).
     With store=False (a page GET) nothing is written: a choice not yet stored is returned unsaved."""
+    assert team.id is not None  # a stored team
     query = select(AgendaRecord).where(AgendaRecord.team_id == team.id, AgendaRecord.week == week)
     record = session.exec(query).first()
     if record is not None:
@@ -79,16 +81,17 @@ def team_theme_figures(service: Service, session: Session, team_id: int, theme_i
 def current_agenda(service: Service, session: Session, *, team_id: int, week: str, store: bool = True) -> AgendaItem | None:
     """The team's agenda item for an ISO week (e.g. 2026-W48), or None for an unknown team or an empty bank."""
     team = session.get(Team, team_id)
-    record = team and agenda_record(service, session, team, week, store=store)
+    if team is None:
+        return None
+    record = agenda_record(service, session, team, week, store=store)
     if record is None:
         return None
     lesson = lesson_as_sent(session, current=service.lessons, lesson_id=record.lesson_id, version=record.lesson_version)
     if lesson is None:
         return None
     label = load_taxonomy().theme_label(record.theme_id)
-    item = plain_agenda_item(team_id=team.id, team_name=team.name, week=week, lesson=lesson.as_asked(False),
-                             theme_label=label)
-    return replace(item, theme_id=record.theme_id, figures=team_theme_figures(service, session, team.id, record.theme_id))
+    item = plain_agenda_item(team_id=team_id, team_name=team.name, week=week, lesson=lesson.as_asked(False), theme_label=label)
+    return replace(item, theme_id=record.theme_id, figures=team_theme_figures(service, session, team_id, record.theme_id))
 
 
 def _agenda_purpose(week: str) -> str:

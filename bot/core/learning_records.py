@@ -20,6 +20,7 @@ def record_url(service: Service, person_id: int, now: datetime) -> str:
 
 
 def learning_record(service: Service, session: Session, person: Person, today: date) -> LearningRecord:
+    assert person.id is not None  # a stored person
     taxonomy = load_taxonomy()
     entries = []
     for row in record_rows(session, person_id=person.id):

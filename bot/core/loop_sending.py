@@ -4,7 +4,7 @@ organisation has switched reminders off since it was planned, is cancelled rathe
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.service import Service
 from digests.loop_messages import LoopLinks, LoopMessage
@@ -24,9 +24,9 @@ def loop_context(service: Service, session: Session, rows: list[tuple[int, str, 
     if not loop_rows:
         return LoopContext()
     parents = {row[2] for row in loop_rows if row[2] is not None}
-    sent = dict(session.exec(select(Delivery.id, Delivery.sent_at).where(Delivery.id.in_(parents))).all())
-    answered = set(session.exec(select(Reply.delivery_id).where(Reply.delivery_id.in_(parents))))
-    switched_on = dict(session.exec(select(Person.id, Person.reminders).where(Person.id.in_({row[3] for row in loop_rows}))).all())
+    sent = dict(session.exec(select(Delivery.id, Delivery.sent_at).where(col(Delivery.id).in_(parents))).all())
+    answered = set(session.exec(select(Reply.delivery_id).where(col(Reply.delivery_id).in_(parents))))
+    switched_on = dict(session.exec(select(Person.id, Person.reminders).where(col(Person.id).in_({row[3] for row in loop_rows}))).all())
     context = LoopContext()
     for delivery_id, kind, parent_id, person_id in loop_rows:
         if parent_id not in sent:

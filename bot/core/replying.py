@@ -58,8 +58,10 @@ class ReplyRequest:
 def delivery_and_lesson(service: Service, session: Session, delivery_id: int) -> tuple[Delivery, Lesson]:
     """The delivery and its lesson exactly as it was sent (with the check that was asked)."""
     delivery = session.get(Delivery, delivery_id)
-    lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
-    if delivery is None or lesson is None:
+    if delivery is None:
+        raise UnknownDelivery("this lesson is no longer available")
+    lesson = lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+    if lesson is None:
         raise UnknownDelivery("this lesson is no longer available")
     return delivery, lesson.as_asked(delivery.is_review)
 

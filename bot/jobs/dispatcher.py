@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot.core.service import Service
 from bot.core.transport import Channel, Job, NextItem, Report, SendResult, TransportError
@@ -67,14 +68,19 @@ class _Addressee:
 
 
 def _load(service: Service, ids: list[int], now: datetime):
-    query = (select(Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel,
-                    Delivery.attempts, Delivery.period, Delivery.due_at, Delivery.first_due_at, Delivery.message_token,
-                    Delivery.kind, Delivery.parent_id, Person.timezone, Person.id, Person.name, Person.email, Person.status)
-             .join(Person).where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select. The ids are
+    # primary keys read back, so never None (the models say `int | None` only for rows not yet inserted).
+    picked: Select[int, str, str, bool, str, int, str, datetime, datetime | None, str | None, str, int | None, str,
+                   int, str, str, str] = Select(
+        col(Delivery.id), col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.is_review), col(Delivery.channel),
+        col(Delivery.attempts), col(Delivery.period), col(Delivery.due_at), col(Delivery.first_due_at), col(Delivery.message_token),
+        col(Delivery.kind), col(Delivery.parent_id), col(Person.timezone), col(Person.id), col(Person.name), col(Person.email),
+        col(Person.status))
+    query = picked.join(Person).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.id))
     with Session(service.engine) as session:
         rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.exec(query)]
         person_ids = [person.id for _, person in rows]
-        already = set(session.exec(select(Delivery.person_id).where(Delivery.person_id.in_(person_ids),
+        already = set(session.exec(select(Delivery.person_id).where(col(Delivery.person_id).in_(person_ids),
                                                                     Delivery.status == DeliveryStatus.SENT)))
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}

@@ -5,7 +5,7 @@ in a week that holds another nudge."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.learning_records import record_url
 from bot.core.replying import Answer, save_reply
@@ -28,9 +28,10 @@ class DemoLoop:
 
 def seed_loop_demo(service: Service, now: datetime) -> DemoLoop | None:
     with Session(service.engine) as session:
-        person = session.exec(select(Person).order_by(Person.id)).first()
+        person = session.exec(select(Person).order_by(col(Person.id))).first()
         if person is None:
             return None
+        assert person.id is not None  # a stored person
         seen = set(session.exec(select(Delivery.lesson_id).where(Delivery.person_id == person.id)))
         lesson = next((l for l in service.lessons.values() if person.role in l.roles and l.id not in seen
                        and l.is_sendable(now.date())), None)
@@ -43,6 +44,7 @@ def seed_loop_demo(service: Service, now: datetime) -> DemoLoop | None:
                         status=DeliveryStatus.SENT, due_at=then, sent_at=then, attempts=1, created_at=then)
         session.add(past)
         session.commit()
+        assert past.id is not None  # inserted
         save_reply(service, session, delivery_id=past.id, answer=Answer(practice="changed", reflection=DEMO_REFLECTION))
         reply = session.exec(select(Reply).where(Reply.delivery_id == past.id)).one()
         reply.created_at = reply.updated_at = then + timedelta(hours=2)  # as if answered that day
@@ -52,4 +54,5 @@ def seed_loop_demo(service: Service, now: datetime) -> DemoLoop | None:
         insert_planned(session, planned=[planned], now=now)
         session.commit()
         followup_id = session.exec(select(Delivery.id).where(Delivery.parent_id == past.id)).one()
+        assert followup_id is not None  # a primary key
         return DemoLoop(person.name, followup_id, record_url(service, person.id, now))
