@@ -174,13 +174,13 @@ def pages() -> dict[str, str]:
     record = type("Record", (), {"discussed_at": datetime(2026, 12, 9), "action_agreed": "Check the A&E <-> HV route"})()
     return {
         "page-reply": render("pages/reply.html.j2", lesson=lesson, action="/r/tok", practice_choices=PRACTICE_CHOICES,
-                             check=2, practice=None, reflection="", contact=CONTACT),
+                             check=2, practice=None, reflection="", error=None, limit=2000, contact=CONTACT),
         "page-thanks-concern": render("pages/thanks.html.j2", reply=_Reply(2, False), lesson=lesson, action="/r/tok",
                                       removed=["a name", "a postcode"], live_concern=True, contact=CONTACT),
         "page-thanks-right": render("pages/thanks.html.j2", reply=_Reply(lesson.check.answer, True), lesson=lesson,
                                     action="/r/tok", removed=[], live_concern=False, contact=CONTACT),
         "page-agenda": render("pages/agenda.html.j2", item=item, body=Markup(to_html(agenda_markdown(item))), record=record,
-                              action="/a/tok"),
+                              action="/a/tok", error=None, action_text=record.action_agreed or "", limit=500),
         "page-not-found": render("pages/message.html.j2", heading="Page not found", message="There is no page here.",
                                  action=None, button=None),
         "page-unsubscribe": render("pages/message.html.j2", heading="Stop weekly lessons?", message="You will get no more.",

@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.settings import Settings
 from bot.email.mailer import build_message
-from bot.email.mime import build_email
+from bot.email.mime import build_encoded_email, qp_filled
 from tests.digests import browser
 from tests.digests.golden import ORGANISATION, emails, pages
 
@@ -28,8 +28,10 @@ def raw_email(name: str) -> bytes:
     mail = EMAILS[name]
     if name.startswith(("email-nudge", "email-review")):
         unsubscribe = "https://lessonloop.example.org/u/tok.def"
-        return build_email(sender=SENDER, to_name=mail.to_name, to_addr="zoe@example.org", subject=mail.parts.subject,
-                           text=mail.parts.text, html=mail.parts.html, message_id="<delivery-1@lessonloop.example.org>",
+        # the same bytes the email channel writes: quoted-printable bodies, CRLF (bot.email.channel)
+        return build_encoded_email(sender=SENDER, to_name=mail.to_name, to_addr="zoe@example.org", subject=mail.parts.subject,
+                                   text_qp=qp_filled(mail.parts.text, {}), html_qp=qp_filled(mail.parts.html, {}),
+                                   message_id="<delivery-1@lessonloop.example.org>",
                            extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     settings = Settings(env="test", from_email=SENDER, base_url="https://lessonloop.example.org")
     return build_message(settings, to="sam@example.org", to_name=mail.to_name, subject=mail.parts.subject,
