@@ -34,6 +34,7 @@ def record_followup(session: Session, *, delivery: Delivery, answer: FollowUpRep
     for _ in range(2):
         row = session.exec(select(FollowUpAnswer).where(FollowUpAnswer.delivery_id == delivery.id)).first()
         if row is None:
+            assert delivery.id is not None  # a stored delivery
             row = FollowUpAnswer(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
                                  created_at=now, updated_at=now)
         if answer.outcome is not None:

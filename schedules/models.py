@@ -348,7 +348,7 @@ class FollowUpAnswer(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 # The tick plans only people whose next_plan_at has come (issue 16).
-Index("ix_person_next_plan", Person.next_plan_at, Person.id)
+Index("ix_person_next_plan", col(Person.next_plan_at), col(Person.id))
 SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")
 
 

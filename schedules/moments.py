@@ -50,6 +50,7 @@ def writer_key(secret: bytes, person_id: int) -> str:
 
 
 def add_moment(session: Session, *, person: Person, text: MomentText, secret: bytes, now: datetime) -> PracticeMoment:
+    assert person.id is not None  # a stored person
     moment = PracticeMoment(
         outcome=text.outcome, what_happened=text.what_happened.strip(), what_helped=text.what_helped.strip(),
         factors=",".join(dict.fromkeys(text.factors)), theme=text.theme or None, role=person.role, team_id=person.team_id,

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from sqlalchemy import and_, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from schedules import leases
 from schedules.leases import Claimant
@@ -68,7 +68,7 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
         if postgres:
             inserted += session.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS}).scalar_one()
         else:  # SQLite: one executemany of a cached statement; sqlite3 sums its row count over the batch
-            stmt = sqlite_insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
+            stmt = sqlite_insert(SQLModel.metadata.tables["delivery"]).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
             inserted += session.connection().execute(stmt, rows).rowcount
     return inserted
 

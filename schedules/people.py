@@ -1,9 +1,10 @@
 """People and teams: upsert a checked roster, and read who is reachable for planning."""
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import insert, tuple_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules.models import PLAN_NOW, Person, PersonStatus, Team
 from schedules.planner import Recipient
@@ -15,13 +16,17 @@ PAGE = 1000  # people written per statement group: bounded IN lists and memory a
 
 def team_ids(session: Session, teams: dict[str, str]) -> dict[str, int]:
     """{team name: agency} -> {team name: id}, creating the teams not yet known (a roster has few teams)."""
-    found = {team.name: team for team in session.exec(select(Team).where(Team.name.in_(teams)))}
+    found = {team.name: team for team in session.exec(select(Team).where(col(Team.name).in_(teams)))}
     for name, agency in teams.items():
         if name not in found:
             found[name] = Team(name=name, agency=agency)
             session.add(found[name])
     session.flush()
-    return {name: team.id for name, team in found.items()}
+    ids: dict[str, int] = {}
+    for name, team in found.items():
+        assert team.id is not None  # stored, or flushed just above
+        ids[name] = team.id
+    return ids
 
 
 def _values(row: RosterRow, team_id: int) -> dict:
@@ -33,7 +38,8 @@ def upsert_page(session: Session, *, rows: list[RosterRow], teams: dict[str, int
                 now: datetime) -> tuple[int, int]:
     """Insert or update up to a page of people by email, in three statements (no ORM objects: a million
     people stay flat). Returns (created, updated). The caller commits."""
-    known = dict(session.execute(select(Person.email, Person.id).where(Person.email.in_([r.email for r in rows]))).all())
+    known: dict[str, int | None] = dict(
+        session.execute(select(Person.email, Person.id).where(col(Person.email).in_([r.email for r in rows]))).all())
     new, changed = [], []
     for row in rows:
         values = _values(row, teams[row.team])
@@ -77,8 +83,9 @@ def upsert_roster(session: Session, *, rows: Iterable[RosterRow], default_channe
     return created, updated
 
 
-_RECIPIENT_COLUMNS = (Person.id, Person.role, Person.timezone, Person.nudge_day, Person.nudge_time, Person.channel,
-                      Person.status, Person.paused_until, Person.team_id, Person.agency, Person.next_plan_at)
+_RECIPIENT_COLUMNS = (col(Person.id), col(Person.role), col(Person.timezone), col(Person.nudge_day), col(Person.nudge_time),
+                      col(Person.channel), col(Person.status), col(Person.paused_until), col(Person.team_id), col(Person.agency),
+                      col(Person.next_plan_at))
 
 
 def recipient(row) -> Recipient:
@@ -96,13 +103,15 @@ def planning_recipients(session: Session, *, due_by: datetime | None = None, aft
     when nobody is due this is one index probe however many people there are; people whose time planning
     moves past `due_by` do not come round again. Without: everyone, in id order."""
     statuses = [PersonStatus.ACTIVE, PersonStatus.PAUSED]
-    query = select(*_RECIPIENT_COLUMNS).where(Person.status.in_(statuses))
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
+    query: Select[int | None, str, str, int, str, str, str, date | None, int | None, str, datetime] = Select(*_RECIPIENT_COLUMNS)
+    query = query.where(col(Person.status).in_(statuses))
     if due_by is None:
-        query = query.where(Person.id > (after[1] if after else 0)).order_by(Person.id)
+        query = query.where(col(Person.id) > (after[1] if after else 0)).order_by(col(Person.id))
     else:
-        query = query.where(Person.next_plan_at <= due_by).order_by(Person.next_plan_at, Person.id)
+        query = query.where(col(Person.next_plan_at) <= due_by).order_by(col(Person.next_plan_at), col(Person.id))
         if after is not None:
-            query = query.where(tuple_(Person.next_plan_at, Person.id) > tuple_(*after))
+            query = query.where(tuple_(col(Person.next_plan_at), col(Person.id)) > tuple_(*after))
     return [(recipient(row), row.next_plan_at) for row in session.execute(query.limit(limit) if limit else query)]
 
 

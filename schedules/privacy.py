@@ -26,6 +26,7 @@ def _plain(row: Any) -> dict:
 
 def export_person(session: Session, *, person: Person) -> dict:
     """Everything held about one person, as they could ask for it."""
+    assert person.id is not None  # a stored person
     team = session.get(Team, person.team_id) if person.team_id else None
     deliveries = session.exec(select(Delivery).where(Delivery.person_id == person.id).order_by(col(Delivery.id))).all()
     ids = [d.id for d in deliveries]
@@ -87,6 +88,7 @@ def forget_person(session: Session, *, person: Person) -> Forgotten:
         event.detail = event.detail.replace(person.email, FORGOTTEN)
         session.add(event)
     session.execute(update(Team).where(col(Team.lead_person_id) == person.id).values(lead_person_id=None))
+    assert person.id is not None  # a stored person
     forget_voice(session, person_id=person.id)  # issue 17: proposals lose their author, received notes go
     session.delete(person)
     return Forgotten(delivery_ids, replies)

@@ -3,7 +3,7 @@ published lessons found. Text arrives already redacted (bot.core.voice checks it
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules.models import Person
 from schedules.voice_models import LessonProposal
@@ -64,13 +64,14 @@ class QueueItem:
 
 
 def _item(p: LessonProposal) -> QueueItem:
+    assert p.id is not None  # a stored proposal
     return QueueItem(p.id, p.status, p.what_happened, p.learned, tuple(r for r in p.roles.split(",") if r),
                      p.credit_name if p.credit else None, p.lesson_id, p.created_at)
 
 
 def review_queue(session: Session, *, agency: str | None = None, status: str | None = None) -> list[QueueItem]:
     """Proposals for a safeguarding lead's agency (None: every agency, for admins), newest first."""
-    query = select(LessonProposal).order_by(LessonProposal.created_at.desc(), LessonProposal.id.desc())
+    query = select(LessonProposal).order_by(col(LessonProposal.created_at).desc(), col(LessonProposal.id).desc())
     if agency is not None:
         query = query.where(LessonProposal.agency == agency)
     if status:
@@ -96,6 +97,6 @@ def awaiting_notice(session: Session, *, published: set[str]) -> list[LessonProp
     """Accepted proposals whose lesson is now published, and whose proposer has not yet been told."""
     if not published:
         return []
-    query = select(LessonProposal).where(LessonProposal.status == "accepted", LessonProposal.published_notice_at.is_(None),
-                                         LessonProposal.lesson_id.in_(sorted(published)))
+    query = select(LessonProposal).where(LessonProposal.status == "accepted", col(LessonProposal.published_notice_at).is_(None),
+                                         col(LessonProposal.lesson_id).in_(sorted(published)))
     return list(session.exec(query))

@@ -5,7 +5,7 @@ from datetime import datetime
 from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lesson_bank.model import Lesson
 from schedules import spacing
@@ -82,31 +82,33 @@ def load_known(session: Session, deliveries: Iterable[Delivery]) -> Known:
     if not deliveries:
         return known
     ids = [d.id for d in deliveries]
-    known.replies = {r.delivery_id: r for r in session.exec(select(Reply).where(Reply.delivery_id.in_(ids)))}
+    known.replies = {r.delivery_id: r for r in session.exec(select(Reply).where(col(Reply.delivery_id).in_(ids)))}
     people = {d.person_id for d in deliveries}
     lessons = {d.lesson_id for d in deliveries}
-    for card in session.exec(select(SpacingCard).where(SpacingCard.person_id.in_(people), SpacingCard.lesson_id.in_(lessons))):
+    for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(people), col(SpacingCard.lesson_id).in_(lessons))):
         known.cards[(card.person_id, card.lesson_id)] = card
     return known
 
 
 def _apply_spacing(session: Session, known: Known, reply: Reply, delivery: Delivery, is_new: bool) -> None:
-    card = known.cards.get((delivery.person_id, delivery.lesson_id))
+    person_id = delivery.person_id
+    card = known.cards.get((person_id, delivery.lesson_id)) if person_id is not None else None  # cards always have a person
     if not is_new and (card is None or card.last_delivery_id != delivery.id):
         return  # a later review has moved the card on; changing an old answer must not rewind it
+    assert person_id is not None  # a first answer comes from a delivery that still has its person
     if is_new:
         reply.card_before_json = card.card_json if card else None
     rating = spacing.rating_for(reply.check_correct, reply.practice)
     reviewed_at = reply.created_at
     if rating is None:  # not relevant: the card is kept, retired, so the lesson is never sent again
-        card_json = reply.card_before_json or json.dumps(spacing.new_card(delivery.person_id, delivery.lesson_id, reviewed_at).to_dict())
+        card_json = reply.card_before_json or json.dumps(spacing.new_card(person_id, delivery.lesson_id, reviewed_at).to_dict())
         due_at = reviewed_at
     else:
-        result = spacing.review(reply.card_before_json, delivery.person_id, delivery.lesson_id, rating, reviewed_at)
+        result = spacing.review(reply.card_before_json, person_id, delivery.lesson_id, rating, reviewed_at)
         card_json, due_at = result.card_json, result.due_at
     if card is None:
-        card = SpacingCard(person_id=delivery.person_id, lesson_id=delivery.lesson_id, card_json="", due_at=reviewed_at, last_review_at=reviewed_at)
-        known.cards[(delivery.person_id, delivery.lesson_id)] = card
+        card = SpacingCard(person_id=person_id, lesson_id=delivery.lesson_id, card_json="", due_at=reviewed_at, last_review_at=reviewed_at)
+        known.cards[(person_id, delivery.lesson_id)] = card
     card.card_json, card.due_at, card.last_review_at = card_json, due_at, reviewed_at
     card.retired, card.last_delivery_id = rating is None, delivery.id
     reply.rating = int(rating) if rating is not None else None
@@ -117,6 +119,7 @@ def stage_reply(session: Session, known: Known, *, delivery: Delivery, lesson: L
     """Create or update the one reply for this delivery in the session, without committing: the caller
     commits one transaction for a whole batch. A bad answer raises ReplyError before anything is staged."""
     answer.validate(lesson)
+    assert delivery.id is not None  # a stored delivery
     reply = known.replies.get(delivery.id)
     is_new = reply is None
     if reply is None:

@@ -5,9 +5,11 @@ lesson-to-theme map changes, or on request after people are forgotten)."""
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, distinct, func, insert, literal, or_, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules.models import Delivery, DeliveryStatus, Reply, StatCell, StatState
 
@@ -26,11 +28,11 @@ MARGIN = timedelta(minutes=10)  # clock skew between writers: look back a little
 
 def is_barrier_sql():
     words = [func.lower(Reply.reflection).like(f"%{word}%") for word in BARRIER_WORDS]
-    return case((Reply.reflection.is_not(None) & or_(Reply.practice == "not_yet", *words), 1), else_=0)
+    return case((col(Reply.reflection).is_not(None) & or_(col(Reply.practice) == "not_yet", *words), 1), else_=0)
 
 
 def _practice(value: str):
-    return func.sum(case((Reply.practice == value, 1), else_=0))
+    return func.sum(case((col(Reply.practice) == value, 1), else_=0))
 
 
 def key_sums():
@@ -61,28 +63,31 @@ def _sent():
 def _people_select(grain: str, dim: str, theme_of: dict[str, str]):
     key, team, agency = _group(grain, dim, theme_of)
     zeros = [literal(0)] * (len(COUNTS) - 1 + len(KEYS))
-    query = select(literal(grain), literal(dim), key, literal(ALL_TIME), team, agency, func.count(distinct(Delivery.person_id)), *zeros)
+    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
+    query: Select[*tuple[Any, ...]] = Select(literal(grain), literal(dim), key, literal(ALL_TIME), team, agency,
+                                             func.count(distinct(col(Delivery.person_id))), *zeros)
     return query.where(*_sent()).group_by(key, team, agency)
 
 
 def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] | None):
     key, team, agency = _group(grain, dim, theme_of)
-    query = select(
-        literal(grain), literal(dim), key, Delivery.period, team, agency,
-        func.count(distinct(Delivery.person_id)), func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
-        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
+    query: Select[*tuple[Any, ...]] = Select(
+        literal(grain), literal(dim), key, col(Delivery.period), team, agency,
+        func.count(distinct(col(Delivery.person_id))), func.count(col(Delivery.id)), func.count(col(Reply.id)),
+        func.count(col(Reply.check_correct)),
+        func.sum(case((col(Reply.check_correct).is_(True), 1), else_=0)), func.count(col(Reply.practice)),
         _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"), func.sum(is_barrier_sql()),
         *key_sums(),
-    ).select_from(Delivery).outerjoin(Reply, Reply.delivery_id == Delivery.id)
+    ).select_from(Delivery).outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
     query = query.where(*_sent())
     if periods is not None:
-        query = query.where(Delivery.period.in_(periods))
+        query = query.where(col(Delivery.period).in_(periods))
     return query.group_by(key, Delivery.period, team, agency)
 
 
 def _touched(session: Session, since: datetime) -> list[str]:
-    sent = select(Delivery.period).where(Delivery.sent_at >= since)
-    replied = select(Delivery.period).join(Reply, Reply.delivery_id == Delivery.id).where(Reply.updated_at >= since)
+    sent = select(Delivery.period).where(col(Delivery.sent_at) >= since)
+    replied = select(Delivery.period).join(Reply, col(Reply.delivery_id) == Delivery.id).where(Reply.updated_at >= since)
     return sorted(set(session.exec(sent.distinct())) | set(session.exec(replied.distinct())))
 
 
@@ -103,7 +108,7 @@ def _people_rows(session: Session, theme_of: dict[str, str]) -> list[dict]:
 
 def _swap_people(session: Session, rows: list[dict], now: datetime) -> None:
     """Replace the all-time people cells in one short write (a few thousand rows)."""
-    session.execute(delete(StatCell).where(StatCell.period == ALL_TIME))
+    session.execute(delete(StatCell).where(col(StatCell.period) == ALL_TIME))
     if rows:
         session.execute(insert(StatCell), rows)
     state = session.get(StatState, 1)
@@ -128,9 +133,9 @@ def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: 
     state = session.get(StatState, 1)
     digest = themes_hash(theme_of)
     periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
-    people_due = periods is None or (recount_people and state.people_at < now - PEOPLE_EVERY)
+    people_due = periods is None or state is None or (recount_people and state.people_at < now - PEOPLE_EVERY)  # no state: periods is None
     if periods != []:
-        wipe = delete(StatCell) if periods is None else delete(StatCell).where(StatCell.period.in_(periods))
+        wipe = delete(StatCell) if periods is None else delete(StatCell).where(col(StatCell.period).in_(periods))
         session.execute(wipe)
         for grain, dim in CELLS:
             session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from schedules.models import Team
 from schedules.voice_models import SaidDidNote, SaidDidSeen
@@ -70,11 +70,11 @@ def addressed_to(note: SaidDidNote, who: Recipient) -> bool:
 def pending_notes(session: Session, people: Iterable[Recipient], now: datetime) -> dict[int, list[SaidDidNote]]:
     """For each person, the recent notes addressed to them that they have not had yet (oldest first)."""
     people = list(people)
-    notes = list(session.exec(select(SaidDidNote).where(SaidDidNote.created_at >= now - FRESH_FOR).order_by(SaidDidNote.id)))
+    notes = list(session.exec(select(SaidDidNote).where(SaidDidNote.created_at >= now - FRESH_FOR).order_by(col(SaidDidNote.id))))
     if not notes or not people:
         return {}
     seen = set(session.exec(select(SaidDidSeen.note_id, SaidDidSeen.person_id).where(
-        SaidDidSeen.person_id.in_([p.person_id for p in people]), SaidDidSeen.note_id.in_([n.id for n in notes]))))
+        col(SaidDidSeen.person_id).in_([p.person_id for p in people]), col(SaidDidSeen.note_id).in_([n.id for n in notes]))))
     out: dict[int, list[SaidDidNote]] = {}
     for who in people:
         mine = [n for n in notes if (n.id, who.person_id) not in seen and addressed_to(n, who)]
@@ -112,15 +112,20 @@ class NoteSummary:
 
 def list_notes(session: Session, *, scope_agency: str | None = None) -> list[NoteSummary]:
     """Notes with how many people they have reached and when last sent (newest note first)."""
-    query = select(SaidDidNote).order_by(SaidDidNote.created_at.desc(), SaidDidNote.id.desc())
+    query = select(SaidDidNote).order_by(col(SaidDidNote.created_at).desc(), col(SaidDidNote.id).desc())
     if scope_agency is not None:
         query = query.where(SaidDidNote.scope_agency == scope_agency)
     notes = list(session.exec(query))
     reach = {note_id: (n, last) for note_id, n, last in session.exec(
-        select(SaidDidSeen.note_id, func.count(), func.max(SaidDidSeen.shown_at)).group_by(SaidDidSeen.note_id))}
+        select(SaidDidSeen.note_id, func.count(), func.max(SaidDidSeen.shown_at)).group_by(col(SaidDidSeen.note_id)))}
     teams = {str(t.id): t.name for t in session.exec(select(Team))}
-    return [NoteSummary(n.id, n.about_kind, n.about, n.audience_kind, teams.get(n.audience, n.audience) if n.audience_kind == "team" else n.audience,
-                        n.text, n.created_at, *(reach.get(n.id) or (0, None))) for n in notes]
+    summaries = []
+    for n in notes:
+        assert n.id is not None  # a stored note
+        summaries.append(NoteSummary(n.id, n.about_kind, n.about, n.audience_kind,
+                                     teams.get(n.audience, n.audience) if n.audience_kind == "team" else n.audience,
+                                     n.text, n.created_at, *(reach.get(n.id) or (0, None))))
+    return summaries
 
 
 def pending_for_people(session: Session, person_ids: list[int], now: datetime) -> dict[int, list[SaidDidNote]]:
@@ -129,5 +134,5 @@ def pending_for_people(session: Session, person_ids: list[int], now: datetime) -
 
     if not person_ids:
         return {}
-    rows = session.exec(select(Person.id, Person.role, Person.team_id, Person.agency).where(Person.id.in_(person_ids)))
+    rows = session.exec(select(Person.id, Person.role, Person.team_id, Person.agency).where(col(Person.id).in_(person_ids)))
     return pending_notes(session, [Recipient(*row) for row in rows], now)
