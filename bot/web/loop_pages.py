@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from bot.core.clock import utcnow
 from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_followup
 from bot.core.signing import BadToken
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, message_page, service_of
 from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopLinks, LoopMessage, followup_question
 from digests.render import render
 from schedules.followups import BARRIER_LIMIT
@@ -24,7 +24,7 @@ def show_reminders_off(request: Request, token: str):
     try:
         service_of(request).signer.verify("reminders", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     return message_page("No more reminders?", "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
                         action=f"/reminders-off/{token}", button="Stop reminders")
 
@@ -35,7 +35,7 @@ def reminders_off(request: Request, token: str):
     try:
         data = service.signer.verify("reminders", token, utcnow())
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     with Session(service.engine) as session:
         person = session.get(Person, data.subject_id)
         if person is not None:
@@ -72,7 +72,7 @@ def show_followup(request: Request, token: str, outcome: str | None = None):
         try:
             delivery, message = _followup(request, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         existing = session.exec(select(FollowUpAnswer).where(FollowUpAnswer.delivery_id == delivery.id)).first()
         chosen = outcome if outcome in dict(FOLLOWUP_CHOICES) else (existing.outcome if existing else None)
         return _page(request, token, message, outcome=chosen, barrier=(existing.barrier or "") if existing else "")
@@ -86,7 +86,7 @@ def post_followup(request: Request, token: str, outcome: Annotated[str | None, F
         try:
             delivery, message = _followup(request, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         try:
             saved = save_followup(service, session, delivery_id=delivery.id, answer=FollowUpReply(outcome or None, barrier))
         except ReplyError as exc:

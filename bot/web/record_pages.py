@@ -8,7 +8,7 @@ from sqlmodel import Session
 from bot.core.clock import utcnow
 from bot.core.learning_records import PURPOSE, learning_record
 from bot.core.signing import BadToken
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, service_of
 from digests.learning_record import RECORD_NOTE, LearningRecord
 from digests.render import render
 from schedules.models import Person
@@ -33,7 +33,7 @@ def show_record(request: Request, token: str):
     try:
         record = _record(request, token)
     except BadToken as exc:
-        return message_page("This link does not work", f"{exc}. Use the link in your latest LessonLoop message.", 400)
+        return bad_link_page(exc)
     page = render("pages/learning_record.html.j2", record=record, pdf_url=f"/me/{token}/record.pdf", note=RECORD_NOTE)
     return HTMLResponse(page, headers=PRIVATE)
 
@@ -43,7 +43,7 @@ def download_record(request: Request, token: str):
     try:
         record = _record(request, token)
     except BadToken as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     from digests.record_pdf import record_pdf  # fpdf2 is imported when a PDF is first asked for, not at start-up
 
     filename = f"learning-record-{record.made_on.isoformat()}.pdf"

@@ -90,7 +90,7 @@ async def post_reply(
     try:
         saved = await reply_writer(service).save_async(ReplyRequest(delivery.id, answer))
     except UnknownDelivery as exc:
-        return message_page("This link does not work", str(exc), 400)
+        return bad_link_page(exc)
     except ReplyError as exc:
         return again(f"Please try again: {exc}.", 422)
     except SQLAlchemyError as exc:

@@ -11,7 +11,7 @@ from bot.core.replying import UnknownDelivery, delivery_and_lesson
 from bot.core.service import Service
 from bot.core.signing import BadToken
 from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
-from bot.web.pages import message_page, service_of
+from bot.web.pages import bad_link_page, service_of
 from digests.render import render
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.models import Person
@@ -66,7 +66,7 @@ def show_proposal_form(request: Request, token: str):
         try:
             _writer(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
     return _proposal_form(service, token)
 
 
@@ -78,7 +78,7 @@ def post_proposal(request: Request, token: str, what_happened: Annotated[str, TE
         try:
             person = _writer(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         text = ProposalText(what_happened, learned, tuple(roles or ()), credit == "yes")
         try:
             saved = submit_proposal(service, session, person=person, text=text)
@@ -95,7 +95,7 @@ def show_moment_form(request: Request, token: str):
         try:
             _writer(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
     return _moment_form(service, token)
 
 
@@ -108,7 +108,7 @@ def post_moment(request: Request, token: str, outcome: Annotated[str, Form(max_l
         try:
             person = _writer(service, session, token)
         except BadToken as exc:
-            return message_page("This link does not work", str(exc), 400)
+            return bad_link_page(exc)
         try:
             saved = submit_moment(service, session, person=person,
                                   text=MomentText(outcome, what_happened, what_helped, tuple(factors or ())))
