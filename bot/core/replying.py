@@ -2,6 +2,7 @@
 the same store, the same idempotency, the same spacing update."""
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -23,6 +24,16 @@ class UnknownDelivery(LookupError):
     pass
 
 
+class Checked(Protocol):
+    """What safety_notice reads from something saved (a reply, a follow-up answer, a proposal or a moment)."""
+
+    @property
+    def removed(self) -> tuple[str, ...]: ...
+
+    @property
+    def live_concern(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class SavedReply:
     reply: Reply
@@ -32,7 +43,7 @@ class SavedReply:
     live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
-def safety_notice(saved: "SavedReply | SavedFollowUp", contact: str) -> str | None:
+def safety_notice(saved: "Checked", contact: str) -> str | None:
     """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
     lines = []
     if saved.live_concern:

@@ -69,7 +69,7 @@ def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
         person = session.get(Person, person_id)
         assert person is not None  # found or linked just before by find_person
         seen = [SeenLesson(_title(service, row.lesson_id), row.sent_at.date(), row.practice, row.check_correct)
-                for row in own_history(session, person_id=person.id)]
+                for row in own_history(session, person_id=person_id)]
         return HomeData(person.name.split()[0], person.status, person.paused_until, person.nudge_day, person.nudge_time,
                         person.timezone, _next_nudge(session, person, now), seen)
 
