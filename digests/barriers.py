@@ -4,6 +4,7 @@ redaction removed. A theme shows nothing unless at least k distinct people wrote
 month; excerpts carry no date or author, at most one per writer, in an order fixed by a hash of the text."""
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests.csv_cells import csv_text
@@ -52,12 +53,12 @@ def _shuffled(texts: set[str]) -> list[str]:
     return sorted(texts, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
 
 
-def group_barriers(counts: dict[str, tuple[int, int]], samples: list[tuple[str, int, str]], *, labels: dict[str, str],
+def group_barriers(counts: dict[str, tuple[int, int]], samples: Sequence[tuple[str, int | str, str]], *, labels: dict[str, str],
                    min_cell: int, period: str = "", per_theme: int = 3) -> list[BarrierTheme]:
     """Themes by number of barriers (most first), only those where at least `min_cell` distinct people wrote
     one (`samples` are (theme, writer, text); the writer is only counted). `counts` are per theme
     (reflections, sum of record keys), shown rounded."""
-    writers: dict[str, dict[int, set[str]]] = {}
+    writers: dict[str, dict[int | str, set[str]]] = {}
     for theme, writer, text in samples:
         writers.setdefault(theme, {}).setdefault(writer, set()).add(excerpt(text))
     out = []

@@ -30,7 +30,7 @@ def least_change(themes: StatsTable, limit: int = 3) -> tuple[StatsRow, ...]:
 
 def most_not_relevant(lessons: StatsTable, limit: int = 3) -> tuple[StatsRow, ...]:
     shown = [r for r in lessons.rows if r.counts["not_relevant"]]
-    return tuple(sorted(shown, key=lambda r: (-r.counts["not_relevant"], r.key))[:limit])
+    return tuple(sorted(shown, key=lambda r: (-(r.counts["not_relevant"] or 0), r.key))[:limit])  # shown: never None
 
 
 def build_digest(*, scope: str, week: str, weeks: StatsTable, themes: StatsTable, lessons: StatsTable,

@@ -70,7 +70,8 @@ def _controls(data: HomeData) -> dict:
 def _seen_line(item: SeenLesson) -> str:
     labels = dict(PRACTICE_CHOICES)
     answer = labels.get(item.practice, "no answer yet") if item.practice else "no answer yet"
-    check = {True: " · check ✅", False: " · check ✗"}.get(item.check_correct, "")
+    checks: dict[bool | None, str] = {True: " · check ✅", False: " · check ✗"}
+    check = checks.get(item.check_correct, "")
     return f"• {item.sent_on:%-d %b}: *{esc(item.title)}* · {answer}{check}"
 
 

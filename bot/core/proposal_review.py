@@ -21,6 +21,7 @@ def accept(service: Service, session: Session, *, proposal_id: int, theme: str, 
     if theme not in load_taxonomy().themes:
         raise ProposalError(f"field 'theme': unknown theme '{theme}'")
     proposal = get_proposal(session, proposal_id, agency=agency)
+    assert proposal.id is not None  # a stored proposal
     lesson_id = draft_id(theme, proposal.id)
     path = Path(folder) / f"{lesson_id}.md"
     if path.exists():

@@ -2,9 +2,10 @@
 the same store, the same idempotency, the same spacing update."""
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.service import Service
 
@@ -23,6 +24,16 @@ class UnknownDelivery(LookupError):
     pass
 
 
+class Checked(Protocol):
+    """What safety_notice reads from something saved (a reply, a follow-up answer, a proposal or a moment)."""
+
+    @property
+    def removed(self) -> tuple[str, ...]: ...
+
+    @property
+    def live_concern(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class SavedReply:
     reply: Reply
@@ -32,7 +43,7 @@ class SavedReply:
     live_concern: bool = False  # the writer must be shown, now, where to take a live concern
 
 
-def safety_notice(saved: SavedReply, contact: str) -> str | None:
+def safety_notice(saved: "Checked", contact: str) -> str | None:
     """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
     lines = []
     if saved.live_concern:
@@ -90,16 +101,18 @@ def stage_replies(service: Service, session: Session, requests: list[ReplyReques
     transaction). Each request gets its SavedReply, or the ReplyError/UnknownDelivery (or its check's error)
     that refused it; a refused answer stages nothing, so the others are unaffected."""
     ids = {r.delivery_id for r in requests}
-    deliveries = {d.id: d for d in session.exec(select(Delivery).where(Delivery.id.in_(ids)))}
+    deliveries = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))}
     known = load_known(session, deliveries.values())
     now = utcnow()
     results: list[SavedReply | Exception] = []
     for request in requests:
         try:
             delivery = deliveries.get(request.delivery_id)
-            lesson = delivery and lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+            lesson = (lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+                      if delivery is not None else None)
             if delivery is None or lesson is None:
                 raise UnknownDelivery("this lesson is no longer available")
+            assert delivery.id is not None  # a stored delivery
             lesson = lesson.as_asked(delivery.is_review)
             if request.check is not None:
                 request.check(session, delivery)

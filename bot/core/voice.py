@@ -37,6 +37,7 @@ def submit_proposal(service: Service, session: Session, *, person: Person, text:
     proposals.check_fields(text, load_taxonomy().roles)
     (happened, learned), removed, concern = _check(text.what_happened, text.learned)
     saved = proposals.add_proposal(session, person=person, text=replace(text, what_happened=happened, learned=learned), now=utcnow())
+    assert saved.id is not None  # inserted
     return SavedText(saved.id, removed, concern)
 
 
@@ -47,6 +48,7 @@ def submit_moment(service: Service, session: Session, *, person: Person, text: m
     (happened, helped), removed, concern = _check(text.what_happened, text.what_helped)
     saved = moments.add_moment(session, person=person, text=replace(text, what_happened=happened, what_helped=helped),
                                secret=service.settings.signing_key(), now=utcnow())
+    assert saved.id is not None  # inserted
     return SavedText(saved.id, removed, concern)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlparse
 
 import aiosmtplib
@@ -29,7 +30,7 @@ def build_message(settings: Settings, *, to: str, subject: str, text: str, html:
     message["Date"], message["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    html_part = message.get_payload()[1]
+    html_part = cast(list[EmailMessage], message.get_payload())[1]  # multipart/alternative: (text, html)
     for image in images:
         html_part.add_related(image.png, maintype="image", subtype="png", cid=f"<{image.cid}>")
     return message

@@ -3,11 +3,12 @@ DM, Teams chat) or by email. Claimed with a conditional UPDATE before sending, s
 twice; released again if the send fails, so it is retried on a later tick, never dropped."""
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import aiosmtplib
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.core.service import Service
 from bot.core.transport import TransportError
@@ -15,6 +16,10 @@ from bot.email.mailer import build_message, send_message
 from schedules.models import Person, PersonStatus
 from schedules.proposals import awaiting_notice
 from schedules.voice_models import LessonProposal
+
+if TYPE_CHECKING:
+    from bot.slack.channel import SlackChannel
+    from bot.teams.channel import TeamsChannel
 
 log = logging.getLogger("lessonloop.jobs")
 
@@ -25,7 +30,8 @@ def published_text(title: str) -> str:
 
 
 async def _send(service: Service, person: Person, text: str) -> None:
-    slack, teams = service.channels.get("slack"), service.channels.get("teams")
+    slack = cast("SlackChannel | None", service.channels.get("slack"))
+    teams = cast("TeamsChannel | None", service.channels.get("teams"))
     if person.channel == "slack" and slack is not None and person.slack_channel_id:
         await slack.api.post("chat.postMessage", channel=person.slack_channel_id, text=text)
         return
@@ -40,8 +46,9 @@ async def _send(service: Service, person: Person, text: str) -> None:
 
 def _claim(service: Service, proposal_id: int, now: datetime | None) -> bool:
     with Session(service.engine) as session:
-        condition = LessonProposal.published_notice_at.is_(None) if now else LessonProposal.published_notice_at.is_not(None)
-        done = session.execute(update(LessonProposal).where(LessonProposal.id == proposal_id, condition).values(published_notice_at=now))
+        notice_at = col(LessonProposal.published_notice_at)
+        condition = notice_at.is_(None) if now else notice_at.is_not(None)
+        done = session.exec(update(LessonProposal).where(col(LessonProposal.id) == proposal_id, condition).values(published_notice_at=now))
         session.commit()
         return done.rowcount == 1
 
@@ -52,6 +59,7 @@ async def send_published_notices(service: Service, now: datetime) -> int:
         due = [(p.id, p.lesson_id, p.person_id) for p in awaiting_notice(session, published=published)]
     sent = 0
     for proposal_id, lesson_id, person_id in due:
+        assert proposal_id is not None and lesson_id is not None  # stored rows, picked by their published lesson id
         if not _claim(service, proposal_id, now):
             continue
         with Session(service.engine) as session:

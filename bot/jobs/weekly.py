@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import aiosmtplib
 from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.agenda import agenda_link, current_agenda
 from bot.email.mailer import build_message, send_message
@@ -35,14 +35,14 @@ DIGEST_DAY, DIGEST_TIME = 0, time(8, 0)  # Monday 08:00, the lead's own time
 def _claim(session: Session, kind: str, recipient: int, period: str, now: datetime) -> int | None:
     """Write the email's row if it is new, then claim it (schedules.leases). None: sent already, or
     another replica is sending it."""
-    slot = and_(DigestSent.kind == kind, DigestSent.recipient == str(recipient), DigestSent.period == period)
+    slot = and_(col(DigestSent.kind) == kind, col(DigestSent.recipient) == str(recipient), col(DigestSent.period) == period)
     if session.exec(select(DigestSent.id).where(slot)).first() is None:
         session.add(DigestSent(kind=kind, recipient=str(recipient), period=period))
         try:
             session.commit()
         except IntegrityError:
             session.rollback()  # another replica wrote it first; the claim decides who sends
-    claimed = leases.claim(session, DigestSent, ready=DigestSent.status == "pending", among=slot, claimant=CLAIMANT,
+    claimed = leases.claim(session, DigestSent, ready=col(DigestSent.status) == "pending", among=slot, claimant=CLAIMANT,
                            now=now, limit=1)
     return claimed[0] if claimed else None
 
@@ -68,7 +68,8 @@ async def _send_claimed(service: Service, session: Session, row_id: int, what: s
 async def send_agendas(service: Service, now: datetime) -> int:
     sent = 0
     with Session(service.engine) as session:
-        for team in session.exec(select(Team).where(Team.lead_person_id.is_not(None))).all():
+        for team in session.exec(select(Team).where(col(Team.lead_person_id).is_not(None))).all():
+            assert team.id is not None  # a stored team
             lead = session.get(Person, team.lead_person_id)
             hour, minute = (int(x) for x in team.meeting_time.split(":"))
             slot = weekly_slot(team.timezone, team.meeting_day, time(hour, minute), now)
@@ -101,6 +102,7 @@ async def send_digests(service: Service, now: datetime) -> int:
     with Session(service.engine) as session:
         leads = session.exec(select(Person).where(Person.access == "safeguarding_lead", Person.status == PersonStatus.ACTIVE)).all()
         for lead in leads:
+            assert lead.id is not None  # a stored person
             slot = weekly_slot(lead.timezone, DIGEST_DAY, DIGEST_TIME, now)
             if now < slot.at or (row_id := _claim(session, "lead_digest", lead.id, slot.period, now)) is None:
                 continue

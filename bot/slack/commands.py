@@ -24,9 +24,11 @@ def team_agenda(service: Service, person_id: int, now: datetime) -> dict:
     """The response for the person's team this week (in the team's own time zone)."""
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
+        assert person is not None  # found by find_person just before
         team = session.get(Team, person.team_id) if person.team_id else None
         if team is None:
             return {"text": "You are not in a team on LessonLoop, so there is no team agenda for you."}
+        assert team.id is not None  # a stored team
         week = week_key(now.astimezone(ZoneInfo(team.timezone)).date())
         item = current_agenda(service, session, team_id=team.id, week=week)
     if item is None:

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
@@ -51,6 +52,7 @@ async def find_person(service: Service, api: SlackApi, user_id: str) -> int | No
 def _next_nudge(session: Session, person: Person, now: datetime) -> datetime | None:
     if person.status != "active":
         return None
+    assert person.id is not None  # a stored person
     pending = next_pending(session, person_id=person.id)
     if pending is None:
         hour, minute = (int(p) for p in person.nudge_time.split(":"))
@@ -65,8 +67,9 @@ def _next_nudge(session: Session, person: Person, now: datetime) -> datetime | N
 def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
+        assert person is not None  # found or linked just before by find_person
         seen = [SeenLesson(_title(service, row.lesson_id), row.sent_at.date(), row.practice, row.check_correct)
-                for row in own_history(session, person_id=person.id)]
+                for row in own_history(session, person_id=person_id)]
         return HomeData(person.name.split()[0], person.status, person.paused_until, person.nudge_day, person.nudge_time,
                         person.timezone, _next_nudge(session, person, now), seen)
 
@@ -74,6 +77,7 @@ def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
 def _loop_blocks(service: Service, person_id: int) -> list[dict]:
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
+        assert person is not None  # found or linked just before by find_person
         switch = reminder_switch_blocks(person.reminders) if service.settings.reminders else []
         return switch + record_blocks(record_url(service, person_id, utcnow()))
 
@@ -86,6 +90,7 @@ def _title(service: Service, lesson_id: str) -> str:
 def change_person(service: Service, person_id: int, action_id: str, action: dict, now: datetime) -> None:
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
+        assert person is not None  # found or linked just before by find_person
         if action_id == "home_pause":
             pause(session, person=person, weeks=int(action["selected_option"]["value"]), today=now.date())
         elif action_id == "home_resume":
@@ -99,6 +104,7 @@ def change_person(service: Service, person_id: int, action_id: str, action: dict
 
 async def publish_home(service: Service, api: SlackApi, user_id: str) -> None:
     person_id = await find_person(service, api, user_id)
+    view: dict[str, Any]
     if person_id is None:
         view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
                 "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you."}}]}

@@ -39,8 +39,8 @@ class FollowUpShown:
 
 def _own(session: Session, delivery_id: int, user_id: str) -> tuple[Delivery, Person]:
     delivery = session.get(Delivery, delivery_id)
-    person = delivery and delivery.person_id and session.get(Person, delivery.person_id)
-    if not person or person.slack_user_id != user_id:
+    person = session.get(Person, delivery.person_id) if delivery is not None and delivery.person_id else None
+    if delivery is None or person is None or person.slack_user_id != user_id:
         raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
     return delivery, person
 
@@ -59,6 +59,7 @@ def record_followup_tap(service: Service, *, user_id: str, delivery_id: int, ans
     with Session(service.engine) as session:
         delivery, person = _own(session, delivery_id, user_id)
         saved = save_followup(service, session, delivery_id=delivery_id, answer=answer)
+        assert delivery.id is not None and person.id is not None  # stored rows
         parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
         message = loop_message(service, kind="followup", delivery_id=delivery.id, parent_id=delivery.parent_id or delivery.id,
@@ -73,6 +74,7 @@ def record_followup_tap(service: Service, *, user_id: str, delivery_id: int, ans
 def barrier_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
     with Session(service.engine) as session:
         delivery, _ = _own(session, delivery_id, user_id)
+        assert delivery.id is not None  # a stored delivery
         existing = session.exec(select(FollowUpAnswer.barrier).where(FollowUpAnswer.delivery_id == delivery.id)).first()
         lesson = service.lessons.get(delivery.lesson_id)
         return barrier_modal(lesson.title if lesson else delivery.lesson_id, delivery.id, existing)

@@ -2,7 +2,7 @@
 what the message should show afterwards. The saving itself happens in bot.slack.recorder (group commit)."""
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.replying import ReplyError, SavedReply, delivery_and_lesson, safety_notice
 from bot.core.service import Service
@@ -33,14 +33,15 @@ def parse_value(value: str) -> tuple[int, str]:
 
 def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
     """One query: was this delivery sent to this Slack user? (Anyone can forge a button value.)"""
-    owner = session.exec(select(Person.slack_user_id).join(Delivery, Delivery.person_id == Person.id)
-                         .where(Delivery.id == delivery_id)).first()
+    owner = session.exec(select(Person.slack_user_id).join(Delivery, col(Delivery.person_id) == col(Person.id))
+                         .where(col(Delivery.id) == delivery_id)).first()
     if owner != user_id:
         raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
 
 
 def check_owner(session: Session, delivery: Delivery, *, user_id: str) -> None:
     """The reply path's check for a tap (bot.core.replying.ReplyRequest.check)."""
+    assert delivery.id is not None  # a stored delivery
     _check_owner(session, delivery.id, user_id)
 
 
@@ -48,8 +49,9 @@ def message_after(saved: SavedReply, container: dict, *, contact: str) -> Update
     """What the nudge shows once the reply is saved, and what is said back about a reflection."""
     reply, delivery = saved.reply, saved.delivery
     state = ReplyState(reply.check_answer, reply.check_correct, reply.practice, bool(reply.reflection))
-    channel, _, ts = (delivery.external_ref or "").partition(":")
-    channel, ts = channel or container.get("channel_id"), ts or container.get("message_ts")
+    assert delivery.id is not None  # a stored delivery
+    stored_channel, _, stored_ts = (delivery.external_ref or "").partition(":")
+    channel, ts = stored_channel or container.get("channel_id"), stored_ts or container.get("message_ts")
     return Updated(channel, ts, nudge_blocks(saved.lesson, delivery.id, is_review=delivery.is_review, state=state),
                    fallback_text(saved.lesson, is_review=delivery.is_review), safety_notice(saved, contact))
 
@@ -58,5 +60,6 @@ def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict
     with Session(service.engine) as session:
         _check_owner(session, delivery_id, user_id)
         delivery, lesson = delivery_and_lesson(service, session, delivery_id)
+        assert delivery.id is not None  # a stored delivery
         existing = session.exec(select(Reply.reflection).where(Reply.delivery_id == delivery.id)).first()
         return reflection_modal(lesson, delivery.id, existing)

@@ -34,7 +34,7 @@ def _save(service: Service, person_id: int, submit, text) -> SavedText:
 
 
 async def _tell(service: Service, api: SlackApi, user_id: str, saved: SavedText, thanks: str) -> None:
-    notice = safety_notice(saved, service.settings.organisation_contact)  # type: ignore[arg-type]
+    notice = safety_notice(saved, service.settings.organisation_contact)
     await api.post("chat.postMessage", channel=user_id, text="\n\n".join(filter(None, [notice, thanks])))
 
 

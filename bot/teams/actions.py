@@ -65,6 +65,7 @@ def _state(reply: Reply | None) -> ReplyState:
 
 def _card_for(service: Service, session: Session, saved, token: str) -> dict:
     person = session.get(Person, saved.delivery.person_id)
+    assert person is not None and person.id is not None  # the owner, checked before saving
     now = datetime.now(timezone.utc)
     links = NudgeLinks(service.reply_url(token), service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))))
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)

@@ -43,6 +43,7 @@ class TokenProvider:
         async with self._lock:
             if self._token is None or self.clock() > self._expires - 300:
                 await self._fetch()
+            assert self._token is not None  # set by _fetch, which raises otherwise
             return self._token
 
     async def _fetch(self) -> None:

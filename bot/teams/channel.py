@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.db import make_engine
 from bot.core.settings import Settings
@@ -31,10 +31,11 @@ class TeamsChannel:
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep):
         self.client = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0))
-        tokens = TokenProvider(self.client, token_url=settings.teams_token_endpoint(), app_id=settings.teams_app_id,
-                               password=settings.teams_app_password)
+        app_id, password = settings.teams_app_id, settings.teams_app_password
+        assert app_id is not None and password is not None  # built only when settings.teams_configured
+        tokens = TokenProvider(self.client, token_url=settings.teams_token_endpoint(), app_id=app_id, password=password)
         self.connector = Connector(self.client, tokens, sleep=sleep)
-        self.validator = RequestValidator(KeySet(self.client, settings.teams_openid_url), app_id=settings.teams_app_id,
+        self.validator = RequestValidator(KeySet(self.client, settings.teams_openid_url), app_id=app_id,
                                           issuer=settings.teams_issuer)
         self.signer = Signer(settings.signing_key())
         self.link_lifetime = timedelta(days=settings.link_days)
@@ -60,8 +61,8 @@ class TeamsChannel:
 
     def _references(self, person_ids: list[int]) -> dict[int, ConversationRef]:
         with Session(self.engine) as session:
-            rows = session.exec(select(Person.id, Person.teams_conversation_json).where(Person.id.in_(person_ids)))
-            return {pid: ConversationRef.from_json(text) for pid, text in rows if text}
+            rows = session.exec(select(Person.id, Person.teams_conversation_json).where(col(Person.id).in_(person_ids)))
+            return {pid: ConversationRef.from_json(text) for pid, text in rows if text and pid is not None}  # ids: never None
 
     async def _send_one(self, gate: asyncio.Semaphore, ref: ConversationRef | None, activity: Any) -> SendResult:
         if isinstance(activity, TransportError):

@@ -31,13 +31,14 @@ def record_followup_press(service: Service, data: dict, sender_aad_id: str | Non
     delivery_id = service.signer.verify("followup", token, now).subject_id
     with Session(service.engine) as session:
         delivery = session.get(Delivery, delivery_id)
-        person = delivery and delivery.person_id and session.get(Person, delivery.person_id)
-        if not person or (person.teams_user_id and sender_aad_id and person.teams_user_id != sender_aad_id):
+        person = session.get(Person, delivery.person_id) if delivery is not None and delivery.person_id else None
+        if delivery is None or person is None or (person.teams_user_id and sender_aad_id and person.teams_user_id != sender_aad_id):
             raise BadToken("this card belongs to someone else")
         try:
             saved = save_followup(service, session, delivery_id=delivery_id, answer=answer)
         except (ReplyError, UnknownDelivery) as exc:
             raise BadAction(str(exc)) from None
+        assert delivery.id is not None and person.id is not None  # stored rows
         parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
         message = loop_message(service, kind="followup", delivery_id=delivery.id, parent_id=delivery.parent_id or delivery.id,

@@ -2,6 +2,7 @@
 a bad token gets 401 and nothing is recorded."""
 import asyncio
 import logging
+from typing import TYPE_CHECKING, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,6 +19,9 @@ from bot.teams.mention import answer_mention
 from bot.core.transport import TransportError
 from digests.cards import CHILD_REMINDER, REPLY_VERB
 from digests.voice_cards import VOICE_VERB
+
+if TYPE_CHECKING:
+    from bot.teams.channel import TeamsChannel
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.teams")
@@ -107,7 +111,7 @@ async def _handle(service: Service, channel, activity: dict) -> Response:
 @router.post(ENDPOINT)
 async def messages(request: Request) -> Response:
     service: Service = request.app.state.service
-    channel = service.channels.get("teams")
+    channel = cast("TeamsChannel | None", service.channels.get("teams"))
     if channel is None:
         return JSONResponse({"error": "Microsoft Teams is not configured"}, status_code=404)
     try:

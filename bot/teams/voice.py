@@ -45,15 +45,16 @@ def submit_form(service: Service, data: dict, sender_aad_id: str | None) -> dict
             return saved_card("You are not on the LessonLoop list yet, so this was not saved. Ask your safeguarding lead to add you.", None)
         try:
             if kind == "propose":
-                text = proposals.ProposalText(_text_field(data, "what_happened"), _text_field(data, "learned"),
-                                              _listed(data.get("roles")), str(data.get("credit")).lower() == "true")
-                saved, thanks = submit_proposal(service, session, person=person, text=text), THANKS_PROPOSAL
+                proposal = proposals.ProposalText(_text_field(data, "what_happened"), _text_field(data, "learned"),
+                                                  _listed(data.get("roles")), str(data.get("credit")).lower() == "true")
+                saved, thanks = submit_proposal(service, session, person=person, text=proposal), THANKS_PROPOSAL
             elif kind == "moment":
-                text = moments.MomentText(_text_field(data, "outcome"), _text_field(data, "what_happened"),
-                                          _text_field(data, "what_helped"), _listed(data.get("factors")))
-                saved, thanks = submit_moment(service, session, person=person, text=text), THANKS_MOMENT
+                moment = moments.MomentText(_text_field(data, "outcome"), _text_field(data, "what_happened"),
+                                            _text_field(data, "what_helped"), _listed(data.get("factors")))
+                saved, thanks = submit_moment(service, session, person=person, text=moment), THANKS_MOMENT
             else:
                 return saved_card("This form is not one LessonLoop knows.", None)
         except (proposals.ProposalError, moments.MomentError) as exc:
+            assert isinstance(kind, str)  # "propose" or "moment": anything else returned above
             return form_for(service, kind, values=data, problem=str(exc))
-    return saved_card(thanks, safety_notice(saved, service.settings.organisation_contact))  # type: ignore[arg-type]
+    return saved_card(thanks, safety_notice(saved, service.settings.organisation_contact))

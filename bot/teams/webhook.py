@@ -56,6 +56,7 @@ def agenda_page_url(service: Service, team_id: int, week: str, now: datetime) ->
 
 
 def build_card(service: Service, session: Session, team: Team, kind: str, week: str, now: datetime) -> dict | None:
+    assert team.id is not None  # a stored team
     item = current_agenda(service, session, team_id=team.id, week=week)
     if item is None:
         return None
@@ -68,11 +69,14 @@ async def _post_one(service: Service, poster: WebhookPoster, team: Team, due: ch
         post_id = channel_posts.claim(session, due, now)
         if post_id is None:
             return "skipped"
-        attempts = session.get(ChannelPost, post_id).attempts
+        post = session.get(ChannelPost, post_id)
+        assert post is not None  # just claimed
+        attempts = post.attempts
         card = build_card(service, session, team, due.kind, due.period, now)
         if card is None:
             channel_posts.finish(session, post_id, now=now, error="no published lesson to make an agenda item from")
             return "failed"
+    assert team.webhook_url is not None  # one of channel_posts.teams_with_webhooks
     try:
         await poster.post(team.webhook_url, card)
         error, retry_at = None, None

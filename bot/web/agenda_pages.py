@@ -36,7 +36,11 @@ def _page(service: Service, session: Session, token: str, team_id: int, week: st
     item = current_agenda(service, session, team_id=team_id, week=week, store=store)
     if item is None:
         return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
-    record = record or agenda_record(service, session, session.get(Team, team_id), week, store=store)
+    if record is None:
+        team = session.get(Team, team_id)
+        assert team is not None  # current_agenda found an item for this team
+        record = agenda_record(service, session, team, week, store=store)
+        assert record is not None  # and so a record: the item is made from it
     body = markdown_html(agenda_markdown(item))
     action_text = typed if typed is not None else (record.action_agreed or "")
     return HTMLResponse(render("pages/agenda.html.j2", item=item, record=record, body=body, error=error,
@@ -66,7 +70,7 @@ def post_agenda(request: Request, token: str, week: str | None = None,
         return bad_link_page(exc)
     with Session(service.engine) as session:
         team = session.get(Team, team_id)
-        record = team and agenda_record(service, session, team, week)
+        record = agenda_record(service, session, team, week) if team is not None else None
         if record is None:
             return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
         try:

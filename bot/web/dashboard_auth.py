@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.service import Service
 
@@ -42,9 +42,11 @@ def eligible(session: Session, email: str) -> Person | None:
 
 
 def new_link(service: Service, session: Session, person: Person, now: datetime) -> str:
+    assert person.id is not None  # a stored person
     link = SignInLink(person_id=person.id, expires_at=now + LINK_LIFETIME, created_at=now)
     session.add(link)
     session.commit()
+    assert link.id is not None  # inserted
     token = service.signer.sign("signin", link.id, link.expires_at)
     return f"{service.settings.base_url.rstrip('/')}/dashboard/s/{token}"
 
@@ -52,13 +54,14 @@ def new_link(service: Service, session: Session, person: Person, now: datetime) 
 def redeem(service: Service, session: Session, token: str, now: datetime) -> str:
     """Use a sign-in link (once) and return the session cookie value. Raises BadToken."""
     link_id = service.signer.verify("signin", token, now).subject_id
-    used = session.execute(update(SignInLink).where(SignInLink.id == link_id, SignInLink.used_at.is_(None),
-                                                    SignInLink.expires_at > now).values(used_at=now))
+    used = session.exec(update(SignInLink).where(col(SignInLink.id) == link_id, col(SignInLink.used_at).is_(None),
+                                                     col(SignInLink.expires_at) > now).values(used_at=now))
     link = session.get(SignInLink, link_id)
-    person = link and session.get(Person, link.person_id)
+    person = session.get(Person, link.person_id) if link is not None else None
     if used.rowcount != 1 or person is None or person.access not in LEAD_ACCESS:
         session.rollback()
         raise BadToken("this sign-in link has been used or has expired; ask for a new one")
+    assert person.id is not None  # a stored person
     audit.record(session, actor=person.email, action="dashboard.sign_in", now=now)
     session.commit()
     return service.signer.sign("dashboard", person.id, now + SESSION_LIFETIME)
@@ -79,6 +82,7 @@ def viewer(service: Service, session: Session, cookie: str | None) -> Viewer | N
     person = session.get(Person, person_id)
     if person is None or person.access not in LEAD_ACCESS or person.status != PersonStatus.ACTIVE:
         return None
+    assert person.id is not None  # a stored person
     return Viewer(person.id, person.email, person.access, _lead_team(session, person), person.agency)
 
 

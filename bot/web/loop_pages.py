@@ -51,6 +51,7 @@ def _followup(request: Request, session: Session, token: str) -> tuple[Delivery,
         delivery, lesson = delivery_and_lesson(service, session, data.subject_id)
     except UnknownDelivery as exc:
         raise BadToken(str(exc)) from None
+    assert delivery.id is not None  # a stored delivery
     parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
     read_on = (parent.sent_at or parent.due_at).date() if parent else delivery.due_at.date()
     person = session.get(Person, delivery.person_id) if delivery.person_id else None
@@ -87,6 +88,7 @@ def post_followup(request: Request, token: str, outcome: Annotated[str | None, F
             delivery, message = _followup(request, session, token)
         except BadToken as exc:
             return bad_link_page(exc)
+        assert delivery.id is not None  # a stored delivery
         try:
             saved = save_followup(service, session, delivery_id=delivery.id, answer=FollowUpReply(outcome or None, barrier))
         except ReplyError as exc:

@@ -88,6 +88,7 @@ async def post_reply(
     if answer.check_answer is None and answer.practice is None and not text.strip():
         return again("Choose an answer or write a reflection, then press save.", 422)
     try:
+        assert delivery.id is not None  # a stored delivery
         saved = await reply_writer(service).save_async(ReplyRequest(delivery.id, answer))
     except UnknownDelivery as exc:
         return bad_link_page(exc)
