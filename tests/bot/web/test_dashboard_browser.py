@@ -63,7 +63,8 @@ def test_charts_render_in_chromium(server, viewport, tmp_path):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport=viewport)
+        # bypass_csp lets the test inject axe-core; the page itself still serves its CSP (tests/bot/web/test_edge.py)
+        page = browser.new_page(viewport=viewport, bypass_csp=True)
         page.goto(server)
         page.click("button[type=submit]")
         page.wait_for_url("**/dashboard")
