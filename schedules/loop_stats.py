@@ -3,7 +3,6 @@ with and without a reminder; commitments, follow-ups sent and answered, what cam
 
 Each sent nudge is one row, joined to its reply, its one reminder and its one follow-up (each unique per
 nudge), so nothing is counted twice. Only group snapshots on the delivery are read, never a name."""
-from datetime import datetime, time, timedelta, timezone
 
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from schedules.loop_planner import COMMITMENTS
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
-from schedules.statistics import Filter, GroupCounts, dimension
+from schedules.statistics import Filter, GroupCounts, dimension, sent_nudges_in
 
 LOOP_MEASURES = ("delivered", "reminded", "replied_unprompted", "replied_after_reminder", "commitments", "followups_sent",
                  "followups_answered", "helped", "not_fit", "not_yet_tried", "no_longer_relevant", "barriers")
@@ -71,19 +70,8 @@ def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str,
 
 
 def _scoped(query: Any, where: Filter) -> Any:
-    """Sent nudges in the window and scope (the same Filter every statistic takes)."""
-    query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
-    if where.start:  # whole days, start and end included, as in schedules.statistics
-        query = query.where(col(Delivery.sent_at) >= datetime.combine(where.start, time(0), tzinfo=timezone.utc))
-    if where.end:
-        query = query.where(col(Delivery.sent_at) < datetime.combine(where.end + timedelta(days=1), time(0), tzinfo=timezone.utc))
-    if where.team_id is not None:
-        query = query.where(Delivery.team_id == where.team_id)
-    if where.agency is not None:
-        query = query.where(Delivery.agency == where.agency)
-    if where.lesson_ids is not None:
-        query = query.where(col(Delivery.lesson_id).in_(where.lesson_ids))
-    return query
+    """Sent nudges in the window and scope, matched by ISO week as every other statistic (schedules.statistics)."""
+    return sent_nudges_in(query, where)
 
 
 def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str],

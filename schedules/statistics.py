@@ -71,7 +71,8 @@ def _in_window(query, column, where: Filter):
     return query
 
 
-def _where(query, where: Filter):
+def sent_nudges_in(query: Any, where: Filter) -> Any:
+    """Sent nudges in the window and scope: the one filter every statistic (and the loop figures) takes."""
     query = query.where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
     # Dates by ISO week, as the rollup matches them: the raw and rolled-up views count the same deliveries.
     if where.start:
@@ -106,13 +107,13 @@ def grouped_raw(session: Session, *, by: str, where: Filter, theme_of: dict[str,
     query = query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
     if by == "team":
         query = query.outerjoin(Team, col(Team.id) == Delivery.team_id)
-    rows = session.exec(_where(query, where).group_by(key).order_by(key)).all()
+    rows = session.exec(sent_nudges_in(query, where).group_by(key).order_by(key)).all()
     return [_group(str(row[0]), row[1], row[2:]) for row in rows]
 
 
 def overall_raw(session: Session, *, where: Filter) -> GroupCounts:
     query = select(func.count(distinct(col(Delivery.person_id))), *_measures()).select_from(Delivery)
-    row = session.exec(_where(query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id), where)).one()
+    row = session.exec(sent_nudges_in(query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id), where)).one()
     return _group("total", row[0], row[1:])
 
 
@@ -136,7 +137,7 @@ def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str]
     key = dimension("theme", theme_of)
     writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them: never too many
     query = select(key, writer, Reply.reflection).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
-    query = _where(query, where).where(is_barrier_sql() == 1)
+    query = sent_nudges_in(query, where).where(is_barrier_sql() == 1)
     # Newest first, walking the primary key. A sample: distinct writers counted in it are a lower bound, so
     # the k-writer rule only errs towards hiding. Kept small: on PostgreSQL a limit of 500 flips the plan
     # to a scan of the whole month (45 ms at 200, 2.8 s at 500 on the 1M-reply benchmark, admin scope).
@@ -153,7 +154,7 @@ def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
     keys = (col(Delivery.agency), col(Delivery.period), col(Delivery.person_id))
     query = select(*keys, *_measures()).select_from(Delivery).outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
     groups: dict[str, tuple[set[int], dict[str, int], dict[str, int]]] = {}
-    for row in session.exec(_where(query, where).group_by(*keys)):
+    for row in session.exec(sent_nudges_in(query, where).group_by(*keys)):
         agency, period, person = row[0], row[1], row[2]
         people, counts, key_sums = groups.setdefault(f"{quarter_of(period)}|{agency}", (set(), {}, {}))
         people.add(person if person is not None else 0)  # forgotten people count as one between them
@@ -252,7 +253,7 @@ def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str])
         barrier = is_barrier_sql() == 1
         keys = func.sum(case((barrier, Delivery.record_key), else_=0))
         query = select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
-        return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(_where(query, where).group_by(key))}
+        return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(sent_nudges_in(query, where).group_by(key))}
     query = select(StatCell.key, func.sum(StatCell.barriers), func.sum(StatCell.k_barriers)).select_from(StatCell)
     query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)
     return {key: (int(n or 0), int(s or 0)) for key, n, s in session.exec(query)}

@@ -1,9 +1,10 @@
 """`lessonloop team set | agenda | stats | export evidence | digest send`: agenda items and statistics."""
 import json
-from datetime import date
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
+
+from bot.cli.options import day, fail
 
 from sqlmodel import Session
 
@@ -24,16 +25,6 @@ team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports.", no_args_is_help=True)
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _day(option: str, text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        _fail(f"{option} '{text}' is not a date such as 2026-11-01")
 
 
 def _service():
@@ -57,7 +48,7 @@ def team_set(
         try:
             saved = update_team(session, name=team, change=TeamChange(meeting_day, meeting_time, webhook, lead))
         except TeamSettingError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         session.commit()
         days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
         typer.echo(f"{saved.name}: meets {days[saved.meeting_day]} {saved.meeting_time}; lead {'set' if saved.lead_person_id else 'not set'}")
@@ -72,20 +63,20 @@ def agenda(
     from sqlmodel import Session, select
 
     if fmt not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     from bot.web.agenda_pages import WEEK
     week = week or week_key(utcnow().date())
     if not WEEK.match(week):
-        _fail(f"--week '{week}' must be an ISO week such as 2026-W48")
+        fail(f"--week '{week}' must be an ISO week such as 2026-W48")
     service = _service()
     with Session(service.engine) as session:
         found = session.exec(select(Team).where(Team.name == team)).first()
         if found is None:
-            _fail(f"--team: no team named '{team}'")
+            fail(f"--team: no team named '{team}'")
         assert found.id is not None  # a stored team
         item = current_agenda(service, session, team_id=found.id, week=week)
         if item is None:
-            _fail("no lesson is available for an agenda item")
+            fail("no lesson is available for an agenda item")
         typer.echo(agenda_text(item, fmt), nl=False)
 
 
@@ -102,7 +93,7 @@ def stats(
     from schedules.statistics import Filter
     from sqlmodel import Session
 
-    where = Filter(start=_day("--from", start), end=_day("--to", end))
+    where = Filter(start=day("--from", start), end=day("--to", end))
     service = _service()
     if loop:  # issue 13: the closing-the-loop table, the same as `lessonloop loop stats`
         from bot.cli.loop import print_table
@@ -111,14 +102,14 @@ def stats(
             try:
                 loop_rows = loop_table(service, session, by=by, where=where)
             except BadDimension as exc:
-                _fail(str(exc))
+                fail(str(exc))
         print_table(loop_rows, as_json=as_json, as_csv_out=as_csv_out)
         return
     with Session(service.engine) as session:
         try:
             table = stats_table(service, session, by=by, where=where)
         except BadDimension as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if as_csv_out:
         typer.echo(as_csv(table), nl=False)
     elif as_json:
@@ -151,12 +142,12 @@ def export_evidence(
 ) -> None:
     """CSV by quarter and agency: how a lesson (or a theme's lessons) reached people, what came back, agenda items."""
     if bool(lesson) == bool(theme):
-        _fail("give exactly one of --lesson or --theme")
+        fail("give exactly one of --lesson or --theme")
     service = _service()
     themes = theme_map(service)
     ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
     if not ids:
-        _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+        fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
     where = Filter(lesson_ids=ids)
     with Session(service.engine) as session:
         table = build_table("evidence", evidence_groups(session, where=where), overall_raw(session, where=where),

@@ -1,9 +1,10 @@
 """`lessonloop loop stats`: reminders and follow-ups (issue 13), with small numbers suppressed."""
 import json
-from datetime import date
 from typing import Annotated, Optional
 
 import typer
+
+from bot.cli.options import day, fail
 from sqlmodel import Session
 
 from bot.core.loop_figures import loop_table
@@ -15,17 +16,6 @@ from schedules.statistics import Filter
 app = typer.Typer(help="Closing the loop: reminders, follow-ups and what came of them.", no_args_is_help=True)
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _day(option: str, text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        _fail(f"{option} '{text}' is not a date such as 2026-11-01")
-        return None
 
 
 @app.command("stats")
@@ -39,13 +29,13 @@ def stats(
     """Reply rate with and without a reminder; commitments, follow-ups answered, tried-and-helped, barriers."""
     from bot.cli.ops import open_service
 
-    where = Filter(start=_day("--from", start), end=_day("--to", end))
+    where = Filter(start=day("--from", start), end=day("--to", end))
     service = open_service()
     with Session(service.engine) as session:
         try:
             table = loop_table(service, session, by=by, where=where)
         except BadDimension as exc:
-            _fail(str(exc))
+            fail(str(exc))
             return
     print_table(table, as_json=as_json, as_csv_out=as_csv_out)
 
@@ -69,12 +59,12 @@ def export_impact(
     from bot.core.stats import theme_map
 
     if bool(lesson) == bool(theme):
-        _fail("give exactly one of --lesson or --theme")
+        fail("give exactly one of --lesson or --theme")
     service = open_service()
     themes = theme_map(service)
     ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
     if not ids:
-        _fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+        fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
     sources = {i: "; ".join(s.citation() for s in service.lessons[i].sources) for i in ids}
     with Session(service.engine) as session:
         table = loop_table(service, session, by="lesson", where=Filter(lesson_ids=ids))

@@ -4,6 +4,8 @@ import json
 from typing import Annotated
 
 import typer
+
+from bot.cli.options import fail
 from sqlmodel import Session
 
 from bot.core.proposal_review import accept, decline
@@ -15,11 +17,6 @@ from schedules.statistics import Filter
 def _service():
     from bot.cli.ops import open_service
     return open_service()
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
@@ -49,7 +46,7 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
             try:
                 path = accept(service, session, proposal_id=proposal_id, theme=theme, actor="cli")
             except ProposalError as exc:
-                _fail(str(exc))
+                fail(str(exc))
         typer.echo(f"wrote {path}: complete it, then `lessonloop lessons lint {path}` and set status: published")
 
     @lessons_app.command("decline-proposal")
@@ -60,7 +57,7 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
             try:
                 decline(service, session, proposal_id=proposal_id, actor="cli")
             except ProposalError as exc:
-                _fail(str(exc))
+                fail(str(exc))
         typer.echo(f"proposal {proposal_id} declined")
 
     @app.command("moments")
@@ -72,7 +69,7 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
             try:
                 table = moments(service, session, by=by, where=Filter())
             except ValueError as exc:
-                _fail(str(exc))
+                fail(str(exc))
         data = table.as_dict()
         if as_json:
             typer.echo(json.dumps(data, indent=2))
