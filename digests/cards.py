@@ -8,11 +8,10 @@ not wrap button text, so long options are TextBlocks (which wrap) and the button
 Bot cards use Action.Execute (Teams answers with an invoke whose response replaces the card in place);
 Workflows webhook cards may only hold Action.OpenUrl, so theirs link to the signed pages."""
 import json
-from dataclasses import dataclass
 
 from digests.agenda import AgendaItem
 from digests.markdown import to_card_blocks
-from digests.nudge import PRACTICE_CHOICES, Nudge, check_feedback, lesson_heading, verdict
+from digests.nudge import PRACTICE_CHOICES, Nudge, ReplyState, check_feedback, lesson_heading, verdict
 from lesson_bank.model import Lesson, Source
 from schedules.replies import REFLECTION_LIMIT
 
@@ -31,16 +30,6 @@ REFLECTION_INPUT = "reflection"
 
 class CardTooLarge(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class ReplyState:
-    """What a person has answered so far, as the updated card shows it."""
-
-    check_answer: int | None = None
-    check_correct: bool | None = None
-    practice: str | None = None
-    reflection_saved: bool = False
 
 
 def card_bytes(card: dict) -> int:
@@ -126,7 +115,7 @@ def _practice_section(data: dict, state: ReplyState) -> list[dict]:
 
 
 def _reflection_section(data: dict, state: ReplyState) -> list[dict]:
-    if state.reflection_saved:
+    if state.has_reflection:
         return [_text("Your reflection is saved. Leads never see who wrote it.", isSubtle=True, spacing="Large")]
     field = {"type": "Input.Text", "id": REFLECTION_INPUT, "isMultiline": True, "maxLength": REFLECTION_LIMIT,
              "label": "A reflection (optional, anonymous to your leads)", "placeholder": CHILD_REMINDER}

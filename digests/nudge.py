@@ -40,6 +40,16 @@ class Nudge:
 
 
 @dataclass(frozen=True)
+class ReplyState:
+    """What a person has answered so far, as every channel's updated message shows it; all empty when fresh."""
+
+    check_answer: int | None = None
+    check_correct: bool | None = None
+    practice: str | None = None
+    has_reflection: bool = False
+
+
+@dataclass(frozen=True)
 class EmailParts:
     subject: str
     text: str

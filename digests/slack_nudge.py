@@ -2,26 +2,15 @@
 
 Pure: the same lesson and reply state always give the same blocks, so a replayed tap updates the
 message to exactly what it already shows."""
-from dataclasses import dataclass
 
 from digests.markdown import slack_escape as esc, to_mrkdwn
-from digests.nudge import PRACTICE_CHOICES, check_feedback, lesson_heading, verdict
+from digests.nudge import PRACTICE_CHOICES, ReplyState, check_feedback, lesson_heading, verdict
 from lesson_bank.model import Lesson, Source
 from schedules.replies import REFLECTION_LIMIT
 
 NO_IDENTIFIERS = "Please do not include details that identify a child or family."
 BUTTON_LIMIT = 75  # Slack's limit on button text; ours stay far shorter (phones clip at about 40)
 SECTION_LIMIT = 3000  # Slack's limit on a section's text
-
-
-@dataclass(frozen=True)
-class ReplyState:
-    """What the person has answered so far; all None for a fresh message."""
-
-    check_answer: int | None = None
-    check_correct: bool | None = None
-    practice: str | None = None
-    has_reflection: bool = False
 
 
 def mrkdwn(markdown: str) -> str:

@@ -109,7 +109,7 @@ def teams_cards() -> dict[str, dict]:
     for key, lesson in hard_lessons().items():
         out[f"teams-nudge-{key}"] = fitted_nudge_card(nudge(lesson), "tok")
         out[f"teams-review-{key}"] = fitted_nudge_card(nudge(lesson, is_review=True), "tok")
-        after = CardState(check_answer=2, check_correct=False, practice="changed", reflection_saved=True)
+        after = CardState(check_answer=2, check_correct=False, practice="changed", has_reflection=True)
         out[f"teams-after-reply-{key}"] = fitted_nudge_card(nudge(lesson), "tok", after, notice=CONCERN)
         out[f"teams-channel-agenda-{key}"] = agenda_card(agenda_item(lesson), PAGE)
         out[f"teams-channel-theme-{key}"] = theme_card(agenda_item(lesson), PAGE)

@@ -13,7 +13,7 @@ from lesson_bank.taxonomy import load_taxonomy
 from tests.bot.teams.fakes import card_validator
 
 STATES = [ReplyState(), ReplyState(check_answer=1, check_correct=False), ReplyState(check_answer=2, check_correct=True, practice="changed"),
-          ReplyState(check_answer=1, check_correct=True, practice="not_relevant", reflection_saved=True)]
+          ReplyState(check_answer=1, check_correct=True, practice="not_relevant", has_reflection=True)]
 
 
 @pytest.fixture(scope="module")
