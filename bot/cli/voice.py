@@ -6,12 +6,9 @@ from typing import Annotated
 import typer
 
 from bot.cli.options import fail
-from sqlmodel import Session
 
-from bot.core.proposal_review import accept, decline
-from bot.core.voice_figures import MOMENT_DIMENSIONS, moments
-from schedules.proposals import ProposalError, review_queue
-from schedules.statistics import Filter
+# The `lessons` group loads this module for `lessons lint` too: its database modules load only when used.
+MOMENT_DIMENSIONS = ("factor", "theme", "outcome", "period")  # bot.core.voice_figures checks the same
 
 
 def _service():
@@ -25,6 +22,10 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
                   status: Annotated[str | None, typer.Option(help="new, accepted or declined")] = None) -> None:
         """The review queue of lessons proposed by practitioners (anonymous unless they asked to be credited)."""
         service = _service()
+        from sqlmodel import Session
+
+        from schedules.proposals import review_queue
+
         with Session(service.engine) as session:
             items = review_queue(session, status=status)
         if as_json:
@@ -42,6 +43,11 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
                         theme: Annotated[str, typer.Option(help="Theme id for the draft lesson")]) -> None:
         """Write a draft local lesson from a proposal into LESSONLOOP_LOCAL_LESSONS."""
         service = _service()
+        from sqlmodel import Session
+
+        from bot.core.proposal_review import accept
+        from schedules.proposals import ProposalError
+
         with Session(service.engine) as session:
             try:
                 path = accept(service, session, proposal_id=proposal_id, theme=theme, actor="cli")
@@ -53,6 +59,11 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
     def decline_proposal(proposal_id: Annotated[int, typer.Argument(help="Proposal number")]) -> None:
         """Decline a proposal (it stays in the list as declined)."""
         service = _service()
+        from sqlmodel import Session
+
+        from bot.core.proposal_review import decline
+        from schedules.proposals import ProposalError
+
         with Session(service.engine) as session:
             try:
                 decline(service, session, proposal_id=proposal_id, actor="cli")
@@ -65,6 +76,11 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
                         as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
         """Practice moments: counts by factor, theme, outcome or period, small numbers suppressed."""
         service = _service()
+        from sqlmodel import Session
+
+        from bot.core.voice_figures import moments
+        from schedules.statistics import Filter
+
         with Session(service.engine) as session:
             try:
                 table = moments(service, session, by=by, where=Filter())
