@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.options import day, fail
+from bot.cli.options import chosen_lessons, day, fail
 
 from sqlmodel import Session
 
@@ -141,13 +141,8 @@ def export_evidence(
     theme: Annotated[Optional[str], typer.Option(help="Theme id")] = None,
 ) -> None:
     """CSV by quarter and agency: how a lesson (or a theme's lessons) reached people, what came back, agenda items."""
-    if bool(lesson) == bool(theme):
-        fail("give exactly one of --lesson or --theme")
     service = _service()
-    themes = theme_map(service)
-    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
-    if not ids:
-        fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+    ids = chosen_lessons(theme_map(service), lesson, theme)
     where = Filter(lesson_ids=ids)
     with Session(service.engine) as session:
         table = build_table("evidence", evidence_groups(session, where=where), overall_raw(session, where=where),

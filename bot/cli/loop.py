@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.options import day, fail
+from bot.cli.options import chosen_lessons, day, fail
 from sqlmodel import Session
 
 from bot.core.loop_figures import loop_table
@@ -58,14 +58,9 @@ def export_impact(
     from bot.cli.ops import open_service
     from bot.core.stats import theme_map
 
-    if bool(lesson) == bool(theme):
-        fail("give exactly one of --lesson or --theme")
     service = open_service()
-    themes = theme_map(service)
-    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
-    if not ids:
-        fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
-    sources = {i: "; ".join(s.citation() for s in service.lessons[i].sources) for i in ids}
+    ids = chosen_lessons(theme_map(service), lesson, theme)
+    sources = {i: "; ".join(service.lessons[i].citations()) for i in ids}  # public sources only
     with Session(service.engine) as session:
         table = loop_table(service, session, by="lesson", where=Filter(lesson_ids=ids))
     typer.echo(impact_csv(table, sources), nl=False)

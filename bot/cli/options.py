@@ -15,3 +15,13 @@ def day(option: str, text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         fail(f"{option} '{text}' is not a date such as 2026-11-01")
+
+
+def chosen_lessons(themes: dict[str, str], lesson: str | None, theme: str | None) -> tuple[str, ...]:
+    """The lesson ids an export is about: exactly one of --lesson or --theme (`themes`: lesson id -> theme)."""
+    if bool(lesson) == bool(theme):
+        fail("give exactly one of --lesson or --theme")
+    ids = tuple(i for i, t in themes.items() if (i == lesson if lesson else t == theme))
+    if not ids:
+        fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
+    return ids

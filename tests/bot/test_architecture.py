@@ -108,4 +108,4 @@ def test_nothing_reads_outside_the_repository():
         if {".venv", ".git", "node_modules"} & set(path.parts):
             continue
         text = path.read_text(errors="replace")
-        assert not pattern.search(text), f"{path.relative_to(ROOT)} refers to ../shared"
+        assert not pattern.search(text), f"{path.relative_to(ROOT)} refers to the shared folder beside the repository"
