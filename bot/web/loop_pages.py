@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from bot.core.clock import utcnow
 from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_followup
 from bot.core.signing import BadToken
+from bot.web.form_input import FormProblem, normalised_text, typed_text
 from bot.web.pages import bad_link_page, message_page, service_of
 from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopLinks, LoopMessage, followup_question
 from digests.render import render
@@ -81,7 +82,7 @@ def show_followup(request: Request, token: str, outcome: str | None = None):
 
 @router.post("/f/{token}", response_class=HTMLResponse)
 def post_followup(request: Request, token: str, outcome: Annotated[str | None, Form()] = None,
-                  barrier: Annotated[str | None, Form(max_length=BARRIER_LIMIT)] = None):
+                  barrier: Annotated[str | None, Form()] = None):  # length counted as the browser counts it, below
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -89,6 +90,11 @@ def post_followup(request: Request, token: str, outcome: Annotated[str | None, F
         except BadToken as exc:
             return bad_link_page(exc)
         assert delivery.id is not None  # a stored delivery
+        try:
+            barrier = typed_text(barrier, field="line on what got in the way", limit=BARRIER_LIMIT) or None
+        except FormProblem as exc:  # shown again with what they wrote, never a bare error page
+            return _page(request, token, message, outcome=outcome, barrier=normalised_text(barrier), notice=str(exc),
+                         status=exc.status)
         try:
             saved = save_followup(service, session, delivery_id=delivery.id, answer=FollowUpReply(outcome or None, barrier))
         except ReplyError as exc:

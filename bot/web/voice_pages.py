@@ -11,6 +11,7 @@ from bot.core.replying import UnknownDelivery, delivery_and_lesson
 from bot.core.service import Service
 from bot.core.signing import BadToken
 from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
+from bot.web.form_input import FormProblem, typed_text
 from bot.web.pages import bad_link_page, service_of
 from digests.render import render
 from lesson_bank.taxonomy import load_taxonomy
@@ -19,7 +20,8 @@ from schedules.moments import OUTCOMES, MomentError, MomentText
 from schedules.proposals import ProposalError, ProposalText
 
 router = APIRouter()
-TEXT = Form(max_length=2000)
+TEXT = Form()  # lengths counted as the browser counts them (bot.web.form_input), so nothing typed is lost
+LIMIT = 2000
 
 
 def _writer(service: Service, session: Session, token: str) -> Person:
@@ -79,10 +81,11 @@ def post_proposal(request: Request, token: str, what_happened: Annotated[str, TE
             person = _writer(service, session, token)
         except BadToken as exc:
             return bad_link_page(exc)
-        text = ProposalText(what_happened, learned, tuple(roles or ()), credit == "yes")
         try:
+            text = ProposalText(typed_text(what_happened, field="what happened", limit=LIMIT),
+                                typed_text(learned, field="what you learned", limit=LIMIT), tuple(roles or ()), credit == "yes")
             saved = submit_proposal(service, session, person=person, text=text)
-        except ProposalError as exc:  # the form comes back with everything they wrote
+        except (FormProblem, ProposalError) as exc:  # the form comes back with everything they wrote
             return _proposal_form(service, token, status=422, problem=str(exc), what_happened=what_happened,
                                   learned=learned, roles=roles, credit=credit)
     return _thanks(service, saved, THANKS_PROPOSAL, token)
@@ -110,9 +113,10 @@ def post_moment(request: Request, token: str, outcome: Annotated[str, Form(max_l
         except BadToken as exc:
             return bad_link_page(exc)
         try:
-            saved = submit_moment(service, session, person=person,
-                                  text=MomentText(outcome, what_happened, what_helped, tuple(factors or ())))
-        except MomentError as exc:
+            text = MomentText(outcome, typed_text(what_happened, field="what happened", limit=LIMIT),
+                              typed_text(what_helped, field="what helped or got in the way", limit=LIMIT), tuple(factors or ()))
+            saved = submit_moment(service, session, person=person, text=text)
+        except (FormProblem, MomentError) as exc:
             return _moment_form(service, token, status=422, problem=str(exc), outcome=outcome, what_happened=what_happened,
                                 what_helped=what_helped, factors=factors)
     return _thanks(service, saved, THANKS_MOMENT, token)

@@ -220,3 +220,17 @@ def test_forgetting_a_proposer_keeps_the_proposal_without_them(voice_service):
         session.commit()
         (kept,) = session.exec(select(LessonProposal)).all()
     assert kept.person_id is None and kept.credit_name is None and not kept.credit and "baby slept" in kept.what_happened
+
+
+def test_long_text_is_counted_as_the_browser_counts_it_and_never_lost(voice_service):
+    client = TestClient(create_app(voice_service))
+    path = reply_path(voice_service, "ann@example.org")
+    allowed = "\r\n".join(["We met the family"] * 110)  # 2,089 characters sent, 1,979 as the browser counts them
+    saved = client.post(f"{path}/propose", data={"what_happened": allowed, "learned": "Ask who else lives there",
+                                                 "roles": ["social-worker"]})
+    assert saved.status_code == 200, saved.text[:300]
+    too_long = "First line kept.\r\n" + "y" * 2100
+    again = client.post(f"{path}/propose", data={"what_happened": too_long, "learned": "Something", "roles": ["social-worker"]})
+    assert again.status_code == 422 and "the limit is 2000" in again.text and "y" * 2100 in again.text
+    with Session(voice_service.engine) as session:
+        assert len(session.exec(select(LessonProposal)).all()) == 1
