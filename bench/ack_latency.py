@@ -6,6 +6,7 @@ every tap's reply was stored.
 
 Each request is a different person's tap on their own nudge (open loop: requests leave on schedule
 whether or not earlier ones have answered)."""
+
 import argparse
 import asyncio
 import json
@@ -63,17 +64,28 @@ def prepare(url: str, people: int) -> list[tuple[int, str]]:
     with Session(service.engine) as session:
         rows = session.exec(select(Delivery.id, Delivery.person_id).order_by(Delivery.id)).all()
         statement = update(Delivery.__table__).where(Delivery.__table__.c.id == bindparam("delivery"))
-        session.connection().execute(statement.values(status="sent", external_ref=bindparam("ref")),
-                                     [{"delivery": d, "ref": f"DU{p - 1}:1.000100"} for d, p in rows])
+        session.connection().execute(
+            statement.values(status="sent", external_ref=bindparam("ref")),
+            [{"delivery": d, "ref": f"DU{p - 1}:1.000100"} for d, p in rows],
+        )
         session.commit()
     service.engine.dispose()
     return [(delivery_id, f"U{person_id - 1}") for delivery_id, person_id in rows]
 
 
 def tap_body(delivery_id: int, user: str) -> str:
-    payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"}, "team": {"id": "T1"}, "api_app_id": "A1",
-               "token": "x", "trigger_id": "t", "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.000100"},
-               "actions": [{"type": "button", "action_id": "check-1", "block_id": "check", "value": f"{delivery_id}:1", "action_ts": "1"}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "team_id": "T1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "t",
+        "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.000100"},
+        "actions": [
+            {"type": "button", "action_id": "check-1", "block_id": "check", "value": f"{delivery_id}:1", "action_ts": "1"}
+        ],
+    }
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -92,11 +104,25 @@ def start_standin(port: int) -> subprocess.Popen:
 
 
 def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess.Popen:
-    env = {**os.environ, "LESSONLOOP_ENV": "dev", "LESSONLOOP_DATABASE_URL": url, "LESSONLOOP_SECRET_KEY": "bench-secret",
-           "LESSONLOOP_SLACK_BOT_TOKEN": TOKEN, "LESSONLOOP_SLACK_SIGNING_SECRET": SECRET, "LESSONLOOP_SLACK_API_URL": api_url,
-           "LESSONLOOP_SLACK_PER_MINUTE": "1000000", "LESSONLOOP_MAIL_DIR": str(workdir / "outbox")}
+    env = {
+        **os.environ,
+        "LESSONLOOP_ENV": "dev",
+        "LESSONLOOP_DATABASE_URL": url,
+        "LESSONLOOP_SECRET_KEY": "bench-secret",
+        "LESSONLOOP_SLACK_BOT_TOKEN": TOKEN,
+        "LESSONLOOP_SLACK_SIGNING_SECRET": SECRET,
+        "LESSONLOOP_SLACK_API_URL": api_url,
+        "LESSONLOOP_SLACK_PER_MINUTE": "1000000",
+        "LESSONLOOP_MAIL_DIR": str(workdir / "outbox"),
+    }
     log = open(workdir / "serve.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     for _ in range(200):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -112,11 +138,15 @@ async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[lis
     latencies, failures, errors = [], 0, Counter()
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+
         async def one(delivery_id: int, user: str) -> None:
             nonlocal failures
             body, ts = tap_body(delivery_id, user), str(int(time.time()))
-            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                       "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+            }
             started = time.perf_counter()
             try:
                 response = await client.post("/slack/events", content=body, headers=headers)
@@ -175,13 +205,30 @@ def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print(f"{total} taps at {args.rate:.0f}/s for {args.seconds:.0f} s against lessonloop serve ({url.split(':')[0]})")
-    print(f"time to HTTP 200: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms; "
-          f"non-200 or no answer: {failures} {dict(errors) or ''}; over 3 s: {sum(1 for x in ms if x > 3000)}")
-    print(f"replies stored: {stored} of {total} ({'all stored' if stored == total else 'MISSING ' + str(total - stored)}), "
-          f"the last {stored_after:.2f} s after the burst; server CPU {1000 * cpu / total:.2f} ms a tap; chat.update calls: {calls.get('chat.update 200', 0)}")
-    print("RESULT " + json.dumps({"p50_ms": statistics.median(ms), "p99_ms": p99, "max_ms": ms[-1], "over_3s": sum(1 for x in ms if x > 3000),
-                                  "failures": failures, "stored": stored, "taps": total, "stored_after_s": stored_after,
-                                  "server_cpu_ms_per_tap": 1000 * cpu / total}))
+    print(
+        f"time to HTTP 200: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms; "
+        f"non-200 or no answer: {failures} {dict(errors) or ''}; over 3 s: {sum(1 for x in ms if x > 3000)}"
+    )
+    print(
+        f"replies stored: {stored} of {total} ({'all stored' if stored == total else 'MISSING ' + str(total - stored)}), "
+        f"the last {stored_after:.2f} s after the burst; server CPU {1000 * cpu / total:.2f} ms a tap; chat.update calls: {calls.get('chat.update 200', 0)}"
+    )
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "p50_ms": statistics.median(ms),
+                "p99_ms": p99,
+                "max_ms": ms[-1],
+                "over_3s": sum(1 for x in ms if x > 3000),
+                "failures": failures,
+                "stored": stored,
+                "taps": total,
+                "stored_after_s": stored_after,
+                "server_cpu_ms_per_tap": 1000 * cpu / total,
+            }
+        )
+    )
     shutil.rmtree(workdir, ignore_errors=True)
 
 

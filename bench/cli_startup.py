@@ -3,6 +3,7 @@
 Prints the median, min and max of wall-clock and CPU seconds over --runs runs. Byte-code caching is left on
 (as in any installed copy): the first, warming run is not counted. CPU time is what the command itself
 costs; wall time also shows how busy the machine is."""
+
 import argparse
 import json
 import os
@@ -19,8 +20,13 @@ COMMANDS = {"--help": ["--help"], "lessons lint": ["lessons", "lint"]}
 def _run(args: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(args, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    subprocess.run(
+        args,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -43,10 +49,20 @@ def main() -> None:
     results = measure(args.runs)
     for name, figures in results.items():
         for kind, values in figures.items():
-            print(f"lessonloop {name:13} {kind:4}: median {statistics.median(values):.3f} s "
-                  f"(min {min(values):.3f}, max {max(values):.3f}) over {args.runs} runs")
-    print("RESULT " + json.dumps({f"{name} {kind}_s": statistics.median(values)
-                                  for name, figures in results.items() for kind, values in figures.items()}))
+            print(
+                f"lessonloop {name:13} {kind:4}: median {statistics.median(values):.3f} s "
+                f"(min {min(values):.3f}, max {max(values):.3f}) over {args.runs} runs"
+            )
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                f"{name} {kind}_s": statistics.median(values)
+                for name, figures in results.items()
+                for kind, values in figures.items()
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ slow: 600 nudges, 2 dispatchers, a relay that takes 1.25 s a message, no faults.
 The server counts a message as delivered when it accepts DATA (one line per message in a file), so a
 duplicate is a recipient it accepted twice. "held by the killed one" is how many rows the killed
 dispatcher had claimed; "delay after restart" is how long after the kill the last of them went out."""
+
 import argparse
 import asyncio
 import os
@@ -80,8 +81,14 @@ def faulty_relay(port: int, log_path: str, delay: float, drop: float, tempfail: 
 
 def dispatcher_main(url: str, port: int, connections: int, stop_file: str) -> None:
     """One dispatcher replica: dispatch what is due every half second until told to stop."""
-    settings = Settings(env="test", database_url=url, smtp_url=f"smtp://127.0.0.1:{port}", secret_key="bench-secret" * 3,
-                        smtp_connections=connections, mail_dir=Path("/nonexistent"))
+    settings = Settings(
+        env="test",
+        database_url=url,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        secret_key="bench-secret" * 3,
+        smtp_connections=connections,
+        mail_dir=Path("/nonexistent"),
+    )
 
     async def run() -> None:
         service = build_service(settings)
@@ -97,8 +104,10 @@ def dispatcher_main(url: str, port: int, connections: int, stop_file: str) -> No
 
 
 def start_dispatcher(url: str, port: int, connections: int, stop_file: str) -> subprocess.Popen:
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-            f"from delivery_faults import dispatcher_main; dispatcher_main({url!r}, {port}, {connections}, {stop_file!r})")
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+        f"from delivery_faults import dispatcher_main; dispatcher_main({url!r}, {port}, {connections}, {stop_file!r})"
+    )
     return subprocess.Popen([sys.executable, "-c", code], cwd=tempfile.gettempdir())
 
 
@@ -118,9 +127,12 @@ def fresh_database(base: str | None, workdir: Path) -> str:
 def kill_database_connections(engine, url: str) -> str:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            killed = connection.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+            killed = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
             connection.commit()
         return f"terminated {killed} database connections"
     import sqlite3
@@ -158,8 +170,9 @@ def main() -> None:
 
     port, log_path, stop_file = free_port(), workdir / "delivered.txt", str(workdir / "stop")
     log_path.touch()
-    relay = get_context("spawn").Process(target=faulty_relay, daemon=True,
-                                         args=(port, str(log_path), plan["delay"], plan["drop"], plan["tempfail"]))
+    relay = get_context("spawn").Process(
+        target=faulty_relay, daemon=True, args=(port, str(log_path), plan["delay"], plan["drop"], plan["tempfail"])
+    )
     relay.start()
     time.sleep(1.0)
 
@@ -186,8 +199,13 @@ def main() -> None:
                 killed_at = time.monotonic()
                 victim_marker = f"%:{victim.pid}:%"  # the claimant id is host:pid:random
                 with Session(engine) as session:
-                    held_ids = list(session.exec(select(Delivery.id).where(Delivery.status == DeliveryStatus.SENDING,
-                                                                          Delivery.claimed_by.like(victim_marker))))
+                    held_ids = list(
+                        session.exec(
+                            select(Delivery.id).where(
+                                Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_by.like(victim_marker)
+                            )
+                        )
+                    )
                 held = len(held_ids)
                 dispatchers[0] = start_dispatcher(url, port, plan["connections"], stop_file)  # restarted at once
                 events.append(f"SIGKILL one dispatcher at {done} delivered (it held {held} rows); restarted it at once")
@@ -195,10 +213,14 @@ def main() -> None:
                 events.append(f"at {done} delivered: {kill_database_connections(engine, url)}")
             if killed_at is not None and all_sent_after is None:
                 with Session(engine) as session:
-                    still_held = session.exec(select(func.count()).where(Delivery.status == DeliveryStatus.SENDING,
-                                                                         Delivery.claimed_by.like(victim_marker))).one()
-                    waiting = session.exec(select(func.count()).where(Delivery.id.in_(held_ids),
-                                                                      Delivery.status.not_in(FINAL))).one()
+                    still_held = session.exec(
+                        select(func.count()).where(
+                            Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_by.like(victim_marker)
+                        )
+                    ).one()
+                    waiting = session.exec(
+                        select(func.count()).where(Delivery.id.in_(held_ids), Delivery.status.not_in(FINAL))
+                    ).one()
                 if still_held == 0 and resumed_after is None:
                     resumed_after = time.monotonic() - killed_at
                 if waiting == 0:
@@ -218,16 +240,20 @@ def main() -> None:
     copies = Counter(line.strip() for line in log_path.open())
     extra = sum(n - 1 for n in copies.values() if n > 1)
     database = engine.dialect.name
-    print(f"scenario {args.scenario} on {database}: {plan['dispatchers']} dispatchers x {plan['connections']} connections; "
-          f"relay {plan['delay'] * 1000:.0f} ms a message, {plan['drop']:.1%} dropped, {plan['tempfail']:.1%} 451")
+    print(
+        f"scenario {args.scenario} on {database}: {plan['dispatchers']} dispatchers x {plan['connections']} connections; "
+        f"relay {plan['delay'] * 1000:.0f} ms a message, {plan['drop']:.1%} dropped, {plan['tempfail']:.1%} 451"
+    )
     for event in events:
         print(f"  {event}")
     bound = f" (bound: the killed dispatcher's {plan['connections']} open connections)" if killed_at is not None else ""
     print(f"planned {planned}, delivered {len(copies)}, duplicates {extra}{bound}, rows by status {counts()}")
     if killed_at is not None and resumed_after is not None:
-        print(f"delay after restart: {resumed_after:.1f} s until the killed dispatcher's {held} rows were all taken up "
-              f"again; the last of them was sent {all_sent_after or float('nan'):.1f} s after the kill "
-              "(a few met a 451 and waited out their backoff)")
+        print(
+            f"delay after restart: {resumed_after:.1f} s until the killed dispatcher's {held} rows were all taken up "
+            f"again; the last of them was sent {all_sent_after or float('nan'):.1f} s after the kill "
+            "(a few met a 451 and waited out their backoff)"
+        )
     print(f"total time {elapsed:.1f} s")
     engine.dispose()
 

@@ -5,6 +5,7 @@ absolute error of the counts shown, and of the rates shown (in percentage points
 
     uv run python bench/disclosure_accuracy.py [--teams 2000] [--min-cell 5]
 """
+
 import argparse
 import random
 import statistics
@@ -55,8 +56,11 @@ def measure(rng: random.Random, sizes: list[int], weeks: int, min_cell: int, tea
             for top in ("correct", "changed"):
                 if counts["replied"] and out["replied"]:
                     rate_errors.append(abs(out[top] / out["replied"] - counts[top] / counts["replied"]) * 100)
-    return {"hidden": hidden / (hidden + shown), "count_mae": statistics.fmean(count_errors) if count_errors else float("nan"),
-            "rate_mae": statistics.fmean(rate_errors) if rate_errors else float("nan")}
+    return {
+        "hidden": hidden / (hidden + shown),
+        "count_mae": statistics.fmean(count_errors) if count_errors else float("nan"),
+        "rate_mae": statistics.fmean(rate_errors) if rate_errors else float("nan"),
+    }
 
 
 def main() -> None:
@@ -69,8 +73,12 @@ def main() -> None:
     print(f"{'team':>5} {'view':34} {'cells hidden':>13} {'count MAE':>10} {'rate MAE (pts)':>15}")
     for size in (5, 10, 30):
         roles = [max(1, round(size * share)) for share in ROLE_SHARES]
-        views = {"one week, whole team": ([size], 1), "one month (4 weeks), whole team": ([size], 4),
-                 "one month, by role": (roles, 4), "one quarter (13 weeks), by role": (roles, 13)}
+        views = {
+            "one week, whole team": ([size], 1),
+            "one month (4 weeks), whole team": ([size], 4),
+            "one month, by role": (roles, 4),
+            "one quarter (13 weeks), by role": (roles, 13),
+        }
         for name, (sizes, weeks) in views.items():
             r = measure(rng, sizes, weeks, args.min_cell, args.teams)
             print(f"{size:>5} {name:34} {r['hidden']:>12.0%} {r['count_mae']:>10.2f} {r['rate_mae']:>15.1f}")

@@ -12,6 +12,7 @@ It starts Postfix's `smtp-sink` and `smtp-source` found on PATH (Debian: `apt-ge
 unpack it without starting Postfix: `apt-get download postfix && dpkg -x postfix_*.deb ~/postfix` and put
 `~/postfix/usr/sbin` on PATH with `LD_LIBRARY_PATH=~/postfix/usr/lib/postfix`). When they are missing it
 says so, uses an aiosmtpd sink and leaves smtp-source out."""
+
 import argparse
 import asyncio
 import os
@@ -69,10 +70,12 @@ def start_sink() -> tuple[subprocess.Popen, str, str]:
         kind = "postfix smtp-sink"
     else:
         print("smtp-sink not on PATH (Debian package postfix); using an aiosmtpd sink", file=sys.stderr)
-        code = ("import asyncio; from aiosmtpd.controller import Controller\n"
-                "class H:\n async def handle_DATA(self, s, se, e): return '250 OK'\n"
-                f"c=Controller(H(), hostname='127.0.0.1', port={port}); c.start()\n"
-                "import time\nwhile True: time.sleep(60)")
+        code = (
+            "import asyncio; from aiosmtpd.controller import Controller\n"
+            "class H:\n async def handle_DATA(self, s, se, e): return '250 OK'\n"
+            f"c=Controller(H(), hostname='127.0.0.1', port={port}); c.start()\n"
+            "import time\nwhile True: time.sleep(60)"
+        )
         cmd, kind = [sys.executable, "-c", code], "aiosmtpd sink"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(port)
@@ -81,6 +84,7 @@ def start_sink() -> tuple[subprocess.Popen, str, str]:
 
 def dispatcher_process(settings: Settings) -> int:
     """One more dispatcher, as a second replica would run it: its own process, engine and SMTP connections."""
+
     async def run() -> int:
         service = build_service(settings)
         try:
@@ -97,9 +101,23 @@ def seed_people(engine, n: int) -> None:
         team = Team(name="Bench team", agency="Bench")
         session.add(team)
         session.flush()
-        rows = [{"email": f"person{i}@example.org", "name": f"Person {i}", "role": ROLES[i % len(ROLES)], "team_id": team.id,
-                 "agency": "Bench", "timezone": "Europe/London", "nudge_day": 1, "nudge_time": "10:00", "channel": "email",
-                 "access": "member", "status": "active", "created_at": now} for i in range(n)]
+        rows = [
+            {
+                "email": f"person{i}@example.org",
+                "name": f"Person {i}",
+                "role": ROLES[i % len(ROLES)],
+                "team_id": team.id,
+                "agency": "Bench",
+                "timezone": "Europe/London",
+                "nudge_day": 1,
+                "nudge_time": "10:00",
+                "channel": "email",
+                "access": "member",
+                "status": "active",
+                "created_at": now,
+            }
+            for i in range(n)
+        ]
         for start in range(0, n, 5000):
             session.execute(insert(Person), rows[start : start + 5000])
         session.commit()
@@ -127,8 +145,9 @@ def fresh_database(base: str | None, workdir: Path, run: int) -> tuple[str, obje
 async def sample_message(workdir: Path) -> bytes:
     """One real nudge as LessonLoop writes it, so the yardsticks send messages of the same size."""
     folder = workdir / "sample"
-    settings = Settings(env="test", database_url=f"sqlite:///{workdir / 'sample.db'}", secret_key="bench-secret" * 3,
-                        mail_dir=folder)
+    settings = Settings(
+        env="test", database_url=f"sqlite:///{workdir / 'sample.db'}", secret_key="bench-secret" * 3, mail_dir=folder
+    )
     upgrade(settings.sqlalchemy_url())
     service = build_service(settings)
     seed_people(service.engine, 1)
@@ -139,8 +158,15 @@ async def sample_message(workdir: Path) -> bytes:
 
 
 async def lessonloop_run(url: str, sink: str, args) -> tuple[float, int, dict]:
-    settings = Settings(env="test", database_url=url, smtp_url=f"smtp://{sink}", secret_key="bench-secret" * 3,
-                        smtp_connections=args.connections, dispatch_batch=args.batch, mail_dir=Path("/nonexistent"))
+    settings = Settings(
+        env="test",
+        database_url=url,
+        smtp_url=f"smtp://{sink}",
+        secret_key="bench-secret" * 3,
+        smtp_connections=args.connections,
+        dispatch_batch=args.batch,
+        mail_dir=Path("/nonexistent"),
+    )
     upgrade(settings.sqlalchemy_url())
     service = build_service(settings)
     try:
@@ -185,8 +211,25 @@ def smtp_source_rate(sink: str, n: int, connections: int, size: int) -> float | 
     if source is None:
         return None
     t0 = time.perf_counter()
-    subprocess.run([source, "-d", "-s", str(connections), "-m", str(n), "-l", str(size), "-f", "lessonloop@localhost",
-                    "-t", "person@example.org", sink], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            source,
+            "-d",
+            "-s",
+            str(connections),
+            "-m",
+            str(n),
+            "-l",
+            str(size),
+            "-f",
+            "lessonloop@localhost",
+            "-t",
+            "person@example.org",
+            sink,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return n / (time.perf_counter() - t0)
 
 
@@ -235,14 +278,20 @@ async def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     database = "postgresql" if args.database_url else "sqlite"
-    print(f"sink: {kind}; database: {database}; {args.n} messages of {len(message):,} bytes; {args.dispatchers} dispatcher(s) x "
-          f"{args.connections} connections; batch {args.batch}; median of {args.runs}")
+    print(
+        f"sink: {kind}; database: {database}; {args.n} messages of {len(message):,} bytes; {args.dispatchers} dispatcher(s) x "
+        f"{args.connections} connections; batch {args.batch}; median of {args.runs}"
+    )
     print(f"lessonloop end to end  {spread(ours)}   CPU {statistics.median(ours_cpu):.2f} ms a message (all threads)")
-    print(f"raw aiosmtplib loop    {spread(raw)}   CPU {statistics.median(raw_cpu):.2f} ms a message; "
-          f"lessonloop / raw = {statistics.median(ours) / statistics.median(raw):.2f}")
+    print(
+        f"raw aiosmtplib loop    {spread(raw)}   CPU {statistics.median(raw_cpu):.2f} ms a message; "
+        f"lessonloop / raw = {statistics.median(ours) / statistics.median(raw):.2f}"
+    )
     if source:
-        print(f"smtp-source            {spread(source)}   lessonloop / smtp-source = "
-              f"{statistics.median(ours) / statistics.median(source):.2f}")
+        print(
+            f"smtp-source            {spread(source)}   lessonloop / smtp-source = "
+            f"{statistics.median(ours) / statistics.median(source):.2f}"
+        )
     else:
         print("smtp-source            not on PATH (Debian package postfix)")
     print(f"peak memory (max RSS): {peak_mib:,.0f} MiB")

@@ -2,6 +2,7 @@
 often an effect is "found" where none was planted. Prints figures (docs/evaluation.md quotes them).
 
     uv run python bench/evaluation.py [runs]"""
+
 import random
 import sys
 
@@ -17,8 +18,10 @@ def main(runs: int = 300) -> None:
         mean = sum(e.effect for e in found) / len(found)
         covered = sum(e.low <= planted <= e.high for e in found) / len(found)
         positive = sum(e.low > 0 for e in found) / len(found)
-        print(f"planted {planted * 100:4.1f} points: mean found {mean * 100:5.1f}, 95% interval covers truth {covered:.1%}, "
-              f"'did better' in {positive:.1%} of {len(found)} runs (24 teams, 4 waves, 5 periods, 10 people per team)")
+        print(
+            f"planted {planted * 100:4.1f} points: mean found {mean * 100:5.1f}, 95% interval covers truth {covered:.1%}, "
+            f"'did better' in {positive:.1%} of {len(found)} runs (24 teams, 4 waves, 5 periods, 10 people per team)"
+        )
 
 
 if __name__ == "__main__":

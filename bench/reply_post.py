@@ -6,6 +6,7 @@ generator allow). Prints p50/p99/max latency, requests a second, and replies sto
 
 Closed loop: `concurrency` clients each POST an answer to a different person's nudge, one after another.
 The last line is RESULT {json} for bench/run_all.py."""
+
 import argparse
 import asyncio
 import json
@@ -61,6 +62,7 @@ async def fire(port: int, paths: list[str], concurrency: int) -> tuple[list[floa
     queue = list(reversed(paths))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+
         async def worker() -> None:
             nonlocal failures
             while queue:
@@ -81,8 +83,12 @@ async def fire(port: int, paths: list[str], concurrency: int) -> tuple[list[floa
 
 def figures(latencies: list[float], elapsed: float, n: int) -> dict:
     ms = sorted(x * 1000 for x in latencies)
-    return {"p50_ms": statistics.median(ms), "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))], "max_ms": ms[-1],
-            "req_per_s": n / elapsed}
+    return {
+        "p50_ms": statistics.median(ms),
+        "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+        "max_ms": ms[-1],
+        "req_per_s": n / elapsed,
+    }
 
 
 def run(n: int, concurrency: int, database_url: str | None, yardstick: bool) -> dict:
@@ -117,8 +123,13 @@ def run(n: int, concurrency: int, database_url: str | None, yardstick: bool) -> 
         standin.terminate()
         standin.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
-    return {**figures(latencies, elapsed, n), "failures": failures, "stored": stored, "stored_per_s": stored / elapsed,
-            "server_cpu_ms_per_req": 1000 * cpu / n}
+    return {
+        **figures(latencies, elapsed, n),
+        "failures": failures,
+        "stored": stored,
+        "stored_per_s": stored / elapsed,
+        "server_cpu_ms_per_req": 1000 * cpu / n,
+    }
 
 
 def main() -> None:
@@ -130,9 +141,12 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.n, args.concurrency, args.database_url, args.yardstick)
     what = "empty ASGI app" if args.yardstick else f"lessonloop serve ({(args.database_url or 'sqlite').split(':')[0]})"
-    print(f"{args.n} POSTs at concurrency {args.concurrency} against {what}: p50 {result['p50_ms']:.1f} ms, "
-          f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, {result['req_per_s']:.0f} req/s, "
-          f"failures {result['failures']}, server CPU {result['server_cpu_ms_per_req']:.2f} ms/request" + (f"; stored {result['stored']} ({result['stored_per_s']:.0f}/s)" if "stored" in result else ""))
+    print(
+        f"{args.n} POSTs at concurrency {args.concurrency} against {what}: p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, {result['req_per_s']:.0f} req/s, "
+        f"failures {result['failures']}, server CPU {result['server_cpu_ms_per_req']:.2f} ms/request"
+        + (f"; stored {result['stored']} ({result['stored_per_s']:.0f}/s)" if "stored" in result else "")
+    )
     print("RESULT " + json.dumps(result))
 
 

@@ -7,6 +7,7 @@ docs/benchmarks.md, which keeps the hand-written notes on email dispatch and del
 --quick uses small sizes (a few minutes); without it the issue's sizes (1,000,000 people and replies, 30 s of
 taps) take hours on a small machine. The PostgreSQL database's public schema is DROPPED: give it one of its own.
 Each benchmark runs as its own process and reports a RESULT {json} line; this script only collects them."""
+
 import argparse
 import json
 import os
@@ -35,7 +36,7 @@ def run_script(args: list[str], pg_url: str | None = None) -> dict:
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if out.returncode or not lines:
         raise RuntimeError(f"{' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def repeated(runs: int, args: list[str], pg_url: str | None = None) -> dict[str, list[float]]:
@@ -66,51 +67,98 @@ def main() -> None:
 
     taps = repeated(runs, ["bench/ack_latency.py", "--rate", str(size["taps_rate"]), "--seconds", str(size["taps_seconds"])])
     empty = repeated(runs, ["bench/reply_post.py", "--yardstick", "--n", str(size["posts"])])
-    rows.append((f"Slack taps at {size['taps_rate']}/s for {size['taps_seconds']} s (SQLite)",
-                 f"ack p50 {cell(taps['p50_ms'], ' ms', 0)}, p99 {cell(taps['p99_ms'], ' ms', 0)}, over 3 s {cell(taps['over_3s'], '', 0)}; "
-                 f"not answered {cell(taps['failures'], '', 0)}; stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
-                 f"server CPU {cell(taps['server_cpu_ms_per_tap'], ' ms', 2)} a tap",
-                 f"empty ASGI app at concurrency 50: p99 {cell(empty['p99_ms'], ' ms', 0)}, server CPU {cell(empty['server_cpu_ms_per_req'], ' ms', 2)} a request",
-                 "p99 <= 100 ms, 0 over 3 s, all stored within 2 s"))
+    rows.append(
+        (
+            f"Slack taps at {size['taps_rate']}/s for {size['taps_seconds']} s (SQLite)",
+            f"ack p50 {cell(taps['p50_ms'], ' ms', 0)}, p99 {cell(taps['p99_ms'], ' ms', 0)}, over 3 s {cell(taps['over_3s'], '', 0)}; "
+            f"not answered {cell(taps['failures'], '', 0)}; stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
+            f"server CPU {cell(taps['server_cpu_ms_per_tap'], ' ms', 2)} a tap",
+            f"empty ASGI app at concurrency 50: p99 {cell(empty['p99_ms'], ' ms', 0)}, server CPU {cell(empty['server_cpu_ms_per_req'], ' ms', 2)} a request",
+            "p99 <= 100 ms, 0 over 3 s, all stored within 2 s",
+        )
+    )
     for name, url in (("SQLite", None), ("PostgreSQL", pg)):
         post = repeated(runs, ["bench/reply_post.py", "--n", str(size["posts"]), *(["--database-url", url] if url else [])], url)
-        rows.append((f"reply page POST, concurrency 50, {size['posts']:,} posts ({name})",
-                     f"p50 {cell(post['p50_ms'], ' ms', 0)}, p99 {cell(post['p99_ms'], ' ms', 0)}; {cell(post['req_per_s'], ' req/s', 0)}; "
-                     f"stored {cell(post['stored_per_s'], '/s', 0)}; server CPU {cell(post['server_cpu_ms_per_req'], ' ms', 2)} a request",
-                     f"empty ASGI app: p99 {cell(empty['p99_ms'], ' ms', 0)}, {cell(empty['req_per_s'], ' req/s', 0)}",
-                     "p99 <= 150 ms, >= 1,000 replies/s stored"))
+        rows.append(
+            (
+                f"reply page POST, concurrency 50, {size['posts']:,} posts ({name})",
+                f"p50 {cell(post['p50_ms'], ' ms', 0)}, p99 {cell(post['p99_ms'], ' ms', 0)}; {cell(post['req_per_s'], ' req/s', 0)}; "
+                f"stored {cell(post['stored_per_s'], '/s', 0)}; server CPU {cell(post['server_cpu_ms_per_req'], ' ms', 2)} a request",
+                f"empty ASGI app: p99 {cell(empty['p99_ms'], ' ms', 0)}, {cell(empty['req_per_s'], ' req/s', 0)}",
+                "p99 <= 150 ms, >= 1,000 replies/s stored",
+            )
+        )
     for name, url in (("SQLite", None), ("PostgreSQL", pg)):
         scale = repeated(runs, ["bench/scale.py", "--n", str(size["people"]), *(["--database-url", url] if url else [])], url)
-        rows.append((f"roster import, {size['people']:,} people ({name})",
-                     f"{cell(scale['import_s'], ' s')}, peak {cell(scale['import_peak_mib'], ' MiB', 0)}", "", "1,000,000 people, <= 250 MiB peak"))
-        rows.append((f"planning a due week, {size['people']:,} people ({name})",
-                     f"{cell(scale['plan_s'], ' s')} ({cell(scale['plan_ms_per_person'], ' ms', 3)} a person)", "",
-                     "1,000,000 people <= 60 s on PostgreSQL"))
-        rows.append((f"idle minute tick, {size['people']:,} people ({name})",
-                     f"{cell(scale['idle_tick_cpu_s'], ' s CPU', 3)} ({cell(scale['idle_tick_wall_s'], ' s wall', 3)})", "",
-                     "<= 0.2 s CPU at 1,000,000 people"))
+        rows.append(
+            (
+                f"roster import, {size['people']:,} people ({name})",
+                f"{cell(scale['import_s'], ' s')}, peak {cell(scale['import_peak_mib'], ' MiB', 0)}",
+                "",
+                "1,000,000 people, <= 250 MiB peak",
+            )
+        )
+        rows.append(
+            (
+                f"planning a due week, {size['people']:,} people ({name})",
+                f"{cell(scale['plan_s'], ' s')} ({cell(scale['plan_ms_per_person'], ' ms', 3)} a person)",
+                "",
+                "1,000,000 people <= 60 s on PostgreSQL",
+            )
+        )
+        rows.append(
+            (
+                f"idle minute tick, {size['people']:,} people ({name})",
+                f"{cell(scale['idle_tick_cpu_s'], ' s CPU', 3)} ({cell(scale['idle_tick_wall_s'], ' s wall', 3)})",
+                "",
+                "<= 0.2 s CPU at 1,000,000 people",
+            )
+        )
     stats = repeated(runs, ["bench/stats.py", "--n", str(size["replies"]), "--database-url", pg, "--repeat", "10"], pg)
-    rows.append((f"people recount, {size['replies']:,} replies (PostgreSQL)",
-                 f"recount {cell(stats['recount_s'], ' s')}; longest one-row write meanwhile {cell(stats['max_write_wait_ms'], ' ms', 0)}, "
-                 f"longest dashboard page {cell(stats['max_page_ms_during_recount'], ' ms', 0)} (median {cell(stats['median_page_ms_during_recount'], ' ms', 0)})",
-                 "", "blocks no write or page > 100 ms"))
-    rows.append((f"dashboard p95, {size['replies']:,} replies (PostgreSQL)", cell(stats["dashboard_p95_ms"], " ms", 0), "", "<= 300 ms"))
+    rows.append(
+        (
+            f"people recount, {size['replies']:,} replies (PostgreSQL)",
+            f"recount {cell(stats['recount_s'], ' s')}; longest one-row write meanwhile {cell(stats['max_write_wait_ms'], ' ms', 0)}, "
+            f"longest dashboard page {cell(stats['max_page_ms_during_recount'], ' ms', 0)} (median {cell(stats['median_page_ms_during_recount'], ' ms', 0)})",
+            "",
+            "blocks no write or page > 100 ms",
+        )
+    )
+    rows.append(
+        (f"dashboard p95, {size['replies']:,} replies (PostgreSQL)", cell(stats["dashboard_p95_ms"], " ms", 0), "", "<= 300 ms")
+    )
     cli = repeated(runs, ["bench/cli_startup.py", "--runs", "3"])
-    rows.append(("`lessonloop --help`", f"{cell(cli['--help wall_s'], ' s', 2)} wall, {cell(cli['--help cpu_s'], ' s', 2)} CPU",
-                 "", "<= 0.5 s"))
-    rows.append(("`lessonloop lessons lint`", f"{cell(cli['lessons lint wall_s'], ' s', 2)} wall, {cell(cli['lessons lint cpu_s'], ' s', 2)} CPU",
-                 "", "<= 0.5 s"))
+    rows.append(
+        (
+            "`lessonloop --help`",
+            f"{cell(cli['--help wall_s'], ' s', 2)} wall, {cell(cli['--help cpu_s'], ' s', 2)} CPU",
+            "",
+            "<= 0.5 s",
+        )
+    )
+    rows.append(
+        (
+            "`lessonloop lessons lint`",
+            f"{cell(cli['lessons lint wall_s'], ' s', 2)} wall, {cell(cli['lessons lint cpu_s'], ' s', 2)} CPU",
+            "",
+            "<= 0.5 s",
+        )
+    )
 
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else ["?"] * 3
     text = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         f"Written by `uv run python bench/run_all.py{' --quick' if args.quick else ''} --runs {runs}` on "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC ({platform.machine()}, {os.cpu_count()} CPUs, load average at the end "
         f"{' '.join(load)}; took {(time.time() - began) / 60:.0f} min). Each figure: median of {runs} run(s) (min-max).",
         "Wall-clock figures move with whatever else the machine runs; CPU figures and the yardsticks beside them do not.",
-        "The email dispatch row is measured by `bench/dispatch.py` (the dispatcher's own benchmark).", "",
-        "| what | LessonLoop | yardstick | target |", "|---|---|---|---|",
-        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows], "",
+        "The email dispatch row is measured by `bench/dispatch.py` (the dispatcher's own benchmark).",
+        "",
+        "| what | LessonLoop | yardstick | target |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
     ]
     Path(args.output).write_text("\n".join(text), encoding="utf-8")
     print("\n".join(text))

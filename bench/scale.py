@@ -9,6 +9,7 @@
 
 A PostgreSQL URL's public schema is DROPPED and recreated: give it a database of its own. The last line is
 RESULT {json} for bench/run_all.py."""
+
 import argparse
 import asyncio
 import json
@@ -32,8 +33,10 @@ from bot.jobs.planning import run_planning
 from bot.jobs.scheduler import tick
 
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
-MEASURE_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); " \
-              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+MEASURE_RSS = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
 
 
 def reset(url: str) -> None:
@@ -49,8 +52,10 @@ def write_roster(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         out.write("email,name,role,team,agency,timezone,nudge_day,nudge_time\n")
         for i in range(n):
-            out.write(f"person{i}@example.org,Person {i},{ROLES[i % len(ROLES)]},Team {i % 500},Agency {i % 10},"
-                      f"Europe/London,Tuesday,10:00\n")
+            out.write(
+                f"person{i}@example.org,Person {i},{ROLES[i % len(ROLES)]},Team {i % 500},Agency {i % 10},"
+                f"Europe/London,Tuesday,10:00\n"
+            )
 
 
 def next_tuesday_slot() -> datetime:
@@ -72,8 +77,13 @@ def run(n: int, url: str) -> dict:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     exe = str(Path(sys.executable).parent / "lessonloop")
     began = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", MEASURE_RSS, exe, "people", "import", str(roster)], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE_RSS, exe, "people", "import", str(roster)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     import_s, import_mib = time.perf_counter() - began, int(out.stdout.split()[-1]) / 1024
 
     settings = Settings(env="dev", database_url=url, secret_key="bench-secret", mail_dir=workdir / "outbox")
@@ -85,7 +95,10 @@ def run(n: int, url: str) -> dict:
 
     # as if the dispatcher had sent them all an hour ago (by the real clock, which the rollup reads); then the real tick, a minute later, with nobody due
     with service.engine.begin() as connection:
-        connection.execute(text("UPDATE delivery SET status = 'sent', sent_at = :at"), {"at": (datetime.now(timezone.utc) - timedelta(hours=1)).replace(tzinfo=None)})
+        connection.execute(
+            text("UPDATE delivery SET status = 'sent', sent_at = :at"),
+            {"at": (datetime.now(timezone.utc) - timedelta(hours=1)).replace(tzinfo=None)},
+        )
     later = slot + timedelta(minutes=1)
     real_utcnow = clock.utcnow
     sys.modules["bot.jobs.scheduler"].utcnow = lambda: later
@@ -98,8 +111,16 @@ def run(n: int, url: str) -> dict:
     finally:
         sys.modules["bot.jobs.scheduler"].utcnow = real_utcnow
     service.engine.dispose()
-    return {"people": n, "import_s": import_s, "import_peak_mib": import_mib, "planned": result.inserted,
-            "plan_s": plan_s, "plan_ms_per_person": 1000 * plan_s / n, "idle_tick_cpu_s": tick_cpu, "idle_tick_wall_s": tick_wall}
+    return {
+        "people": n,
+        "import_s": import_s,
+        "import_peak_mib": import_mib,
+        "planned": result.inserted,
+        "plan_s": plan_s,
+        "plan_ms_per_person": 1000 * plan_s / n,
+        "idle_tick_cpu_s": tick_cpu,
+        "idle_tick_wall_s": tick_wall,
+    }
 
 
 def main() -> None:
@@ -109,9 +130,11 @@ def main() -> None:
     args = parser.parse_args()
     r = run(args.n, args.database_url)
     db = (args.database_url or "sqlite").split(":")[0]
-    print(f"{db}, {r['people']:,} people: import {r['import_s']:.1f} s, peak {r['import_peak_mib']:.0f} MiB; "
-          f"planning the due week {r['plan_s']:.1f} s ({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "
-          f"idle tick {r['idle_tick_cpu_s']:.3f} s CPU ({r['idle_tick_wall_s']:.3f} s wall)")
+    print(
+        f"{db}, {r['people']:,} people: import {r['import_s']:.1f} s, peak {r['import_peak_mib']:.0f} MiB; "
+        f"planning the due week {r['plan_s']:.1f} s ({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "
+        f"idle tick {r['idle_tick_cpu_s']:.3f} s CPU ({r['idle_tick_wall_s']:.3f} s wall)"
+    )
     print("RESULT " + json.dumps(r))
 
 

@@ -7,6 +7,7 @@ number of 429s.
 
 People are already linked (their DM channel stored), as in any week after the first, so each send is
 one chat.postMessage. At the default budget 5,000 DMs take about 17 minutes: that is the point."""
+
 import argparse
 import asyncio
 import shutil
@@ -37,10 +38,25 @@ def seed_linked_people(engine, n: int) -> None:
         team = Team(name="Bench team", agency="Bench")
         session.add(team)
         session.flush()
-        rows = [{"email": f"person{i}@example.org", "name": f"Person {i}", "role": "social-worker", "team_id": team.id,
-                 "agency": "Bench", "timezone": "Europe/London", "nudge_day": 1, "nudge_time": "10:00", "channel": "slack",
-                 "access": "member", "status": "active", "created_at": now,
-                 "slack_user_id": f"U{i}", "slack_channel_id": f"DU{i}"} for i in range(n)]
+        rows = [
+            {
+                "email": f"person{i}@example.org",
+                "name": f"Person {i}",
+                "role": "social-worker",
+                "team_id": team.id,
+                "agency": "Bench",
+                "timezone": "Europe/London",
+                "nudge_day": 1,
+                "nudge_time": "10:00",
+                "channel": "slack",
+                "access": "member",
+                "status": "active",
+                "created_at": now,
+                "slack_user_id": f"U{i}",
+                "slack_channel_id": f"DU{i}",
+            }
+            for i in range(n)
+        ]
         for start in range(0, n, 5000):
             session.execute(insert(Person), rows[start : start + 5000])
         session.commit()
@@ -50,7 +66,9 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="DMs to send")
     parser.add_argument("--budget", type=int, default=300, help="LESSONLOOP_SLACK_PER_MINUTE")
-    parser.add_argument("--server-limit", type=int, help="chat.postMessage calls the stand-in allows in any 60 s (default: the budget)")
+    parser.add_argument(
+        "--server-limit", type=int, help="chat.postMessage calls the stand-in allows in any 60 s (default: the budget)"
+    )
     parser.add_argument("--storm", type=int, default=0, help="also answer this many calls with 429 Retry-After: 1 at the start")
     parser.add_argument("--database-url")
     return parser.parse_args()
@@ -62,8 +80,16 @@ async def main() -> None:
     api = SlackStandIn(workspace).start()
     workdir = Path(tempfile.mkdtemp(prefix="lessonloop-slack-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    settings = Settings(env="test", database_url=url, secret_key="bench-secret", mail_dir=workdir / "outbox",
-                        slack_bot_token=TOKEN, slack_signing_secret="bench", slack_api_url=api.url, slack_per_minute=args.budget)
+    settings = Settings(
+        env="test",
+        database_url=url,
+        secret_key="bench-secret",
+        mail_dir=workdir / "outbox",
+        slack_bot_token=TOKEN,
+        slack_signing_secret="bench",
+        slack_api_url=api.url,
+        slack_per_minute=args.budget,
+    )
     upgrade(settings.sqlalchemy_url())
     service = build_service(settings)
     try:
@@ -78,9 +104,13 @@ async def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     delivered = len(api.ok_calls("chat.postMessage"))
     rate = delivered / elapsed * 60
-    print(f"budget {args.budget}/min; stand-in limit {workspace.per_minute['chat.postMessage']}/min and 1/s per channel; storm {args.storm}")
-    print(f"sent {stats.sent} of {args.n} (failed {stats.failed}, retry {stats.retried}, fell back {stats.fell_back}); "
-          f"{delivered} messages reached the API in {elapsed:.1f} s")
+    print(
+        f"budget {args.budget}/min; stand-in limit {workspace.per_minute['chat.postMessage']}/min and 1/s per channel; storm {args.storm}"
+    )
+    print(
+        f"sent {stats.sent} of {args.n} (failed {stats.failed}, retry {stats.retried}, fell back {stats.fell_back}); "
+        f"{delivered} messages reached the API in {elapsed:.1f} s"
+    )
     print(f"achieved {rate:.1f}/min = {rate / args.budget:.3f} of the budget; 429 answers: {api.count('chat.postMessage', 429)}")
 
 

@@ -7,6 +7,7 @@ The database's public schema is DROPPED and recreated: give it a database of its
 written with COPY: 200 teams in 10 agencies over 52 weeks, about 80% of nudges answered. Timed per
 request as the dashboard makes it: the overview (week, theme and role tables and the barriers) and the
 team table, for an admin (everything), a safeguarding lead (one agency) and a team lead (one team)."""
+
 import argparse
 import json
 import threading
@@ -34,7 +35,15 @@ from schedules.statistics import Filter
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
 PRACTICE = ["changed", "already", "not_yet", "not_relevant"]
 TEAMS, AGENCIES, WEEKS = 200, 10, 52
-REFLECTIONS = ["No time this week with my caseload.", "Waiting on the GP to call back.", "I tried it at a home visit.", None, None, None, None]
+REFLECTIONS = [
+    "No time this week with my caseload.",
+    "Waiting on the GP to call back.",
+    "I tried it at a home visit.",
+    None,
+    None,
+    None,
+    None,
+]
 
 
 def reset(url: str) -> None:
@@ -55,21 +64,61 @@ def generate(dsn: str, n_replies: int, lessons: list) -> None:
         with cur.copy("COPY team (id, name, agency, meeting_day, meeting_time, timezone) FROM STDIN") as copy:
             for t in range(TEAMS):
                 copy.write_row((t + 1, f"Team {t + 1}", f"Agency {t % AGENCIES + 1}", 2, "10:00", "Europe/London"))
-        with cur.copy("COPY person (id, email, name, role, team_id, agency, timezone, nudge_day, nudge_time, channel, access, status, created_at) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY person (id, email, name, role, team_id, agency, timezone, nudge_day, nudge_time, channel, access, status, created_at) FROM STDIN"
+        ) as copy:
             for p in range(people):
                 t = p % TEAMS
-                copy.write_row((p + 1, f"p{p}@example.org", f"P {p}", ROLES[p % len(ROLES)], t + 1, f"Agency {t % AGENCIES + 1}",
-                                "Europe/London", 1, "10:00", "email", "member", "active", datetime(2025, 1, 1)))
+                copy.write_row(
+                    (
+                        p + 1,
+                        f"p{p}@example.org",
+                        f"P {p}",
+                        ROLES[p % len(ROLES)],
+                        t + 1,
+                        f"Agency {t % AGENCIES + 1}",
+                        "Europe/London",
+                        1,
+                        "10:00",
+                        "email",
+                        "member",
+                        "active",
+                        datetime(2025, 1, 1),
+                    )
+                )
         replies = 0
-        with cur.copy("COPY delivery (id, person_id, kind, period, lesson_id, lesson_version, is_review, role, team_id, agency, channel, status, due_at, attempts, sent_at, created_at, record_key) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY delivery (id, person_id, kind, period, lesson_id, lesson_version, is_review, role, team_id, agency, channel, status, due_at, attempts, sent_at, created_at, record_key) FROM STDIN"
+        ) as copy:
             for d in range(deliveries):
                 p, w = d % people, d // people
                 lesson = lessons[(p * 7 + w) % len(lessons)]
                 at = datetime.combine(start + timedelta(weeks=w), datetime.min.time()) + timedelta(hours=10)
                 t = p % TEAMS
-                copy.write_row((d + 1, p + 1, "nudge", week_key(at.date()), lesson.id, lesson.version, False, ROLES[p % len(ROLES)],
-                                t + 1, f"Agency {t % AGENCIES + 1}", "email", "sent", at, 1, at, at, rng.randrange(256)))
-        with cur.copy("COPY reply (id, delivery_id, person_id, lesson_id, lesson_version, check_answer, check_correct, practice, reflection, created_at, updated_at) FROM STDIN") as copy:
+                copy.write_row(
+                    (
+                        d + 1,
+                        p + 1,
+                        "nudge",
+                        week_key(at.date()),
+                        lesson.id,
+                        lesson.version,
+                        False,
+                        ROLES[p % len(ROLES)],
+                        t + 1,
+                        f"Agency {t % AGENCIES + 1}",
+                        "email",
+                        "sent",
+                        at,
+                        1,
+                        at,
+                        at,
+                        rng.randrange(256),
+                    )
+                )
+        with cur.copy(
+            "COPY reply (id, delivery_id, person_id, lesson_id, lesson_version, check_answer, check_correct, practice, reflection, created_at, updated_at) FROM STDIN"
+        ) as copy:
             for d in range(deliveries):
                 if replies >= n_replies or rng.random() > 0.8:
                     continue
@@ -78,7 +127,21 @@ def generate(dsn: str, n_replies: int, lessons: list) -> None:
                 at = datetime.combine(start + timedelta(weeks=w), datetime.min.time()) + timedelta(hours=12)
                 correct = rng.random() < 0.75
                 replies += 1
-                copy.write_row((replies, d + 1, p + 1, lesson.id, lesson.version, 1, correct, rng.choice(PRACTICE), rng.choice(REFLECTIONS), at, at))
+                copy.write_row(
+                    (
+                        replies,
+                        d + 1,
+                        p + 1,
+                        lesson.id,
+                        lesson.version,
+                        1,
+                        correct,
+                        rng.choice(PRACTICE),
+                        rng.choice(REFLECTIONS),
+                        at,
+                        at,
+                    )
+                )
         for table in ("team", "person", "delivery", "reply"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
@@ -116,8 +179,13 @@ def recount_blocking(service) -> dict:
         pages.append(time.perf_counter() - began)
         time.sleep(0.02)
     thread.join()
-    return {"recount_s": took[0], "max_write_wait_ms": 1000 * max(writes), "max_page_ms_during_recount": 1000 * max(pages),
-            "median_page_ms_during_recount": 1000 * statistics.median(pages), "pages_during_recount": len(pages)}
+    return {
+        "recount_s": took[0],
+        "max_write_wait_ms": 1000 * max(writes),
+        "max_page_ms_during_recount": 1000 * max(pages),
+        "median_page_ms_during_recount": 1000 * statistics.median(pages),
+        "pages_during_recount": len(pages),
+    }
 
 
 def time_requests(service, scopes: dict[str, Filter], repeat: int) -> list[float]:
@@ -160,13 +228,19 @@ def main() -> None:
     began = time.perf_counter()
     refresh_rollup(service)
     print(f"rollup, incremental refresh with nothing new: {(time.perf_counter() - began) * 1000:.0f} ms")
-    scopes = {"admin (all)": Filter(), "safeguarding lead (agency)": Filter(agency="Agency 3"),
-              "team lead (team)": Filter(team_id=17), "admin, last 12 weeks": Filter(start=date(2026, 9, 1))}
+    scopes = {
+        "admin (all)": Filter(),
+        "safeguarding lead (agency)": Filter(agency="Agency 3"),
+        "team lead (team)": Filter(team_id=17),
+        "admin, last 12 weeks": Filter(start=date(2026, 9, 1)),
+    }
     p95s = time_requests(service, scopes, args.repeat) if args.repeat else [0.0]
     blocking = recount_blocking(service)
-    print(f"people recount: {blocking['recount_s']:.1f} s; meanwhile the longest one-row write took "
-          f"{blocking['max_write_wait_ms']:.0f} ms and the longest dashboard page {blocking['max_page_ms_during_recount']:.0f} ms (median {blocking['median_page_ms_during_recount']:.0f} ms "
-          f"over {blocking['pages_during_recount']} pages)")
+    print(
+        f"people recount: {blocking['recount_s']:.1f} s; meanwhile the longest one-row write took "
+        f"{blocking['max_write_wait_ms']:.0f} ms and the longest dashboard page {blocking['max_page_ms_during_recount']:.0f} ms (median {blocking['median_page_ms_during_recount']:.0f} ms "
+        f"over {blocking['pages_during_recount']} pages)"
+    )
     print("RESULT " + json.dumps({"replies": args.n, "dashboard_p95_ms": max(p95s), **blocking}))
     service.engine.dispose()
 

@@ -3,6 +3,7 @@ nudges sent through the real Teams channel to a loopback connector stand-in (wit
 network delay), paced by Teams' limits.
 
     uv run python bench/teams.py [--n 500] [--latency-ms 40]"""
+
 import argparse
 import asyncio
 import statistics
@@ -42,11 +43,25 @@ def card_figures(lessons) -> None:
     sizes = [card_bytes(fitted_nudge_card(Nudge("Sam", lesson, links, first_nudge=True), "x" * 40)) for lesson in lessons]
     elapsed = time.perf_counter() - started
     taxonomy = load_taxonomy()
-    agenda = [card_bytes(agenda_card(plain_agenda_item(team_id=1, team_name="T", week="2026-W48", lesson=lesson,
-                                                      theme_label=taxonomy.theme_label(lesson.primary_theme)), "https://x/a/t"))
-              for lesson in lessons]
-    print(f"nudge cards: {len(sizes)} lessons, {len(sizes) / elapsed:,.0f} cards/s; bytes min {min(sizes)}, "
-          f"median {statistics.median(sizes):.0f}, max {max(sizes)} (limit 20,000)")
+    agenda = [
+        card_bytes(
+            agenda_card(
+                plain_agenda_item(
+                    team_id=1,
+                    team_name="T",
+                    week="2026-W48",
+                    lesson=lesson,
+                    theme_label=taxonomy.theme_label(lesson.primary_theme),
+                ),
+                "https://x/a/t",
+            )
+        )
+        for lesson in lessons
+    ]
+    print(
+        f"nudge cards: {len(sizes)} lessons, {len(sizes) / elapsed:,.0f} cards/s; bytes min {min(sizes)}, "
+        f"median {statistics.median(sizes):.0f}, max {max(sizes)} (limit 20,000)"
+    )
     print(f"agenda cards: bytes min {min(agenda)}, median {statistics.median(agenda):.0f}, max {max(agenda)}")
 
 
@@ -64,11 +79,25 @@ def seed(service, n: int) -> None:
     with Session(service.engine) as session:
         session.add(Team(name="Bench", agency="Bench"))
         session.commit()
-        rows = [dict(email=f"p{i}@bench.example", name=f"Person {i}", role="social-worker", team_id=1, agency="Bench",
-                     timezone="Europe/London", nudge_day=1, nudge_time="10:00", channel="teams", access="member", status="active",
-                     teams_user_id=f"aad-{i}", created_at=NOW,
-                     teams_conversation_json=ConversationRef(SERVICE_URL, f"a:conv-{i}", f"29:u{i}", f"28:{APP_ID}", TENANT).to_json())
-                for i in range(n)]
+        rows = [
+            dict(
+                email=f"p{i}@bench.example",
+                name=f"Person {i}",
+                role="social-worker",
+                team_id=1,
+                agency="Bench",
+                timezone="Europe/London",
+                nudge_day=1,
+                nudge_time="10:00",
+                channel="teams",
+                access="member",
+                status="active",
+                teams_user_id=f"aad-{i}",
+                created_at=NOW,
+                teams_conversation_json=ConversationRef(SERVICE_URL, f"a:conv-{i}", f"29:u{i}", f"28:{APP_ID}", TENANT).to_json(),
+            )
+            for i in range(n)
+        ]
         session.execute(insert(Person), rows)
         session.commit()
 
@@ -85,8 +114,10 @@ async def send_figures(service, settings, microsoft: Microsoft, n: int, latency:
     started = time.perf_counter()
     stats = await dispatch_due(service, lambda: NOW)
     elapsed = time.perf_counter() - started
-    print(f"Teams dispatch: {stats.sent} of {n} sent in {elapsed:.1f} s = {stats.sent / elapsed:,.1f} messages/s "
-          f"(connector delay {latency * 1000:.0f} ms; tenant limit 50/s)")
+    print(
+        f"Teams dispatch: {stats.sent} of {n} sent in {elapsed:.1f} s = {stats.sent / elapsed:,.1f} messages/s "
+        f"(connector delay {latency * 1000:.0f} ms; tenant limit 50/s)"
+    )
     return channel
 
 
@@ -98,9 +129,18 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         upgrade(url)
-        settings = Settings(env="test", database_url=url, mail_dir=Path(tmp) / "mail", secret_key="bench", base_url="https://lessonloop.example",
-                            teams_app_id=APP_ID, teams_app_password="app-password", teams_tenant_id=TENANT,
-                            teams_token_url=TOKEN_URL, teams_openid_url=OPENID_URL)
+        settings = Settings(
+            env="test",
+            database_url=url,
+            mail_dir=Path(tmp) / "mail",
+            secret_key="bench",
+            base_url="https://lessonloop.example",
+            teams_app_id=APP_ID,
+            teams_app_password="app-password",
+            teams_tenant_id=TENANT,
+            teams_token_url=TOKEN_URL,
+            teams_openid_url=OPENID_URL,
+        )
         service = build_service(settings, today=date(2026, 11, 24), with_channels=False)
         card_figures(list(service.lessons.values()))
         microsoft = Microsoft()

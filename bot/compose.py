@@ -1,5 +1,6 @@
 """The composition root: builds the service and its channels from settings. The only module that knows
 every channel; a new channel is one new room under bot/ and one line here."""
+
 import logging
 from datetime import date
 
@@ -21,7 +22,9 @@ def email_channel(settings: Settings) -> Channel:
     named = Sender(settings.organisation_name, settings.min_cell)
     if target is None:
         return MailFolderChannel(folder=settings.mail_dir, sender=settings.from_email, domain=domain, named=named)
-    return SmtpChannel(target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections, named=named)
+    return SmtpChannel(
+        target=target, sender=settings.from_email, domain=domain, connections=settings.smtp_connections, named=named
+    )
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
@@ -41,8 +44,11 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
     result = load_bank(settings, today or date.today())
     if result.errors:  # a lesson with an error is left out: say which and why, never silently
-        log.warning("%d lesson file problem(s); those lessons are not sent:\n%s", len(result.errors),
-                    "\n".join(f"  {problem}" for problem in result.errors))
+        log.warning(
+            "%d lesson file problem(s); those lessons are not sent:\n%s",
+            len(result.errors),
+            "\n".join(f"  {problem}" for problem in result.errors),
+        )
     lessons = with_local_contacts(settings, result.lessons)
     channels = build_channels(settings) if with_channels else {}
     return Service(settings, make_engine(settings.sqlalchemy_url()), lessons, Signer(settings.signing_key()), channels)

@@ -2,6 +2,7 @@
 
 The full chooser (themes weighted by the team's replies, local lessons, the team's own figures) builds
 the same AgendaItem, so every channel renders it the same way."""
+
 from dataclasses import dataclass, field
 
 from lesson_bank.model import Lesson, Source
@@ -49,8 +50,16 @@ def plain_agenda_item(*, team_id: int, team_name: str, week: str, lesson: Lesson
         "Who else might hold information about a family like this, and how would we hear it?",
     )
     return AgendaItem(
-        team_id=team_id, team_name=team_name, week=week, theme_id=lesson.primary_theme, theme_label=theme_label,
-        lesson_id=lesson.id, lesson_version=lesson.version, title=lesson.title,
-        vignette=_section(lesson.body, "What happened") or lesson.body, questions=questions,
-        team_action=lesson.try_this_week, sources=lesson.public_sources,
+        team_id=team_id,
+        team_name=team_name,
+        week=week,
+        theme_id=lesson.primary_theme,
+        theme_label=theme_label,
+        lesson_id=lesson.id,
+        lesson_version=lesson.version,
+        title=lesson.title,
+        vignette=_section(lesson.body, "What happened") or lesson.body,
+        questions=questions,
+        team_action=lesson.try_this_week,
+        sources=lesson.public_sources,
     )

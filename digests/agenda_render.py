@@ -1,4 +1,5 @@
 """An agenda item as Markdown (the source), HTML or plain text, and as an email to the team lead."""
+
 from digests.agenda import AgendaItem
 from digests.nudge import EmailParts
 from digests.render import markdown_html, markdown_plain, render
@@ -21,9 +22,13 @@ def agenda_text(item: AgendaItem, fmt: str) -> str:
 
 
 def agenda_email(item: AgendaItem, link: str, organisation: str = "Your organisation") -> EmailParts:
-    footer = (f"\n\nOpen it, and record that you discussed it and the action you agreed: {link}\n\n"
-              f"--\nSent by {organisation} through LessonLoop. You receive this as the lead of {item.team_name}.\n")
-    html = render("email/agenda.html.j2", item=item, link=link, organisation=organisation,
-                  body=markdown_html(agenda_markdown(item)))
-    return EmailParts(subject=f"Team agenda for the {item.week_label}: {item.theme_label}",
-                      text=agenda_text(item, "txt") + footer, html=html)
+    footer = (
+        f"\n\nOpen it, and record that you discussed it and the action you agreed: {link}\n\n"
+        f"--\nSent by {organisation} through LessonLoop. You receive this as the lead of {item.team_name}.\n"
+    )
+    html = render(
+        "email/agenda.html.j2", item=item, link=link, organisation=organisation, body=markdown_html(agenda_markdown(item))
+    )
+    return EmailParts(
+        subject=f"Team agenda for the {item.week_label}: {item.theme_label}", text=agenda_text(item, "txt") + footer, html=html
+    )

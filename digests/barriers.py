@@ -2,6 +2,7 @@
 move, shown only as a rounded count and short excerpts with any personal detail that slipped past
 redaction removed. A theme shows nothing unless at least k distinct people wrote such reflections in that
 month; excerpts carry no date or author, at most one per writer, in an order fixed by a hash of the text."""
+
 import hashlib
 import re
 from collections.abc import Sequence
@@ -19,8 +20,31 @@ _PATTERNS = (
     (re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Mx)\.?\s+[A-Z][\w'-]+"), "[name]"),
 )
 # A capitalised word inside a sentence is most often a name; these are the ordinary exceptions.
-_ALLOWED = {"I", "I'm", "I've", "I'd", "GP", "GPs", "A&E", "MASH", "CP", "CIN", "LADO", "DSL", "NHS", "Monday", "Tuesday",
-            "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "English", "Teams", "Slack"}
+_ALLOWED = {
+    "I",
+    "I'm",
+    "I've",
+    "I'd",
+    "GP",
+    "GPs",
+    "A&E",
+    "MASH",
+    "CP",
+    "CIN",
+    "LADO",
+    "DSL",
+    "NHS",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "English",
+    "Teams",
+    "Slack",
+}
 _WORD = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z'-]+)")
 
 
@@ -53,8 +77,15 @@ def _shuffled(texts: set[str]) -> list[str]:
     return sorted(texts, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
 
 
-def group_barriers(counts: dict[str, tuple[int, int]], samples: Sequence[tuple[str, int | str, str]], *, labels: dict[str, str],
-                   min_cell: int, period: str = "", per_theme: int = 3) -> list[BarrierTheme]:
+def group_barriers(
+    counts: dict[str, tuple[int, int]],
+    samples: Sequence[tuple[str, int | str, str]],
+    *,
+    labels: dict[str, str],
+    min_cell: int,
+    period: str = "",
+    per_theme: int = 3,
+) -> list[BarrierTheme]:
     """Themes by number of barriers (most first), only those where at least `min_cell` distinct people wrote
     one (`samples` are (theme, writer, text); the writer is only counted). `counts` are per theme
     (reflections, sum of record keys), shown rounded."""

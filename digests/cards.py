@@ -7,6 +7,7 @@ not wrap button text, so long options are TextBlocks (which wrap) and the button
 
 Bot cards use Action.Execute (Teams answers with an invoke whose response replaces the card in place);
 Workflows webhook cards may only hold Action.OpenUrl, so theirs link to the signed pages."""
+
 import json
 
 from digests.agenda import AgendaItem
@@ -22,7 +23,12 @@ FULL_WIDTH = {"width": "Full"}  # Teams' extension: use the whole message width 
 MAX_CARD_BYTES = 20_000
 # Teams does not wrap button text and gives each of two buttons in a row under half of a ~450 px card:
 # labels short enough to be read in full there (the question above them gives the context).
-PRACTICE_BUTTONS = {"changed": "Yes, I changed", "already": "Already do this", "not_yet": "Not yet", "not_relevant": "Not relevant"}
+PRACTICE_BUTTONS = {
+    "changed": "Yes, I changed",
+    "already": "Already do this",
+    "not_yet": "Not yet",
+    "not_relevant": "Not relevant",
+}
 CHILD_REMINDER = "Please do not include details that identify a child or family."
 REPLY_VERB = "lessonloop.reply"
 REFLECTION_INPUT = "reflection"
@@ -72,8 +78,13 @@ def markdown_blocks(markdown: str) -> list[dict]:
 
 def notice_container(text: str) -> dict:
     """The live-concern signpost: an attention-styled container of its own, never mixed with quiz feedback."""
-    return {"type": "Container", "style": "attention", "bleed": True, "spacing": "Medium",
-            "items": [_text(text, weight="Bolder")]}
+    return {
+        "type": "Container",
+        "style": "attention",
+        "bleed": True,
+        "spacing": "Medium",
+        "items": [_text(text, weight="Bolder")],
+    }
 
 
 def sources_text(sources: tuple[Source, ...]) -> str:
@@ -109,7 +120,7 @@ def _practice_section(data: dict, state: ReplyState) -> list[dict]:
     labels = dict(PRACTICE_CHOICES)
     if state.practice is None:
         buttons = [_execute(PRACTICE_BUTTONS[value], data | {"practice": value}) for value, _ in PRACTICE_CHOICES]
-        rows = [{"type": "ActionSet", "actions": buttons[i:i + 2]} for i in range(0, len(buttons), 2)]
+        rows = [{"type": "ActionSet", "actions": buttons[i : i + 2]} for i in range(0, len(buttons), 2)]
         return [heading, *rows]
     return [heading, _text(f"You said: {labels.get(state.practice, state.practice)}. Thank you.", isSubtle=True)]
 
@@ -117,16 +128,24 @@ def _practice_section(data: dict, state: ReplyState) -> list[dict]:
 def _reflection_section(data: dict, state: ReplyState) -> list[dict]:
     if state.has_reflection:
         return [_text("Your reflection is saved. Leads never see who wrote it.", isSubtle=True, spacing="Large")]
-    field = {"type": "Input.Text", "id": REFLECTION_INPUT, "isMultiline": True, "maxLength": REFLECTION_LIMIT,
-             "label": "A reflection (optional, anonymous to your leads)", "placeholder": CHILD_REMINDER}
+    field = {
+        "type": "Input.Text",
+        "id": REFLECTION_INPUT,
+        "isMultiline": True,
+        "maxLength": REFLECTION_LIMIT,
+        "label": "A reflection (optional, anonymous to your leads)",
+        "placeholder": CHILD_REMINDER,
+    }
     save = _execute("Save reflection", data | {"save": "reflection"})
     return [field, _text(CHILD_REMINDER, size="Small", isSubtle=True), {"type": "ActionSet", "actions": [save]}]
 
 
 def _lesson_blocks(nudge: Nudge, short: bool) -> list[dict]:
     lesson = nudge.lesson
-    blocks = [_text(f"Hello {nudge.recipient_name}. {lesson_heading(nudge.is_review)} (about a minute):", isSubtle=True),
-              _text(lesson.title, size="Large", weight="Bolder", style="heading")]
+    blocks = [
+        _text(f"Hello {nudge.recipient_name}. {lesson_heading(nudge.is_review)} (about a minute):", isSubtle=True),
+        _text(lesson.title, size="Large", weight="Bolder", style="heading"),
+    ]
     if lesson.sensitive and lesson.support:  # before the content, where it is read first
         blocks.append({"type": "Container", "style": "warning", "items": [_text(f"**Before you read:** {lesson.support}")]})
     if short:
@@ -137,8 +156,9 @@ def _lesson_blocks(nudge: Nudge, short: bool) -> list[dict]:
     return blocks
 
 
-def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, *, short: bool = False,
-               notice: str | None = None) -> dict:
+def nudge_card(
+    nudge: Nudge, reply_token: str, state: ReplyState | None = None, *, short: bool = False, notice: str | None = None
+) -> dict:
     """The weekly nudge with one-tap answers. The reply token (the same signed token the email link
     carries) travels in every button's data, so a press names its delivery and cannot be forged.
     `notice` (the live-concern signpost after a reflection) goes first, in an attention container."""
@@ -149,10 +169,18 @@ def nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None = None, 
     body += _check_section(nudge.lesson, data, state) + _practice_section(data, state) + _reflection_section(data, state)
     body.append(_text(f"Source: {sources_text(nudge.lesson.sources)}", size="Small", isSubtle=True, spacing="Large"))
     if nudge.first_nudge:
-        body.append(_text("Your replies are never shown to your managers with your name: leads see only totals "
-                          "for groups large enough that nobody can be singled out.", size="Small", isSubtle=True))
-    actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": nudge.links.reply_url},
-               {"type": "Action.OpenUrl", "title": "Stop weekly lessons", "url": nudge.links.unsubscribe_url}]
+        body.append(
+            _text(
+                "Your replies are never shown to your managers with your name: leads see only totals "
+                "for groups large enough that nobody can be singled out.",
+                size="Small",
+                isSubtle=True,
+            )
+        )
+    actions = [
+        {"type": "Action.OpenUrl", "title": "Open in browser", "url": nudge.links.reply_url},
+        {"type": "Action.OpenUrl", "title": "Stop weekly lessons", "url": nudge.links.unsubscribe_url},
+    ]
     return _card(body, actions, fallback=f"{nudge.lesson.title}: {nudge.links.reply_url}")
 
 
@@ -167,9 +195,11 @@ def fitted_nudge_card(nudge: Nudge, reply_token: str, state: ReplyState | None =
 def agenda_card(item: AgendaItem, page_url: str) -> dict:
     """The team's weekly agenda item for a channel. Workflows cards cannot submit, so the buttons open
     the signed agenda page, where a GET shows the item and a POST records the discussion."""
-    body = [_text(f"Team meeting item for {item.team_name} · {item.week_label} · about {item.minutes} minutes", isSubtle=True),
-            _text(item.title, size="Large", weight="Bolder"),
-            _text(f"Theme: {item.theme_label}", isSubtle=True, spacing="None")]
+    body = [
+        _text(f"Team meeting item for {item.team_name} · {item.week_label} · about {item.minutes} minutes", isSubtle=True),
+        _text(item.title, size="Large", weight="Bolder"),
+        _text(f"Theme: {item.theme_label}", isSubtle=True, spacing="None"),
+    ]
     body += markdown_blocks(item.vignette)
     body.append(_text("**To discuss**", spacing="Medium"))
     body += [_text(f"**{n}.** {question}", spacing="Small") for n, question in enumerate(item.questions, 1)]
@@ -184,15 +214,19 @@ def agenda_card(item: AgendaItem, page_url: str) -> dict:
 
 def theme_card(item: AgendaItem, page_url: str) -> dict:
     """A short "this week's theme" post, for teams that want one before their meeting."""
-    body = [_text(f"This week's theme · {item.week_label}", isSubtle=True),
-            _text(item.theme_label, size="Large", weight="Bolder"),
-            _text(f"This week's lesson for the team: **{item.title}**"),
-            _text(f"**Try this week:** {item.team_action}")]
+    body = [
+        _text(f"This week's theme · {item.week_label}", isSubtle=True),
+        _text(item.theme_label, size="Large", weight="Bolder"),
+        _text(f"This week's lesson for the team: **{item.title}**"),
+        _text(f"**Try this week:** {item.team_action}"),
+    ]
     actions = [{"type": "Action.OpenUrl", "title": "Read the team item", "url": page_url}]
     return checked(_card(body, actions, fallback=f"This week's theme: {item.theme_label}", version=WEBHOOK_CARD_VERSION))
 
 
 def webhook_message(card: dict) -> dict:
     """The envelope the Workflows "post to a channel when a webhook request is received" flow expects."""
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}],
+    }

@@ -1,6 +1,7 @@
 """Charts drawn by matplotlib: SVG for pages, PNG for the digest email, one code path.
 
 Only suppressed tables reach here: a suppressed rate is drawn as a gap and labelled, never estimated."""
+
 import io
 from dataclasses import dataclass
 

@@ -2,6 +2,7 @@
 spreadsheet could read as a formula is neutralised with a leading single quote (OWASP's rule for cells
 starting with =, +, -, @, tab or carriage return), so a reflection such as `=HYPERLINK(...)` or a team
 named `+cmd|...` is shown as text in Excel, never run."""
+
 import csv
 import io
 from collections.abc import Iterable, Sequence

@@ -14,14 +14,17 @@ with random rounding to base 5, and a threshold on the number of people behind a
 Totals are rounded as cells in their own right (from their own key), not added up from rounded rows, so
 a hidden row cannot be recovered as "total minus the rows shown"; rounded parts need not add up to a
 rounded total."""
+
 from collections.abc import Mapping
 
 from schedules.models import RECORD_KEY_SPACE
 
 BASE = 5
 MIN_CELL_FLOOR = 3  # below this a "group" is a person or two: refused at start-up (bot/core/settings.py)
-PLAIN_WORDS = "Figures are rounded to a multiple of 5 (the same figure always shows the same number); " \
-              "groups of fewer than {k} people are not shown."
+PLAIN_WORDS = (
+    "Figures are rounded to a multiple of 5 (the same figure always shows the same number); "
+    "groups of fewer than {k} people are not shown."
+)
 
 
 def cell_key(key_sum: int) -> int:
@@ -44,8 +47,9 @@ def publish(count: int, key_sum: int, *, cap: int | None = None) -> int:
     return high if rounds_up(count, key_sum) and (cap is None or high <= cap) else low
 
 
-def publish_counts(counts: Mapping[str, int], keys: Mapping[str, int], *, people: int, min_cell: int,
-                   cap_by: str | None = "delivered") -> dict[str, int | None]:
+def publish_counts(
+    counts: Mapping[str, int], keys: Mapping[str, int], *, people: int, min_cell: int, cap_by: str | None = "delivered"
+) -> dict[str, int | None]:
     """Every measure of one group as shown: all None (suppressed) when fewer than `min_cell` people lie
     behind it; otherwise each rounded from its own cell key, capped at the group's `cap_by` count."""
     if people < min_cell:

@@ -1,11 +1,24 @@
 """Evidence for inspection: how many nudges on a lesson (or a theme's lessons) reached people in each
 agency and calendar quarter, what came back (rounded and thresholded as every statistic is), and which
 team meetings discussed it. A group too small to show is left out altogether, label and all."""
+
 from digests.csv_cells import csv_text
 from digests.statistics import StatsTable
 
-COLUMNS = ("record", "subject", "quarter", "agency", "team", "delivered", "replied", "changed", "already", "not_yet",
-           "not_relevant", "agenda_discussed")
+COLUMNS = (
+    "record",
+    "subject",
+    "quarter",
+    "agency",
+    "team",
+    "delivered",
+    "replied",
+    "changed",
+    "already",
+    "not_yet",
+    "not_relevant",
+    "agenda_discussed",
+)
 SHOWN = ("delivered", "replied", "changed", "already", "not_yet", "not_relevant")
 
 

@@ -5,6 +5,7 @@ activity, what you learned, how it changed or improved your practice, how it rel
 like a Social Work England CPD record (what you did, your reflection, the impact on your practice, the
 professional standards it relates to). The standards are a starting suggestion: the practitioner checks
 and edits them before submitting, as both regulators expect the record to be their own words."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,8 +20,10 @@ SWE_STANDARDS = (
 # The NMC Code's four themes; safeguarding learning sits under "Preserve safety" (including 17: raise concerns
 # immediately if you believe a person is vulnerable or at risk and needs extra support and protection).
 NMC_THEMES = ("Preserve safety", "Practise effectively")
-RECORD_NOTE = ("Private to you: your leads and your organisation see only anonymous totals, never this record. "
-               "Reflections were checked for identifying details when saved; check again before you share it.")
+RECORD_NOTE = (
+    "Private to you: your leads and your organisation see only anonymous totals, never this record. "
+    "Reflections were checked for identifying details when saved; check again before you share it."
+)
 
 
 @dataclass(frozen=True)
@@ -65,19 +68,28 @@ def label(outcome: str | None) -> str | None:
 
 
 def check_text(correct: bool | None) -> str | None:
-    return None if correct is None else ("answered the knowledge check correctly" if correct
-                                         else "answered the knowledge check wrongly, then read the explanation")
+    return (
+        None
+        if correct is None
+        else (
+            "answered the knowledge check correctly"
+            if correct
+            else "answered the knowledge check wrongly, then read the explanation"
+        )
+    )
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if not text or text[-1] in ".?!…”\"" else f"{text}."
+    return text if not text or text[-1] in '.?!…”"' else f"{text}."
 
 
 def reflective_account(entry: RecordEntry) -> list[tuple[str, str]]:
     """The four parts of a written reflective account, in the entry's own words where they exist."""
-    activity = (f"On {entry.sent_on:%-d %B %Y} I read a one-minute lesson from child safeguarding practice reviews: "
-                f"“{entry.title}” (theme: {entry.theme}). Source: {entry.source}.")
+    activity = (
+        f"On {entry.sent_on:%-d %B %Y} I read a one-minute lesson from child safeguarding practice reviews: "
+        f"“{entry.title}” (theme: {entry.theme}). Source: {entry.source}."
+    )
     learned = [f"The question it asked me to think about: {_sentence(entry.reflect)}"]
     if entry.check:
         learned.append(f"I {entry.check}.")
@@ -90,7 +102,13 @@ def reflective_account(entry: RecordEntry) -> list[tuple[str, str]]:
         changed.append(f"On {entry.followed_up_on:%-d %B %Y} I was asked whether I had tried it: {entry.outcome}.")
     if entry.barrier:
         changed.append(f"What got in the way: {_sentence(entry.barrier)}")
-    standards = (f"Social Work England: {'; '.join(SWE_STANDARDS)}. "
-                 f"NMC Code: {', '.join(NMC_THEMES)}. (Check and edit these before you submit.)")
-    return [("What happened: the activity", activity), ("What I learned", " ".join(learned)),
-            ("How it changed my practice", " ".join(changed)), ("Which standard it relates to", standards)]
+    standards = (
+        f"Social Work England: {'; '.join(SWE_STANDARDS)}. "
+        f"NMC Code: {', '.join(NMC_THEMES)}. (Check and edit these before you submit.)"
+    )
+    return [
+        ("What happened: the activity", activity),
+        ("What I learned", " ".join(learned)),
+        ("How it changed my practice", " ".join(changed)),
+        ("Which standard it relates to", standards),
+    ]

@@ -2,6 +2,7 @@
 
 A reminder's buttons carry the same values as its nudge's (Slack "<nudge id>:<choice>", Teams the nudge's
 signed reply token), so a tap goes down the one reply path and lands on the nudge's reply."""
+
 from digests.cards import CARD_VERSION, CHILD_REMINDER, REPLY_VERB, checked
 from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopMessage, followup_question, reminder_line
 from digests.nudge import PRACTICE_CHOICES
@@ -26,23 +27,32 @@ def reminder_blocks(message: LoopMessage) -> list[dict]:
         _section(f"*Try this week:* {lesson.try_this_week}"),
         _section("*Did this change your practice?*"),
         {"type": "actions", "block_id": "practice", "elements": practice},
-        {"type": "actions", "block_id": "reminders", "elements": [
-            _button("Add a reflection", "reflect", str(message.reply_to)),
-            _button("No more reminders", "reminders_off", str(message.reply_to))]},
+        {
+            "type": "actions",
+            "block_id": "reminders",
+            "elements": [
+                _button("Add a reflection", "reflect", str(message.reply_to)),
+                _button("No more reminders", "reminders_off", str(message.reply_to)),
+            ],
+        },
     ]
 
 
 def followup_blocks(message: LoopMessage, answered: str | None = None, barrier_saved: bool = False) -> list[dict]:
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Did you try it?"}},
-              _section(followup_question(message))]
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Did you try it?"}}, _section(followup_question(message))]
     if answered is None:
         buttons = [_button(label, f"followup-{value}", f"{message.reply_to}:{value}") for value, label in FOLLOWUP_CHOICES]
         blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})
     else:
         blocks.append(_section(f"You said: {dict(FOLLOWUP_CHOICES)[answered]}. Thank you."))
     if not barrier_saved:
-        blocks.append({"type": "actions", "block_id": "barrier", "elements": [
-            _button("What got in the way?", "followup_barrier", str(message.reply_to))]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "barrier",
+                "elements": [_button("What got in the way?", "followup_barrier", str(message.reply_to))],
+            }
+        )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Anonymous to your leads. {CHILD_REMINDER}"}]})
     return blocks
 
@@ -51,13 +61,19 @@ def barrier_modal(message_title: str, delivery_id: int, existing: str | None) ->
     field = {"type": "plain_text_input", "action_id": "text", "max_length": 300}
     if existing:
         field["initial_value"] = existing
-    return {"type": "modal", "callback_id": "followup_barrier", "private_metadata": str(delivery_id),
-            "title": {"type": "plain_text", "text": "What got in the way?"},
-            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": [_section(f"*{message_title}*"),
-                       {"type": "input", "block_id": "barrier", "label": {"type": "plain_text", "text": BARRIER_PROMPT},
-                        "element": field},
-                       {"type": "context", "elements": [{"type": "mrkdwn", "text": CHILD_REMINDER}]}]}
+    return {
+        "type": "modal",
+        "callback_id": "followup_barrier",
+        "private_metadata": str(delivery_id),
+        "title": {"type": "plain_text", "text": "What got in the way?"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"*{message_title}*"),
+            {"type": "input", "block_id": "barrier", "label": {"type": "plain_text", "text": BARRIER_PROMPT}, "element": field},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": CHILD_REMINDER}]},
+        ],
+    }
 
 
 def _text(text: str, **style) -> dict:
@@ -78,30 +94,52 @@ def _with_record(actions: list[dict], message: LoopMessage) -> list[dict]:
 
 def reminder_card(message: LoopMessage, reply_token: str) -> dict:
     data = {"lessonloop": "reply", "token": reply_token}
-    body = [_text(reminder_line(message), isSubtle=True),
-            _text(message.lesson.title, size="Large", weight="Bolder", style="heading"),
-            _text(f"**Try this week:** {message.lesson.try_this_week}", spacing="Medium"),
-            _text("**Did this change your practice?**", spacing="Large"),
-            {"type": "ActionSet", "actions": [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]}]
-    actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": message.links.reply_url},
-               {"type": "Action.OpenUrl", "title": "No more reminders", "url": message.links.reminders_off_url}]
-    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": _with_record(actions, message),
-                    "fallbackText": f"{message.lesson.title}: {message.links.reply_url}"})
+    body = [
+        _text(reminder_line(message), isSubtle=True),
+        _text(message.lesson.title, size="Large", weight="Bolder", style="heading"),
+        _text(f"**Try this week:** {message.lesson.try_this_week}", spacing="Medium"),
+        _text("**Did this change your practice?**", spacing="Large"),
+        {"type": "ActionSet", "actions": [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]},
+    ]
+    actions = [
+        {"type": "Action.OpenUrl", "title": "Open in browser", "url": message.links.reply_url},
+        {"type": "Action.OpenUrl", "title": "No more reminders", "url": message.links.reminders_off_url},
+    ]
+    return checked(
+        {
+            "type": "AdaptiveCard",
+            "version": CARD_VERSION,
+            "body": body,
+            "actions": _with_record(actions, message),
+            "fallbackText": f"{message.lesson.title}: {message.links.reply_url}",
+        }
+    )
 
 
 def followup_card(message: LoopMessage, token: str, answered: str | None = None, barrier_saved: bool = False) -> dict:
     data = {"lessonloop": "followup", "token": token}
     body = [_text("Did you try it?", size="Large", weight="Bolder", style="heading"), _text(followup_question(message))]
     if answered is None:
-        body.append({"type": "ActionSet", "actions": [_execute(label, data | {"outcome": value}) for value, label in FOLLOWUP_CHOICES]})
+        body.append(
+            {"type": "ActionSet", "actions": [_execute(label, data | {"outcome": value}) for value, label in FOLLOWUP_CHOICES]}
+        )
     else:
         body.append(_text(f"You said: {dict(FOLLOWUP_CHOICES)[answered]}. Thank you.", isSubtle=True))
     if barrier_saved:
         body.append(_text("Saved. Thank you.", isSubtle=True))
     else:
-        body += [{"type": "Input.Text", "id": BARRIER_INPUT, "maxLength": 300, "label": BARRIER_PROMPT, "placeholder": CHILD_REMINDER},
-                 {"type": "ActionSet", "actions": [_execute("Save", data | {"save": BARRIER_INPUT})]}]
+        body += [
+            {"type": "Input.Text", "id": BARRIER_INPUT, "maxLength": 300, "label": BARRIER_PROMPT, "placeholder": CHILD_REMINDER},
+            {"type": "ActionSet", "actions": [_execute("Save", data | {"save": BARRIER_INPUT})]},
+        ]
     body.append(_text(f"Anonymous to your leads. {CHILD_REMINDER}", size="Small", isSubtle=True))
     actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": message.links.reply_url}]
-    return checked({"type": "AdaptiveCard", "version": CARD_VERSION, "body": body, "actions": _with_record(actions, message),
-                    "fallbackText": followup_question(message)})
+    return checked(
+        {
+            "type": "AdaptiveCard",
+            "version": CARD_VERSION,
+            "body": body,
+            "actions": _with_record(actions, message),
+            "fallbackText": followup_question(message),
+        }
+    )

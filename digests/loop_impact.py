@@ -3,6 +3,7 @@
 The impact CSV follows what a safeguarding partnership reports under Working Together to Safeguard
 Children 2023 on learning from reviews: which learning (the lesson and the review it came from) reached
 whom, what practitioners committed to change, and the impact they reported weeks later."""
+
 from markupsafe import escape
 
 from digests.csv_cells import csv_text
@@ -10,9 +11,23 @@ from digests.csv_cells import csv_text
 from digests.loop_tables import SUPPRESSED, LoopTable, loop_dict
 from digests.nudge import EmailParts
 
-IMPACT_COLUMNS = ("lesson_id", "lesson", "source_review", "reached", "reply_rate_without_reminder", "reply_rate_with_reminder",
-                  "commitments", "followups_sent", "followups_answered", "helped", "not_fit", "not_yet_tried",
-                  "no_longer_relevant", "tried_and_helped_rate", "barriers")
+IMPACT_COLUMNS = (
+    "lesson_id",
+    "lesson",
+    "source_review",
+    "reached",
+    "reply_rate_without_reminder",
+    "reply_rate_with_reminder",
+    "commitments",
+    "followups_sent",
+    "followups_answered",
+    "helped",
+    "not_fit",
+    "not_yet_tried",
+    "no_longer_relevant",
+    "tried_and_helped_rate",
+    "barriers",
+)
 
 
 def impact_csv(table: LoopTable, sources: dict[str, str]) -> str:
@@ -22,7 +37,9 @@ def impact_csv(table: LoopTable, sources: dict[str, str]) -> str:
         if row["delivered"] == SUPPRESSED:
             continue  # fewer than min_cell people: not even which lesson reached them is printed
         lesson_id = row["key"] if row is not data["total"] else "all"
-        rows.append((lesson_id, row["label"], sources.get(lesson_id, ""), row["delivered"], *(row[c] for c in IMPACT_COLUMNS[4:])))
+        rows.append(
+            (lesson_id, row["label"], sources.get(lesson_id, ""), row["delivered"], *(row[c] for c in IMPACT_COLUMNS[4:]))
+        )
     return csv_text(IMPACT_COLUMNS, rows)
 
 
@@ -32,10 +49,12 @@ def _pct(value) -> str:
 
 def loop_lines(table: LoopTable) -> list[str]:
     t = loop_dict(table)["total"]
-    return [f"Reply rate without a reminder: {_pct(t['reply_rate_without_reminder'])}; with the one reminder: "
-            f"{_pct(t['reply_rate_with_reminder'])}",
-            f"Commitments to change: {t['commitments']}; follow-ups answered: {t['followups_answered']}; "
-            f"tried it and it helped: {_pct(t['tried_and_helped_rate'])}; barriers reported: {t['barriers']}"]
+    return [
+        f"Reply rate without a reminder: {_pct(t['reply_rate_without_reminder'])}; with the one reminder: "
+        f"{_pct(t['reply_rate_with_reminder'])}",
+        f"Commitments to change: {t['commitments']}; follow-ups answered: {t['followups_answered']}; "
+        f"tried it and it helped: {_pct(t['tried_and_helped_rate'])}; barriers reported: {t['barriers']}",
+    ]
 
 
 def with_loop_section(parts: EmailParts, table: LoopTable) -> EmailParts:

@@ -1,6 +1,7 @@
 """What a reminder and a follow-up say (issue 13): the view model every channel renders from, and the
 email parts. Pure. A reminder's answers go to its nudge's reply (the same signed reply link); a
 follow-up's go to its own answer, recorded apart from the first reply."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,13 +44,17 @@ class LoopMessage:
 
 
 def followup_question(message: LoopMessage) -> str:
-    return (f"On {message.read_on:%-d %B} you read “{message.lesson.title}” and planned to try: "
-            f"{message.lesson.try_this_week} Did you?")
+    return (
+        f"On {message.read_on:%-d %B} you read “{message.lesson.title}” and planned to try: "
+        f"{message.lesson.try_this_week} Did you?"
+    )
 
 
 def reminder_line(message: LoopMessage) -> str:
-    return (f"On {message.read_on:%-d %B} you were sent “{message.lesson.title}”. If you have a minute, "
-            f"one tap is enough. {ONLY_ONCE}")
+    return (
+        f"On {message.read_on:%-d %B} you were sent “{message.lesson.title}”. If you have a minute, "
+        f"one tap is enough. {ONLY_ONCE}"
+    )
 
 
 def subject(message: LoopMessage) -> str:
@@ -58,8 +63,18 @@ def subject(message: LoopMessage) -> str:
 
 def email_parts(message: LoopMessage) -> EmailParts:
     env = environment()
-    context = {"m": message, "lesson": message.lesson, "links": message.links, "practice_choices": PRACTICE_CHOICES,
-               "followup_choices": FOLLOWUP_CHOICES, "question": followup_question(message),
-               "reminder": reminder_line(message), "barrier_prompt": BARRIER_PROMPT}
-    return EmailParts(subject(message), env.get_template(f"email/{message.kind}.txt.j2").render(context),
-                      env.get_template(f"email/{message.kind}.html.j2").render(context))
+    context = {
+        "m": message,
+        "lesson": message.lesson,
+        "links": message.links,
+        "practice_choices": PRACTICE_CHOICES,
+        "followup_choices": FOLLOWUP_CHOICES,
+        "question": followup_question(message),
+        "reminder": reminder_line(message),
+        "barrier_prompt": BARRIER_PROMPT,
+    }
+    return EmailParts(
+        subject(message),
+        env.get_template(f"email/{message.kind}.txt.j2").render(context),
+        env.get_template(f"email/{message.kind}.html.j2").render(context),
+    )

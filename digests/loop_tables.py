@@ -1,6 +1,7 @@
 """The closing-the-loop table (issue 13), published by the same disclosure control as every other figure
 (digests/disclosure.py): a group of fewer than min_cell people shows nothing, and every count is rounded
 to a multiple of 5 from its own cell key, so totals and splits cannot be subtracted back to a person."""
+
 from dataclasses import dataclass
 
 from digests.csv_cells import csv_text
@@ -42,12 +43,12 @@ def _rates(counts: dict[str, int | None]) -> dict[str, float | None]:
     return rates
 
 
-def build_loop_table(by: str, groups: list[GroupCounts], total: GroupCounts, *, min_cell: int,
-                     labels: dict[str, str] | None = None) -> LoopTable:
+def build_loop_table(
+    by: str, groups: list[GroupCounts], total: GroupCounts, *, min_cell: int, labels: dict[str, str] | None = None
+) -> LoopTable:
     rows = []
     for group in [*groups, total]:
-        counts = publish_counts({m: group.counts[m] for m in LOOP_MEASURES}, group.keys, people=group.people,
-                                min_cell=min_cell)
+        counts = publish_counts({m: group.counts[m] for m in LOOP_MEASURES}, group.keys, people=group.people, min_cell=min_cell)
         rows.append(LoopRow(group.key, (labels or {}).get(group.key, group.key), counts, _rates(counts)))
     return LoopTable(by, tuple(rows[:-1]), rows[-1], min_cell)
 
@@ -56,6 +57,7 @@ def loop_dict(table: LoopTable) -> dict:
     def row(r: LoopRow) -> dict:
         cells = {m: (SUPPRESSED if r.counts[m] is None else r.counts[m]) for m in LOOP_MEASURES}
         return {"key": r.key, "label": r.label, **cells, **{k: (SUPPRESSED if v is None else v) for k, v in r.rates.items()}}
+
     return {"by": table.by, "min_cell": table.min_cell, "rows": [row(r) for r in table.rows], "total": row(table.total)}
 
 
@@ -63,13 +65,19 @@ def loop_text(table: LoopTable) -> str:
     data = loop_dict(table)
     pct = lambda v: "s" if v == SUPPRESSED else f"{v * 100:.0f}"  # noqa: E731
     short = lambda v: "s" if v == SUPPRESSED else v  # noqa: E731
-    lines = [f"{'':30} {'sent':>6} {'reply%':>7} {'+remind%':>8} {'commit':>7} {'f-ups':>6} {'answered':>8} {'helped%':>8} {'barriers':>8}"]
+    lines = [
+        f"{'':30} {'sent':>6} {'reply%':>7} {'+remind%':>8} {'commit':>7} {'f-ups':>6} {'answered':>8} {'helped%':>8} {'barriers':>8}"
+    ]
     for r in [*data["rows"], data["total"]]:
-        lines.append(f"{r['label'][:30]:30} {short(r['delivered']):>6} {pct(r['reply_rate_without_reminder']):>7} "
-                     f"{pct(r['reply_rate_with_reminder']):>8} {short(r['commitments']):>7} {short(r['followups_sent']):>6} "
-                     f"{short(r['followups_answered']):>8} {pct(r['tried_and_helped_rate']):>8} {short(r['barriers']):>8}")
-    lines.append(f"reply% = replied without a reminder; +remind% = with the one reminder; s = a group of fewer than "
-                 f"{table.min_cell} people, not shown; figures rounded to a multiple of 5")
+        lines.append(
+            f"{r['label'][:30]:30} {short(r['delivered']):>6} {pct(r['reply_rate_without_reminder']):>7} "
+            f"{pct(r['reply_rate_with_reminder']):>8} {short(r['commitments']):>7} {short(r['followups_sent']):>6} "
+            f"{short(r['followups_answered']):>8} {pct(r['tried_and_helped_rate']):>8} {short(r['barriers']):>8}"
+        )
+    lines.append(
+        f"reply% = replied without a reminder; +remind% = with the one reminder; s = a group of fewer than "
+        f"{table.min_cell} people, not shown; figures rounded to a multiple of 5"
+    )
     return "\n".join(lines)
 
 

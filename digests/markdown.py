@@ -3,6 +3,7 @@ the text part of email, Slack mrkdwn and Adaptive Card text. Lessons are written
 channel gets the same blocks, written in its own syntax, so no converter guesses at Markdown by regex.
 
 Slack mrkdwn is escaped here (&, <, > as Slack asks) so "A&E" or "<1 year" can never swallow a link."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

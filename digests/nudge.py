@@ -1,4 +1,5 @@
 """What a weekly nudge says: the view model every channel renders from, and the email parts."""
+
 from dataclasses import dataclass
 
 from markupsafe import escape
@@ -68,8 +69,9 @@ class OptionFeedback:
 def check_feedback(check: KnowledgeCheck, chosen: int) -> tuple[OptionFeedback, ...]:
     """After an answer, every channel shows every option with its why, the right one and the reader's own
     marked in words (never by colour alone)."""
-    return tuple(OptionFeedback(n, option.text, option.why, n == check.answer, n == chosen)
-                 for n, option in enumerate(check.choices, 1))
+    return tuple(
+        OptionFeedback(n, option.text, option.why, n == check.answer, n == chosen) for n, option in enumerate(check.choices, 1)
+    )
 
 
 def verdict(check: KnowledgeCheck, chosen: int) -> str:
@@ -111,9 +113,16 @@ def _stencil(lesson: Lesson, is_review: bool, first_nudge: bool, sender: Sender)
             _stencils.clear()
         nudge = Nudge(_NAME, lesson, NudgeLinks(_REPLY, _UNSUBSCRIBE, _RECORD), is_review, first_nudge, sender.min_cell)
         env = environment()
-        context = {"nudge": nudge, "lesson": lesson, "links": nudge.links, "practice_choices": PRACTICE_CHOICES,
-                   "heading": lesson_heading(is_review), "organisation": sender.organisation, "min_cell": sender.min_cell,
-                   "said_did": _NOTES}
+        context = {
+            "nudge": nudge,
+            "lesson": lesson,
+            "links": nudge.links,
+            "practice_choices": PRACTICE_CHOICES,
+            "heading": lesson_heading(is_review),
+            "organisation": sender.organisation,
+            "min_cell": sender.min_cell,
+            "said_did": _NOTES,
+        }
         _stencils[key] = EmailParts(
             subject=subject_line(nudge),
             text=env.get_template("email/nudge.txt.j2").render(context),
@@ -134,16 +143,22 @@ def email_stencil(nudge: Nudge, sender: Sender = Sender()) -> EmailParts:
     stencil = _stencil(nudge.lesson, nudge.is_review, nudge.first_nudge, sender)
     if nudge.links.record_url:
         return stencil
+
     # no learning-record link to give (a preview, a test): leave out its footer line
     def drop(text: str) -> str:
         return "\n".join(line for line in text.split("\n") if _RECORD not in line)
+
     return EmailParts(stencil.subject, drop(stencil.text), drop(stencil.html))
 
 
 def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
     """What replaces each placeholder of `email_stencil` (escaped for the HTML part)."""
-    values = {_NAME: nudge.recipient_name, _REPLY: nudge.links.reply_url, _UNSUBSCRIBE: nudge.links.unsubscribe_url,
-              _RECORD: nudge.links.record_url}
+    values = {
+        _NAME: nudge.recipient_name,
+        _REPLY: nudge.links.reply_url,
+        _UNSUBSCRIBE: nudge.links.unsubscribe_url,
+        _RECORD: nudge.links.record_url,
+    }
     if not html:
         return values | {_NOTES: notes_text(nudge.notes)}
     # notes_html builds its own escaped markup ("you said, we did", issue 17)
@@ -152,5 +167,8 @@ def stencil_values(nudge: Nudge, *, html: bool) -> dict[str, str]:
 
 def email_parts(nudge: Nudge, sender: Sender = Sender()) -> EmailParts:
     stencil = email_stencil(nudge, sender)
-    return EmailParts(subject=stencil.subject, text=_fill(stencil.text, stencil_values(nudge, html=False)),
-                      html=_fill(stencil.html, stencil_values(nudge, html=True)))
+    return EmailParts(
+        subject=stencil.subject,
+        text=_fill(stencil.text, stencil_values(nudge, html=False)),
+        html=_fill(stencil.html, stencil_values(nudge, html=True)),
+    )

@@ -4,6 +4,7 @@ fpdf2 was chosen over ReportLab: it is pure Python (no compiler, nothing native 
 kept (frequent releases), embeds Unicode TrueType fonts (names, curly quotes) and is enough for a text
 document like this one; its LGPL-3.0 licence allows using it unmodified as a dependency. The font is
 DejaVu Sans as shipped inside matplotlib (already a dependency for charts), so nothing extra is bundled."""
+
 import os
 from datetime import datetime, time, timezone
 from importlib.util import find_spec
@@ -12,7 +13,6 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from digests.learning_record import RECORD_NOTE, LearningRecord, reflective_account
-
 
 
 def _matplotlib_fonts() -> str:
@@ -55,11 +55,20 @@ def record_pdf(record: LearningRecord) -> bytes:
     pdf.add_page()
     _line(pdf, "Learning record", size=18, bold=True, height=9)
     _line(pdf, f"{record.name} · {record.role} · made on {record.made_on:%-d %B %Y}", size=11, gap=2)
-    _line(pdf, f"{len(record.entries)} lessons received, {record.answered} answered, {record.tried} tried in practice "
-               "(from follow-ups).", gap=2)
-    _line(pdf, "Each entry below is written as a reflective account (what happened, what I learned, how it changed my "
-               "practice, which standard it relates to), for a Social Work England CPD record or an NMC written "
-               "reflective account for revalidation.", size=9, gap=2)
+    _line(
+        pdf,
+        f"{len(record.entries)} lessons received, {record.answered} answered, {record.tried} tried in practice "
+        "(from follow-ups).",
+        gap=2,
+    )
+    _line(
+        pdf,
+        "Each entry below is written as a reflective account (what happened, what I learned, how it changed my "
+        "practice, which standard it relates to), for a Social Work England CPD record or an NMC written "
+        "reflective account for revalidation.",
+        size=9,
+        gap=2,
+    )
     _line(pdf, RECORD_NOTE, size=9, gap=4)
     if not record.entries:
         _line(pdf, "No lessons yet: your first one is on its way.")

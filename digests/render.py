@@ -1,4 +1,5 @@
 """Jinja2 rendering for every channel: autoescape for HTML, StrictUndefined so a typo fails loudly."""
+
 import re
 from functools import cache
 from pathlib import Path

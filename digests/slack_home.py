@@ -1,6 +1,7 @@
 """Slack App Home, the agenda item and the help text as Block Kit. Pure: data in, blocks out.
 
 The Home tab shows one person only their own things: never anyone else's."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -54,17 +55,35 @@ def _schedule_line(data: HomeData) -> str:
 def _controls(data: HomeData) -> dict:
     day = _option(DAYS[data.nudge_day], str(data.nudge_day))
     pause_or_resume = (
-        {"type": "button", "action_id": "home_resume", "text": {"type": "plain_text", "text": "Resume my lessons"}, "value": "resume", "style": "primary"}
-        if data.status == "paused" else
-        {"type": "static_select", "action_id": "home_pause", "placeholder": {"type": "plain_text", "text": "Pause for…"},
-         "options": [_option(f"{n} week{'s' if n > 1 else ''}", str(n)) for n in PAUSE_WEEKS]}
+        {
+            "type": "button",
+            "action_id": "home_resume",
+            "text": {"type": "plain_text", "text": "Resume my lessons"},
+            "value": "resume",
+            "style": "primary",
+        }
+        if data.status == "paused"
+        else {
+            "type": "static_select",
+            "action_id": "home_pause",
+            "placeholder": {"type": "plain_text", "text": "Pause for…"},
+            "options": [_option(f"{n} week{'s' if n > 1 else ''}", str(n)) for n in PAUSE_WEEKS],
+        }
     )
-    return {"type": "actions", "block_id": "home_controls", "elements": [
-        {"type": "static_select", "action_id": "home_day", "initial_option": day,
-         "options": [_option(name, str(n)) for n, name in enumerate(DAYS)]},
-        {"type": "timepicker", "action_id": "home_time", "initial_time": data.nudge_time},
-        pause_or_resume,
-    ]}
+    return {
+        "type": "actions",
+        "block_id": "home_controls",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": "home_day",
+                "initial_option": day,
+                "options": [_option(name, str(n)) for n, name in enumerate(DAYS)],
+            },
+            {"type": "timepicker", "action_id": "home_time", "initial_time": data.nudge_time},
+            pause_or_resume,
+        ],
+    }
 
 
 def _seen_line(item: SeenLesson) -> str:
@@ -87,22 +106,31 @@ def _seen_heading(data: HomeData) -> str:
 
 def home_view(data: HomeData) -> dict:
     seen = [_seen_line(item) for item in data.seen[:HOME_LIST_LIMIT]] or ["Nothing yet: your first lesson is on its way."]
-    return {"type": "home", "blocks": [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Hello {data.first_name}"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _schedule_line(data)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Change your lesson day and time, or take a break:"}]},
-        _controls(data),
-        {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _seen_heading(data)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(seen)[:3000]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Only you can see this page. Leads see anonymous totals only."}]},
-    ]}
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Hello {data.first_name}"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _schedule_line(data)}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Change your lesson day and time, or take a break:"}]},
+            _controls(data),
+            {"type": "divider"},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _seen_heading(data)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(seen)[:3000]}},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Only you can see this page. Leads see anonymous totals only."}],
+            },
+        ],
+    }
 
 
 def agenda_blocks(item: AgendaItem) -> list[dict]:
     questions = "\n".join(f"{n}. {esc(q)}" for n, q in enumerate(item.questions, 1))
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Team agenda · {item.week_label} · {item.minutes} minutes"[:150]}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"Team agenda · {item.week_label} · {item.minutes} minutes"[:150]},
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"For {esc(item.team_name)}"}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(item.title)}*  ({esc(item.theme_label)})"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(item.vignette)[:3000]}},

@@ -132,8 +132,12 @@ def reflection_modal(lesson: Lesson, delivery_id: int, existing: str | None) -> 
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             _section(f"*{esc(lesson.title)}*\n{esc(lesson.reflect)}"),
-            {"type": "input", "block_id": "reflection", "label": {"type": "plain_text", "text": "What will you do differently?"},
-             "element": text_input},
+            {
+                "type": "input",
+                "block_id": "reflection",
+                "label": {"type": "plain_text", "text": "What will you do differently?"},
+                "element": text_input,
+            },
             {"type": "context", "elements": [_text("mrkdwn", f":warning: {NO_IDENTIFIERS} Leads never see who wrote what.")]},
         ],
     }

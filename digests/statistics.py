@@ -1,5 +1,6 @@
 """Statistics tables for safeguarding leads, with disclosure control applied once, here (digests/disclosure.py),
 so every view (table, CSV, JSON, chart, digest) shows exactly the same cells."""
+
 from dataclasses import dataclass
 
 from digests.csv_cells import csv_text
@@ -43,15 +44,26 @@ def _rates(counts: dict[str, int | None]) -> dict[str, float | None]:
     return rates
 
 
-def build_table(by: str, groups: list[GroupCounts], total: GroupCounts, *, min_cell: int,
-                labels: dict[str, str] | None = None, discussed: dict[str, int] | None = None) -> StatsTable:
+def build_table(
+    by: str,
+    groups: list[GroupCounts],
+    total: GroupCounts,
+    *,
+    min_cell: int,
+    labels: dict[str, str] | None = None,
+    discussed: dict[str, int] | None = None,
+) -> StatsTable:
     """Each group and the total, rounded from their own cell keys; groups of fewer than `min_cell` people hidden.
     The total is a cell of its own (not the sum of rounded rows), so hidden rows stay hidden."""
     rows = []
     for group in [*groups, total]:
         counts = publish_counts({m: group.counts[m] for m in MEASURES}, group.keys, people=group.people, min_cell=min_cell)
         label = (labels or {}).get(group.key, group.key)
-        rows.append(StatsRow(group.key, label, counts, _rates(counts), (discussed or {}).get(group.key, 0) if discussed is not None else None))
+        rows.append(
+            StatsRow(
+                group.key, label, counts, _rates(counts), (discussed or {}).get(group.key, 0) if discussed is not None else None
+            )
+        )
     return StatsTable(by, tuple(rows[:-1]), rows[-1], min_cell)
 
 
@@ -70,10 +82,21 @@ def _cell(value):
 
 def as_dict(table: StatsTable) -> dict:
     def row(r: StatsRow) -> dict:
-        out = {"key": r.key, "label": r.label, **{m: _cell(r.counts[m]) for m in MEASURES}, **{k: _cell(v) for k, v in r.rates.items()}}
+        out = {
+            "key": r.key,
+            "label": r.label,
+            **{m: _cell(r.counts[m]) for m in MEASURES},
+            **{k: _cell(v) for k, v in r.rates.items()},
+        }
         return out | ({"agenda_discussed": r.discussed} if r.discussed is not None else {})
-    return {"by": table.by, "min_cell": table.min_cell, "rows": [row(r) for r in table.rows], "total": row(table.total),
-            "fatigue_points": fatigue(table) if table.by == "week" else None}
+
+    return {
+        "by": table.by,
+        "min_cell": table.min_cell,
+        "rows": [row(r) for r in table.rows],
+        "total": row(table.total),
+        "fatigue_points": fatigue(table) if table.by == "week" else None,
+    }
 
 
 def as_csv(table: StatsTable) -> str:

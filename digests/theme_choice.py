@@ -3,6 +3,7 @@
 A theme covered in the last `gap` weeks is left out. The rest are weighted towards what the team most
 needs: many "not yet" answers (little practice change), many wrong check answers, and new local
 lessons. A small hash of (team, week, theme) breaks ties so quiet themes still take their turn."""
+
 import hashlib
 from dataclasses import dataclass
 
@@ -51,8 +52,18 @@ def _pick_lesson(options: list[Lesson], used: set[str], key: tuple) -> Lesson:
     return min(options, key=lambda l: (not (l.local and l.id not in used), l.id in used, _jitter(*key, l.id)))
 
 
-def choose_theme(*, team_id: int, week: str, lessons: list[Lesson], roles: set[str], recent_themes: list[str],
-                 used_lessons: set[str], figures: dict[str, ThemeFigures], min_cell: int, gap: int = 8) -> Choice | None:
+def choose_theme(
+    *,
+    team_id: int,
+    week: str,
+    lessons: list[Lesson],
+    roles: set[str],
+    recent_themes: list[str],
+    used_lessons: set[str],
+    figures: dict[str, ThemeFigures],
+    min_cell: int,
+    gap: int = 8,
+) -> Choice | None:
     """`recent_themes` is the team's agenda themes, most recent first; `lessons` are the sendable ones."""
     by_theme = _candidates(lessons, roles) or _candidates(lessons, set())
     if not by_theme:

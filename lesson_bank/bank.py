@@ -1,5 +1,6 @@
 """Load every lesson file from one or more folders into a bank, with all problems found: per file, then
 bank-wide (right-answer balance, near-duplicate lessons)."""
+
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -50,8 +51,15 @@ def balance_problems(lessons: tuple[Lesson, ...], where: str) -> list[Problem]:
     ids = [l.id for l in lessons if any(c.right_is_longest for c in l.checks())]
     shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
     severity = "error" if total >= MIN_CHECKS_FOR_BALANCE else "warning"
-    return [Problem(where, 0, f"balance: the right option is the longest in {longest} of {total} checks "
-                              f"({longest / total:.0%}); at most {MAX_LONGEST_SHARE:.0%} allowed. Shorten the right option in: {shown}", severity)]
+    return [
+        Problem(
+            where,
+            0,
+            f"balance: the right option is the longest in {longest} of {total} checks "
+            f"({longest / total:.0%}); at most {MAX_LONGEST_SHARE:.0%} allowed. Shorten the right option in: {shown}",
+            severity,
+        )
+    ]
 
 
 def right_length_rank(check) -> int:
@@ -98,26 +106,53 @@ def rank_balance_problems(lessons: tuple[Lesson, ...], where: str) -> list[Probl
             continue
         # move checks towards the emptiest rank: up by lengthening the right option, down by trimming it
         target = min(ranks, key=lambda r: (share[r], abs(r - rank)))
-        how = ("make the right option longer (add a precise who, when or how) or tighten a longer distractor"
-               if target > rank else "trim words from the right option or lengthen a shorter distractor")
-        problems.append(Problem(where, 0, (
-            f"balance by length rank: the right option is the {_rank_label(rank)} in {len(ranks[rank])} of {total} "
-            f"checks ({share[rank]:.0%}); at most {MAX_RANK_SHARE:.0%} allowed, a test-wise reader learns to pick it. "
-            f"Move some towards the {RANK_NAMES[target]}: {how}, in: {_shown(ranks[rank])}"), severity))
+        how = (
+            "make the right option longer (add a precise who, when or how) or tighten a longer distractor"
+            if target > rank
+            else "trim words from the right option or lengthen a shorter distractor"
+        )
+        problems.append(
+            Problem(
+                where,
+                0,
+                (
+                    f"balance by length rank: the right option is the {_rank_label(rank)} in {len(ranks[rank])} of {total} "
+                    f"checks ({share[rank]:.0%}); at most {MAX_RANK_SHARE:.0%} allowed, a test-wise reader learns to pick it. "
+                    f"Move some towards the {RANK_NAMES[target]}: {how}, in: {_shown(ranks[rank])}"
+                ),
+                severity,
+            )
+        )
     for rank in low:
         source = max(ranks, key=lambda r: (share[r], -abs(r - rank)))
-        how = ("make the right option longer (add a precise who, when or how) or tighten a longer distractor"
-               if rank > source else "trim words from the right option or lengthen a shorter distractor")
-        problems.append(Problem(where, 0, (
-            f"balance by length rank: the right option is the {_rank_label(rank)} in only {len(ranks[rank])} of {total} "
-            f"checks ({share[rank]:.0%}); at least {MIN_RANK_SHARE:.0%} expected. Move some from the "
-            f"{RANK_NAMES[source]} ({share[source]:.0%}): {how}, in: {_shown(ranks[source])}"), severity))
+        how = (
+            "make the right option longer (add a precise who, when or how) or tighten a longer distractor"
+            if rank > source
+            else "trim words from the right option or lengthen a shorter distractor"
+        )
+        problems.append(
+            Problem(
+                where,
+                0,
+                (
+                    f"balance by length rank: the right option is the {_rank_label(rank)} in only {len(ranks[rank])} of {total} "
+                    f"checks ({share[rank]:.0%}); at least {MIN_RANK_SHARE:.0%} expected. Move some from the "
+                    f"{RANK_NAMES[source]} ({share[source]:.0%}): {how}, in: {_shown(ranks[source])}"
+                ),
+                severity,
+            )
+        )
     return problems
 
 
 def duplicate_problems(lessons: tuple[Lesson, ...]) -> list[Problem]:
     return [
-        Problem(str(b.path or b.id), 2, f"near-duplicate of '{a.id}': {what} similarity {score:.2f}; merge them or make them clearly different", "warning")
+        Problem(
+            str(b.path or b.id),
+            2,
+            f"near-duplicate of '{a.id}': {what} similarity {score:.2f}; merge them or make them clearly different",
+            "warning",
+        )
         for a, b, what, score in near_duplicates(lessons)
     ]
 

@@ -1,4 +1,5 @@
 """The role-by-theme matrix of published lessons, with totals per role, theme and level."""
+
 from collections import Counter
 
 from lesson_bank.model import Lesson, Status
@@ -21,8 +22,12 @@ def coverage_totals(lessons: tuple[Lesson, ...], taxonomy: Taxonomy) -> dict[str
     """Published lessons per role, per theme and per level (a lesson counts once in each it is tagged with)."""
     published = [l for l in lessons if l.status is Status.PUBLISHED]
     count = lambda attr, vocabulary: {k: Counter(x for l in published for x in getattr(l, attr))[k] for k in vocabulary}  # noqa: E731
-    return {"roles": count("roles", taxonomy.roles), "themes": count("themes", taxonomy.themes),
-            "levels": count("levels", taxonomy.levels), "published": {"all": len(published)}}
+    return {
+        "roles": count("roles", taxonomy.roles),
+        "themes": count("themes", taxonomy.themes),
+        "levels": count("levels", taxonomy.levels),
+        "published": {"all": len(published)},
+    }
 
 
 def format_matrix(matrix: dict[str, dict[str, int]]) -> str:

@@ -1,4 +1,5 @@
 """Split a lesson file into YAML front matter and Markdown body, keeping line numbers for errors."""
+
 from dataclasses import dataclass
 
 import yaml

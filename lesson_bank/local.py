@@ -2,6 +2,7 @@
 
 Pure: the caller passes the organisation's mapping (from settings); keys it has not set get a default
 that still reads well. Lint rejects any key not listed here."""
+
 import re
 from collections.abc import Mapping
 

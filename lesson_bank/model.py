@@ -1,4 +1,5 @@
 """What a loaded lesson is. Plain frozen dataclasses: the rest of the system reads these."""
+
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,6 +21,7 @@ class Kind(StrEnum):
 @dataclass(frozen=True)
 class Option:
     """One answer in a knowledge check, with the one line shown after answering (for every option)."""
+
     text: str
     why: str
 
@@ -28,6 +30,7 @@ class Option:
 class KnowledgeCheck:
     """A question with (usually four) options. `options` are the texts a reader taps; `whys[i]` says why
     option i+1 is right or wrong."""
+
     question: str
     options: tuple[str, ...]
     answer: int  # 1-based, as authors write it
@@ -54,7 +57,9 @@ class KnowledgeCheck:
         return self.whys[option_number - 1] if 1 <= option_number <= len(self.whys) else ""
 
     def rewritten(self, fill: Callable[[str], str]) -> "KnowledgeCheck":
-        return replace(self, question=fill(self.question), options=tuple(map(fill, self.options)), whys=tuple(map(fill, self.whys)))
+        return replace(
+            self, question=fill(self.question), options=tuple(map(fill, self.options)), whys=tuple(map(fill, self.whys))
+        )
 
     @property
     def right_is_longest(self) -> bool:
@@ -67,6 +72,7 @@ class KnowledgeCheck:
 class Source:
     """A public source (title, publisher or author, year, url) or internal provenance (seed, lines).
     Provenance is for authors only: it is never part of what a reader sees."""
+
     seed: str | None = None
     lines: str | None = None
     title: str | None = None
@@ -147,9 +153,14 @@ class Lesson:
     def with_text(self, fill: Callable[[str], str]) -> "Lesson":
         """Every reader-facing text passed through `fill` (e.g. local contact details for placeholders)."""
         return replace(
-            self, title=fill(self.title), body=fill(self.body), reflect=fill(self.reflect),
-            try_this_week=fill(self.try_this_week), support=fill(self.support) if self.support else self.support,
-            check=self.check.rewritten(fill), review_check=self.review_check.rewritten(fill) if self.review_check else None,
+            self,
+            title=fill(self.title),
+            body=fill(self.body),
+            reflect=fill(self.reflect),
+            try_this_week=fill(self.try_this_week),
+            support=fill(self.support) if self.support else self.support,
+            check=self.check.rewritten(fill),
+            review_check=self.review_check.rewritten(fill) if self.review_check else None,
         )
 
     def checks(self) -> tuple[KnowledgeCheck, ...]:

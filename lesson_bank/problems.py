@@ -1,4 +1,5 @@
 """A problem found in a lesson or roster file, printed as `path:line: severity: message`."""
+
 from dataclasses import dataclass
 
 

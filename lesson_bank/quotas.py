@@ -1,4 +1,5 @@
 """What the bundled bank promises its readers, checked as numbers (see docs/writing-lessons.md)."""
+
 from collections import Counter
 
 from lesson_bank.model import Kind, Lesson, Status
@@ -19,8 +20,14 @@ def quota_gaps(lessons: tuple[Lesson, ...], taxonomy: Taxonomy) -> list[str]:
     gaps = []
     if len(published) < MIN_PUBLISHED:
         gaps.append(f"{len(published)} published lessons; the bank promises at least {MIN_PUBLISHED}")
-    gaps += [f"theme '{t}' has {themes[t]} lessons; at least {MIN_PER_THEME} needed" for t in taxonomy.themes if themes[t] < MIN_PER_THEME]
-    gaps += [f"role '{r}' has {roles[r]} lessons; at least {MIN_PER_ROLE} needed" for r in taxonomy.roles if roles[r] < MIN_PER_ROLE]
+    gaps += [
+        f"theme '{t}' has {themes[t]} lessons; at least {MIN_PER_THEME} needed"
+        for t in taxonomy.themes
+        if themes[t] < MIN_PER_THEME
+    ]
+    gaps += [
+        f"role '{r}' has {roles[r]} lessons; at least {MIN_PER_ROLE} needed" for r in taxonomy.roles if roles[r] < MIN_PER_ROLE
+    ]
     strategic = sum("strategic" in l.levels for l in published)
     if strategic < MIN_STRATEGIC:
         gaps.append(f"{strategic} lessons for the strategic level; at least {MIN_STRATEGIC} needed")

@@ -2,6 +2,7 @@
 
 Syllables come from Pyphen's hyphenation dictionary (offline, no downloads), counted the way
 textstat does: hyphenation points + 1 per word."""
+
 import re
 from functools import cache
 

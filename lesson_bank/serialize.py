@@ -1,4 +1,5 @@
 """A lesson as plain JSON-able data and back, so the exact version sent can be kept with the history."""
+
 from dataclasses import asdict, fields
 from datetime import date
 

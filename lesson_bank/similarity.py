@@ -2,6 +2,7 @@
 - copied wording: word 3-shingle Jaccard similarity of the vignettes ('What happened');
 - the same story told again: cosine similarity of content-word TF-IDF over vignette and check questions
   (smoothed IDF, so rare shared words such as 'football' or 'probation' weigh more than common ones)."""
+
 import math
 import re
 from collections import Counter
@@ -16,7 +17,8 @@ TOPIC_THRESHOLD = 0.33  # calibrated on the 2026 bank: the review's duplicate cl
 STOP = frozenset(
     "that this with they were have from their them what when your about there which would could said says been "
     "into only some than then very will also just over more most like does each after before other where while "
-    "being because should".split())
+    "being because should".split()
+)
 
 
 def words(text: str) -> list[str]:

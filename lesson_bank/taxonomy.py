@@ -1,4 +1,5 @@
 """The role, level, theme and guidance vocabulary, read from taxonomy.yaml (the single list)."""
+
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -19,6 +20,7 @@ class Term:
 @dataclass(frozen=True)
 class Guidance:
     """A piece of current guidance lessons depend on, and when lessons that rely on it must be re-checked."""
+
     id: str
     label: str
     publisher: str
@@ -55,8 +57,14 @@ def _terms(raw: dict) -> dict[str, Term]:
 
 def _guidance(raw: dict) -> dict[str, Guidance]:
     return {
-        key: Guidance(key, str(value["label"]), str(value["publisher"]), int(value["year"]), str(value["url"]),
-                      value["review_by"] if isinstance(value["review_by"], date) else date.fromisoformat(str(value["review_by"])))
+        key: Guidance(
+            key,
+            str(value["label"]),
+            str(value["publisher"]),
+            int(value["year"]),
+            str(value["url"]),
+            value["review_by"] if isinstance(value["review_by"], date) else date.fromisoformat(str(value["review_by"])),
+        )
         for key, value in (raw or {}).items()
     }
 
@@ -64,5 +72,10 @@ def _guidance(raw: dict) -> dict[str, Guidance]:
 @cache
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Taxonomy(_terms(raw["roles"]), _terms(raw["levels"]), _terms(raw["themes"]), _guidance(raw.get("guidance")),
-                    _terms(raw.get("contributing_factors") or {}))
+    return Taxonomy(
+        _terms(raw["roles"]),
+        _terms(raw["levels"]),
+        _terms(raw["themes"]),
+        _guidance(raw.get("guidance")),
+        _terms(raw.get("contributing_factors") or {}),
+    )

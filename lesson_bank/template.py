@@ -1,4 +1,5 @@
 """A ready-to-fill lesson file (format v2) for `lessonloop lessons new`."""
+
 from datetime import date
 
 TEMPLATE = """---

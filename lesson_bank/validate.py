@@ -1,5 +1,6 @@
 """Turn one parsed lesson file (format v2, docs/lesson-format.md) into a Lesson, collecting every problem
 with its line. Bank-wide rules (balance, near-duplicates) live in bank.py."""
+
 import hashlib
 import re
 from datetime import date
@@ -30,9 +31,12 @@ KNOWN = set(REQUIRED) | {"status", "kind", "plain_english", "levels", "sensitive
 LINES_PATTERN = re.compile(r"^(\d+)(?:-(\d+))?$")
 # Internal provenance must never reach a reader: "lines 2005-2005", "line 83", "l.384", seed file names.
 SEED_REFERENCE = re.compile(
-    r"\blines?\s+\d+(?:\s*[-–]\s*\d+)?\b|\bl\.\s?\d{2,}\b|\b\d{3}_[0-9a-f]{8,}(?:\.txt)?\b|\bseed\s+\d{3}\b", re.I)
+    r"\blines?\s+\d+(?:\s*[-–]\s*\d+)?\b|\bl\.\s?\d{2,}\b|\b\d{3}_[0-9a-f]{8,}(?:\.txt)?\b|\bseed\s+\d{3}\b", re.I
+)
 # Guidance that has since been replaced: a lesson citing it must send readers to current local procedure.
-OLD_GUIDANCE = re.compile(r"London Child Protection Procedures 2007|Procedures,? 2007|Working Together[^.;]*2006|\b200[0-9]\b.*procedure", re.I)
+OLD_GUIDANCE = re.compile(
+    r"London Child Protection Procedures 2007|Procedures,? 2007|Working Together[^.;]*2006|\b200[0-9]\b.*procedure", re.I
+)
 POINTS_TO_CURRENT = re.compile(r"current (?:local )?(?:procedure|guidance)|local procedure", re.I)
 
 
@@ -128,7 +132,9 @@ class _Checker:
             if len(text.strip()) > MAX_OPTION_CHARS:
                 self.error(f"{where}.text", f"{label} 'text' is {len(text.strip())} characters; the limit is {MAX_OPTION_CHARS}")
             if not isinstance(why, str) or not why.strip():
-                self.error(f"{where}.why" if "why" in option else where, f"{label} needs a one-line 'why' (shown after answering)")
+                self.error(
+                    f"{where}.why" if "why" in option else where, f"{label} needs a one-line 'why' (shown after answering)"
+                )
                 why = ""
             for key in option:
                 if key not in ("text", "why"):
@@ -148,7 +154,10 @@ class _Checker:
     def source(self, index: int, raw) -> Source | None:
         where = f"sources.{index}"
         if not isinstance(raw, dict):
-            self.error(where, "each source must be a mapping: a publication (title, publisher, year, url) or seed provenance (seed, lines)")
+            self.error(
+                where,
+                "each source must be a mapping: a publication (title, publisher, year, url) or seed provenance (seed, lines)",
+            )
             return None
         if raw.get("seed"):
             return self.seed_source(where, raw)
@@ -167,9 +176,14 @@ class _Checker:
         for key in raw:
             if key not in ("title", "publisher", "author", "year", "url", "supports", "note"):
                 self.error(f"{where}.{key}", f"source {index + 1}: unknown field '{key}' (a typo?)", "warning")
-        return Source(title=str(raw["title"]).strip(), year=raw["year"], url=url,
-                      publisher=str(raw.get("publisher") or raw.get("author")).strip(),
-                      supports=raw.get("supports"), note=raw.get("note"))
+        return Source(
+            title=str(raw["title"]).strip(),
+            year=raw["year"],
+            url=url,
+            publisher=str(raw.get("publisher") or raw.get("author")).strip(),
+            supports=raw.get("supports"),
+            note=raw.get("note"),
+        )
 
     def seed_source(self, where: str, raw: dict) -> Source:
         """Internal provenance: checked for shape only. The seed documents are never read here."""
@@ -189,20 +203,25 @@ class _Checker:
         if words > MAX_WORDS:
             self.problems.append(Problem(str(self.path), line, f"body is {words} words; the limit is {MAX_WORDS}"))
         elif words < MIN_WORDS:
-            self.problems.append(Problem(str(self.path), line, f"body is {words} words; aim for {MIN_WORDS}-{MAX_WORDS}", "warning"))
+            self.problems.append(
+                Problem(str(self.path), line, f"body is {words} words; aim for {MIN_WORDS}-{MAX_WORDS}", "warning")
+            )
         ease = reading_ease(body)
         target = EASE_TARGET_PLAIN if plain else EASE_TARGET
         if words and ease < EASE_FLOOR:
             self.problems.append(Problem(str(self.path), line, f"body reading ease is {ease}; the floor is {EASE_FLOOR}"))
         elif words and ease < target:
-            self.problems.append(Problem(str(self.path), line, f"body reading ease is {ease}; aim for {target} or more", "warning"))
+            self.problems.append(
+                Problem(str(self.path), line, f"body reading ease is {ease}; aim for {target} or more", "warning")
+            )
         return body
 
     def reader_text(self, checks: dict[str, KnowledgeCheck | None]) -> None:
         """Text a practitioner sees: no seed references; only known {local:...} placeholders."""
         data = self.parsed.data
         fields: list[tuple[str, str, int | None]] = [
-            (key, data[key], None) for key in ("title", "reflect", "try_this_week", "support") if isinstance(data.get(key), str)]
+            (key, data[key], None) for key in ("title", "reflect", "try_this_week", "support") if isinstance(data.get(key), str)
+        ]
         for name, check in checks.items():
             if check is None:
                 continue
@@ -216,11 +235,21 @@ class _Checker:
             at = body_line if body_line is not None else self.line(key)
             found = SEED_REFERENCE.search(text)
             if found:
-                self.problems.append(Problem(str(self.path), at,
-                    f"'{key}' shows internal source detail '{found[0]}' to readers: keep seed and line references in 'sources' only"))
+                self.problems.append(
+                    Problem(
+                        str(self.path),
+                        at,
+                        f"'{key}' shows internal source detail '{found[0]}' to readers: keep seed and line references in 'sources' only",
+                    )
+                )
             for unknown in unknown_placeholders(text):
-                self.problems.append(Problem(str(self.path), at,
-                    f"'{key}' has unknown placeholder '{{local:{unknown}}}' (known: {', '.join(LOCAL_KEYS)})"))
+                self.problems.append(
+                    Problem(
+                        str(self.path),
+                        at,
+                        f"'{key}' has unknown placeholder '{{local:{unknown}}}' (known: {', '.join(LOCAL_KEYS)})",
+                    )
+                )
 
     def run(self) -> Lesson | None:
         data = self.parsed.data
@@ -243,19 +272,27 @@ class _Checker:
         check = self.check("check") if "check" in data else None
         review_check = self.check("review_check") if "review_check" in data else None
         if check and review_check and _same_words(check.question, review_check.question):
-            self.error("review_check.question", "'review_check.question' must differ from 'check.question': ask about a new situation")
+            self.error(
+                "review_check.question", "'review_check.question' must differ from 'check.question': ask about a new situation"
+            )
         sources = data.get("sources") or []
         if not isinstance(sources, list):
             self.error("sources", "'sources' must be a list")
             sources = []
         parsed_sources = [s for s in (self.source(i, raw) for i, raw in enumerate(sources)) if s]
         if sources and not any(s.is_public for s in parsed_sources):
-            self.error("sources", "'sources' needs at least one public source with title, publisher, year and an https:// url (seed provenance alone is not enough)")
+            self.error(
+                "sources",
+                "'sources' needs at least one public source with title, publisher, year and an https:// url (seed provenance alone is not enough)",
+            )
         explicit_review, publish_after = self.day("review_by"), self.day("publish_after")
         review_by = explicit_review or self.taxonomy.guidance_review_by(guidance)
         if review_by and review_by < self.today:
-            self.error("review_by" if explicit_review else "guidance",
-                       f"review date {review_by} has passed: check the lesson is still right", "warning")
+            self.error(
+                "review_by" if explicit_review else "guidance",
+                f"review date {review_by} has passed: check the lesson is still right",
+                "warning",
+            )
         sensitive = bool(data.get("sensitive", False))
         support = data.get("support")
         if sensitive and not support:
@@ -265,17 +302,37 @@ class _Checker:
         self.reader_text({"check": check, "review_check": review_check})
         cited = " ".join(f"{s.note or ''} {s.title or ''}" for s in parsed_sources)
         if OLD_GUIDANCE.search(cited) and not POINTS_TO_CURRENT.search(body):
-            self.error("sources", "a source is older guidance: say so in the body and point readers to current local procedure", "warning")
+            self.error(
+                "sources",
+                "a source is older guidance: say so in the body and point readers to current local procedure",
+                "warning",
+            )
         title, reflect = self.text("title", data), self.text("reflect", data)
         try_this_week = self.text("try_this_week", data)
         if any(p.is_error for p in self.problems) or check is None or review_check is None:
             return None
         return Lesson(
-            id=lesson_id, title=title, themes=themes, roles=roles, reflect=reflect, check=check,
-            try_this_week=try_this_week, sources=tuple(parsed_sources), body=body,
-            version=content_version(self.path.read_bytes()), review_by=review_by, status=status, kind=kind,
-            plain_english=plain, levels=levels, sensitive=sensitive,
-            support=support, publish_after=publish_after, path=self.path, review_check=review_check, guidance=guidance,
+            id=lesson_id,
+            title=title,
+            themes=themes,
+            roles=roles,
+            reflect=reflect,
+            check=check,
+            try_this_week=try_this_week,
+            sources=tuple(parsed_sources),
+            body=body,
+            version=content_version(self.path.read_bytes()),
+            review_by=review_by,
+            status=status,
+            kind=kind,
+            plain_english=plain,
+            levels=levels,
+            sensitive=sensitive,
+            support=support,
+            publish_after=publish_after,
+            path=self.path,
+            review_check=review_check,
+            guidance=guidance,
         )
 
 

@@ -1,4 +1,5 @@
 """The audit log: append-only records of admin actions and dashboard sign-ins."""
+
 from datetime import datetime
 
 from sqlmodel import Session, col, select

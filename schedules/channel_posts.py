@@ -3,6 +3,7 @@ the small outbox that makes each one go out once per team and week, whichever re
 
 A post is due from 08:00 in the team's time zone: the theme on the Monday, the agenda item the day
 before the meeting (or the Monday, for a Monday meeting), so people can read it first."""
+
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -38,13 +39,17 @@ def due_posts(team: Team, now: datetime) -> list[DuePost]:
     monday = local_now.date() - timedelta(days=local_now.weekday())
     agenda_day = monday + timedelta(days=max(team.meeting_day - 1, 0))
     wanted = [("agenda", agenda_day)] + ([("theme", monday)] if team.theme_posts else [])
-    posts = [DuePost(team.id, kind, week_key(monday), local_moment(day, POST_TIME, zone).astimezone(timezone.utc))
-             for kind, day in wanted]
+    posts = [
+        DuePost(team.id, kind, week_key(monday), local_moment(day, POST_TIME, zone).astimezone(timezone.utc))
+        for kind, day in wanted
+    ]
     return [post for post in posts if post.due_at <= now]
 
 
 def _slot(post: DuePost) -> ColumnElement[bool]:
-    return and_(col(ChannelPost.team_id) == post.team_id, col(ChannelPost.kind) == post.kind, col(ChannelPost.period) == post.period)
+    return and_(
+        col(ChannelPost.team_id) == post.team_id, col(ChannelPost.kind) == post.kind, col(ChannelPost.period) == post.period
+    )
 
 
 def claim(session: Session, post: DuePost, now: datetime, claimant: Claimant = CLAIMANT) -> int | None:
@@ -60,8 +65,15 @@ def claim(session: Session, post: DuePost, now: datetime, claimant: Claimant = C
     return claimed[0] if claimed else None
 
 
-def finish(session: Session, post_id: int, *, now: datetime, error: str | None = None, retry_at: datetime | None = None,
-           claimant: Claimant = CLAIMANT) -> None:
+def finish(
+    session: Session,
+    post_id: int,
+    *,
+    now: datetime,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+    claimant: Claimant = CLAIMANT,
+) -> None:
     """Sent (no error), to be retried (error and retry_at), or failed for good (error only)."""
     status = "sent" if error is None else ("retry" if retry_at else "failed")
     values: dict = {"status": status, "last_error": error, "sent_at": now if error is None else None}
@@ -72,4 +84,6 @@ def finish(session: Session, post_id: int, *, now: datetime, error: str | None =
 
 
 def teams_with_webhooks(session: Session) -> list[Team]:
-    return list(session.exec(select(Team).where(col(Team.webhook_url).is_not(None), col(Team.webhook_url) != "").order_by(col(Team.id))))
+    return list(
+        session.exec(select(Team).where(col(Team.webhook_url).is_not(None), col(Team.webhook_url) != "").order_by(col(Team.id)))
+    )

@@ -1,6 +1,7 @@
 """How email delivery is going, from the outbox itself (so every replica and the CLI see the same):
 the last message the relay accepted, the failed attempts since then, and the oldest message still
 waiting. Shown by `/healthz`, `lessonloop status` and the dispatcher's warning."""
+
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -31,16 +32,21 @@ class RelayHealth:
 
     def as_dict(self, now: datetime, *, with_error: bool = False) -> dict:
         """For /healthz (no error text: it can name a recipient) and, with the error, for admins."""
-        data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(self).items()
-                if with_error or k != "last_error"}
+        data = {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in asdict(self).items()
+            if with_error or k != "last_error"
+        }
         return {"state": self.state(now), **data}
 
 
 def relay_health(session: Session, *, now: datetime, channel: str = "email") -> RelayHealth:
-    last_success = session.exec(select(func.max(DeliveryAttempt.at)).where(
-        DeliveryAttempt.channel == channel, DeliveryAttempt.outcome == "sent")).one()
+    last_success = session.exec(
+        select(func.max(DeliveryAttempt.at)).where(DeliveryAttempt.channel == channel, DeliveryAttempt.outcome == "sent")
+    ).one()
     failures = select(DeliveryAttempt.at, DeliveryAttempt.detail).where(
-        DeliveryAttempt.channel == channel, col(DeliveryAttempt.outcome).in_(("retry", "failed", "expired")))
+        DeliveryAttempt.channel == channel, col(DeliveryAttempt.outcome).in_(("retry", "failed", "expired"))
+    )
     if last_success is not None:
         failures = failures.where(col(DeliveryAttempt.at) > last_success)
     count = session.exec(select(func.count()).select_from(failures.subquery())).one()

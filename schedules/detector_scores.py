@@ -1,11 +1,19 @@
 """Score the identifier detectors and the live-concern rules against labelled reflections. Pure."""
+
 from dataclasses import dataclass, field
 
 from schedules.concern import check_concern
 from schedules.redaction import find_identifiers
 
-LABEL_KINDS = {"nhs": "nhs_number", "postcode": "postcode", "dob": "date", "phone": "phone", "email": "email", "name": "name",
-               "address": "address"}
+LABEL_KINDS = {
+    "nhs": "nhs_number",
+    "postcode": "postcode",
+    "dob": "date",
+    "phone": "phone",
+    "email": "email",
+    "name": "name",
+    "address": "address",
+}
 
 
 @dataclass

@@ -7,6 +7,7 @@ time, and any team that is simply better or worse, affects both groups alike. Th
 cluster), never the person: each team contributes one proportion per period, and a team-period counting
 fewer than `min_cell` people is left out, as every figure is. Too few comparable periods or teams gives
 no estimate, and says so."""
+
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -78,16 +79,28 @@ def analyse(rows: list[TeamPeriod], *, min_cell: int = 5, level: float = 0.95) -
     usable = [r for r in rows if r.n >= min_cell]
     periods = sorted({r.period for r in usable})
     # periods with both arms compare them; the others still help estimate team levels and the trend
-    mixed = {p for p in periods if MIN_TEAMS_PER_ARM <= sum(r.started for r in usable if r.period == p)
-             <= sum(1 for r in usable if r.period == p) - MIN_TEAMS_PER_ARM}
+    mixed = {
+        p
+        for p in periods
+        if MIN_TEAMS_PER_ARM
+        <= sum(r.started for r in usable if r.period == p)
+        <= sum(1 for r in usable if r.period == p) - MIN_TEAMS_PER_ARM
+    }
     rows_used = usable  # every period: the all-waiting and all-started ones pin down team levels and trend
     teams = sorted({r.team_id for r in rows_used})
     started = {r.team_id for r in rows_used if r.started and r.period in mixed}
     waiting = {r.team_id for r in rows_used if not r.started and r.period in mixed}
     if len(mixed) < 2 or len(teams) < 4 or len(started) < MIN_TEAMS_PER_ARM or len(waiting) < MIN_TEAMS_PER_ARM:
-        return Estimate(None, None, None, len(mixed), len(started), len(waiting),
-                        "Too little data to conclude anything: fewer than two periods in which at least two teams had "
-                        "started and two had not, each with enough people.")
+        return Estimate(
+            None,
+            None,
+            None,
+            len(mixed),
+            len(started),
+            len(waiting),
+            "Too little data to conclude anything: fewer than two periods in which at least two teams had "
+            "started and two had not, each with enough people.",
+        )
     mixed_periods = periods
     x = np.zeros((len(rows_used), 1 + len(mixed_periods) - 1 + len(teams)))
     y = np.array([r.yes / r.n for r in rows_used])
@@ -114,6 +127,8 @@ def analyse(rows: list[TeamPeriod], *, min_cell: int = 5, level: float = 0.95) -
     elif high < 0:
         verdict = f"Teams that had started did worse, by {-effect * 100:.1f} points ({level:.0%} interval {low * 100:.1f} to {high * 100:.1f})."
     else:
-        verdict = (f"No clear difference: {effect * 100:+.1f} points, and the {level:.0%} interval ({low * 100:.1f} to "
-                   f"{high * 100:.1f}) includes no effect.")
+        verdict = (
+            f"No clear difference: {effect * 100:+.1f} points, and the {level:.0%} interval ({low * 100:.1f} to "
+            f"{high * 100:.1f}) includes no effect."
+        )
     return Estimate(effect, low, high, len(mixed), len(started), len(waiting), verdict)

@@ -2,6 +2,7 @@
 and how often its knowledge check was answered wrongly. True counts, each with the sum of its
 deliveries' record keys and the number of distinct people behind it, so the caller can publish them
 under the same disclosure control as every statistic (digests/disclosure.py)."""
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, distinct, func
@@ -29,18 +30,27 @@ class LessonFeedback:
 def _columns():
     key = Delivery.record_key
     wrong, irrelevant = Reply.check_correct.is_(False), Reply.practice == "not_relevant"
-    counts = (func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
-              func.sum(case((wrong, 1), else_=0)), func.sum(case((irrelevant, 1), else_=0)))
-    keys = (func.sum(key), func.sum(case((Reply.id.is_not(None), key), else_=0)),
-            func.sum(case((Reply.check_correct.is_not(None), key), else_=0)), func.sum(case((wrong, key), else_=0)),
-            func.sum(case((irrelevant, key), else_=0)))
+    counts = (
+        func.count(Delivery.id),
+        func.count(Reply.id),
+        func.count(Reply.check_correct),
+        func.sum(case((wrong, 1), else_=0)),
+        func.sum(case((irrelevant, 1), else_=0)),
+    )
+    keys = (
+        func.sum(key),
+        func.sum(case((Reply.id.is_not(None), key), else_=0)),
+        func.sum(case((Reply.check_correct.is_not(None), key), else_=0)),
+        func.sum(case((wrong, key), else_=0)),
+        func.sum(case((irrelevant, key), else_=0)),
+    )
     return (func.count(distinct(Delivery.person_id)), *counts, *keys)
 
 
 def _counted(row) -> Counted:
     values = [int(v or 0) for v in row]
     n = len(MEASURES)
-    return Counted(values[0], dict(zip(MEASURES, values[1:1 + n])), dict(zip(MEASURES, values[1 + n:])))
+    return Counted(values[0], dict(zip(MEASURES, values[1 : 1 + n])), dict(zip(MEASURES, values[1 + n :])))
 
 
 def lesson_feedback(session: Session) -> list[LessonFeedback]:

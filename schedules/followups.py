@@ -1,4 +1,5 @@
 """Record the answer to a follow-up ("did you try it?"), idempotently, apart from the nudge's first reply."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,8 +36,13 @@ def record_followup(session: Session, *, delivery: Delivery, answer: FollowUpRep
         row = session.exec(select(FollowUpAnswer).where(FollowUpAnswer.delivery_id == delivery.id)).first()
         if row is None:
             assert delivery.id is not None  # a stored delivery
-            row = FollowUpAnswer(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
-                                 created_at=now, updated_at=now)
+            row = FollowUpAnswer(
+                delivery_id=delivery.id,
+                person_id=delivery.person_id,
+                lesson_id=delivery.lesson_id,
+                created_at=now,
+                updated_at=now,
+            )
         if answer.outcome is not None:
             row.outcome = answer.outcome
         if answer.barrier is not None and answer.barrier.strip():

@@ -9,6 +9,7 @@ nudge for them (the question takes that week's place, as issue 13's follow-ups d
 
 Not wired to the outbox yet: the delivery kind "impact" needs issue 13's kinds in the planner output and
 dispatcher (see docs/voice.md)."""
+
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -17,8 +18,13 @@ from datetime import datetime, time, timedelta
 from schedules.slots import weekly_slot
 
 DEFAULT_INTERVALS = (3, 6, 12)  # months
-SCALE = (("a_lot", "A lot"), ("a_little", "A little"), ("not_sure", "Not sure"), ("not_much", "Not much"),
-         ("not_at_all", "Not at all"))
+SCALE = (
+    ("a_lot", "A lot"),
+    ("a_little", "A little"),
+    ("not_sure", "Not sure"),
+    ("not_much", "Not much"),
+    ("not_at_all", "Not at all"),
+)
 KIND = "impact"
 
 
@@ -81,17 +87,29 @@ def _free_slot(person: ImpactPerson, now: datetime) -> tuple[str, datetime] | No
     return None
 
 
-def plan_impact(people: list[ImpactPerson], now: datetime, *, intervals: tuple[int, ...] = DEFAULT_INTERVALS,
-                sample_rate: float = 0.5, secret: bytes, horizon: timedelta = timedelta(minutes=5)) -> list[ImpactDue]:
+def plan_impact(
+    people: list[ImpactPerson],
+    now: datetime,
+    *,
+    intervals: tuple[int, ...] = DEFAULT_INTERVALS,
+    sample_rate: float = 0.5,
+    secret: bytes,
+    horizon: timedelta = timedelta(minutes=5),
+) -> list[ImpactDue]:
     """At most one question per person: the longest-waiting due (lesson, interval) that was sampled."""
     due: list[ImpactDue] = []
     for person in people:
         if person.status != "active" or not intervals:
             continue
         candidates = sorted(
-            (add_months(a.answered_at, m), a, m) for a in person.answered for m in intervals
-            if a.practice != "not_relevant" and (a.lesson_id, m) not in person.asked
-            and add_months(a.answered_at, m) <= now and sampled(secret, person.id, a.lesson_id, m, sample_rate))
+            (add_months(a.answered_at, m), a, m)
+            for a in person.answered
+            for m in intervals
+            if a.practice != "not_relevant"
+            and (a.lesson_id, m) not in person.asked
+            and add_months(a.answered_at, m) <= now
+            and sampled(secret, person.id, a.lesson_id, m, sample_rate)
+        )
         if not candidates:
             continue
         slot = _free_slot(person, now)

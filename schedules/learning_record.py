@@ -1,5 +1,6 @@
 """One person's own learning record (issue 13): the nudges they were sent, their answers and reflections,
 and their follow-ups. Reads only that person's rows; nothing here is ever grouped or shown to anyone else."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,25 +33,78 @@ def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
     followup = aliased(Delivery)
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     # The reply, follow-up and answer columns come from outer joins, so each may be None.
-    picked: Select[int | None, str, str, datetime | None, bool, bool | None, str | None, str | None, datetime | None,
-                   datetime | None, str | None, str | None] = Select(
-        col(Delivery.id), col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.sent_at), col(Delivery.is_review),
-        col(Reply.check_correct), col(Reply.practice), col(Reply.reflection), col(Reply.created_at),
-        col(followup.sent_at), col(FollowUpAnswer.outcome), col(FollowUpAnswer.barrier))
+    picked: Select[
+        int | None,
+        str,
+        str,
+        datetime | None,
+        bool,
+        bool | None,
+        str | None,
+        str | None,
+        datetime | None,
+        datetime | None,
+        str | None,
+        str | None,
+    ] = Select(
+        col(Delivery.id),
+        col(Delivery.lesson_id),
+        col(Delivery.lesson_version),
+        col(Delivery.sent_at),
+        col(Delivery.is_review),
+        col(Reply.check_correct),
+        col(Reply.practice),
+        col(Reply.reflection),
+        col(Reply.created_at),
+        col(followup.sent_at),
+        col(FollowUpAnswer.outcome),
+        col(FollowUpAnswer.barrier),
+    )
     query = (
-        picked
-        .select_from(Delivery)
+        picked.select_from(Delivery)
         .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
-        .outerjoin(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup",
-                                  col(followup.status) == DeliveryStatus.SENT))
+        .outerjoin(
+            followup,
+            and_(
+                col(followup.parent_id) == Delivery.id,
+                col(followup.kind) == "followup",
+                col(followup.status) == DeliveryStatus.SENT,
+            ),
+        )
         .outerjoin(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
         .where(Delivery.person_id == person_id, Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
         .order_by(col(Delivery.sent_at), col(Delivery.id))
     )
     rows = []
-    for (delivery_id, lesson_id, version, sent_at, is_review, correct, practice, reflection, replied_at,
-         followup_sent_at, outcome, barrier) in session.exec(query):
+    for (
+        delivery_id,
+        lesson_id,
+        version,
+        sent_at,
+        is_review,
+        correct,
+        practice,
+        reflection,
+        replied_at,
+        followup_sent_at,
+        outcome,
+        barrier,
+    ) in session.exec(query):
         assert delivery_id is not None and sent_at is not None  # a stored delivery, selected as sent
-        rows.append(RecordRow(delivery_id, lesson_id, version, sent_at, is_review, correct, practice, reflection, replied_at,
-                              followup_sent_at, outcome, barrier))
+        rows.append(
+            RecordRow(
+                delivery_id,
+                lesson_id,
+                version,
+                sent_at,
+                is_review,
+                correct,
+                practice,
+                reflection,
+                replied_at,
+                followup_sent_at,
+                outcome,
+                barrier,
+            )
+        )
     return rows

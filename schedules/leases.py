@@ -7,6 +7,7 @@ lease has run out. So a live worker never loses a row, however slow the relay, a
 that died come back after one short lease (60 s by default), not after a fixed ten minutes.
 
 The table needs the columns id, status, attempts, claimed_by, claimed_at and lease_until."""
+
 import functools
 import os
 import socket
@@ -48,8 +49,17 @@ def lease_ran_out(table: Any, now: datetime) -> ColumnElement[bool]:
     return and_(table.status == SENDING, table.lease_until < now)
 
 
-def claim(session: Session, table: Any, *, ready: ColumnElement[bool], claimant: Claimant, now: datetime,
-          limit: int, order_by: tuple = (), among: ColumnElement[bool] | None = None) -> list[int]:
+def claim(
+    session: Session,
+    table: Any,
+    *,
+    ready: ColumnElement[bool],
+    claimant: Claimant,
+    now: datetime,
+    limit: int,
+    order_by: tuple = (),
+    among: ColumnElement[bool] | None = None,
+) -> list[int]:
     """Claim up to `limit` rows that are `ready` (or whose lease ran out) for `claimant`; commits.
     `among` narrows the rows considered (one team's post, one lead's digest).
 
@@ -66,20 +76,26 @@ def claim(session: Session, table: Any, *, ready: ColumnElement[bool], claimant:
         session.commit()
         return []
     session.execute(
-        update(table).where(table.id.in_(ids), claimable)
-        .values(status=SENDING, claimed_by=claimant.id, claimed_at=now, lease_until=now + claimant.lease,
-                attempts=table.attempts + 1)
+        update(table)
+        .where(table.id.in_(ids), claimable)
+        .values(
+            status=SENDING, claimed_by=claimant.id, claimed_at=now, lease_until=now + claimant.lease, attempts=table.attempts + 1
+        )
     )
-    claimed = list(session.exec(select(table.id).where(table.id.in_(ids), table.claimed_by == claimant.id,
-                                                       table.status == SENDING).order_by(table.id)))
+    claimed = list(
+        session.exec(
+            select(table.id).where(table.id.in_(ids), table.claimed_by == claimant.id, table.status == SENDING).order_by(table.id)
+        )
+    )
     session.commit()
     return claimed
 
 
 def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) -> int:
     """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
-    result = session.exec(update(table).where(table.claimed_by == claimant.id, table.status == SENDING)
-                          .values(lease_until=now + claimant.lease))
+    result = session.exec(
+        update(table).where(table.claimed_by == claimant.id, table.status == SENDING).values(lease_until=now + claimant.lease)
+    )
     session.commit()
     return result.rowcount
 
@@ -91,12 +107,17 @@ def _finish_statement(table: Any, columns: tuple[str, ...], held_only: bool) -> 
     where = [table.id == bindparam("row_id"), table.status == SENDING]
     if held_only:
         where.append(table.claimed_by == bindparam("holder"))
-    return (update(table).where(*where).values(claimed_by=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
-            .execution_options(synchronize_session=False))
+    return (
+        update(table)
+        .where(*where)
+        .values(claimed_by=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
+        .execution_options(synchronize_session=False)
+    )
 
 
-def finish(session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant,
-           held_only: bool = True) -> int:
+def finish(
+    session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant, held_only: bool = True
+) -> int:
     """Give up the claim on each (id, new column values) row; does not commit, so the caller can write
     the attempt records in the same transaction. With `held_only`, a row this claimant no longer holds
     (its lease ran out and someone else claimed it) is left alone: the new holder decides. Rows with the

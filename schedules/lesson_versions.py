@@ -1,4 +1,5 @@
 """Keep every lesson version that deliveries point at; find the one a delivery was sent with."""
+
 import json
 from datetime import datetime
 
@@ -15,7 +16,10 @@ def record_versions(session: Session, *, lessons: list[Lesson], now: datetime) -
     if not lessons:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [{"lesson_id": l.id, "version": l.version, "content_json": json.dumps(lesson_to_dict(l)), "recorded_at": now} for l in lessons]
+    rows = [
+        {"lesson_id": l.id, "version": l.version, "content_json": json.dumps(lesson_to_dict(l)), "recorded_at": now}
+        for l in lessons
+    ]
     session.execute(insert(LessonVersion).on_conflict_do_nothing(index_elements=["lesson_id", "version"]), rows)
 
 
@@ -24,5 +28,7 @@ def lesson_as_sent(session: Session, *, current: dict[str, Lesson], lesson_id: s
     lesson = current.get(lesson_id)
     if lesson is not None and lesson.version == version:
         return lesson
-    stored = session.exec(select(LessonVersion).where(LessonVersion.lesson_id == lesson_id, LessonVersion.version == version)).first()
+    stored = session.exec(
+        select(LessonVersion).where(LessonVersion.lesson_id == lesson_id, LessonVersion.version == version)
+    ).first()
     return lesson_from_dict(json.loads(stored.content_json)) if stored else lesson

@@ -4,6 +4,7 @@ A reminder: one per unanswered nudge (never a second for the same lesson), a num
 the nudge went, in the person's working hours and time zone, in the channel the nudge used.
 A follow-up ("did you try it?"): some weeks after a reply that made a commitment, at the person's weekly
 slot, in a week that has no other nudge for them (the follow-up takes that week's place)."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -55,12 +56,21 @@ class SentNudge:
 def next_slot_after(person: Recipient, moment: datetime) -> datetime:
     """The person's first weekly slot after `moment`: when their next lesson is due."""
     slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, moment)
-    return slot.at if slot.at > moment else weekly_slot(person.timezone, person.nudge_day, person.nudge_time,
-                                                        moment + timedelta(days=7)).at
+    return (
+        slot.at
+        if slot.at > moment
+        else weekly_slot(person.timezone, person.nudge_day, person.nudge_time, moment + timedelta(days=7)).at
+    )
 
 
-def plan_reminders(nudges: list[SentNudge], now: datetime, *, delay_days: int = 3,
-                   hours: WorkingHours = WorkingHours(), horizon: timedelta = timedelta(0)) -> list[PlannedDelivery]:
+def plan_reminders(
+    nudges: list[SentNudge],
+    now: datetime,
+    *,
+    delay_days: int = 3,
+    hours: WorkingHours = WorkingHours(),
+    horizon: timedelta = timedelta(0),
+) -> list[PlannedDelivery]:
     """A reminder that could only go out once the next lesson is due is dropped: two messages the same day
     is nagging, and the new lesson is the better prompt."""
     planned = []
@@ -74,10 +84,22 @@ def plan_reminders(nudges: list[SentNudge], now: datetime, *, delay_days: int = 
         send_at = max(due, send_time(due, now, person.timezone, hours))
         if send_at >= next_slot_after(person, nudge.sent_at):
             continue
-        planned.append(PlannedDelivery(person.id, reminder_period(nudge.delivery_id), nudge.lesson_id, nudge.lesson_version,
-                                       send_at, False, nudge.channel,
-                                       person.role, person.team_id, person.agency, kind="reminder",
-                                       parent_id=nudge.delivery_id))
+        planned.append(
+            PlannedDelivery(
+                person.id,
+                reminder_period(nudge.delivery_id),
+                nudge.lesson_id,
+                nudge.lesson_version,
+                send_at,
+                False,
+                nudge.channel,
+                person.role,
+                person.team_id,
+                person.agency,
+                kind="reminder",
+                parent_id=nudge.delivery_id,
+            )
+        )
     return planned
 
 
@@ -107,8 +129,14 @@ def followup_slot(commitment: Commitment, weeks: int) -> tuple[str, datetime]:
     raise ValueError(f"no free week within a year for delivery {commitment.delivery_id}")
 
 
-def plan_followups(commitments: list[Commitment], now: datetime, *, weeks: int = 4, hours: WorkingHours = WorkingHours(),
-                   horizon: timedelta = timedelta(0)) -> list[PlannedDelivery]:
+def plan_followups(
+    commitments: list[Commitment],
+    now: datetime,
+    *,
+    weeks: int = 4,
+    hours: WorkingHours = WorkingHours(),
+    horizon: timedelta = timedelta(0),
+) -> list[PlannedDelivery]:
     planned = []
     for commitment in commitments:
         person = commitment.person
@@ -117,10 +145,22 @@ def plan_followups(commitments: list[Commitment], now: datetime, *, weeks: int =
         week, slot_at = followup_slot(commitment, weeks)
         if slot_at > now + horizon:
             continue
-        planned.append(PlannedDelivery(person.id, followup_period(commitment.delivery_id), commitment.lesson_id,
-                                       commitment.lesson_version, send_time(slot_at, now, person.timezone, hours), False,
-                                       commitment.channel, person.role, person.team_id, person.agency, kind="followup",
-                                       parent_id=commitment.delivery_id))
+        planned.append(
+            PlannedDelivery(
+                person.id,
+                followup_period(commitment.delivery_id),
+                commitment.lesson_id,
+                commitment.lesson_version,
+                send_time(slot_at, now, person.timezone, hours),
+                False,
+                commitment.channel,
+                person.role,
+                person.team_id,
+                person.agency,
+                kind="followup",
+                parent_id=commitment.delivery_id,
+            )
+        )
     return planned
 
 
@@ -131,5 +171,15 @@ def week_of(moment: datetime, tz_name: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-__all__ = ["COMMITMENTS", "Commitment", "SentNudge", "add_working_days", "followup_period", "followup_slot",
-           "plan_followups", "plan_reminders", "reminder_period", "week_of"]
+__all__ = [
+    "COMMITMENTS",
+    "Commitment",
+    "SentNudge",
+    "add_working_days",
+    "followup_period",
+    "followup_slot",
+    "plan_followups",
+    "plan_reminders",
+    "reminder_period",
+    "week_of",
+]

@@ -14,8 +14,20 @@ from schedules.loop_planner import COMMITMENTS
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
 from schedules.statistics import Filter, GroupCounts, dimension, sent_nudges_in
 
-LOOP_MEASURES = ("delivered", "reminded", "replied_unprompted", "replied_after_reminder", "commitments", "followups_sent",
-                 "followups_answered", "helped", "not_fit", "not_yet_tried", "no_longer_relevant", "barriers")
+LOOP_MEASURES = (
+    "delivered",
+    "reminded",
+    "replied_unprompted",
+    "replied_after_reminder",
+    "commitments",
+    "followups_sent",
+    "followups_answered",
+    "helped",
+    "not_fit",
+    "not_yet_tried",
+    "no_longer_relevant",
+    "barriers",
+)
 OUTCOME_MEASURES = {"helped": "helped", "not_fit": "not_fit", "not_yet": "not_yet_tried", "not_relevant": "no_longer_relevant"}
 
 
@@ -48,10 +60,12 @@ def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str,
     def query(*keys):
         q = select(*keys, func.count(distinct(Delivery.person_id)), *measures).select_from(Delivery)
         q = q.outerjoin(Reply, Reply.delivery_id == Delivery.id)
-        q = q.outerjoin(reminder, and_(reminder.parent_id == Delivery.id, reminder.kind == "reminder",
-                                       reminder.status == DeliveryStatus.SENT))
-        q = q.outerjoin(followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup",
-                                       followup.status == DeliveryStatus.SENT))
+        q = q.outerjoin(
+            reminder, and_(reminder.parent_id == Delivery.id, reminder.kind == "reminder", reminder.status == DeliveryStatus.SENT)
+        )
+        q = q.outerjoin(
+            followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup", followup.status == DeliveryStatus.SENT)
+        )
         q = q.outerjoin(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
         if by == "team":
             q = q.outerjoin(Team, Team.id == Delivery.team_id)
@@ -74,16 +88,20 @@ def _scoped(query: Any, where: Filter) -> Any:
     return sent_nudges_in(query, where)
 
 
-def followup_barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str],
-                             limit: int = 200) -> list[tuple[str, int, str]]:
+def followup_barrier_samples(
+    session: Session, *, where: Filter, theme_of: dict[str, str], limit: int = 200
+) -> list[tuple[str, int, str]]:
     """(theme, writer, what got in the way) for up to `limit` of the newest follow-up answers in scope, the
     shape digests.barriers takes. The writer is an opaque number, used only to count distinct writers."""
     followup = aliased(Delivery)
     key = dimension("theme", theme_of)
     writer = func.coalesce(Delivery.person_id, 0)  # forgotten people count as one writer between them, as in statistics
-    query = (select(key, writer, col(FollowUpAnswer.barrier)).select_from(Delivery)
-             .join(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
-             .join(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
-             .where(col(FollowUpAnswer.barrier).is_not(None), FollowUpAnswer.barrier != ""))
+    query = (
+        select(key, writer, col(FollowUpAnswer.barrier))
+        .select_from(Delivery)
+        .join(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
+        .join(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
+        .where(col(FollowUpAnswer.barrier).is_not(None), FollowUpAnswer.barrier != "")
+    )
     query = _scoped(query, where).order_by(col(FollowUpAnswer.id).desc()).limit(limit)
     return [(str(theme), int(w), text) for theme, w, text in session.exec(query) if text is not None]

@@ -1,4 +1,5 @@
 """What the loop planner needs from the database, and the cancels a reply or a switch makes (issue 13)."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, update
@@ -22,22 +23,41 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
         .outerjoin(reminder, and_(col(reminder.parent_id) == Delivery.id, col(reminder.kind) == "reminder"))
-        .where(Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT,
-               col(Delivery.sent_at) >= now - LOOKBACK, col(Delivery.sent_at) <= now - min_age,
-               col(Reply.id).is_(None), col(reminder.id).is_(None), Person.status == PersonStatus.ACTIVE)
+        .where(
+            Delivery.kind == "nudge",
+            Delivery.status == DeliveryStatus.SENT,
+            col(Delivery.sent_at) >= now - LOOKBACK,
+            col(Delivery.sent_at) <= now - min_age,
+            col(Reply.id).is_(None),
+            col(reminder.id).is_(None),
+            Person.status == PersonStatus.ACTIVE,
+        )
         .order_by(col(Delivery.id))
     )
     rows = list(session.exec(query))
     if not rows:
         return []
     people = {person.id for _, person in rows}
-    reminded = set(session.exec(select(Delivery.person_id, Delivery.lesson_id)
-                                .where(Delivery.kind == "reminder", col(Delivery.person_id).in_(people))).all())
+    reminded = set(
+        session.exec(
+            select(Delivery.person_id, Delivery.lesson_id).where(Delivery.kind == "reminder", col(Delivery.person_id).in_(people))
+        ).all()
+    )
     nudges = []
     for d, p in rows:
         assert d.id is not None and d.sent_at is not None  # a stored delivery, selected as sent
-        nudges.append(SentNudge(d.id, recipient(p), d.sent_at, d.lesson_id, d.lesson_version, d.channel,
-                                reminders_on=p.reminders, lesson_reminded=(p.id, d.lesson_id) in reminded))
+        nudges.append(
+            SentNudge(
+                d.id,
+                recipient(p),
+                d.sent_at,
+                d.lesson_id,
+                d.lesson_version,
+                d.channel,
+                reminders_on=p.reminders,
+                lesson_reminded=(p.id, d.lesson_id) in reminded,
+            )
+        )
     return nudges
 
 
@@ -49,8 +69,13 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .join(Reply, col(Reply.delivery_id) == Delivery.id)
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
-        .where(Delivery.kind == "nudge", col(Reply.practice).in_(COMMITMENTS), col(Reply.created_at) <= now - min_age,
-               col(followup.id).is_(None), col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
+        .where(
+            Delivery.kind == "nudge",
+            col(Reply.practice).in_(COMMITMENTS),
+            col(Reply.created_at) <= now - min_age,
+            col(followup.id).is_(None),
+            col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]),
+        )
         .order_by(col(Delivery.id))
     )
     rows = list(session.exec(query))
@@ -58,8 +83,18 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
     found = []
     for d, p, r in rows:
         assert d.id is not None and p.id is not None  # stored rows
-        found.append(Commitment(d.id, recipient(p), r.created_at, d.lesson_id, d.lesson_version, d.channel, r.practice,
-                                frozenset(busy.get(p.id, ()))))
+        found.append(
+            Commitment(
+                d.id,
+                recipient(p),
+                r.created_at,
+                d.lesson_id,
+                d.lesson_version,
+                d.channel,
+                r.practice,
+                frozenset(busy.get(p.id, ())),
+            )
+        )
     return found
 
 
@@ -67,10 +102,15 @@ def busy_weeks(session: Session, *, person_ids: list[int]) -> dict[int, set[str]
     """Each person's local weeks that hold a nudge or a follow-up (cancelled ones free the week again)."""
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     picked: Select[int | None, str, str, datetime, str] = Select(
-        col(Delivery.person_id), col(Delivery.kind), col(Delivery.period), col(Delivery.due_at), col(Person.timezone))
-    rows = session.exec(picked.join(Person, col(Person.id) == Delivery.person_id)
-                        .where(col(Delivery.person_id).in_(person_ids), col(Delivery.kind).in_(["nudge", "followup"]),
-                               Delivery.status != DeliveryStatus.CANCELLED))
+        col(Delivery.person_id), col(Delivery.kind), col(Delivery.period), col(Delivery.due_at), col(Person.timezone)
+    )
+    rows = session.exec(
+        picked.join(Person, col(Person.id) == Delivery.person_id).where(
+            col(Delivery.person_id).in_(person_ids),
+            col(Delivery.kind).in_(["nudge", "followup"]),
+            Delivery.status != DeliveryStatus.CANCELLED,
+        )
+    )
     weeks: dict[int, set[str]] = {}
     for person_id, kind, period, due_at, tz in rows:
         assert person_id is not None  # selected by person id
@@ -80,9 +120,11 @@ def busy_weeks(session: Session, *, person_ids: list[int]) -> dict[int, set[str]
 
 def with_followup_weeks(session: Session, found: dict[int, History], *, person_ids: list[int]) -> dict[int, History]:
     """Histories in which a week holding a follow-up counts as planned, so no nudge joins it that week."""
-    rows = session.exec(select(Delivery.person_id, Delivery.due_at, Person.timezone).join(Person, col(Person.id) == Delivery.person_id)
-                        .where(col(Delivery.person_id).in_(person_ids), Delivery.kind == "followup",
-                               Delivery.status != DeliveryStatus.CANCELLED))
+    rows = session.exec(
+        select(Delivery.person_id, Delivery.due_at, Person.timezone)
+        .join(Person, col(Person.id) == Delivery.person_id)
+        .where(col(Delivery.person_id).in_(person_ids), Delivery.kind == "followup", Delivery.status != DeliveryStatus.CANCELLED)
+    )
     extra: dict[int, set[str]] = {}
     for person_id, due_at, tz in rows:
         assert person_id is not None  # selected by person id
@@ -97,8 +139,10 @@ def with_followup_weeks(session: Session, found: dict[int, History], *, person_i
 def cancel_reminders(session: Session, *, parent_id: int, reason: str) -> int:
     """A reply makes the pending reminder for its nudge pointless. The caller commits."""
     result = session.exec(
-        update(Delivery).where(col(Delivery.parent_id) == parent_id, col(Delivery.kind) == "reminder",
-                               col(Delivery.status) == DeliveryStatus.PENDING)
+        update(Delivery)
+        .where(
+            col(Delivery.parent_id) == parent_id, col(Delivery.kind) == "reminder", col(Delivery.status) == DeliveryStatus.PENDING
+        )
         .values(status=DeliveryStatus.CANCELLED, last_error=reason)
     )
     return result.rowcount or 0
@@ -110,7 +154,11 @@ def set_reminders(session: Session, *, person: Person, on: bool) -> None:
     session.add(person)
     if not on:
         session.execute(
-            update(Delivery).where(col(Delivery.person_id) == person.id, col(Delivery.kind) == "reminder",
-                                   col(Delivery.status) == DeliveryStatus.PENDING)
+            update(Delivery)
+            .where(
+                col(Delivery.person_id) == person.id,
+                col(Delivery.kind) == "reminder",
+                col(Delivery.status) == DeliveryStatus.PENDING,
+            )
             .values(status=DeliveryStatus.CANCELLED, last_error="reminders switched off")
         )

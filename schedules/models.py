@@ -1,4 +1,5 @@
 """The tables. The database is the single source of truth: due times, the outbox, replies."""
+
 import secrets
 from datetime import date, datetime
 from enum import StrEnum
@@ -92,8 +93,11 @@ class Person(SQLModel, table=True):
     # falling due): the minute tick reads only people whose time has come, not everyone (issue 16).
     # PLAN_NOW ("look now") whenever what decides their slot changes (see _replan_when_slot_changes).
     # Defaults at every level, so bulk inserts and COPY that do not name it still mean "look now".
-    next_plan_at: datetime = Field(default=PLAN_NOW, sa_type=UTCDateTime, sa_column_kwargs={
-        "default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")})
+    next_plan_at: datetime = Field(
+        default=PLAN_NOW,
+        sa_type=UTCDateTime,
+        sa_column_kwargs={"default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")},
+    )
 
 
 class SpacingCard(SQLModel, table=True):
@@ -205,7 +209,9 @@ class AuditEvent(SQLModel, table=True):
 class ReplyTally(SQLModel, table=True):
     """Anonymous counts kept when old replies are deleted under the retention period."""
 
-    __table_args__ = (UniqueConstraint("week", "lesson_id", "role", "team_id", "agency", "practice", "check", name="uq_replytally_cell"),)
+    __table_args__ = (
+        UniqueConstraint("week", "lesson_id", "role", "team_id", "agency", "practice", "check", name="uq_replytally_cell"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     week: str = Field(max_length=8)  # ISO week the reply was made, e.g. 2026-W48
     lesson_id: str = Field(max_length=80)
@@ -234,6 +240,8 @@ class ChannelPost(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+
+
 class AgendaRecord(SQLModel, table=True):
     """One team's agenda item for one week: the theme and lesson chosen (so every pull shows the same item),
     and whether the team discussed it and which action it agreed."""
@@ -274,7 +282,6 @@ class SignInLink(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
-
 
 
 class StatCell(SQLModel, table=True):
@@ -330,7 +337,9 @@ Index("ix_delivery_stats", col(Delivery.kind), col(Delivery.status), col(Deliver
 Index("ix_reply_updated_at", col(Reply.updated_at))
 Index("ix_delivery_sent_at", col(Delivery.sent_at))
 Index("ix_deliveryattempt_at", col(DeliveryAttempt.at))  # the relay's health: failures since the last success
-Index("ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period))
+Index(
+    "ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period)
+)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", col(Person.slack_user_id))
 
@@ -347,6 +356,8 @@ class FollowUpAnswer(SQLModel, table=True):
     barrier: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # The tick plans only people whose next_plan_at has come (issue 16).
 Index("ix_person_next_plan", col(Person.next_plan_at), col(Person.id))
 SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")

@@ -1,5 +1,6 @@
 """Practice moments: an anonymous log of something that nearly went wrong or went well, tagged with
 contributing factors. Stored without a person id; counted by factor, theme and period."""
+
 import hashlib
 import hmac
 from collections import Counter
@@ -52,9 +53,18 @@ def writer_key(secret: bytes, person_id: int) -> str:
 def add_moment(session: Session, *, person: Person, text: MomentText, secret: bytes, now: datetime) -> PracticeMoment:
     assert person.id is not None  # a stored person
     moment = PracticeMoment(
-        outcome=text.outcome, what_happened=text.what_happened.strip(), what_helped=text.what_helped.strip(),
-        factors=",".join(dict.fromkeys(text.factors)), theme=text.theme or None, role=person.role, team_id=person.team_id,
-        agency=person.agency, period=week_key(now.date()), writer=writer_key(secret, person.id), created_at=now)
+        outcome=text.outcome,
+        what_happened=text.what_happened.strip(),
+        what_helped=text.what_helped.strip(),
+        factors=",".join(dict.fromkeys(text.factors)),
+        theme=text.theme or None,
+        role=person.role,
+        team_id=person.team_id,
+        agency=person.agency,
+        period=week_key(now.date()),
+        writer=writer_key(secret, person.id),
+        created_at=now,
+    )
     session.add(moment)
     session.commit()
     return moment
@@ -77,8 +87,9 @@ def record_key(moment: PracticeMoment) -> int:
     return int.from_bytes(digest, "big") % RECORD_KEY_SPACE
 
 
-def moment_rows(session: Session, *, agency: str | None = None, team_id: int | None = None,
-                start: str | None = None, end: str | None = None) -> list[PracticeMoment]:
+def moment_rows(
+    session: Session, *, agency: str | None = None, team_id: int | None = None, start: str | None = None, end: str | None = None
+) -> list[PracticeMoment]:
     query = select(PracticeMoment)
     if agency is not None:
         query = query.where(PracticeMoment.agency == agency)

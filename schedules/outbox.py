@@ -1,4 +1,5 @@
 """The deliveries outbox: idempotent writes from the planner, safe claims by dispatchers, attempt records."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,8 +22,11 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     """These people's planned weeks, last delivery per lesson, and spacing cards, in two queries."""
     periods: dict[int, set[str]] = {}
     delivered: dict[int, dict[str, datetime]] = {}
-    rows = session.exec(select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at)
-                        .where(Delivery.kind == "nudge", col(Delivery.person_id).in_(person_ids)))
+    rows = session.exec(
+        select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at).where(
+            Delivery.kind == "nudge", col(Delivery.person_id).in_(person_ids)
+        )
+    )
     for person_id, period, lesson_id, due_at in rows:
         assert person_id is not None  # selected by person id
         periods.setdefault(person_id, set()).add(period)
@@ -31,13 +35,32 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     cards: dict[int, dict[str, CardState]] = {}
     for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(person_ids))):
         cards.setdefault(card.person_id, {})[card.lesson_id] = CardState(card.due_at, card.last_review_at, card.retired)
-    return {pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {})) for pid in set(periods) | set(cards)}
+    return {
+        pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {}))
+        for pid in set(periods) | set(cards)
+    }
 
 
-_COLUMNS = {"person_id": "int", "kind": "text", "parent_id": "int", "period": "text", "lesson_id": "text",
-            "lesson_version": "text", "is_review": "bool", "channel": "text", "role": "text", "team_id": "int",
-            "agency": "text", "status": "text", "due_at": "timestamp", "first_due_at": "timestamp", "attempts": "int",
-            "created_at": "timestamp", "message_token": "text", "record_key": "int"}
+_COLUMNS = {
+    "person_id": "int",
+    "kind": "text",
+    "parent_id": "int",
+    "period": "text",
+    "lesson_id": "text",
+    "lesson_version": "text",
+    "is_review": "bool",
+    "channel": "text",
+    "role": "text",
+    "team_id": "int",
+    "agency": "text",
+    "status": "text",
+    "due_at": "timestamp",
+    "first_due_at": "timestamp",
+    "attempts": "int",
+    "created_at": "timestamp",
+    "message_token": "text",
+    "record_key": "int",
+}
 # PostgreSQL: one statement a batch whatever its size, one array parameter a column (not one a row), counting what it
 # inserted in the server; no RETURNING row per delivery comes back to Python.
 _PG_INSERT = text(
@@ -51,11 +74,26 @@ def _row(p: PlannedDelivery, now: datetime) -> dict:
     """Every column written explicitly: the PostgreSQL statement is raw SQL, so no model default would run.
     The Message-ID token (issue 15) and the disclosure record key (issue 14) are random per delivery."""
     due = as_utc(p.due_at).replace(tzinfo=None)
-    return {"person_id": p.person_id, "kind": p.kind, "parent_id": p.parent_id, "period": p.period, "lesson_id": p.lesson_id,
-            "lesson_version": p.lesson_version, "is_review": p.is_review, "channel": p.channel, "role": p.role,
-            "team_id": p.team_id, "agency": p.agency, "status": DeliveryStatus.PENDING.value,
-            "due_at": due, "first_due_at": due, "attempts": 0, "created_at": as_utc(now).replace(tzinfo=None),
-            "message_token": uuid4().hex, "record_key": new_record_key()}
+    return {
+        "person_id": p.person_id,
+        "kind": p.kind,
+        "parent_id": p.parent_id,
+        "period": p.period,
+        "lesson_id": p.lesson_id,
+        "lesson_version": p.lesson_version,
+        "is_review": p.is_review,
+        "channel": p.channel,
+        "role": p.role,
+        "team_id": p.team_id,
+        "agency": p.agency,
+        "status": DeliveryStatus.PENDING.value,
+        "due_at": due,
+        "first_due_at": due,
+        "attempts": 0,
+        "created_at": as_utc(now).replace(tzinfo=None),
+        "message_token": uuid4().hex,
+        "record_key": new_record_key(),
+    }
 
 
 def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: datetime) -> int:
@@ -68,7 +106,9 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
         if postgres:
             inserted += session.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS}).scalar_one()
         else:  # SQLite: one executemany of a cached statement; sqlite3 sums its row count over the batch
-            stmt = sqlite_insert(SQLModel.metadata.tables["delivery"]).on_conflict_do_nothing(index_elements=["person_id", "kind", "period"])
+            stmt = sqlite_insert(SQLModel.metadata.tables["delivery"]).on_conflict_do_nothing(
+                index_elements=["person_id", "kind", "period"]
+            )
             inserted += session.connection().execute(stmt, rows).rowcount
     return inserted
 
@@ -76,8 +116,9 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
 def claim_due(session: Session, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:
     """Claim up to `limit` due rows (or rows whose holder's lease ran out) for `claimant`."""
     ready = and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now)
-    return leases.claim(session, Delivery, ready=ready, claimant=claimant, now=now, limit=limit,
-                        order_by=(Delivery.due_at, Delivery.id))
+    return leases.claim(
+        session, Delivery, ready=ready, claimant=claimant, now=now, limit=limit, order_by=(Delivery.due_at, Delivery.id)
+    )
 
 
 @dataclass(frozen=True)
@@ -115,10 +156,13 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime,
     """Write every attempt and move each row on (sent, back to pending, failed, expired, cancelled), in one
     transaction. A message that went out is marked sent even if this claimant's lease ran out meanwhile,
     so nobody sends it again; any other outcome is written only while the claim is still held."""
-    session.connection().execute(_INSERT_ATTEMPTS, [
-        {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
-        for o in outcomes
-    ])
+    session.connection().execute(
+        _INSERT_ATTEMPTS,
+        [
+            {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
+            for o in outcomes
+        ],
+    )
     sent: list[tuple[int, dict[str, Any]]] = []
     other: list[tuple[int, dict[str, Any]]] = []
     for o in outcomes:

@@ -1,4 +1,5 @@
 """People and teams: upsert a checked roster, and read who is reachable for planning."""
+
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
@@ -30,26 +31,51 @@ def team_ids(session: Session, teams: dict[str, str]) -> dict[str, int]:
 
 
 def _values(row: RosterRow, team_id: int) -> dict:
-    return {"name": row.name, "role": row.role, "agency": row.agency, "team_id": team_id, "timezone": row.timezone,
-            "nudge_day": row.nudge_day, "nudge_time": row.nudge_time.strftime("%H:%M"), "access": row.access}
+    return {
+        "name": row.name,
+        "role": row.role,
+        "agency": row.agency,
+        "team_id": team_id,
+        "timezone": row.timezone,
+        "nudge_day": row.nudge_day,
+        "nudge_time": row.nudge_time.strftime("%H:%M"),
+        "access": row.access,
+    }
 
 
-def upsert_page(session: Session, *, rows: list[RosterRow], teams: dict[str, int], default_channel: str,
-                now: datetime) -> tuple[int, int]:
+def upsert_page(
+    session: Session, *, rows: list[RosterRow], teams: dict[str, int], default_channel: str, now: datetime
+) -> tuple[int, int]:
     """Insert or update up to a page of people by email, in three statements (no ORM objects: a million
     people stay flat). Returns (created, updated). The caller commits."""
     known: dict[str, int | None] = dict(
-        session.execute(select(Person.email, Person.id).where(col(Person.email).in_([r.email for r in rows]))).all())
+        session.execute(select(Person.email, Person.id).where(col(Person.email).in_([r.email for r in rows]))).all()
+    )
     new, changed = [], []
     for row in rows:
         values = _values(row, teams[row.team])
         if row.email in known:
-            changed.append({"id": known[row.email], "next_plan_at": PLAN_NOW, **values,  # bulk: no ORM event fires
-                            **({"channel": row.channel} if row.channel else {}),
-                            **({"reminders": row.reminders} if row.reminders is not None else {})})
+            changed.append(
+                {
+                    "id": known[row.email],
+                    "next_plan_at": PLAN_NOW,
+                    **values,  # bulk: no ORM event fires
+                    **({"channel": row.channel} if row.channel else {}),
+                    **({"reminders": row.reminders} if row.reminders is not None else {}),
+                }
+            )
         else:
-            new.append({"email": row.email, "created_at": now, "status": PersonStatus.ACTIVE, "next_plan_at": PLAN_NOW,
-                        "channel": row.channel or default_channel, "reminders": row.reminders is not False, **values})
+            new.append(
+                {
+                    "email": row.email,
+                    "created_at": now,
+                    "status": PersonStatus.ACTIVE,
+                    "next_plan_at": PLAN_NOW,
+                    "channel": row.channel or default_channel,
+                    "reminders": row.reminders is not False,
+                    **values,
+                }
+            )
     if new:
         session.execute(insert(Person), new)
     # rows that name a channel or a reminders switch and rows that keep theirs differ in columns:
@@ -62,8 +88,9 @@ def upsert_page(session: Session, *, rows: list[RosterRow], teams: dict[str, int
     return len(new), len(changed)
 
 
-def upsert_roster(session: Session, *, rows: Iterable[RosterRow], default_channel: str, now: datetime,
-                  teams: dict[str, str] | None = None) -> tuple[int, int]:
+def upsert_roster(
+    session: Session, *, rows: Iterable[RosterRow], default_channel: str, now: datetime, teams: dict[str, str] | None = None
+) -> tuple[int, int]:
     """Insert or update people by email, a page at a time. Returns (created, updated). The caller commits.
     `teams` ({name: agency}, as the checking pass collects it) saves holding the rows to find them."""
     if teams is None:
@@ -83,20 +110,41 @@ def upsert_roster(session: Session, *, rows: Iterable[RosterRow], default_channe
     return created, updated
 
 
-_RECIPIENT_COLUMNS = (col(Person.id), col(Person.role), col(Person.timezone), col(Person.nudge_day), col(Person.nudge_time),
-                      col(Person.channel), col(Person.status), col(Person.paused_until), col(Person.team_id), col(Person.agency),
-                      col(Person.next_plan_at))
+_RECIPIENT_COLUMNS = (
+    col(Person.id),
+    col(Person.role),
+    col(Person.timezone),
+    col(Person.nudge_day),
+    col(Person.nudge_time),
+    col(Person.channel),
+    col(Person.status),
+    col(Person.paused_until),
+    col(Person.team_id),
+    col(Person.agency),
+    col(Person.next_plan_at),
+)
 
 
 def recipient(row) -> Recipient:
     """A Person (or a row of its planning columns) as the planner sees it."""
     hour, minute = (int(part) for part in row.nudge_time.split(":"))
-    return Recipient(id=row.id, role=row.role, timezone=row.timezone, nudge_day=row.nudge_day, nudge_time=time(hour, minute),
-                     channel=row.channel, status=row.status, paused_until=row.paused_until, team_id=row.team_id, agency=row.agency)
+    return Recipient(
+        id=row.id,
+        role=row.role,
+        timezone=row.timezone,
+        nudge_day=row.nudge_day,
+        nudge_time=time(hour, minute),
+        channel=row.channel,
+        status=row.status,
+        paused_until=row.paused_until,
+        team_id=row.team_id,
+        agency=row.agency,
+    )
 
 
-def planning_recipients(session: Session, *, due_by: datetime | None = None, after: tuple[datetime, int] | None = None,
-                        limit: int | None = None) -> list[tuple[Recipient, datetime]]:
+def planning_recipients(
+    session: Session, *, due_by: datetime | None = None, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> list[tuple[Recipient, datetime]]:
     """People who may be nudged, each with their next_plan_at; page with `after` (the last pair) and `limit`.
 
     With `due_by`: only those whose next_plan_at has come, in (next_plan_at, id) order through that index, so

@@ -1,4 +1,5 @@
 """Who gets which lesson, and when. A pure function of (people, lessons, states, now)."""
+
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -70,7 +71,9 @@ def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Le
     due = [
         (state.due_at, lesson_id)
         for lesson_id, state in history.cards.items()
-        if not state.retired and state.due_at <= at and lesson_id in lessons
+        if not state.retired
+        and state.due_at <= at
+        and lesson_id in lessons
         and history.delivered.get(lesson_id, state.last_review_at) <= state.last_review_at
     ]
     return lessons[min(due)[1]] if due else None
@@ -78,8 +81,12 @@ def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Le
 
 def new_lesson(lessons: dict[str, Lesson], history: History, person_id: int, all_lessons: dict[str, Lesson]) -> Lesson | None:
     """An unseen lesson from the theme this person has seen least."""
-    seen = Counter(theme for lesson_id in history.delivered if lesson_id in all_lessons for theme in all_lessons[lesson_id].themes)
-    fresh = [lesson for lesson_id, lesson in lessons.items() if lesson_id not in history.delivered and lesson_id not in history.cards]
+    seen = Counter(
+        theme for lesson_id in history.delivered if lesson_id in all_lessons for theme in all_lessons[lesson_id].themes
+    )
+    fresh = [
+        lesson for lesson_id, lesson in lessons.items() if lesson_id not in history.delivered and lesson_id not in history.cards
+    ]
     if not fresh:
         return None
     # Ties broken stably across processes (unlike hash()) and differently for each person (XOR with a
@@ -88,7 +95,9 @@ def new_lesson(lessons: dict[str, Lesson], history: History, person_id: int, all
     return min(fresh, key=lambda lesson: (seen[lesson.primary_theme], _lesson_hash(lesson.id) ^ salt))
 
 
-def choose_lesson(person: Recipient, lessons: dict[str, Lesson], history: History, at: datetime, all_lessons: dict[str, Lesson]) -> tuple[Lesson, bool] | None:
+def choose_lesson(
+    person: Recipient, lessons: dict[str, Lesson], history: History, at: datetime, all_lessons: dict[str, Lesson]
+) -> tuple[Lesson, bool] | None:
     review = due_review(lessons, history, at)
     if review:
         return review, True
@@ -127,8 +136,20 @@ def plan(
         choice = choose_lesson(person, fitting, history, due_at, all_lessons)
         if choice:
             lesson, is_review = choice
-            planned.append(PlannedDelivery(person.id, slot.period, lesson.id, lesson.version, due_at, is_review,
-                                           person.channel, person.role, person.team_id, person.agency))
+            planned.append(
+                PlannedDelivery(
+                    person.id,
+                    slot.period,
+                    lesson.id,
+                    lesson.version,
+                    due_at,
+                    is_review,
+                    person.channel,
+                    person.role,
+                    person.team_id,
+                    person.agency,
+                )
+            )
     return planned
 
 

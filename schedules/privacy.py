@@ -1,4 +1,5 @@
 """People's rights and retention: export, forget, pause, leave; delete old replies keeping anonymous counts."""
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,8 +11,19 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from schedules.voice_privacy import export_voice, forget_voice
-from schedules.models import (AuditEvent, Delivery, DeliveryAttempt, DeliveryStatus, FollowUpAnswer, Person, PersonStatus,
-                              Reply, ReplyTally, SpacingCard, Team)
+from schedules.models import (
+    AuditEvent,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    FollowUpAnswer,
+    Person,
+    PersonStatus,
+    Reply,
+    ReplyTally,
+    SpacingCard,
+    Team,
+)
 from schedules.slots import week_key
 
 FORGOTTEN = "a forgotten person"
@@ -34,17 +46,22 @@ def export_person(session: Session, *, person: Person) -> dict:
         "person": _plain(person),
         "team": team.name if team else None,
         "deliveries": [_plain(d) for d in deliveries],
-        "delivery_attempts": [_plain(a) for a in session.exec(select(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))],
+        "delivery_attempts": [
+            _plain(a) for a in session.exec(select(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
+        ],
         "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
         "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
-        "followup_answers": [_plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))],
+        "followup_answers": [
+            _plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))
+        ],
         "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
     } | export_voice(session, person_id=person.id)  # issue 17
 
 
 def cancel_pending(session: Session, *, person_id: int, reason: str) -> int:
     result = session.exec(
-        update(Delivery).where(col(Delivery.person_id) == person_id, col(Delivery.status) == DeliveryStatus.PENDING)
+        update(Delivery)
+        .where(col(Delivery.person_id) == person_id, col(Delivery.status) == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.CANCELLED, last_error=reason)
     )
     return result.rowcount or 0
@@ -68,17 +85,24 @@ class Forgotten:
 def forget_person(session: Session, *, person: Person) -> Forgotten:
     """Remove a person's personal data everywhere; group snapshots (role, team, agency) and answers stay as
     anonymous counts. The caller commits, with its audit event."""
-    delivery_ids = tuple(i for i in session.exec(select(col(Delivery.id)).where(Delivery.person_id == person.id)) if i is not None)
-    replies = session.exec(
-        update(Reply).where(col(Reply.person_id) == person.id).values(person_id=None, reflection=None, card_before_json=None)
-    ).rowcount or 0
+    delivery_ids = tuple(
+        i for i in session.exec(select(col(Delivery.id)).where(Delivery.person_id == person.id)) if i is not None
+    )
+    replies = (
+        session.exec(
+            update(Reply).where(col(Reply.person_id) == person.id).values(person_id=None, reflection=None, card_before_json=None)
+        ).rowcount
+        or 0
+    )
     session.execute(update(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(delivery_ids)).values(detail=None))
     session.execute(
-        update(Delivery).where(col(Delivery.person_id) == person.id)
+        update(Delivery)
+        .where(col(Delivery.person_id) == person.id)
         .values(person_id=None, last_error=None, fallback_reason=None, external_ref=None, claimed_by=None)
     )
     session.execute(
-        update(Delivery).where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.PENDING)
+        update(Delivery)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.CANCELLED)
     )
     session.execute(delete(SpacingCard).where(col(SpacingCard.person_id) == person.id))
@@ -98,8 +122,14 @@ def purge_old_replies(session: Session, *, before: datetime) -> int:
     """Delete replies (and reflections) made before `before`, adding them to anonymous counts first."""
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     picked: Select[datetime, str, str | None, bool | None, str, int | None, str] = Select(
-        col(Reply.created_at), col(Reply.lesson_id), col(Reply.practice), col(Reply.check_correct), col(Delivery.role),
-        col(Delivery.team_id), col(Delivery.agency))
+        col(Reply.created_at),
+        col(Reply.lesson_id),
+        col(Reply.practice),
+        col(Reply.check_correct),
+        col(Delivery.role),
+        col(Delivery.team_id),
+        col(Delivery.agency),
+    )
     old = picked.join(Delivery, col(Delivery.id) == Reply.delivery_id).where(Reply.created_at < before)
     cells: dict[tuple, int] = {}
     for created, lesson_id, practice, correct, role, team_id, agency in session.exec(old):

@@ -1,5 +1,6 @@
 """Lesson proposals from practitioners: stored, listed for review, accepted or declined, and the proposers of
 published lessons found. Text arrives already redacted (bot.core.voice checks it first)."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,8 +38,15 @@ def check_fields(text: ProposalText, known_roles: set[str] | dict) -> None:
 
 def add_proposal(session: Session, *, person: Person, text: ProposalText, now: datetime) -> LessonProposal:
     proposal = LessonProposal(
-        person_id=person.id, agency=person.agency, what_happened=text.what_happened.strip(), learned=text.learned.strip(),
-        roles=",".join(text.roles), credit=text.credit, credit_name=person.name if text.credit else None, created_at=now)
+        person_id=person.id,
+        agency=person.agency,
+        what_happened=text.what_happened.strip(),
+        learned=text.learned.strip(),
+        roles=",".join(text.roles),
+        credit=text.credit,
+        credit_name=person.name if text.credit else None,
+        created_at=now,
+    )
     session.add(proposal)
     session.commit()
     return proposal
@@ -58,15 +66,30 @@ class QueueItem:
     created_at: datetime
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "status": self.status, "what_happened": self.what_happened, "learned": self.learned,
-                "roles": list(self.roles), "credit": self.credit, "lesson_id": self.lesson_id,
-                "created_at": self.created_at.isoformat()}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "what_happened": self.what_happened,
+            "learned": self.learned,
+            "roles": list(self.roles),
+            "credit": self.credit,
+            "lesson_id": self.lesson_id,
+            "created_at": self.created_at.isoformat(),
+        }
 
 
 def _item(p: LessonProposal) -> QueueItem:
     assert p.id is not None  # a stored proposal
-    return QueueItem(p.id, p.status, p.what_happened, p.learned, tuple(r for r in p.roles.split(",") if r),
-                     p.credit_name if p.credit else None, p.lesson_id, p.created_at)
+    return QueueItem(
+        p.id,
+        p.status,
+        p.what_happened,
+        p.learned,
+        tuple(r for r in p.roles.split(",") if r),
+        p.credit_name if p.credit else None,
+        p.lesson_id,
+        p.created_at,
+    )
 
 
 def review_queue(session: Session, *, agency: str | None = None, status: str | None = None) -> list[QueueItem]:
@@ -86,7 +109,9 @@ def get_proposal(session: Session, proposal_id: int, *, agency: str | None = Non
     return proposal
 
 
-def mark_reviewed(session: Session, proposal: LessonProposal, *, status: str, lesson_id: str | None, by: str, now: datetime) -> None:
+def mark_reviewed(
+    session: Session, proposal: LessonProposal, *, status: str, lesson_id: str | None, by: str, now: datetime
+) -> None:
     if proposal.status != "new":
         raise ProposalError(f"proposal {proposal.id} is already {proposal.status}")
     proposal.status, proposal.lesson_id, proposal.reviewed_by, proposal.reviewed_at = status, lesson_id, by, now
@@ -97,6 +122,9 @@ def awaiting_notice(session: Session, *, published: set[str]) -> list[LessonProp
     """Accepted proposals whose lesson is now published, and whose proposer has not yet been told."""
     if not published:
         return []
-    query = select(LessonProposal).where(LessonProposal.status == "accepted", col(LessonProposal.published_notice_at).is_(None),
-                                         col(LessonProposal.lesson_id).in_(sorted(published)))
+    query = select(LessonProposal).where(
+        LessonProposal.status == "accepted",
+        col(LessonProposal.published_notice_at).is_(None),
+        col(LessonProposal.lesson_id).in_(sorted(published)),
+    )
     return list(session.exec(query))

@@ -13,6 +13,7 @@ Detectors, in priority order (an earlier match wins where two overlap):
   name       a capitalised word in Faker's first-name lists (MIT) that is not a common English
              word in that position (wordfreq), with any title before or surname after it
 Pure: text in, findings out."""
+
 import re
 from dataclasses import dataclass
 
@@ -27,9 +28,15 @@ MARKERS = {
     "name": "[name removed]",
     "address": "[address removed]",
 }
-LABELS = {"email": "an email address", "nhs_number": "an NHS number", "phone": "a phone number",
-          "date": "a date of birth", "postcode": "a postcode", "name": "a name",
-          "address": "a street address"}
+LABELS = {
+    "email": "an email address",
+    "nhs_number": "an NHS number",
+    "phone": "a phone number",
+    "date": "a date of birth",
+    "postcode": "a postcode",
+    "name": "a name",
+    "address": "a street address",
+}
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NHS = re.compile(r"(?<![\d+.])([1-9]\d{2})[ .-]?(\d{3})[ .-]?(\d{4})(?![\d])")
@@ -46,8 +53,10 @@ BIRTH_MONTH = re.compile(rf"\b(?:born\s+(?:in\s+)?|d\.?o\.?b\.?:?\s+)((?:{MONTHS
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?(?:\s{1,2}|-)?\d[A-Z]{2}\b", re.IGNORECASE)
 # UK mobiles written without the leading 0 or with 44 but no "+": 7xxx xxxxxx, 44 7xxx xxxxxx.
 BARE_MOBILE = re.compile(r"(?<![\d+])(?:44\s?)?7\d{3}\s?\d{3}\s?\d{3}(?!\d)")
-STREET_WORDS = ("Road|Rd|Street|St|Avenue|Ave|Close|Lane|Ln|Drive|Dr|Way|Crescent|Court|Ct|Place|Pl|Gardens|Grove|"
-                "Terrace|Hill|Walk|Mews|Square|Row|Rise|View|Parade|Green|Vale|Park")
+STREET_WORDS = (
+    "Road|Rd|Street|St|Avenue|Ave|Close|Lane|Ln|Drive|Dr|Way|Crescent|Court|Ct|Place|Pl|Gardens|Grove|"
+    "Terrace|Hill|Walk|Mews|Square|Row|Rise|View|Parade|Green|Vale|Park"
+)
 # A house number, then one to three capitalised words, then a street word: "14 Oak Road", "2 St Mary's Crescent".
 ADDRESS = re.compile(rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][\w'’-]*\.?\s+){{1,3}}(?:{STREET_WORDS})\b")
 
@@ -83,7 +92,11 @@ def _emails(text: str):
 
 
 def _nhs(text: str):
-    return [Finding("nhs_number", m.start(), m.end(), m.group()) for m in NHS.finditer(text) if nhs_check_digit_ok("".join(m.groups()))]
+    return [
+        Finding("nhs_number", m.start(), m.end(), m.group())
+        for m in NHS.finditer(text)
+        if nhs_check_digit_ok("".join(m.groups()))
+    ]
 
 
 def _phones(text: str):
@@ -103,7 +116,9 @@ def _dates(text: str):
 
 
 def _postcodes(text: str):
-    return [Finding("postcode", m.start(), m.end(), m.group()) for m in POSTCODE.finditer(text) if re.search(r"[A-Za-z]\d", m.group())]
+    return [
+        Finding("postcode", m.start(), m.end(), m.group()) for m in POSTCODE.finditer(text) if re.search(r"[A-Za-z]\d", m.group())
+    ]
 
 
 def _addresses(text: str):
@@ -138,4 +153,3 @@ def redact(text: str) -> Redaction:
         cursor = finding.end
     pieces.append(text[cursor:])
     return Redaction("".join(pieces), tuple(findings))
-

@@ -1,4 +1,5 @@
 """Record a reply to a delivery, idempotently, and update that person's spacing card."""
+
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,7 @@ def fit_reflection(text: str, limit: int = REFLECTION_LIMIT) -> tuple[str, bool]
     cut = text[: limit - 1]
     if cut.rfind("[") > cut.rfind("]"):
         cut = cut[: cut.rfind("[")]
-    elif " " in cut[limit // 2:]:
+    elif " " in cut[limit // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip() + "…", True
 
@@ -85,7 +86,9 @@ def load_known(session: Session, deliveries: Iterable[Delivery]) -> Known:
     known.replies = {r.delivery_id: r for r in session.exec(select(Reply).where(col(Reply.delivery_id).in_(ids)))}
     people = {d.person_id for d in deliveries}
     lessons = {d.lesson_id for d in deliveries}
-    for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(people), col(SpacingCard.lesson_id).in_(lessons))):
+    for card in session.exec(
+        select(SpacingCard).where(col(SpacingCard.person_id).in_(people), col(SpacingCard.lesson_id).in_(lessons))
+    ):
         known.cards[(card.person_id, card.lesson_id)] = card
     return known
 
@@ -107,7 +110,9 @@ def _apply_spacing(session: Session, known: Known, reply: Reply, delivery: Deliv
         result = spacing.review(reply.card_before_json, person_id, delivery.lesson_id, rating, reviewed_at)
         card_json, due_at = result.card_json, result.due_at
     if card is None:
-        card = SpacingCard(person_id=person_id, lesson_id=delivery.lesson_id, card_json="", due_at=reviewed_at, last_review_at=reviewed_at)
+        card = SpacingCard(
+            person_id=person_id, lesson_id=delivery.lesson_id, card_json="", due_at=reviewed_at, last_review_at=reviewed_at
+        )
         known.cards[(person_id, delivery.lesson_id)] = card
     card.card_json, card.due_at, card.last_review_at = card_json, due_at, reviewed_at
     card.retired, card.last_delivery_id = rating is None, delivery.id
@@ -123,8 +128,14 @@ def stage_reply(session: Session, known: Known, *, delivery: Delivery, lesson: L
     reply = known.replies.get(delivery.id)
     is_new = reply is None
     if reply is None:
-        reply = Reply(delivery_id=delivery.id, person_id=delivery.person_id, lesson_id=delivery.lesson_id,
-                      lesson_version=delivery.lesson_version, created_at=now, updated_at=now)
+        reply = Reply(
+            delivery_id=delivery.id,
+            person_id=delivery.person_id,
+            lesson_id=delivery.lesson_id,
+            lesson_version=delivery.lesson_version,
+            created_at=now,
+            updated_at=now,
+        )
         known.replies[delivery.id] = reply
     _merge(reply, answer, lesson, now)
     reply.updated_at = now

@@ -4,6 +4,7 @@ Mail servers keep trying for days (Postfix: 5 days), so a relay outage of an hou
 nudge. A failed send is tried again after 1, 2, 4 ... minutes, never more than an hour apart, for
 `retry_for` (24 hours by default) counted from when it was first due; a nudge whose week ends first
 expires instead (a weekly nudge arriving the next week is worse than none)."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -30,8 +31,9 @@ class NextStep:
     detail: str
 
 
-def after_transient_failure(*, error: str, attempts: int, first_due: datetime, ends: datetime, now: datetime,
-                            retry_for: timedelta) -> NextStep:
+def after_transient_failure(
+    *, error: str, attempts: int, first_due: datetime, ends: datetime, now: datetime, retry_for: timedelta
+) -> NextStep:
     retry_at = now + backoff(attempts)
     if retry_at >= ends:
         return NextStep("expired", None, f"its week ended before it could go out ({attempts} attempts): {error}")

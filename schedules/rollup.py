@@ -2,6 +2,7 @@
 dashboard reads thousands of rows instead of millions. Brought up to date incrementally: only the weeks
 with a nudge sent or a reply changed since the last refresh are recomputed (all of them when the
 lesson-to-theme map changes, or on request after people are forgotten)."""
+
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -15,10 +16,38 @@ from schedules.models import Delivery, DeliveryStatus, Reply, StatCell, StatStat
 
 # Words that mark a reflection as "what got in the way" (with any "not yet" answer). Matched as substrings,
 # in SQL (LIKE) and in Python alike.
-BARRIER_WORDS = ("time", "caseload", "busy", "couldn", "can't", "cannot", "didn", "no one", "nobody", "hard",
-                 "difficult", "barrier", "waiting", "system", "access", "capacity", "pressure")
-COUNTS = ("people", "delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet",
-          "not_relevant", "barriers")
+BARRIER_WORDS = (
+    "time",
+    "caseload",
+    "busy",
+    "couldn",
+    "can't",
+    "cannot",
+    "didn",
+    "no one",
+    "nobody",
+    "hard",
+    "difficult",
+    "barrier",
+    "waiting",
+    "system",
+    "access",
+    "capacity",
+    "pressure",
+)
+COUNTS = (
+    "people",
+    "delivered",
+    "replied",
+    "checked",
+    "correct",
+    "answered",
+    "changed",
+    "already",
+    "not_yet",
+    "not_relevant",
+    "barriers",
+)
 KEYS = tuple(f"k_{name}" for name in COUNTS[1:])  # per count, the sum of its deliveries' record keys
 CELLS = tuple((grain, dim) for grain in ("team", "agency", "all") for dim in ("base", "role", "theme"))
 ALL_TIME = "*"  # the period of the cells that hold only how many distinct people a group has had, ever
@@ -41,16 +70,27 @@ def key_sums():
 
     def when(condition):
         return func.sum(case((condition, key), else_=0))
+
     return (
-        func.sum(key), when(Reply.id.is_not(None)), when(Reply.check_correct.is_not(None)), when(Reply.check_correct.is_(True)),
-        when(Reply.practice.is_not(None)), when(Reply.practice == "changed"), when(Reply.practice == "already"),
-        when(Reply.practice == "not_yet"), when(Reply.practice == "not_relevant"), when(is_barrier_sql() == 1),
+        func.sum(key),
+        when(Reply.id.is_not(None)),
+        when(Reply.check_correct.is_not(None)),
+        when(Reply.check_correct.is_(True)),
+        when(Reply.practice.is_not(None)),
+        when(Reply.practice == "changed"),
+        when(Reply.practice == "already"),
+        when(Reply.practice == "not_yet"),
+        when(Reply.practice == "not_relevant"),
+        when(is_barrier_sql() == 1),
     )
 
 
 def _group(grain: str, dim: str, theme_of: dict[str, str]):
-    key = {"base": literal(""), "role": Delivery.role,
-           "theme": case(theme_of, value=Delivery.lesson_id, else_="other") if theme_of else Delivery.lesson_id}[dim]
+    key = {
+        "base": literal(""),
+        "role": Delivery.role,
+        "theme": case(theme_of, value=Delivery.lesson_id, else_="other") if theme_of else Delivery.lesson_id,
+    }[dim]
     team = func.coalesce(Delivery.team_id, 0) if grain == "team" else literal(0)
     agency = literal("") if grain == "all" else Delivery.agency
     return key, team, agency
@@ -64,21 +104,38 @@ def _people_select(grain: str, dim: str, theme_of: dict[str, str]):
     key, team, agency = _group(grain, dim, theme_of)
     zeros = [literal(0)] * (len(COUNTS) - 1 + len(KEYS))
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
-    query: Select[*tuple[Any, ...]] = Select(literal(grain), literal(dim), key, literal(ALL_TIME), team, agency,
-                                             func.count(distinct(col(Delivery.person_id))), *zeros)
+    query: Select[*tuple[Any, ...]] = Select(
+        literal(grain), literal(dim), key, literal(ALL_TIME), team, agency, func.count(distinct(col(Delivery.person_id))), *zeros
+    )
     return query.where(*_sent()).group_by(key, team, agency)
 
 
 def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] | None):
     key, team, agency = _group(grain, dim, theme_of)
-    query: Select[*tuple[Any, ...]] = Select(
-        literal(grain), literal(dim), key, col(Delivery.period), team, agency,
-        func.count(distinct(col(Delivery.person_id))), func.count(col(Delivery.id)), func.count(col(Reply.id)),
-        func.count(col(Reply.check_correct)),
-        func.sum(case((col(Reply.check_correct).is_(True), 1), else_=0)), func.count(col(Reply.practice)),
-        _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"), func.sum(is_barrier_sql()),
-        *key_sums(),
-    ).select_from(Delivery).outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
+    query: Select[*tuple[Any, ...]] = (
+        Select(
+            literal(grain),
+            literal(dim),
+            key,
+            col(Delivery.period),
+            team,
+            agency,
+            func.count(distinct(col(Delivery.person_id))),
+            func.count(col(Delivery.id)),
+            func.count(col(Reply.id)),
+            func.count(col(Reply.check_correct)),
+            func.sum(case((col(Reply.check_correct).is_(True), 1), else_=0)),
+            func.count(col(Reply.practice)),
+            _practice("changed"),
+            _practice("already"),
+            _practice("not_yet"),
+            _practice("not_relevant"),
+            func.sum(is_barrier_sql()),
+            *key_sums(),
+        )
+        .select_from(Delivery)
+        .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
+    )
     query = query.where(*_sent())
     if periods is not None:
         query = query.where(col(Delivery.period).in_(periods))
@@ -122,8 +179,9 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
 
 
-def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False,
-            recount_people: bool = True) -> list[str] | None:
+def refresh(
+    session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False, recount_people: bool = True
+) -> list[str] | None:
     """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL.
 
     The distinct-people recount (every PEOPLE_EVERY; `recount_people=False` leaves it to the tick, so a page
@@ -133,7 +191,9 @@ def refresh(session: Session, *, theme_of: dict[str, str], now: datetime, full: 
     state = session.get(StatState, 1)
     digest = themes_hash(theme_of)
     periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
-    people_due = periods is None or state is None or (recount_people and state.people_at < now - PEOPLE_EVERY)  # no state: periods is None
+    people_due = (
+        periods is None or state is None or (recount_people and state.people_at < now - PEOPLE_EVERY)
+    )  # no state: periods is None
     if periods != []:
         wipe = delete(StatCell) if periods is None else delete(StatCell).where(col(StatCell.period).in_(periods))
         session.execute(wipe)

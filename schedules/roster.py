@@ -3,6 +3,7 @@
 Streamed: a roster of a million people is read row by row (roster_rows), never held whole. Problems never
 repeat what a person wrote in the email column (a roster is personal data; error output ends up in
 terminals, logs and tickets): they name the file, line and column and say what is wrong."""
+
 import csv
 import hashlib
 import io
@@ -100,8 +101,19 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
         row.fail("reminders", f"'{switch}' must be yes or no")
     if len(row.problems) > before:
         return None
-    return RosterRow(email, row.get("name"), role, row.get("team"), row.get("agency"), zone, day, at, channel, access,
-                     SWITCH_VALUES.get(switch))
+    return RosterRow(
+        email,
+        row.get("name"),
+        role,
+        row.get("team"),
+        row.get("agency"),
+        zone,
+        day,
+        at,
+        channel,
+        access,
+        SWITCH_VALUES.get(switch),
+    )
 
 
 MAX_PROBLEMS = 200  # listed in full; beyond this only counted, so a wholly wrong file does not fill memory

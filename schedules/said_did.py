@@ -1,6 +1,7 @@
-""""You said, we did": a lead's short answer to what staff reported, addressed to an agency, a team or a role.
+""" "You said, we did": a lead's short answer to what staff reported, addressed to an agency, a team or a role.
 Each note reaches each person it is addressed to once, attached to their next nudge (never as a message of
 its own); a row in saiddidseen records that it went, with which delivery."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,8 +31,18 @@ class Recipient:
     agency: str
 
 
-def add_note(session: Session, *, about_kind: str, about: str, audience_kind: str, audience: str, text: str, author: str,
-             scope_agency: str | None, now: datetime) -> SaidDidNote:
+def add_note(
+    session: Session,
+    *,
+    about_kind: str,
+    about: str,
+    audience_kind: str,
+    audience: str,
+    text: str,
+    author: str,
+    scope_agency: str | None,
+    now: datetime,
+) -> SaidDidNote:
     if about_kind not in ABOUT:
         raise NoteError(f"field 'about_kind' must be one of {', '.join(ABOUT)}")
     if not about.strip():
@@ -49,8 +60,16 @@ def add_note(session: Session, *, about_kind: str, about: str, audience_kind: st
         audience = str(team.id)
     if audience_kind == "agency" and scope_agency is not None and audience != scope_agency:
         raise NoteError("field 'audience': a safeguarding lead writes to their own agency")
-    note = SaidDidNote(about_kind=about_kind, about=about.strip(), audience_kind=audience_kind, audience=audience,
-                       scope_agency=scope_agency, text=" ".join(text.split()), author=author, created_at=now)
+    note = SaidDidNote(
+        about_kind=about_kind,
+        about=about.strip(),
+        audience_kind=audience_kind,
+        audience=audience,
+        scope_agency=scope_agency,
+        text=" ".join(text.split()),
+        author=author,
+        created_at=now,
+    )
     session.add(note)
     session.commit()
     return note
@@ -73,8 +92,13 @@ def pending_notes(session: Session, people: Iterable[Recipient], now: datetime) 
     notes = list(session.exec(select(SaidDidNote).where(SaidDidNote.created_at >= now - FRESH_FOR).order_by(col(SaidDidNote.id))))
     if not notes or not people:
         return {}
-    seen = set(session.exec(select(SaidDidSeen.note_id, SaidDidSeen.person_id).where(
-        col(SaidDidSeen.person_id).in_([p.person_id for p in people]), col(SaidDidSeen.note_id).in_([n.id for n in notes]))))
+    seen = set(
+        session.exec(
+            select(SaidDidSeen.note_id, SaidDidSeen.person_id).where(
+                col(SaidDidSeen.person_id).in_([p.person_id for p in people]), col(SaidDidSeen.note_id).in_([n.id for n in notes])
+            )
+        )
+    )
     out: dict[int, list[SaidDidNote]] = {}
     for who in people:
         mine = [n for n in notes if (n.id, who.person_id) not in seen and addressed_to(n, who)]
@@ -87,7 +111,9 @@ def mark_seen(session: Session, sent: Iterable[tuple[int, int, int]], now: datet
     """(note id, person id, delivery id) for each note that went out with a sent nudge. A pair already
     recorded (a crashed dispatcher re-sending) is left as it is."""
     for note_id, person_id, delivery_id in sent:
-        exists = session.exec(select(SaidDidSeen.id).where(SaidDidSeen.note_id == note_id, SaidDidSeen.person_id == person_id)).first()
+        exists = session.exec(
+            select(SaidDidSeen.id).where(SaidDidSeen.note_id == note_id, SaidDidSeen.person_id == person_id)
+        ).first()
         if exists is None:
             session.add(SaidDidSeen(note_id=note_id, person_id=person_id, delivery_id=delivery_id, shown_at=now))
 
@@ -105,9 +131,17 @@ class NoteSummary:
     last_sent: datetime | None
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "about_kind": self.about_kind, "about": self.about, "audience_kind": self.audience_kind,
-                "audience": self.audience, "text": self.text, "created_at": self.created_at.isoformat(), "reached": self.reached,
-                "last_sent": self.last_sent.isoformat() if self.last_sent else None}
+        return {
+            "id": self.id,
+            "about_kind": self.about_kind,
+            "about": self.about,
+            "audience_kind": self.audience_kind,
+            "audience": self.audience,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "reached": self.reached,
+            "last_sent": self.last_sent.isoformat() if self.last_sent else None,
+        }
 
 
 def list_notes(session: Session, *, scope_agency: str | None = None) -> list[NoteSummary]:
@@ -116,15 +150,28 @@ def list_notes(session: Session, *, scope_agency: str | None = None) -> list[Not
     if scope_agency is not None:
         query = query.where(SaidDidNote.scope_agency == scope_agency)
     notes = list(session.exec(query))
-    reach = {note_id: (n, last) for note_id, n, last in session.exec(
-        select(SaidDidSeen.note_id, func.count(), func.max(SaidDidSeen.shown_at)).group_by(col(SaidDidSeen.note_id)))}
+    reach = {
+        note_id: (n, last)
+        for note_id, n, last in session.exec(
+            select(SaidDidSeen.note_id, func.count(), func.max(SaidDidSeen.shown_at)).group_by(col(SaidDidSeen.note_id))
+        )
+    }
     teams = {str(t.id): t.name for t in session.exec(select(Team))}
     summaries = []
     for n in notes:
         assert n.id is not None  # a stored note
-        summaries.append(NoteSummary(n.id, n.about_kind, n.about, n.audience_kind,
-                                     teams.get(n.audience, n.audience) if n.audience_kind == "team" else n.audience,
-                                     n.text, n.created_at, *(reach.get(n.id) or (0, None))))
+        summaries.append(
+            NoteSummary(
+                n.id,
+                n.about_kind,
+                n.about,
+                n.audience_kind,
+                teams.get(n.audience, n.audience) if n.audience_kind == "team" else n.audience,
+                n.text,
+                n.created_at,
+                *(reach.get(n.id) or (0, None)),
+            )
+        )
     return summaries
 
 

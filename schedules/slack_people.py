@@ -1,5 +1,6 @@
 """People's Slack identities (user id and DM channel, found once and kept), and the person-level
 settings Slack's Home tab changes. Keyword-only functions that take a session; the caller commits."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,15 +25,21 @@ def load_identities(session: Session, *, person_ids: list[int]) -> dict[int, Sla
 
 def save_identities(session: Session, *, found: dict[int, SlackIdentity]) -> None:
     for person_id, identity in found.items():
-        session.execute(update(Person).where(col(Person.id) == person_id)
-                        .values(slack_user_id=identity.user_id, slack_channel_id=identity.channel_id))
+        session.execute(
+            update(Person)
+            .where(col(Person.id) == person_id)
+            .values(slack_user_id=identity.user_id, slack_channel_id=identity.channel_id)
+        )
 
 
 def not_in_workspace(session: Session, *, person_ids: list[int], reason: str, now: datetime) -> None:
     """Their nudges go by email from now on, so next week costs no failed look-up; the reason is logged."""
     for person_id in person_ids:
-        session.execute(update(Person).where(col(Person.id) == person_id, col(Person.channel) == "slack")
-                        .values(channel="email", slack_user_id=None, slack_channel_id=None))
+        session.execute(
+            update(Person)
+            .where(col(Person.id) == person_id, col(Person.channel) == "slack")
+            .values(channel="email", slack_user_id=None, slack_channel_id=None)
+        )
         audit.record(session, actor="system", action="slack.unreachable", detail=f"person {person_id}: {reason}", now=now)
 
 
@@ -55,8 +62,11 @@ def pause(session: Session, *, person: Person, weeks: int, today: date) -> None:
     person.status, person.paused_until = PersonStatus.PAUSED, today + timedelta(weeks=weeks)
     session.add(person)
     # a nudge already planned but not yet sent would arrive during the pause
-    session.execute(update(Delivery).where(col(Delivery.person_id) == person.id, col(Delivery.status) == DeliveryStatus.PENDING)
-                    .values(status=DeliveryStatus.CANCELLED, last_error="paused"))
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.person_id) == person.id, col(Delivery.status) == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, last_error="paused")
+    )
 
 
 def resume(session: Session, *, person: Person) -> None:
@@ -91,10 +101,18 @@ def own_history(session: Session, *, person_id: int, limit: int = 50) -> list[Ow
     """This person's sent lessons, newest first, each with their own reply if any."""
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     picked: Select[str, str, datetime | None, str | None, bool | None] = Select(
-        col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.sent_at), col(Reply.practice), col(Reply.check_correct))
-    query = (picked.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
-             .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.SENT)
-             .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc()).limit(limit))
+        col(Delivery.lesson_id),
+        col(Delivery.lesson_version),
+        col(Delivery.sent_at),
+        col(Reply.practice),
+        col(Reply.check_correct),
+    )
+    query = (
+        picked.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
+        .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.SENT)
+        .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc())
+        .limit(limit)
+    )
     rows = []
     for lesson_id, version, sent_at, practice, correct in session.exec(query):
         assert sent_at is not None  # a sent delivery has its time
@@ -103,5 +121,8 @@ def own_history(session: Session, *, person_id: int, limit: int = 50) -> list[Ow
 
 
 def next_pending(session: Session, *, person_id: int) -> datetime | None:
-    return session.exec(select(Delivery.due_at).where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
-                        .order_by(col(Delivery.due_at))).first()
+    return session.exec(
+        select(Delivery.due_at)
+        .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
+        .order_by(col(Delivery.due_at))
+    ).first()

@@ -1,4 +1,5 @@
 """When a person's weekly nudge falls, in their own time zone. Pure: the clock is passed in."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo

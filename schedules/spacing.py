@@ -1,4 +1,5 @@
 """Spacing state, wrapping the fsrs package. Pure: cards in, cards out, the review time passed in."""
+
 import json
 import zlib
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 
 Only group snapshots on the delivery (role, team, agency, lesson, week) are read, never a person's
 name or email; a person id is used only to count how many distinct people a group holds."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -43,9 +44,15 @@ def _practice(value: str):
 
 def _measures():
     return (
-        func.count(Delivery.id), func.count(Reply.id), func.count(Reply.check_correct),
-        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)), func.count(Reply.practice),
-        _practice("changed"), _practice("already"), _practice("not_yet"), _practice("not_relevant"),
+        func.count(Delivery.id),
+        func.count(Reply.id),
+        func.count(Reply.check_correct),
+        func.sum(case((Reply.check_correct.is_(True), 1), else_=0)),
+        func.count(Reply.practice),
+        _practice("changed"),
+        _practice("already"),
+        _practice("not_yet"),
+        _practice("not_relevant"),
         *key_sums()[: len(MEASURES)],
     )
 
@@ -93,7 +100,7 @@ def _counts(row) -> dict[str, int]:
 
 
 def _keys(row) -> dict[str, int]:
-    return {name: int(value or 0) for name, value in zip(MEASURES, row[len(MEASURES):])}
+    return {name: int(value or 0) for name, value in zip(MEASURES, row[len(MEASURES) :])}
 
 
 def _group(key: str, people, row) -> GroupCounts:
@@ -170,7 +177,9 @@ def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tu
     people, but given by quarter like the rest of the evidence; discussed if any item that quarter was."""
     from schedules.windows import quarter_of
 
-    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(Team, col(Team.id) == AgendaRecord.team_id)
+    query = select(AgendaRecord.lesson_id, AgendaRecord.week, Team.name, AgendaRecord.discussed_at).join(
+        Team, col(Team.id) == AgendaRecord.team_id
+    )
     items: dict[tuple[str, str, str], bool] = {}
     for lesson, week, team, discussed in session.exec(query.where(col(AgendaRecord.lesson_id).in_(lesson_ids))):
         key = (lesson, quarter_of(week), team)
@@ -212,8 +221,11 @@ def _people(session: Session, query_key, where: Filter, grain: str, dim: str, by
 def _sums():
     # people: the largest single week is a lower bound on the distinct people in a group, so the
     # small-group rule errs towards hiding; without a date window the all-time count is used.
-    return (func.max(StatCell.people), *(func.sum(getattr(StatCell, name)) for name in MEASURES),
-            *(func.sum(getattr(StatCell, f"k_{name}")) for name in MEASURES))
+    return (
+        func.max(StatCell.people),
+        *(func.sum(getattr(StatCell, name)) for name in MEASURES),
+        *(func.sum(getattr(StatCell, f"k_{name}")) for name in MEASURES),
+    )
 
 
 def _raw(by: str, where: Filter, theme_of: dict[str, str]) -> bool:
@@ -224,8 +236,11 @@ def grouped(session: Session, *, by: str, where: Filter, theme_of: dict[str, str
     """One row per group, read from the rollup (dates matched by ISO week); per-lesson views read raw rows."""
     if _raw(by, where, theme_of):
         return grouped_raw(session, by=by, where=where, theme_of=theme_of)
-    keys: dict[str, SQLColumnExpression[Any]] = {"week": col(StatCell.period), "team": func.coalesce(Team.name, "(no team)"),
-                                                   "agency": col(StatCell.agency)}
+    keys: dict[str, SQLColumnExpression[Any]] = {
+        "week": col(StatCell.period),
+        "team": func.coalesce(Team.name, "(no team)"),
+        "agency": col(StatCell.agency),
+    }
     column: SQLColumnExpression[Any] = keys.get(by, col(StatCell.key))
     key: Label[Any] = column.label("key")
     query = select(key, *_sums()).select_from(StatCell)
@@ -252,7 +267,9 @@ def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str])
         key = dimension("theme", theme_of)
         barrier = is_barrier_sql() == 1
         keys = func.sum(case((barrier, Delivery.record_key), else_=0))
-        query = select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
+        query = (
+            select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
+        )
         return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(sent_nudges_in(query, where).group_by(key))}
     query = select(StatCell.key, func.sum(StatCell.barriers), func.sum(StatCell.k_barriers)).select_from(StatCell)
     query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)

@@ -1,4 +1,5 @@
 """Team meeting settings: day, time, channel webhook and the team lead."""
+
 import re
 from dataclasses import dataclass
 

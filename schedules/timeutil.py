@@ -1,4 +1,5 @@
 """UTC inside, local time only at the edge."""
+
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime

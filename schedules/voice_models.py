@@ -2,6 +2,7 @@
 
 Kept apart from schedules/models.py so parallel branches do not edit the same block; the tables share its
 metadata (and its naming convention), so Alembic and the app see one schema."""
+
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint

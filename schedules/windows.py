@@ -2,6 +2,7 @@
 a month is the ISO weeks whose Thursday falls in it (the ISO rule for which year a week belongs to), so a
 window is always a run of whole weeks the rollup holds. Fixed periods leave far fewer distinct windows to
 subtract from one another, and none of them shorter than a month."""
+
 from datetime import date, timedelta
 
 from schedules.slots import week_key

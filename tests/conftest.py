@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL when LESSONLOOP_TEST_DATABASE_URL is set),
 a real SMTP server on loopback, and a service built from settings, as in production."""
+
 import itertools
 import os
 import shutil
@@ -21,9 +22,10 @@ from bot.core.settings import Settings
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
 FIXTURE_LESSONS = Path(__file__).parent / "data" / "lessons"
 # For tests that start the CLI in a child process: the same fixed bank, set before the CLI runs.
-CLI_WITH_FIXTURE_LESSONS = (f"import bot.core.content; from pathlib import Path; bot.core.content.BUNDLED_LESSONS = Path({str(FIXTURE_LESSONS)!r}); "
-                            "from bot.cli.main import main; main()")
-
+CLI_WITH_FIXTURE_LESSONS = (
+    f"import bot.core.content; from pathlib import Path; bot.core.content.BUNDLED_LESSONS = Path({str(FIXTURE_LESSONS)!r}); "
+    "from bot.cli.main import main; main()"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +44,6 @@ def fixture_lessons(monkeypatch):
     """Services and commands in tests load a fixed v2 bank (tests/data/lessons), so tests do not move when
     the bundled content is edited. Tests of the bundled bank itself name lesson_bank.BUNDLED_LESSONS."""
     monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", FIXTURE_LESSONS)
-
 
 
 _created = itertools.count()
@@ -100,8 +101,13 @@ def database_url(tmp_path, migrated_template) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
-    return Settings(env="test", database_url=database_url, mail_dir=tmp_path / "outbox",
-                    secret_key="test-secret-key", base_url="http://testserver")
+    return Settings(
+        env="test",
+        database_url=database_url,
+        mail_dir=tmp_path / "outbox",
+        secret_key="test-secret-key",
+        base_url="http://testserver",
+    )
 
 
 @pytest.fixture

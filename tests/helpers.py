@@ -1,4 +1,5 @@
 """Small builders shared by tests."""
+
 from pathlib import Path
 
 from sqlmodel import Session

@@ -1,5 +1,6 @@
 """What `serve --demo` leaves behind so every other README command works in the same folder: a `.env`
 with a random secret, the database, the mail folder and the address the demo serves on."""
+
 import re
 import secrets
 import socket

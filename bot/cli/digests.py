@@ -1,4 +1,5 @@
 """`lessonloop team set | agenda | stats | export evidence | digest send`: agenda items and statistics."""
+
 import json
 from typing import Annotated, Optional
 
@@ -25,10 +26,9 @@ team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports.", no_args_is_help=True)
 
 
-
-
 def _service():
     from bot.cli.ops import open_service
+
     return open_service()
 
 
@@ -51,7 +51,9 @@ def team_set(
             fail(str(exc))
         session.commit()
         days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        typer.echo(f"{saved.name}: meets {days[saved.meeting_day]} {saved.meeting_time}; lead {'set' if saved.lead_person_id else 'not set'}")
+        typer.echo(
+            f"{saved.name}: meets {days[saved.meeting_day]} {saved.meeting_time}; lead {'set' if saved.lead_person_id else 'not set'}"
+        )
 
 
 def agenda(
@@ -65,6 +67,7 @@ def agenda(
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     from bot.web.agenda_pages import WEEK
+
     week = week or week_key(utcnow().date())
     if not WEEK.match(week):
         fail(f"--week '{week}' must be an ISO week such as 2026-W48")
@@ -98,6 +101,7 @@ def stats(
     if loop:  # issue 13: the closing-the-loop table, the same as `lessonloop loop stats`
         from bot.cli.loop import print_table
         from bot.core.loop_figures import loop_table
+
         with Session(service.engine) as session:
             try:
                 loop_rows = loop_table(service, session, by=by, where=where)
@@ -121,14 +125,18 @@ def stats(
 def format_table(table) -> str:
 
     data = as_dict(table)
-    head = f"{'':34} {'sent':>7} {'replied':>8} {'reply%':>7} {'right%':>7} {'changed':>8} {'already':>8} {'not yet':>8} {'n/a':>6}"
+    head = (
+        f"{'':34} {'sent':>7} {'replied':>8} {'reply%':>7} {'right%':>7} {'changed':>8} {'already':>8} {'not yet':>8} {'n/a':>6}"
+    )
     lines = [head]
     for row in [*data["rows"], data["total"]]:
         pct = lambda v: v if isinstance(v, str) else f"{v * 100:.0f}"  # noqa: E731
         short = lambda v: "s" if v == "suppressed" else v  # noqa: E731
-        lines.append(f"{row['label'][:34]:34} {short(row['delivered']):>7} {short(row['replied']):>8} {short(pct(row['reply_rate'])):>7} "
-                     f"{short(pct(row['check_accuracy'])):>7} {short(row['changed']):>8} {short(row['already']):>8} "
-                     f"{short(row['not_yet']):>8} {short(row['not_relevant']):>6}")
+        lines.append(
+            f"{row['label'][:34]:34} {short(row['delivered']):>7} {short(row['replied']):>8} {short(pct(row['reply_rate'])):>7} "
+            f"{short(pct(row['check_accuracy'])):>7} {short(row['changed']):>8} {short(row['already']):>8} "
+            f"{short(row['not_yet']):>8} {short(row['not_relevant']):>6}"
+        )
     lines.append(f"s = suppressed. {PLAIN_WORDS.format(k=table.min_cell)}")
     if data.get("fatigue_points") is not None:
         lines.append(f"reply rate, last 4 weeks vs first 4: {data['fatigue_points']:+.1f} points")
@@ -145,8 +153,12 @@ def export_evidence(
     ids = chosen_lessons(theme_map(service), lesson, theme)
     where = Filter(lesson_ids=ids)
     with Session(service.engine) as session:
-        table = build_table("evidence", evidence_groups(session, where=where), overall_raw(session, where=where),
-                            min_cell=service.settings.min_cell)
+        table = build_table(
+            "evidence",
+            evidence_groups(session, where=where),
+            overall_raw(session, where=where),
+            min_cell=service.settings.min_cell,
+        )
         subject = f"lesson {lesson}" if lesson else f"theme {theme}"
         typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids), subject=subject), nl=False)
 
@@ -157,6 +169,7 @@ def weekly(at: Annotated[Optional[str], typer.Option(help="As if it were this ti
 
     from bot.cli.ops import _parse_at
     from bot.jobs.weekly import send_weekly
+
     service = _service()
     agendas, digests = asyncio.run(send_weekly(service, _parse_at(at)))
     typer.echo(f"sent {agendas} agenda items, {digests} lead digests")

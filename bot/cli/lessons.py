@@ -1,4 +1,5 @@
 """`lessonloop lessons ...`: lint, list, coverage and review dates of the lesson bank."""
+
 import json
 from datetime import date
 from pathlib import Path
@@ -52,14 +53,25 @@ def list_lessons(
             typer.echo(f"unknown {kind} '{value}' (known: {', '.join(sorted(vocabulary))})", err=True)
             raise typer.Exit(2)
     lessons = [
-        lesson for lesson in load_bank(Settings(), date.today()).lessons
+        lesson
+        for lesson in load_bank(Settings(), date.today()).lessons
         if (not role or role in lesson.roles) and (not theme or theme in lesson.themes)
     ]
     if as_json:
         rows = [
-            {"id": l.id, "title": l.title, "status": l.status.value, "kind": l.kind.value, "themes": list(l.themes),
-             "roles": list(l.roles), "version": l.version, "local": l.local, "plain_english": l.plain_english,
-             "words": word_count(l.body), "reading_ease": reading_ease(l.body)}
+            {
+                "id": l.id,
+                "title": l.title,
+                "status": l.status.value,
+                "kind": l.kind.value,
+                "themes": list(l.themes),
+                "roles": list(l.roles),
+                "version": l.version,
+                "local": l.local,
+                "plain_english": l.plain_english,
+                "words": word_count(l.body),
+                "reading_ease": reading_ease(l.body),
+            }
             for l in lessons
         ]
         typer.echo(json.dumps(rows, indent=2))
@@ -94,8 +106,12 @@ def coverage(as_json: Annotated[bool, typer.Option("--json", help="JSON output")
 
 @app.command()
 def due(
-    guidance: Annotated[Optional[str], typer.Option(help="Every lesson that depends on this guidance id (e.g. kcsie2025)")] = None,
-    before: Annotated[Optional[str], typer.Option(help="Lessons whose review date is on or before this date (YYYY-MM-DD)")] = None,
+    guidance: Annotated[
+        Optional[str], typer.Option(help="Every lesson that depends on this guidance id (e.g. kcsie2025)")
+    ] = None,
+    before: Annotated[
+        Optional[str], typer.Option(help="Lessons whose review date is on or before this date (YYYY-MM-DD)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """List lessons to re-check: those due for review (by today, or --before), or all that rely on --guidance."""
@@ -109,13 +125,25 @@ def due(
         typer.echo(f"--before must be a date written YYYY-MM-DD, not '{before}'", err=True)
         raise typer.Exit(2) from None
     lessons = sorted(
-        (l for l in load_bank(Settings(), date.today()).lessons
-         if (not guidance or guidance in l.guidance) and (cutoff is None or (l.review_by and l.review_by <= cutoff))),
-        key=lambda l: (l.review_by or date.max, l.id))
+        (
+            l
+            for l in load_bank(Settings(), date.today()).lessons
+            if (not guidance or guidance in l.guidance) and (cutoff is None or (l.review_by and l.review_by <= cutoff))
+        ),
+        key=lambda l: (l.review_by or date.max, l.id),
+    )
     if as_json:
-        rows = [{"id": l.id, "title": l.title, "review_by": l.review_by.isoformat() if l.review_by else None,
-                 "guidance": list(l.guidance), "status": l.status.value, "path": str(l.path) if l.path else None}
-                for l in lessons]
+        rows = [
+            {
+                "id": l.id,
+                "title": l.title,
+                "review_by": l.review_by.isoformat() if l.review_by else None,
+                "guidance": list(l.guidance),
+                "status": l.status.value,
+                "path": str(l.path) if l.path else None,
+            }
+            for l in lessons
+        ]
         typer.echo(json.dumps(rows, indent=2))
         return
     for l in lessons:
@@ -171,6 +199,8 @@ def feedback(as_json: Annotated[bool, typer.Option("--json", help="JSON output")
     show = lambda v: "s" if v is None else v  # noqa: E731
     for row in data:
         roles = ", ".join(f"{role} {n}" for role, n in row["not_relevant_roles"].items()) or "-"
-        typer.echo(f"{row['lesson_id']:52} replies {show(row['replies']):>4}  wrong {show(row['checks_wrong']):>3}/"
-                   f"{show(row['checks_answered']):<4} not relevant {show(row['not_relevant']):>3} ({roles})")
+        typer.echo(
+            f"{row['lesson_id']:52} replies {show(row['replies']):>4}  wrong {show(row['checks_wrong']):>3}/"
+            f"{show(row['checks_answered']):<4} not relevant {show(row['not_relevant']):>3} ({roles})"
+        )
     typer.echo(f"s = suppressed. {PLAIN_WORDS.format(k=service.settings.min_cell)}")

@@ -1,4 +1,5 @@
 """`lessonloop loop stats`: reminders and follow-ups (issue 13), with small numbers suppressed."""
+
 import json
 from typing import Annotated, Optional
 
@@ -14,8 +15,6 @@ from digests.loop_tables import loop_csv, loop_dict, loop_text
 from schedules.statistics import Filter
 
 app = typer.Typer(help="Closing the loop: reminders, follow-ups and what came of them.", no_args_is_help=True)
-
-
 
 
 @app.command("stats")

@@ -3,6 +3,7 @@
 Only the modules a command needs are imported (a command's first word says which), because the heavy ones
 (SQLModel, FastAPI, Slack, matplotlib) cost seconds; `lessonloop --help` prints the list of commands without
 importing any of them. tests/bot/cli/test_main.py checks that list against the full app."""
+
 import importlib
 import sys
 from types import ModuleType
@@ -32,7 +33,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "msteams": (("msteams",), "Microsoft Teams: the app package and team channel webhooks."),
     "slack": (("slack",), "Slack: link people to their Slack accounts."),
     "loop": (("loop",), "Closing the loop: reminders, follow-ups and what came of them."),
-    "said-did": (("said_did",), "\"You said, we did\": answer what staff reported; it goes with their next lesson."),
+    "said-did": (("said_did",), '"You said, we did": answer what staff reported; it goes with their next lesson.'),
 }
 ALL_MODULES = ("lessons", "people", "msteams", "slack", "loop", "ops", "privacy", "digests", "said_did", "voice")
 

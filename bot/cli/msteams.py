@@ -1,4 +1,5 @@
 """`lessonloop msteams ...`: the Teams app package and team channel webhooks."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,9 @@ app = typer.Typer(help="Microsoft Teams: the app package and team channel webhoo
 def package_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the zip")] = Path("lessonloop-teams.zip"),
     developer: Annotated[str, typer.Option(help="Your organisation's name, shown in Teams")] = "LessonLoop",
-    website: Annotated[Optional[str], typer.Option(help="https:// address of your LessonLoop (default: LESSONLOOP_BASE_URL)")] = None,
+    website: Annotated[
+        Optional[str], typer.Option(help="https:// address of your LessonLoop (default: LESSONLOOP_BASE_URL)")
+    ] = None,
     privacy_url: Annotated[Optional[str], typer.Option(help="https:// address of your privacy notice")] = None,
     terms_url: Annotated[Optional[str], typer.Option(help="https:// address of your terms of use")] = None,
 ) -> None:
@@ -30,8 +33,14 @@ def package_command(
     settings = Settings()
     site = website or settings.base_url
     try:
-        app_manifest = manifest(app_id=settings.teams_app_id or "", base_url=settings.base_url, developer=developer, website=site,
-                                privacy_url=privacy_url or f"{site.rstrip('/')}/privacy", terms_url=terms_url or f"{site.rstrip('/')}/terms")
+        app_manifest = manifest(
+            app_id=settings.teams_app_id or "",
+            base_url=settings.base_url,
+            developer=developer,
+            website=site,
+            privacy_url=privacy_url or f"{site.rstrip('/')}/privacy",
+            terms_url=terms_url or f"{site.rstrip('/')}/terms",
+        )
         archive = package(app_manifest)  # validated against the manifest schema before anything is written
     except PackageError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -65,7 +74,9 @@ def set_webhook(
     from sqlmodel import Session
 
     if not remove and not (url or "").startswith("https://"):
-        typer.echo("error: URL must be the https:// address Workflows gives for 'when a Teams webhook request is received'", err=True)
+        typer.echo(
+            "error: URL must be the https:// address Workflows gives for 'when a Teams webhook request is received'", err=True
+        )
         raise typer.Exit(2)
     service = open_service()
     with Session(service.engine) as session:
@@ -74,9 +85,13 @@ def set_webhook(
         if theme is not None:
             team.theme_posts = theme
         session.add(team)
-        record(session, actor="cli", action="teams.webhook", detail=f"team {team.id}: {'removed' if remove else 'set'}", now=utcnow())
+        record(
+            session, actor="cli", action="teams.webhook", detail=f"team {team.id}: {'removed' if remove else 'set'}", now=utcnow()
+        )
         session.commit()
-        typer.echo(f"team '{team.name}': webhook {'removed' if remove else 'set'}; theme posts {'on' if team.theme_posts else 'off'}")
+        typer.echo(
+            f"team '{team.name}': webhook {'removed' if remove else 'set'}; theme posts {'on' if team.theme_posts else 'off'}"
+        )
 
 
 async def _post_now(url: str, card: dict) -> None:

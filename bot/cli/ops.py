@@ -1,4 +1,5 @@
 """`lessonloop plan | dispatch | replies | serve | db`: running the service."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,13 +65,24 @@ def register(app: typer.Typer) -> None:
 
         service = open_service()
         result = run_planning(service, _parse_at(at), dry_run=dry_run)
-        rows = [{"person_id": p.person_id, "period": p.period, "lesson_id": p.lesson_id, "due_at": p.due_at.isoformat(),
-                 "is_review": p.is_review, "channel": p.channel} for p in result.planned]
+        rows = [
+            {
+                "person_id": p.person_id,
+                "period": p.period,
+                "lesson_id": p.lesson_id,
+                "due_at": p.due_at.isoformat(),
+                "is_review": p.is_review,
+                "channel": p.channel,
+            }
+            for p in result.planned
+        ]
         if as_json:
             typer.echo(json.dumps({"planned": rows, "inserted": result.inserted, "dry_run": dry_run}, indent=2))
         else:
             for row in rows:
-                typer.echo(f"{row['due_at']}  person {row['person_id']:>6}  {row['period']}  {row['lesson_id']}{'  (review)' if row['is_review'] else ''}")
+                typer.echo(
+                    f"{row['due_at']}  person {row['person_id']:>6}  {row['period']}  {row['lesson_id']}{'  (review)' if row['is_review'] else ''}"
+                )
             typer.echo(f"{len(rows)} due, {result.inserted} written{' (dry run)' if dry_run else ''}", err=True)
 
     @app.command()
@@ -106,10 +118,14 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(f"email delivery: {report['state']}")
             typer.echo(f"  last message accepted: {report['last_success'] or 'never'}")
-            typer.echo(f"  failed attempts since: {report['consecutive_failures']}"
-                       + (f" (last: {report['last_error']})" if report["last_error"] else ""))
-            typer.echo(f"  waiting to go out:     {report['waiting']}"
-                       + (f", the oldest due {report['oldest_due']}" if report["oldest_due"] else ""))
+            typer.echo(
+                f"  failed attempts since: {report['consecutive_failures']}"
+                + (f" (last: {report['last_error']})" if report["last_error"] else "")
+            )
+            typer.echo(
+                f"  waiting to go out:     {report['waiting']}"
+                + (f", the oldest due {report['oldest_due']}" if report["oldest_due"] else "")
+            )
         service.engine.dispose()
         if report["state"] == "failing":
             raise typer.Exit(1)
@@ -122,16 +138,25 @@ def register(app: typer.Typer) -> None:
         service = open_service()
         with Session(service.engine) as session:
             rows = [
-                {"delivery_id": r.delivery_id, "lesson_id": r.lesson_id, "lesson_version": r.lesson_version,
-                 "check_answer": r.check_answer, "check_correct": r.check_correct, "practice": r.practice,
-                 "has_reflection": bool(r.reflection), "updated_at": r.updated_at.isoformat()}
+                {
+                    "delivery_id": r.delivery_id,
+                    "lesson_id": r.lesson_id,
+                    "lesson_version": r.lesson_version,
+                    "check_answer": r.check_answer,
+                    "check_correct": r.check_correct,
+                    "practice": r.practice,
+                    "has_reflection": bool(r.reflection),
+                    "updated_at": r.updated_at.isoformat(),
+                }
                 for r in session.exec(select(Reply).order_by(col(Reply.id)))
             ]
         if as_json:
             typer.echo(json.dumps(rows, indent=2))
             return
         for r in rows:
-            typer.echo(f"delivery {r['delivery_id']:>6}  {r['lesson_id']:40} check={r['check_answer']} ({'right' if r['check_correct'] else 'wrong' if r['check_correct'] is False else '-'})  practice={r['practice']}")
+            typer.echo(
+                f"delivery {r['delivery_id']:>6}  {r['lesson_id']:40} check={r['check_answer']} ({'right' if r['check_correct'] else 'wrong' if r['check_correct'] is False else '-'})  practice={r['practice']}"
+            )
         typer.echo(f"{len(rows)} replies", err=True)
 
     @app.command()
@@ -150,14 +175,18 @@ def register(app: typer.Typer) -> None:
         from bot.web.app import create_app
 
         if port_in_use(host, port):
-            typer.echo(f"error: port {port} on {host} is already in use (another LessonLoop?); choose another with --port", err=True)
+            typer.echo(
+                f"error: port {port} on {host} is already in use (another LessonLoop?); choose another with --port", err=True
+            )
             raise typer.Exit(1)
         base_url = f"http://{host}:{port}"
         if demo:
             written = write_demo_env(DEMO_ENV, base_url, os.environ)
             if written:
-                typer.echo(f"demo: wrote {', '.join(written)} to {DEMO_ENV.resolve()}; the other lessonloop commands "
-                           "run in this folder use them (delete it, or set your own values, for real use)")
+                typer.echo(
+                    f"demo: wrote {', '.join(written)} to {DEMO_ENV.resolve()}; the other lessonloop commands "
+                    "run in this folder use them (delete it, or set your own values, for real use)"
+                )
         settings = Settings(env="demo", base_url=base_url) if demo else Settings()
         service = open_service(settings)
         if demo:
@@ -202,6 +231,8 @@ async def _seed_demo(service, settings: Settings) -> None:
     demo = seed_loop_demo(service, utcnow())  # issue 13: a follow-up and a learning record to look at
     if demo is not None:
         await dispatch_due(service, utcnow)
-        typer.echo(f"demo: a follow-up (\"did you try it?\") went to {demo.person_name} as if four weeks had passed: "
-                   f"delivery-{demo.followup_id}.eml")
+        typer.echo(
+            f'demo: a follow-up ("did you try it?") went to {demo.person_name} as if four weeks had passed: '
+            f"delivery-{demo.followup_id}.eml"
+        )
         typer.echo(f"demo: {demo.person_name}'s learning record: {demo.record_url}")

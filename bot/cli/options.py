@@ -1,4 +1,5 @@
 """What every command does with a bad option: one clear line naming it, exit status 2."""
+
 from datetime import date
 from typing import NoReturn
 

@@ -4,6 +4,7 @@ A roster is read twice, row by row: once to check every row (any problem rejects
 nothing), then to write it a page at a time in one transaction. Memory stays flat at any size: nothing holds
 the file, the rows or an ORM object per person. Heavy modules are imported inside the command, so that
 `lessonloop --help` stays quick."""
+
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,7 +33,9 @@ def _check(path: Path, roles: set[str]) -> dict[str, str]:
             for row in roster_rows(lines, str(path), roles, problems):
                 teams.setdefault(row.team, row.agency)
     except (OSError, UnicodeDecodeError) as exc:
-        raise RosterRejected([f"{path}:0: error: cannot read the file ({type(exc).__name__}: {exc.args[-1] if exc.args else ''})"]) from None
+        raise RosterRejected(
+            [f"{path}:0: error: cannot read the file ({type(exc).__name__}: {exc.args[-1] if exc.args else ''})"]
+        ) from None
     if problems.total:
         more = [f"{path}: ... and {problems.total - len(problems)} more problem(s)"] if problems.total > len(problems) else []
         raise RosterRejected([str(p) for p in problems] + more)
@@ -62,7 +65,13 @@ def import_roster_file(settings: "Settings", path: Path, actor: str = "cli") -> 
             default = "slack" if settings.slack_enabled else "email"
             rows = roster_rows(lines, str(path), roles, Problems())
             counts = upsert_roster(session, rows=rows, default_channel=default, now=utcnow(), teams=teams)
-            audit.record(session, actor=actor, action="people.import", detail=f"{path.name}: {counts[0]} new, {counts[1]} updated", now=utcnow())
+            audit.record(
+                session,
+                actor=actor,
+                action="people.import",
+                detail=f"{path.name}: {counts[0]} new, {counts[1]} updated",
+                now=utcnow(),
+            )
             session.commit()
     finally:
         engine.dispose()
@@ -70,7 +79,9 @@ def import_roster_file(settings: "Settings", path: Path, actor: str = "cli") -> 
 
 
 @app.command("import")
-def import_roster(path: Annotated[Path, typer.Argument(help="CSV: email,name,role,team,agency[,timezone,nudge_day,nudge_time,channel,access]")]) -> None:
+def import_roster(
+    path: Annotated[Path, typer.Argument(help="CSV: email,name,role,team,agency[,timezone,nudge_day,nudge_time,channel,access]")],
+) -> None:
     """Add or update people by email. A file with any problem is rejected whole."""
     from bot.core.settings import Settings
 

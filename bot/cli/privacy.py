@@ -1,5 +1,6 @@
 """`lessonloop people export|forget|pause|leave|resume`, `lessonloop audit`, `lessonloop retention`:
 people's rights and the audit trail. Every admin action here is written to the audit log."""
+
 from __future__ import annotations
 
 import getpass
@@ -24,7 +25,9 @@ from schedules.people import find_person
 from schedules.rollup import mark_stale
 from schedules.privacy import FORGET_TABLES, export_person, forget_person, set_status
 
-ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")]
+ByOption = Annotated[
+    Optional[str], typer.Option("--by", help="Who is doing this, for the audit log (default: LESSONLOOP_ADMIN or your login)")
+]
 
 
 def _actor(by: str | None) -> str:
@@ -58,7 +61,11 @@ def remove_outbox_files(mail_dir: Path, delivery_ids: tuple[int, ...]) -> int:
 
 def register(people: typer.Typer, app: typer.Typer) -> None:
     @people.command()
-    def export(email: str, output: Annotated[Optional[Path], typer.Option(help="Write JSON here (default: print)")] = None, by: ByOption = None) -> None:
+    def export(
+        email: str,
+        output: Annotated[Optional[Path], typer.Option(help="Write JSON here (default: print)")] = None,
+        by: ByOption = None,
+    ) -> None:
         """Everything held about a person, as JSON."""
         from schedules import audit
         from sqlmodel import Session
@@ -77,14 +84,18 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             typer.echo(data)
 
     @people.command()
-    def forget(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
+    def forget(
+        email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None
+    ) -> None:
         """Remove a person's personal data from every table and the outbox; anonymous counts stay."""
         from schedules import audit
         from sqlmodel import Session
 
         if not yes:
-            typer.echo(f"This removes {email}'s name, email, chat ids, reflections and outbox files for good; "
-                       "their answers stay only as anonymous counts.")
+            typer.echo(
+                f"This removes {email}'s name, email, chat ids, reflections and outbox files for good; "
+                "their answers stay only as anonymous counts."
+            )
             typer.confirm(f"Forget {email}?", abort=True)
         service = _service()
         with Session(service.engine) as session:
@@ -96,7 +107,9 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             mark_stale(session)  # statistics are recounted without the person's link to their answers
         scrub_freed_space(service.engine, FORGET_TABLES)  # no copy left in free pages, the WAL or dead tuples
         files = remove_outbox_files(service.settings.mail_dir, result.delivery_ids)
-        typer.echo(f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed")
+        typer.echo(
+            f"forgotten: {len(result.delivery_ids)} deliveries and {result.replies} replies made anonymous, {files} outbox files removed"
+        )
 
     def _change(email: str, status: str, by: str | None, until: date | None = None) -> None:
         from schedules import audit
@@ -136,7 +149,10 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
 
         service = _service()
         with Session(service.engine) as session:
-            rows = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail} for e in audit.recent(session, limit=limit)]
+            rows = [
+                {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
+                for e in audit.recent(session, limit=limit)
+            ]
         if as_json:
             typer.echo(json.dumps(rows, indent=2))
             return
@@ -144,18 +160,24 @@ def register(people: typer.Typer, app: typer.Typer) -> None:
             typer.echo(f"{row['at']}  {row['actor']:30} {row['action']:20} {row['detail']}")
 
     @app.command()
-    def retention(days: Annotated[Optional[int], typer.Option(min=1, max=36_500, help="Override LESSONLOOP_RETENTION_DAYS (1 or more)")] = None,
-                  yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False, by: ByOption = None) -> None:
+    def retention(
+        days: Annotated[
+            Optional[int], typer.Option(min=1, max=36_500, help="Override LESSONLOOP_RETENTION_DAYS (1 or more)")
+        ] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm")] = False,
+        by: ByOption = None,
+    ) -> None:
         """Delete replies and reflections older than the retention period, keeping anonymous counts."""
 
         service = _service()
         days = days if days is not None else service.settings.retention_days
         cutoff = retention_cutoff(service, days)
         count = replies_before(service, cutoff)
-        typer.echo(f"This deletes {count} replies (and their reflections) made before {cutoff:%Y-%m-%d %H:%M} UTC "
-                   f"({days} days ago); anonymous counts are kept.")
+        typer.echo(
+            f"This deletes {count} replies (and their reflections) made before {cutoff:%Y-%m-%d %H:%M} UTC "
+            f"({days} days ago); anonymous counts are kept."
+        )
         if count and not yes:
             typer.confirm("Delete them for good?", abort=True)
         deleted = run_retention(service, days, actor=_actor(by))
         typer.echo(f"deleted {deleted} replies older than {days} days")
-

@@ -1,4 +1,5 @@
 """`lessonloop slack link`: find everyone's Slack user and DM channel now, rather than at their first nudge."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,9 @@ def _unlinked(service: Service) -> list[tuple[int, str]]:
     from schedules.models import Person, PersonStatus
 
     with Session(service.engine) as session:
-        query = select(col(Person.id), col(Person.email)).where(col(Person.slack_channel_id).is_(None),
-                                                                col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]))
+        query = select(col(Person.id), col(Person.email)).where(
+            col(Person.slack_channel_id).is_(None), col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED])
+        )
         return [(pid, email) for pid, email in session.exec(query.order_by(col(Person.id))) if pid is not None]  # stored: always
 
 
@@ -75,5 +77,8 @@ def link(switch: Annotated[bool, typer.Option(help="Move everyone found to Slack
 
     found, missing = asyncio.run(run())
     for person_id, reason in missing.items():
-        typer.echo(f"person {person_id}: {reason}{' (email from now on)' if reason in NOT_IN_WORKSPACE else ' (try again later)'}", err=True)
+        typer.echo(
+            f"person {person_id}: {reason}{' (email from now on)' if reason in NOT_IN_WORKSPACE else ' (try again later)'}",
+            err=True,
+        )
     typer.echo(f"linked {found} people; {len(missing)} not found in Slack")

@@ -1,5 +1,6 @@
 """`lessonloop lessons proposals | accept-proposal | decline-proposal` and `lessonloop moments`: frontline
 voice (issue 17) from the command line, for admins (every agency)."""
+
 import json
 from typing import Annotated
 
@@ -13,13 +14,16 @@ MOMENT_DIMENSIONS = ("factor", "theme", "outcome", "period")  # bot.core.voice_f
 
 def _service():
     from bot.cli.ops import open_service
+
     return open_service()
 
 
 def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
     @lessons_app.command()
-    def proposals(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-                  status: Annotated[str | None, typer.Option(help="new, accepted or declined")] = None) -> None:
+    def proposals(
+        as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+        status: Annotated[str | None, typer.Option(help="new, accepted or declined")] = None,
+    ) -> None:
         """The review queue of lessons proposed by practitioners (anonymous unless they asked to be credited)."""
         service = _service()
         from sqlmodel import Session
@@ -33,14 +37,18 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
             return
         for item in items:
             credit = item.credit or "anonymous"
-            typer.echo(f"#{item.id:<4} {item.status:9} {item.created_at:%Y-%m-%d}  {credit}  roles: {','.join(item.roles) or '-'}")
+            typer.echo(
+                f"#{item.id:<4} {item.status:9} {item.created_at:%Y-%m-%d}  {credit}  roles: {','.join(item.roles) or '-'}"
+            )
             typer.echo(f"      what happened: {item.what_happened}")
             typer.echo(f"      learned: {item.learned}")
         typer.echo(f"{len(items)} proposals", err=True)
 
     @lessons_app.command("accept-proposal")
-    def accept_proposal(proposal_id: Annotated[int, typer.Argument(help="Proposal number")],
-                        theme: Annotated[str, typer.Option(help="Theme id for the draft lesson")]) -> None:
+    def accept_proposal(
+        proposal_id: Annotated[int, typer.Argument(help="Proposal number")],
+        theme: Annotated[str, typer.Option(help="Theme id for the draft lesson")],
+    ) -> None:
         """Write a draft local lesson from a proposal into LESSONLOOP_LOCAL_LESSONS."""
         service = _service()
         from sqlmodel import Session
@@ -72,8 +80,10 @@ def register(app: typer.Typer, lessons_app: typer.Typer) -> None:
         typer.echo(f"proposal {proposal_id} declined")
 
     @app.command("moments")
-    def moments_command(by: Annotated[str, typer.Option(help=f"One of {', '.join(MOMENT_DIMENSIONS)}")] = "factor",
-                        as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+    def moments_command(
+        by: Annotated[str, typer.Option(help=f"One of {', '.join(MOMENT_DIMENSIONS)}")] = "factor",
+        as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    ) -> None:
         """Practice moments: counts by factor, theme, outcome or period, small numbers suppressed."""
         service = _service()
         from sqlmodel import Session

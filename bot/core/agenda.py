@@ -1,6 +1,7 @@
 """This week's agenda item for a team, as every channel asks for it (Slack command, Teams post, email, pages).
 
 The item is chosen once per team and week and stored, so every pull shows the same one."""
+
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -21,15 +22,20 @@ from schedules.statistics import Filter, grouped, overall
 
 
 def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[str]]:
-    rows = session.exec(select(AgendaRecord.theme_id, AgendaRecord.lesson_id).where(
-        AgendaRecord.team_id == team_id, col(AgendaRecord.week) < week).order_by(col(AgendaRecord.week).desc())).all()
+    rows = session.exec(
+        select(AgendaRecord.theme_id, AgendaRecord.lesson_id)
+        .where(AgendaRecord.team_id == team_id, col(AgendaRecord.week) < week)
+        .order_by(col(AgendaRecord.week).desc())
+    ).all()
     return [theme for theme, _ in rows], {lesson for _, lesson in rows}
 
 
 def _figures(service: Service, session: Session, team_id: int) -> dict[str, ThemeFigures]:
     fresh(service, session)
     groups = grouped(session, by="theme", where=Filter(team_id=team_id), theme_of=theme_map(service))
-    return {g.key: ThemeFigures(g.counts["answered"], g.counts["not_yet"], g.counts["checked"], g.counts["correct"]) for g in groups}
+    return {
+        g.key: ThemeFigures(g.counts["answered"], g.counts["not_yet"], g.counts["checked"], g.counts["correct"]) for g in groups
+    }
 
 
 def _choose(service: Service, session: Session, team: Team, week: str) -> Choice | None:
@@ -37,8 +43,16 @@ def _choose(service: Service, session: Session, team: Team, week: str) -> Choice
     roles = set(session.exec(select(Person.role).where(Person.team_id == team.id, Person.status == PersonStatus.ACTIVE)))
     recent, used = _history(session, team.id, week)
     lessons = [l for l in service.lessons.values() if l.is_sendable(date.today())]
-    return choose_theme(team_id=team.id, week=week, lessons=lessons, roles=roles, recent_themes=recent,
-                        used_lessons=used, figures=_figures(service, session, team.id), min_cell=service.settings.min_cell)
+    return choose_theme(
+        team_id=team.id,
+        week=week,
+        lessons=lessons,
+        roles=roles,
+        recent_themes=recent,
+        used_lessons=used,
+        figures=_figures(service, session, team.id),
+        min_cell=service.settings.min_cell,
+    )
 
 
 def agenda_record(service: Service, session: Session, team: Team, week: str, *, store: bool = True) -> AgendaRecord | None:
@@ -53,11 +67,23 @@ def agenda_record(service: Service, session: Session, team: Team, week: str, *, 
     if choice is None:
         return None
     if not store:
-        return AgendaRecord(team_id=team.id, week=week, theme_id=choice.theme_id, lesson_id=choice.lesson.id,
-                            lesson_version=choice.lesson.version, created_at=utcnow())
+        return AgendaRecord(
+            team_id=team.id,
+            week=week,
+            theme_id=choice.theme_id,
+            lesson_id=choice.lesson.id,
+            lesson_version=choice.lesson.version,
+            created_at=utcnow(),
+        )
     record_versions(session, lessons=[choice.lesson], now=utcnow())
-    record = AgendaRecord(team_id=team.id, week=week, theme_id=choice.theme_id, lesson_id=choice.lesson.id,
-                          lesson_version=choice.lesson.version, created_at=utcnow())
+    record = AgendaRecord(
+        team_id=team.id,
+        week=week,
+        theme_id=choice.theme_id,
+        lesson_id=choice.lesson.id,
+        lesson_version=choice.lesson.version,
+        created_at=utcnow(),
+    )
     session.add(record)
     try:
         session.commit()

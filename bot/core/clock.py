@@ -1,4 +1,5 @@
 """The one clock: aware UTC. Pure code takes `now` as an argument; only the edges call this."""
+
 from datetime import datetime, timezone
 
 

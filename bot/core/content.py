@@ -1,5 +1,6 @@
 """Where lessons come from in this deployment: the bundled bank plus an optional local folder.
 Lessons never need the seed documents at run time: seed entries in `sources:` are provenance data only."""
+
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path

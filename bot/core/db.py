@@ -1,4 +1,5 @@
 """Database engine and schema upgrades (Alembic), built from settings on demand."""
+
 from pathlib import Path
 
 from alembic import command

@@ -1,5 +1,6 @@
 """Build one person's learning record (issue 13) with each lesson as it was sent; and the signed link that
 opens it. The link names the person and expires; nobody else (no lead, no admin page) can open it."""
+
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -28,18 +29,41 @@ def learning_record(service: Service, session: Session, person: Person, today: d
         if lesson is None:  # a lesson since removed from the bank: keep the answer, say what is missing
             title, theme, source, try_this, reflect = row.lesson_id, "", "no longer in the lesson bank", "", ""
         else:
-            title, theme, try_this, reflect = lesson.title, taxonomy.theme_label(lesson.primary_theme), lesson.try_this_week, lesson.reflect
+            title, theme, try_this, reflect = (
+                lesson.title,
+                taxonomy.theme_label(lesson.primary_theme),
+                lesson.try_this_week,
+                lesson.reflect,
+            )
             source = "; ".join(s.citation() for s in lesson.sources)
-        entries.append(RecordEntry(
-            row.sent_at.date(), title, theme, source, try_this, reflect, row.is_review, check_text(row.check_correct),
-            practice_label(row.practice), row.reflection, row.followup_sent_at.date() if row.followup_sent_at else None,
-            label(row.followup_outcome), row.followup_barrier))
+        entries.append(
+            RecordEntry(
+                row.sent_at.date(),
+                title,
+                theme,
+                source,
+                try_this,
+                reflect,
+                row.is_review,
+                check_text(row.check_correct),
+                practice_label(row.practice),
+                row.reflection,
+                row.followup_sent_at.date() if row.followup_sent_at else None,
+                label(row.followup_outcome),
+                row.followup_barrier,
+            )
+        )
     role = taxonomy.role_label(person.role) if person.role in taxonomy.roles else person.role
     return LearningRecord(person.name, role, today, entries)
 
 
 def record_as_dict(record: LearningRecord) -> dict:
     """The same record for `people export` (JSON)."""
-    return {"name": record.name, "role": record.role, "made_on": record.made_on.isoformat(),
-            "entries": [{**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.__dict__.items()}}
-                        for entry in record.entries]}
+    return {
+        "name": record.name,
+        "role": record.role,
+        "made_on": record.made_on.isoformat(),
+        "entries": [
+            {**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.__dict__.items()}} for entry in record.entries
+        ],
+    }

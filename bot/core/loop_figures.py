@@ -1,5 +1,6 @@
 """The closing-the-loop figures (issue 13) as every view asks for them (CLI, dashboard, digest, evidence):
 queried, labelled and suppressed in one place."""
+
 from sqlmodel import Session
 
 from bot.core.clock import utcnow
@@ -20,8 +21,13 @@ def loop_table(service: Service, session: Session, *, by: str, where: Filter) ->
     where = aligned(where)  # whole months, as every other figure
     if by == "lesson":  # the theme dimension with no theme map groups by lesson id
         groups, total = loop_groups(session, by="theme", where=where, theme_of={})
-        return build_loop_table("lesson", groups, total, min_cell=service.settings.min_cell,
-                                labels={i: lesson.title for i, lesson in service.lessons.items()})
+        return build_loop_table(
+            "lesson",
+            groups,
+            total,
+            min_cell=service.settings.min_cell,
+            labels={i: lesson.title for i, lesson in service.lessons.items()},
+        )
     groups, total = loop_groups(session, by=by, where=where, theme_of=theme_map(service))
     return build_loop_table(by, groups, total, min_cell=service.settings.min_cell, labels=labels_for(by))
 
@@ -36,5 +42,6 @@ def followup_barriers(service: Service, session: Session, *, where: Filter) -> l
     groups, _ = loop_groups(session, by="theme", where=period, theme_of=themes)
     counts = {g.key: (g.counts["barriers"], g.keys.get("barriers", 0)) for g in groups}
     samples = followup_barrier_samples(session, where=period, theme_of=themes)
-    return group_barriers(counts, samples, labels=labels_for("theme"), min_cell=service.settings.min_cell,
-                          period=month_label(start))
+    return group_barriers(
+        counts, samples, labels=labels_for("theme"), min_cell=service.settings.min_cell, period=month_label(start)
+    )

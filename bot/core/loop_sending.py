@@ -1,6 +1,7 @@
 """What the dispatcher needs to send a reminder or follow-up (issue 13): whether it is still wanted, and
 the message with its signed links. A reminder whose nudge has been answered, or whose person or
 organisation has switched reminders off since it was planned, is cancelled rather than sent."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,7 +27,9 @@ def loop_context(service: Service, session: Session, rows: list[tuple[int, str, 
     parents = {row[2] for row in loop_rows if row[2] is not None}
     sent = dict(session.exec(select(Delivery.id, Delivery.sent_at).where(col(Delivery.id).in_(parents))).all())
     answered = set(session.exec(select(Reply.delivery_id).where(col(Reply.delivery_id).in_(parents))))
-    switched_on = dict(session.exec(select(Person.id, Person.reminders).where(col(Person.id).in_({row[3] for row in loop_rows}))).all())
+    switched_on = dict(
+        session.exec(select(Person.id, Person.reminders).where(col(Person.id).in_({row[3] for row in loop_rows}))).all()
+    )
     context = LoopContext()
     for delivery_id, kind, parent_id, person_id in loop_rows:
         if parent_id not in sent:
@@ -54,8 +57,20 @@ def followup_url(service: Service, token: str) -> str:
     return f"{service.settings.base_url.rstrip('/')}/f/{token}"
 
 
-def loop_message(service: Service, *, kind: str, delivery_id: int, parent_id: int, person_id: int, first_name: str,
-                 lesson: Lesson, read_on: date, unsubscribe_url: str, now: datetime, record_url: str = "") -> LoopMessage:
+def loop_message(
+    service: Service,
+    *,
+    kind: str,
+    delivery_id: int,
+    parent_id: int,
+    person_id: int,
+    first_name: str,
+    lesson: Lesson,
+    read_on: date,
+    unsubscribe_url: str,
+    now: datetime,
+    record_url: str = "",
+) -> LoopMessage:
     expires = now + service.link_lifetime
     if kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
         reply_to, url = parent_id, service.reply_url(service.signer.sign("reply", parent_id, expires))

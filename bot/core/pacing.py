@@ -8,6 +8,7 @@ The window arithmetic is pure (`wait_time`); `acquire` only sleeps.
     Slack, per workspace:     an even spread of the per-minute budget (one event per 60/budget seconds)
     Slack, per conversation:  about one message a second
 """
+
 import asyncio
 import time
 from collections import deque
@@ -28,8 +29,13 @@ def even_spread(per_minute: int) -> tuple[Window, ...]:
 
 
 class Limiter:
-    def __init__(self, windows: tuple[Window, ...], *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        windows: tuple[Window, ...],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.windows, self.clock, self.sleep = windows, clock, sleep
         self._events: deque[float] = deque(maxlen=max((count for count, _ in windows), default=1))
         self._lock: asyncio.Lock | None = None
@@ -101,4 +107,3 @@ class KeyedLimiters:
             last = limiter.idle_since()
             if last is None or limiter.clock() - last > longest:
                 del self._limiters[key]
-

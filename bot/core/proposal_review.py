@@ -1,5 +1,6 @@
 """Accepting or declining a lesson proposal, the same from the dashboard and the CLI: accepting writes a
 draft local lesson file into LESSONLOOP_LOCAL_LESSONS; both are audited."""
+
 from datetime import date
 from pathlib import Path
 
@@ -28,9 +29,15 @@ def accept(service: Service, session: Session, *, proposal_id: int, theme: str, 
         raise ProposalError(f"{path} already exists")
     now = utcnow()
     mark_reviewed(session, proposal, status="accepted", lesson_id=lesson_id, by=actor, now=now)
-    text = proposal_lesson_text(proposal_id=proposal.id, theme=theme, roles=tuple(r for r in proposal.roles.split(",") if r),
-                                what_happened=proposal.what_happened, learned=proposal.learned,
-                                credit=proposal.credit_name if proposal.credit else None, today=date.today())
+    text = proposal_lesson_text(
+        proposal_id=proposal.id,
+        theme=theme,
+        roles=tuple(r for r in proposal.roles.split(",") if r),
+        what_happened=proposal.what_happened,
+        learned=proposal.learned,
+        credit=proposal.credit_name if proposal.credit else None,
+        today=date.today(),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     audit.record(session, actor=actor, action="proposal.accept", detail=f"proposal {proposal.id} -> {path.name}", now=now)

@@ -9,6 +9,7 @@ they answer; nothing is held only in memory), but a batch of hundreds costs abou
 One writer per service (per process). Several processes may each run one: a reply another writer created
 first surfaces as an IntegrityError at commit, and the batch is then saved one reply at a time by
 save_reply, which retries exactly that case."""
+
 import asyncio
 import logging
 import queue
@@ -105,8 +106,11 @@ class ReplyWriter:
     def _write_one(self, request: ReplyRequest, future: "Future[SavedReply]") -> None:
         try:
             with Session(self._service.engine, expire_on_commit=False) as session:
-                future.set_result(save_reply(self._service, session, delivery_id=request.delivery_id,
-                                             answer=request.answer, check=request.check))
+                future.set_result(
+                    save_reply(
+                        self._service, session, delivery_id=request.delivery_id, answer=request.answer, check=request.check
+                    )
+                )
         except Exception as exc:
             future.set_exception(exc)
 

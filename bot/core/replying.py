@@ -1,5 +1,6 @@
 """The one way a reply is saved, whichever channel it came from (email page, Slack, Teams):
 the same store, the same idempotency, the same spacing update."""
+
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -47,12 +48,16 @@ def safety_notice(saved: "Checked", contact: str) -> str | None:
     """What a chat channel says back after a reflection: the live-concern signpost, and what was taken out."""
     lines = []
     if saved.live_concern:
-        lines.append(f"If you are worried about a child now, please act now: LessonLoop is not a referral route and "
-                     f"nobody reads reflections to act on them. Contact {contact}, or follow your local safeguarding "
-                     "procedure today. If a child is in immediate danger, call 999.")
+        lines.append(
+            f"If you are worried about a child now, please act now: LessonLoop is not a referral route and "
+            f"nobody reads reflections to act on them. Contact {contact}, or follow your local safeguarding "
+            "procedure today. If a child is in immediate danger, call 999."
+        )
     if saved.removed:
-        lines.append(f"We took out {', '.join(saved.removed)} before saving, so it is not stored anywhere. Please keep "
-                     "reflections free of anything that could identify a child, family or case.")
+        lines.append(
+            f"We took out {', '.join(saved.removed)} before saving, so it is not stored anywhere. Please keep "
+            "reflections free of anything that could identify a child, family or case."
+        )
     return "\n\n".join(lines) or None
 
 
@@ -108,8 +113,11 @@ def stage_replies(service: Service, session: Session, requests: list[ReplyReques
     for request in requests:
         try:
             delivery = deliveries.get(request.delivery_id)
-            lesson = (lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
-                      if delivery is not None else None)
+            lesson = (
+                lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+                if delivery is not None
+                else None
+            )
             if delivery is None or lesson is None:
                 raise UnknownDelivery("this lesson is no longer available")
             assert delivery.id is not None  # a stored delivery
@@ -125,8 +133,14 @@ def stage_replies(service: Service, session: Session, requests: list[ReplyReques
     return results
 
 
-def save_reply(service: Service, session: Session, *, delivery_id: int, answer: Answer,
-               check: Callable[[Session, Delivery], None] | None = None) -> SavedReply:
+def save_reply(
+    service: Service,
+    session: Session,
+    *,
+    delivery_id: int,
+    answer: Answer,
+    check: Callable[[Session, Delivery], None] | None = None,
+) -> SavedReply:
     """Record (or update) the reply to one delivery and commit. Raises ReplyError for an answer that cannot be
     right. Busy services go through bot.core.reply_writer, which saves many in one transaction the same way."""
     for _ in range(2):
@@ -163,5 +177,18 @@ def save_followup(service: Service, session: Session, *, delivery_id: int, answe
 check_text = _checked
 
 
-__all__ = ["check_text", "Answer", "FollowUpReply", "ReplyError", "ReplyRequest", "SavedFollowUp", "SavedReply", "UnknownDelivery",
-           "delivery_and_lesson", "safety_notice", "save_followup", "save_reply", "stage_replies"]
+__all__ = [
+    "check_text",
+    "Answer",
+    "FollowUpReply",
+    "ReplyError",
+    "ReplyRequest",
+    "SavedFollowUp",
+    "SavedReply",
+    "UnknownDelivery",
+    "delivery_and_lesson",
+    "safety_notice",
+    "save_followup",
+    "save_reply",
+    "stage_replies",
+]

@@ -8,6 +8,7 @@ Each channel writes one attempt; this loop only decides whether to try again and
     attempt raises TransportError   -> raised at once (permanent, or not worth repeating here:
                                        the dispatcher retries later with its own backoff)
 """
+
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -23,8 +24,9 @@ class TryAgain(Exception):
         self.problem, self.wait = problem, wait
 
 
-async def send_with_retry(attempt: Callable[[int], Awaitable[T]], *, tries: int,
-                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
+async def send_with_retry(
+    attempt: Callable[[int], Awaitable[T]], *, tries: int, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> T:
     problem = TransportError("no attempt made")
     for number in range(tries):
         try:
@@ -49,7 +51,7 @@ def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 def retry_after(value: str | None, attempt: int, *, cap: float = 60.0) -> float:
     """The server's Retry-After (seconds) when it gives one, else exponential backoff from 1 s."""
     try:
-        seconds = float(value) if value is not None else 2.0 ** attempt
+        seconds = float(value) if value is not None else 2.0**attempt
     except ValueError:
-        seconds = 2.0 ** attempt
+        seconds = 2.0**attempt
     return min(max(seconds, 0.0), cap)

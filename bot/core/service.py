@@ -1,5 +1,6 @@
 """What a command, the web app or a job is handed: settings, the engine, the lesson bank, the signer and the
 channels. It imports no channel: bot.compose builds them and hands them in."""
+
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,4 +44,3 @@ class Service:
         for channel in self.channels.values():
             await channel.close()
         self.engine.dispose()
-

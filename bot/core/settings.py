@@ -1,4 +1,5 @@
 """Configuration from LESSONLOOP_* environment variables (and an optional .env). Built on demand, never at import."""
+
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -27,7 +28,7 @@ def describe(error: ValidationError) -> str:
     for problem in error.errors():
         name = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
         value = problem.get("input")
-        message = str(problem['msg']).removeprefix('Value error, ')
+        message = str(problem["msg"]).removeprefix("Value error, ")
         lines.append(f"{name}={value!s:.60}: {message}" if not isinstance(value, dict) else f"{name}: {message}")
     return "; ".join(lines)
 
@@ -71,7 +72,9 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(60, ge=15, le=3600)
     working_hours: str = "08:00-18:00"
     organisation_contact: str = Field("your designated safeguarding lead", min_length=1, max_length=300)
-    organisation_name: str = Field("Your organisation", min_length=1, max_length=200)  # named in every email (and its From display name)
+    organisation_name: str = Field(
+        "Your organisation", min_length=1, max_length=200
+    )  # named in every email (and its From display name)
     min_cell: int = Field(5, le=1000)  # counts of fewer people than this are never shown
     # replies and reflections older than this are deleted (anonymous counts kept)
     retention_days: int = Field(730, ge=1, le=36_500)
@@ -124,8 +127,10 @@ class Settings(BaseSettings):
         from digests.disclosure import MIN_CELL_FLOOR  # the rule lives with the rest of disclosure control
 
         if value < MIN_CELL_FLOOR:
-            raise ValueError(f"LESSONLOOP_MIN_CELL is {value}; it must be at least {MIN_CELL_FLOOR}, or a "
-                             "'group' could be one or two people and their answers could be read off the figures")
+            raise ValueError(
+                f"LESSONLOOP_MIN_CELL is {value}; it must be at least {MIN_CELL_FLOOR}, or a "
+                "'group' could be one or two people and their answers could be read off the figures"
+            )
         return value
 
     @property
@@ -140,8 +145,10 @@ class Settings(BaseSettings):
                 "(for a trial: `lessonloop serve --demo`, which writes a .env the other commands read)"
             )
         if len(self.secret_key) < MIN_SECRET_LENGTH and not self.is_dev:
-            raise InsecureSettings(f"LESSONLOOP_SECRET_KEY is {len(self.secret_key)} characters; it must be at least "
-                                   f"{MIN_SECRET_LENGTH} (random), or anyone could forge reply and sign-in links")
+            raise InsecureSettings(
+                f"LESSONLOOP_SECRET_KEY is {len(self.secret_key)} characters; it must be at least "
+                f"{MIN_SECRET_LENGTH} (random), or anyone could forge reply and sign-in links"
+            )
         return self.secret_key.encode("utf-8")
 
     def local_contacts(self) -> dict[str, str]:
@@ -185,7 +192,7 @@ class Settings(BaseSettings):
         url = self.database_url
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+                return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
     def smtp_target(self) -> SmtpTarget | None:

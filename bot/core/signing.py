@@ -1,4 +1,5 @@
 """Signed, expiring tokens bound to one delivery and one purpose (reply links, unsubscribe)."""
+
 import base64
 import hashlib
 import hmac

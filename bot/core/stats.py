@@ -1,4 +1,5 @@
 """Statistics as every view asks for them (CLI, dashboard, digest, evidence): queried, labelled, suppressed."""
+
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -60,12 +61,14 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter, r
     discussed = agenda_discussed(session, by=by, where=where, theme_of=themes) if by != "role" else None
     if discussed is not None:
         discussed["total"] = sum(discussed.values())
-    return build_table(by, groups, overall(session, where=where), min_cell=service.settings.min_cell,
-                       labels=labels_for(by), discussed=discussed)
+    return build_table(
+        by, groups, overall(session, where=where), min_cell=service.settings.min_cell, labels=labels_for(by), discussed=discussed
+    )
 
 
-def barriers(service: Service, session: Session, *, where: Filter, refresh_first: bool = True,
-             today: date | None = None) -> list[BarrierTheme]:
+def barriers(
+    service: Service, session: Session, *, where: Filter, refresh_first: bool = True, today: date | None = None
+) -> list[BarrierTheme]:
     """What got in the way, in the viewer's scope, over the last complete month: a fixed period that no
     `from`/`to` can move, so nobody can choose a slice that isolates one writer."""
     if refresh_first:
@@ -74,8 +77,13 @@ def barriers(service: Service, session: Session, *, where: Filter, refresh_first
     period = Filter(start, end, team_id=where.team_id, agency=where.agency)
     themes = theme_map(service)
     samples = barrier_samples(session, where=period, theme_of=themes)
-    return group_barriers(barrier_counts(session, where=period, theme_of=themes), samples, labels=labels_for("theme"),
-                          min_cell=service.settings.min_cell, period=month_label(start))
+    return group_barriers(
+        barrier_counts(session, where=period, theme_of=themes),
+        samples,
+        labels=labels_for("theme"),
+        min_cell=service.settings.min_cell,
+        period=month_label(start),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """What every channel shares: the job a dispatcher hands it and the one error type it raises.
 
-    TransportError(message, permanent=False)   retried later with backoff
-    TransportError(message, permanent=True)    marked failed (or falls back to email) with the reason
+TransportError(message, permanent=False)   retried later with backoff
+TransportError(message, permanent=True)    marked failed (or falls back to email) with the reason
 """
+
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol

@@ -1,6 +1,7 @@
 """The one way a proposal or a practice moment is saved, from every channel (email pages, Slack, Teams):
 the free text goes through the same check as reflections (bot.core.replying.check_text) before anything
 is stored, and the writer is shown the same notice (safety_notice)."""
+
 from dataclasses import dataclass, replace
 
 from sqlmodel import Session
@@ -36,7 +37,9 @@ def submit_proposal(service: Service, session: Session, *, person: Person, text:
     """Raises proposals.ProposalError for a field that cannot be right."""
     proposals.check_fields(text, load_taxonomy().roles)
     (happened, learned), removed, concern = _check(text.what_happened, text.learned)
-    saved = proposals.add_proposal(session, person=person, text=replace(text, what_happened=happened, learned=learned), now=utcnow())
+    saved = proposals.add_proposal(
+        session, person=person, text=replace(text, what_happened=happened, learned=learned), now=utcnow()
+    )
     assert saved.id is not None  # inserted
     return SavedText(saved.id, removed, concern)
 
@@ -46,13 +49,22 @@ def submit_moment(service: Service, session: Session, *, person: Person, text: m
     taxonomy = load_taxonomy()
     moments.check_fields(text, factors=taxonomy.factors, themes=taxonomy.themes)
     (happened, helped), removed, concern = _check(text.what_happened, text.what_helped)
-    saved = moments.add_moment(session, person=person, text=replace(text, what_happened=happened, what_helped=helped),
-                               secret=service.settings.signing_key(), now=utcnow())
+    saved = moments.add_moment(
+        session,
+        person=person,
+        text=replace(text, what_happened=happened, what_helped=helped),
+        secret=service.settings.signing_key(),
+        now=utcnow(),
+    )
     assert saved.id is not None  # inserted
     return SavedText(saved.id, removed, concern)
 
 
-THANKS_MOMENT = ("Thank you. Practice moments are anonymous and are never used to judge anyone: they show leads "
-                 "where the system makes good practice harder or easier.")
-THANKS_PROPOSAL = ("Thank you. Your proposal goes to your safeguarding leads for review, without your name unless you "
-                   "asked to be credited. We will tell you if it is published as a lesson.")
+THANKS_MOMENT = (
+    "Thank you. Practice moments are anonymous and are never used to judge anyone: they show leads "
+    "where the system makes good practice harder or easier."
+)
+THANKS_PROPOSAL = (
+    "Thank you. Your proposal goes to your safeguarding leads for review, without your name unless you "
+    "asked to be credited. We will tell you if it is published as a lesson."
+)

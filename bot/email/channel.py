@@ -1,4 +1,5 @@
 """Email: render the three templates, build MIME bytes, send over reused SMTP connections or write .eml files."""
+
 import asyncio
 import os
 import uuid
@@ -34,8 +35,13 @@ class EmailRenderer:
         # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
         token = job.message_token or uuid.uuid4().hex
         return build_encoded_email(
-            sender=self.sender, to_name=job.name, to_addr=job.email, subject=subject,
-            text_qp=text_qp, html_qp=html_qp, message_id=f"<{token}@{self.domain}>",
+            sender=self.sender,
+            to_name=job.name,
+            to_addr=job.email,
+            subject=subject,
+            text_qp=text_qp,
+            html_qp=html_qp,
+            message_id=f"<{token}@{self.domain}>",
             extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )
 
@@ -44,7 +50,10 @@ def classify(exc: Exception) -> TransportError:
     """5xx answers and refused recipients are permanent; 4xx, timeouts and dropped connections are not."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [e.code for e in exc.recipients]
-        return TransportError(f"recipient refused: {'; '.join(f'{e.code} {e.message}' for e in exc.recipients)}", permanent=all(c >= 500 for c in codes))
+        return TransportError(
+            f"recipient refused: {'; '.join(f'{e.code} {e.message}' for e in exc.recipients)}",
+            permanent=all(c >= 500 for c in codes),
+        )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return TransportError(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500)
     return TransportError(f"{type(exc).__name__}: {exc}", permanent=False)
@@ -70,8 +79,15 @@ class SmtpChannel(EmailRenderer):
 
     def _new_client(self) -> aiosmtplib.SMTP:
         t = self.target
-        return aiosmtplib.SMTP(hostname=t.host, port=t.port, username=t.username, password=t.password,
-                               use_tls=t.use_tls, start_tls=t.start_tls, timeout=30)
+        return aiosmtplib.SMTP(
+            hostname=t.host,
+            port=t.port,
+            username=t.username,
+            password=t.password,
+            use_tls=t.use_tls,
+            start_tls=t.start_tls,
+            timeout=30,
+        )
 
     async def _ready(self, client: aiosmtplib.SMTP) -> None:
         if not client.is_connected:

@@ -1,5 +1,6 @@
 """Occasional emails that are not nudges: agenda items to team leads, dashboard sign-in links and the
 weekly digest (which carries its chart as an inline image). Low volume, so the stdlib builds them."""
+
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,8 +20,9 @@ class InlineImage:
     png: bytes
 
 
-def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str,
-                  images: tuple[InlineImage, ...] = (), to_name: str = "") -> EmailMessage:
+def build_message(
+    settings: Settings, *, to: str, subject: str, text: str, html: str, images: tuple[InlineImage, ...] = (), to_name: str = ""
+) -> EmailMessage:
     """`to_name` names the recipient in the To header (an unnamed recipient of an HTML mail looks like bulk)."""
     message = EmailMessage()
     domain = urlparse(settings.base_url).hostname or "localhost"
@@ -44,6 +46,14 @@ async def send_message(settings: Settings, message: EmailMessage) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"mail-{uuid.uuid4().hex}.eml").write_bytes(message.as_bytes())
         return
-    await aiosmtplib.send(message, sender=parseaddr(settings.from_email)[1], hostname=target.host, port=target.port,
-                          username=target.username, password=target.password, use_tls=target.use_tls,
-                          start_tls=target.start_tls, timeout=30)
+    await aiosmtplib.send(
+        message,
+        sender=parseaddr(settings.from_email)[1],
+        hostname=target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        use_tls=target.use_tls,
+        start_tls=target.start_tls,
+        timeout=30,
+    )

@@ -2,6 +2,7 @@
 
 The stdlib's EmailMessage costs more than SMTP itself at thousands of messages a second, so the
 envelope is written directly: headers encoded only when they need it, bodies quoted-printable."""
+
 import binascii
 import re
 import secrets
@@ -44,8 +45,15 @@ def qp_filled(stencil: str, values: dict[str, str]) -> bytes:
 
 
 def build_encoded_email(
-    *, sender: str, to_name: str, to_addr: str, subject: str, text_qp: bytes, html_qp: bytes,
-    message_id: str, extra_headers: dict[str, str],
+    *,
+    sender: str,
+    to_name: str,
+    to_addr: str,
+    subject: str,
+    text_qp: bytes,
+    html_qp: bytes,
+    message_id: str,
+    extra_headers: dict[str, str],
 ) -> bytes:
     boundary = "=_ll_" + secrets.token_hex(12)
     headers = {
@@ -60,12 +68,19 @@ def build_encoded_email(
     }
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode("utf-8")
     part_head = "--{b}\r\nContent-Type: {t}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-    return b"".join((
-        head, b"\r\n",
-        part_head.format(b=boundary, t="text/plain").encode(), text_qp, b"\r\n",
-        part_head.format(b=boundary, t="text/html").encode(), html_qp, b"\r\n",
-        f"--{boundary}--\r\n".encode(),
-    ))
+    return b"".join(
+        (
+            head,
+            b"\r\n",
+            part_head.format(b=boundary, t="text/plain").encode(),
+            text_qp,
+            b"\r\n",
+            part_head.format(b=boundary, t="text/html").encode(),
+            html_qp,
+            b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        )
+    )
 
 
 def smtp_data(message: bytes) -> bytes:

@@ -6,6 +6,7 @@ messages off its queue (email: one sender per SMTP connection) and reports each 
 down before that sender takes its next message. A chat channel that is not configured, or that fails
 permanently for a person (account removed, app uninstalled), hands the nudge to email; the reason is
 kept on the delivery."""
+
 import asyncio
 import logging
 from collections.abc import Callable
@@ -70,18 +71,36 @@ class _Addressee:
 def _load(service: Service, ids: list[int], now: datetime):
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select. The ids are
     # primary keys read back, so never None (the models say `int | None` only for rows not yet inserted).
-    picked: Select[int, str, str, bool, str, int, str, datetime, datetime | None, str | None, str, int | None, str,
-                   int, str, str, str] = Select(
-        col(Delivery.id), col(Delivery.lesson_id), col(Delivery.lesson_version), col(Delivery.is_review), col(Delivery.channel),
-        col(Delivery.attempts), col(Delivery.period), col(Delivery.due_at), col(Delivery.first_due_at), col(Delivery.message_token),
-        col(Delivery.kind), col(Delivery.parent_id), col(Person.timezone), col(Person.id), col(Person.name), col(Person.email),
-        col(Person.status))
+    picked: Select[
+        int, str, str, bool, str, int, str, datetime, datetime | None, str | None, str, int | None, str, int, str, str, str
+    ] = Select(
+        col(Delivery.id),
+        col(Delivery.lesson_id),
+        col(Delivery.lesson_version),
+        col(Delivery.is_review),
+        col(Delivery.channel),
+        col(Delivery.attempts),
+        col(Delivery.period),
+        col(Delivery.due_at),
+        col(Delivery.first_due_at),
+        col(Delivery.message_token),
+        col(Delivery.kind),
+        col(Delivery.parent_id),
+        col(Person.timezone),
+        col(Person.id),
+        col(Person.name),
+        col(Person.email),
+        col(Person.status),
+    )
     query = picked.join(Person).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.id))
     with Session(service.engine) as session:
         rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.exec(query)]
         person_ids = [person.id for _, person in rows]
-        already = set(session.exec(select(Delivery.person_id).where(col(Delivery.person_id).in_(person_ids),
-                                                                    Delivery.status == DeliveryStatus.SENT)))
+        already = set(
+            session.exec(
+                select(Delivery.person_id).where(col(Delivery.person_id).in_(person_ids), Delivery.status == DeliveryStatus.SENT)
+            )
+        )
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
         loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])
@@ -95,7 +114,8 @@ class _Run:
         self.service, self.clock, self.recorder = service, clock, recorder
         connections = max(service.settings.smtp_connections, 1)
         self.queues: dict[str, asyncio.Queue[tuple[Job, Any] | None]] = {
-            name: asyncio.Queue(maxsize=QUEUED_PER_CONNECTION * connections) for name in service.channels}
+            name: asyncio.Queue(maxsize=QUEUED_PER_CONNECTION * connections) for name in service.channels
+        }
         self.in_flight: dict[int, _Claimed] = {}
         self.reasons: dict[int, str] = {}  # why a nudge went by email instead
         self.stopped = False  # our leases may have run out: start nothing new
@@ -105,31 +125,57 @@ class _Run:
         # fairly, and a dispatcher that dies holds few rows until its lease runs out.
         self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
 
-    def _job(self, lesson: Lesson, delivery: _Claimed, person: _Addressee, first: bool, now: datetime,
-             loop: LoopContext, notes: tuple[str, ...] = ()) -> Job:
+    def _job(
+        self,
+        lesson: Lesson,
+        delivery: _Claimed,
+        person: _Addressee,
+        first: bool,
+        now: datetime,
+        loop: LoopContext,
+        notes: tuple[str, ...] = (),
+    ) -> Job:
         service = self.service
         links = NudgeLinks(
             reply_url=service.reply_url(service.signer.sign("reply", delivery.id, now + service.link_lifetime)),
             unsubscribe_url=service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
             record_url=record_url(service, person.id, now),
         )
-        nudge = Nudge(person.name.split()[0], lesson.as_asked(delivery.is_review), links, delivery.is_review, first,
-                      service.settings.min_cell, notes)
+        nudge = Nudge(
+            person.name.split()[0],
+            lesson.as_asked(delivery.is_review),
+            links,
+            delivery.is_review,
+            first,
+            service.settings.min_cell,
+            notes,
+        )
         message = None
         if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
-            message = loop_message(service, kind=delivery.kind, delivery_id=delivery.id, parent_id=delivery.parent_id,
-                                   person_id=person.id, first_name=nudge.recipient_name, lesson=lesson,
-                                   read_on=loop.read_on[delivery.id], unsubscribe_url=links.unsubscribe_url, now=now,
-                                   record_url=links.record_url)
-        return Job(delivery.id, person.id, person.email, person.name, nudge, message_token=delivery.message_token or "",
-                   loop=message)
+            message = loop_message(
+                service,
+                kind=delivery.kind,
+                delivery_id=delivery.id,
+                parent_id=delivery.parent_id,
+                person_id=person.id,
+                first_name=nudge.recipient_name,
+                lesson=lesson,
+                read_on=loop.read_on[delivery.id],
+                unsubscribe_url=links.unsubscribe_url,
+                now=now,
+                record_url=links.record_url,
+            )
+        return Job(
+            delivery.id, person.id, person.email, person.name, nudge, message_token=delivery.message_token or "", loop=message
+        )
 
     def _withdrawn(self, lesson_id: str) -> bool:
         current = self.service.lessons.get(lesson_id)
         return current is not None and current.status is not Status.PUBLISHED
 
-    def _unsendable(self, delivery: _Claimed, person: _Addressee, lesson: Lesson | None, now: datetime,
-                    loop: LoopContext) -> Outcome | None:
+    def _unsendable(
+        self, delivery: _Claimed, person: _Addressee, lesson: Lesson | None, now: datetime, loop: LoopContext
+    ) -> Outcome | None:
         if person.status not in REACHABLE:
             return Outcome(delivery.id, delivery.channel, "cancelled", f"person is {person.status}")
         if delivery.id in loop.cancel:
@@ -171,8 +217,10 @@ class _Run:
                 notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
                 if notes:
                     self.notes[delivery.id] = [(note.id, person.id) for note in notes]
-                await self._enqueue(channel, self._job(lesson, delivery, person, person.id not in already, now, loop,
-                                                       tuple(note.text for note in notes)))
+                await self._enqueue(
+                    channel,
+                    self._job(lesson, delivery, person, person.id not in already, now, loop, tuple(note.text for note in notes)),
+                )
                 if self.stopped:
                     return
 
@@ -226,8 +274,14 @@ class _Run:
         first_due = delivery.first_due_at or delivery.due_at
         # a nudge belongs to its week; a reminder or follow-up (issue 13) has a week of its own from when it was due
         ends = week_end(delivery.period, delivery.timezone) if delivery.kind == "nudge" else first_due + timedelta(days=7)
-        step = after_transient_failure(error=result.message, attempts=delivery.attempts, first_due=first_due, ends=ends, now=now,
-                                       retry_for=timedelta(hours=self.service.settings.retry_hours))
+        step = after_transient_failure(
+            error=result.message,
+            attempts=delivery.attempts,
+            first_due=first_due,
+            ends=ends,
+            now=now,
+            retry_for=timedelta(hours=self.service.settings.retry_hours),
+        )
         return Outcome(delivery.id, channel, step.outcome, step.detail, retry_at=step.retry_at, fallback_reason=reason)
 
     async def lane(self, name: str) -> None:
@@ -297,7 +351,12 @@ def _warn_if_failing(service: Service, now: datetime) -> None:
     with Session(service.engine) as session:
         health = relay_health(session, now=now)
     if health.state(now) != "ok":
-        log.warning("email delivery %s: %d failed attempts since the last success (%s); %d messages waiting, the oldest "
-                    "due %s. See `lessonloop status`.", health.state(now), health.consecutive_failures,
-                    health.last_success.isoformat() if health.last_success else "never", health.waiting,
-                    health.oldest_due.isoformat() if health.oldest_due else "-")
+        log.warning(
+            "email delivery %s: %d failed attempts since the last success (%s); %d messages waiting, the oldest "
+            "due %s. See `lessonloop status`.",
+            health.state(now),
+            health.consecutive_failures,
+            health.last_success.isoformat() if health.last_success else "never",
+            health.waiting,
+            health.oldest_due.isoformat() if health.oldest_due else "-",
+        )

@@ -2,6 +2,7 @@
 "I changed something" four weeks ago, and its follow-up ("did you try it?") sent now, so the demo shows a
 follow-up and a learning record with something in it. Demo only: the real planner never sends a follow-up
 in a week that holds another nudge."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,15 +34,29 @@ def seed_loop_demo(service: Service, now: datetime) -> DemoLoop | None:
             return None
         assert person.id is not None  # a stored person
         seen = set(session.exec(select(Delivery.lesson_id).where(Delivery.person_id == person.id)))
-        lesson = next((l for l in service.lessons.values() if person.role in l.roles and l.id not in seen
-                       and l.is_sendable(now.date())), None)
+        lesson = next(
+            (l for l in service.lessons.values() if person.role in l.roles and l.id not in seen and l.is_sendable(now.date())),
+            None,
+        )
         if lesson is None:
             return None
         then = now - timedelta(weeks=service.settings.followup_weeks)
         record_versions(session, lessons=[lesson], now=then)
-        past = Delivery(person_id=person.id, period=week_key(then.date()), lesson_id=lesson.id, lesson_version=lesson.version,
-                        role=person.role, team_id=person.team_id, agency=person.agency, channel=person.channel,
-                        status=DeliveryStatus.SENT, due_at=then, sent_at=then, attempts=1, created_at=then)
+        past = Delivery(
+            person_id=person.id,
+            period=week_key(then.date()),
+            lesson_id=lesson.id,
+            lesson_version=lesson.version,
+            role=person.role,
+            team_id=person.team_id,
+            agency=person.agency,
+            channel=person.channel,
+            status=DeliveryStatus.SENT,
+            due_at=then,
+            sent_at=then,
+            attempts=1,
+            created_at=then,
+        )
         session.add(past)
         session.commit()
         assert past.id is not None  # inserted
@@ -49,8 +64,20 @@ def seed_loop_demo(service: Service, now: datetime) -> DemoLoop | None:
         reply = session.exec(select(Reply).where(Reply.delivery_id == past.id)).one()
         reply.created_at = reply.updated_at = then + timedelta(hours=2)  # as if answered that day
         session.add(reply)
-        planned = PlannedDelivery(person.id, f"f{past.id}", lesson.id, lesson.version, now, False, person.channel,
-                                  person.role, person.team_id, person.agency, kind="followup", parent_id=past.id)
+        planned = PlannedDelivery(
+            person.id,
+            f"f{past.id}",
+            lesson.id,
+            lesson.version,
+            now,
+            False,
+            person.channel,
+            person.role,
+            person.team_id,
+            person.agency,
+            kind="followup",
+            parent_id=past.id,
+        )
         insert_planned(session, planned=[planned], now=now)
         session.commit()
         followup_id = session.exec(select(Delivery.id).where(Delivery.parent_id == past.id)).one()

@@ -1,6 +1,7 @@
 """Plan reminders and follow-ups (issue 13) with the pure loop planner, and write them to the outbox
 idempotently: the outbox's unique (person, kind, period) means one reminder per nudge and one follow-up
 per commitment, however many replicas plan at once."""
+
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -12,8 +13,9 @@ from schedules.outbox import insert_planned
 from schedules.planner import PlannedDelivery
 
 
-def plan_loop(service: Service, now: datetime, *, horizon: timedelta = timedelta(minutes=5),
-              dry_run: bool = False) -> list[PlannedDelivery]:
+def plan_loop(
+    service: Service, now: datetime, *, horizon: timedelta = timedelta(minutes=5), dry_run: bool = False
+) -> list[PlannedDelivery]:
     """Follow-ups first (each takes a week's place), then reminders. Returns what was planned."""
     settings = service.settings
     planned: list[PlannedDelivery] = []

@@ -5,6 +5,7 @@ takes its next message; outcomes that arrive while a write is running go togethe
 (group commit), so a dispatcher that dies can only repeat the messages that were on the wire. The same
 task renews the leases every third of a lease, and says when they may have run out (the database could
 not be reached), so senders stop starting new messages before anyone else may claim them."""
+
 import asyncio
 import logging
 from collections.abc import Callable
@@ -35,8 +36,14 @@ class DispatchStats:
 
     def add(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
-            field = {"sent": "sent", "retry": "retried", "failed": "failed", "expired": "expired",
-                     "cancelled": "cancelled", "fell_back": "fell_back"}[o.outcome]
+            field = {
+                "sent": "sent",
+                "retry": "retried",
+                "failed": "failed",
+                "expired": "expired",
+                "cancelled": "cancelled",
+                "fell_back": "fell_back",
+            }[o.outcome]
             setattr(self, field, getattr(self, field) + 1)
 
 
@@ -125,8 +132,12 @@ class OutcomeRecorder:
                 written = True
             except SQLAlchemyError as exc:  # a dropped connection: the pool gives a new one next time
                 if self.renewed_at is not None and self.clock() >= self.renewed_at + self.claimant.lease:
-                    log.error("could not record %d delivery outcomes before our leases ran out (%s); "
-                              "another dispatcher may send them again", len(outcomes), type(exc).__name__)
+                    log.error(
+                        "could not record %d delivery outcomes before our leases ran out (%s); "
+                        "another dispatcher may send them again",
+                        len(outcomes),
+                        type(exc).__name__,
+                    )
                     break
                 log.warning("recording %d delivery outcomes failed (%s); trying again", len(outcomes), type(exc).__name__)
                 await asyncio.sleep(delay)

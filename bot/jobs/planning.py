@@ -1,4 +1,5 @@
 """Run the pure planner against the database and write its deliveries."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,8 +23,15 @@ class PlanResult:
 PAGE = 2000  # people planned per step: memory stays flat however large the organisation
 
 
-def run_planning(service: Service, now: datetime, *, dry_run: bool = False, immediate: bool = False,
-                 horizon: timedelta = timedelta(minutes=5), keep_planned: bool = True) -> PlanResult:
+def run_planning(
+    service: Service,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    immediate: bool = False,
+    horizon: timedelta = timedelta(minutes=5),
+    keep_planned: bool = True,
+) -> PlanResult:
     """Plan everyone whose next planning time has come (everyone, with `immediate`), a page of people at a
     time, each page in its own transaction, and record when each of them next needs looking at."""
     lessons = list(service.lessons.values())
@@ -38,8 +46,9 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
                 break
             after = (page[-1][1], page[-1][0].id)
             people = [person for person, _ in page]
-            found = with_followup_weeks(session, histories(session, person_ids=[p.id for p in people]),
-                                        person_ids=[p.id for p in people])
+            found = with_followup_weeks(
+                session, histories(session, person_ids=[p.id for p in people]), person_ids=[p.id for p in people]
+            )
             planned = plan(people, lessons, found, now, hours=service.hours, horizon=horizon, immediate=immediate)
             if not dry_run:
                 if planned:
@@ -48,8 +57,13 @@ def run_planning(service: Service, now: datetime, *, dry_run: bool = False, imme
                     inserted += insert_planned(session, planned=planned, now=now)
                 chosen = {p.person_id for p in planned}
                 # looked at "now + horizon": a slot inside the horizon counts as this tick's
-                set_next_plan_at(session, {p.id: next_plan_at(p, found.get(p.id, History()), now + horizon, planned_now=p.id in chosen)
-                                           for p in people})
+                set_next_plan_at(
+                    session,
+                    {
+                        p.id: next_plan_at(p, found.get(p.id, History()), now + horizon, planned_now=p.id in chosen)
+                        for p in people
+                    },
+                )
                 session.commit()
         if keep_planned:
             all_planned += planned

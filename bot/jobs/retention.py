@@ -1,4 +1,5 @@
 """The retention job: replies and reflections past the retention period go; anonymous counts stay."""
+
 from datetime import timedelta
 
 from sqlmodel import Session, func, select

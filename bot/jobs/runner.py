@@ -3,6 +3,7 @@ a tick does (synchronous database work, rendering, SMTP, chart drawing in C that
 lock) can hold the event loop that must answer Slack within 3 seconds and serve reply pages. A thread is
 not enough: matplotlib's renderer and other C code hold the interpreter lock for hundreds of
 milliseconds, which stalls every other thread of the process."""
+
 import asyncio
 import logging
 import multiprocessing
@@ -50,8 +51,9 @@ class JobsProcess:
 
     def start(self) -> None:
         # spawn, not fork: the parent has threads (the server) that a fork would copy mid-step
-        self._process = multiprocessing.get_context("spawn").Process(target=_child, args=self._args,
-                                                                     name="lessonloop-jobs", daemon=True)
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_child, args=self._args, name="lessonloop-jobs", daemon=True
+        )
         self._process.start()
 
     def stop(self, timeout: float = 70.0) -> None:

@@ -1,4 +1,5 @@
 """APScheduler only ticks: each tick asks the database what is due. Nothing is held in the scheduler."""
+
 import asyncio
 import logging
 
@@ -33,9 +34,19 @@ async def tick(service: Service) -> None:
 def start_scheduler(service: Service, *, seconds: int = 60) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     # coalesce + one instance: a slow tick is never run twice at once, missed ticks collapse into one.
-    scheduler.add_job(tick, "interval", seconds=seconds, args=[service], id="tick", max_instances=1, coalesce=True, next_run_time=utcnow())
+    scheduler.add_job(
+        tick, "interval", seconds=seconds, args=[service], id="tick", max_instances=1, coalesce=True, next_run_time=utcnow()
+    )
     # Retention is idempotent (it deletes what is older than a cutoff), so a daily tick on every replica is safe.
-    scheduler.add_job(asyncio.to_thread, "interval", hours=24, args=[run_retention, service], id="retention",
-                      max_instances=1, coalesce=True, next_run_time=utcnow())
+    scheduler.add_job(
+        asyncio.to_thread,
+        "interval",
+        hours=24,
+        args=[run_retention, service],
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+    )
     scheduler.start()
     return scheduler

@@ -1,6 +1,7 @@
 """Tell proposers when their lesson is published (issue 17): one short message in their own channel (Slack
 DM, Teams chat) or by email. Claimed with a conditional UPDATE before sending, so two replicas never send it
 twice; released again if the send fails, so it is retried on a later tick, never dropped."""
+
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -25,8 +26,10 @@ log = logging.getLogger("lessonloop.jobs")
 
 
 def published_text(title: str) -> str:
-    return (f"Thank you: the lesson you proposed, \u201c{title}\u201d, is now published. It will reach colleagues "
-            "in their weekly LessonLoop lessons.")
+    return (
+        f"Thank you: the lesson you proposed, \u201c{title}\u201d, is now published. It will reach colleagues "
+        "in their weekly LessonLoop lessons."
+    )
 
 
 async def _send(service: Service, person: Person, text: str) -> None:
@@ -41,14 +44,19 @@ async def _send(service: Service, person: Person, text: str) -> None:
         await teams.connector.send(ConversationRef.from_json(person.teams_conversation_json), {"type": "message", "text": text})
         return
     html = f"<p>{text}</p>".replace("\u201c", "&ldquo;").replace("\u201d", "&rdquo;")
-    await send_message(service.settings, build_message(service.settings, to=person.email, subject="Your lesson is published", text=text, html=html))
+    await send_message(
+        service.settings,
+        build_message(service.settings, to=person.email, subject="Your lesson is published", text=text, html=html),
+    )
 
 
 def _claim(service: Service, proposal_id: int, now: datetime | None) -> bool:
     with Session(service.engine) as session:
         notice_at = col(LessonProposal.published_notice_at)
         condition = notice_at.is_(None) if now else notice_at.is_not(None)
-        done = session.exec(update(LessonProposal).where(col(LessonProposal.id) == proposal_id, condition).values(published_notice_at=now))
+        done = session.exec(
+            update(LessonProposal).where(col(LessonProposal.id) == proposal_id, condition).values(published_notice_at=now)
+        )
         session.commit()
         return done.rowcount == 1
 

@@ -2,6 +2,7 @@
 to each safeguarding lead on Monday morning. A row in `digestsent` is claimed before sending through the
 one lease helper (so two replicas never both send) and released if the send fails (so the next tick
 tries again)."""
+
 import logging
 from datetime import datetime, time, timedelta
 
@@ -42,8 +43,9 @@ def _claim(session: Session, kind: str, recipient: int, period: str, now: dateti
             session.commit()
         except IntegrityError:
             session.rollback()  # another replica wrote it first; the claim decides who sends
-    claimed = leases.claim(session, DigestSent, ready=col(DigestSent.status) == "pending", among=slot, claimant=CLAIMANT,
-                           now=now, limit=1)
+    claimed = leases.claim(
+        session, DigestSent, ready=col(DigestSent.status) == "pending", among=slot, claimant=CLAIMANT, now=now, limit=1
+    )
     return claimed[0] if claimed else None
 
 
@@ -79,8 +81,9 @@ async def send_agendas(service: Service, now: datetime) -> int:
             if item is None or (row_id := _claim(session, "agenda", team.id, slot.period, now)) is None:
                 continue
             parts = agenda_email(item, agenda_link(service, team.id, slot.period), service.settings.organisation_name)
-            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text,
-                                    html=parts.html)
+            message = build_message(
+                service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text, html=parts.html
+            )
             sent += await _send_claimed(service, session, row_id, f"agenda for team {team.id}", message, now)
     return sent
 
@@ -90,29 +93,56 @@ def lead_digest(service: Service, session: Session, lead: Person, week: str, now
     where = aligned(Filter(start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency))
     weeks = stats_table(service, session, by="week", where=where)
     themes = stats_table(service, session, by="theme", where=where)
-    lessons = build_table("lesson", grouped(session, by="theme", where=where, theme_of={}), overall(session, where=where),
-                          min_cell=service.settings.min_cell, labels={i: l.title for i, l in service.lessons.items()})
-    digest = build_digest(scope=lead.agency or "all teams", week=week, weeks=weeks, themes=themes, lessons=lessons,
-                          barriers=barriers(service, session, where=where, today=now.date()))
+    lessons = build_table(
+        "lesson",
+        grouped(session, by="theme", where=where, theme_of={}),
+        overall(session, where=where),
+        min_cell=service.settings.min_cell,
+        labels={i: l.title for i, l in service.lessons.items()},
+    )
+    digest = build_digest(
+        scope=lead.agency or "all teams",
+        week=week,
+        weeks=weeks,
+        themes=themes,
+        lessons=lessons,
+        barriers=barriers(service, session, where=where, today=now.date()),
+    )
     return digest
 
 
 async def send_digests(service: Service, now: datetime) -> int:
     sent = 0
     with Session(service.engine) as session:
-        leads = session.exec(select(Person).where(Person.access == "safeguarding_lead", Person.status == PersonStatus.ACTIVE)).all()
+        leads = session.exec(
+            select(Person).where(Person.access == "safeguarding_lead", Person.status == PersonStatus.ACTIVE)
+        ).all()
         for lead in leads:
             assert lead.id is not None  # a stored person
             slot = weekly_slot(lead.timezone, DIGEST_DAY, DIGEST_TIME, now)
             if now < slot.at or (row_id := _claim(session, "lead_digest", lead.id, slot.period, now)) is None:
                 continue
             digest = lead_digest(service, session, lead, slot.period, now)
-            parts = digest_email(digest, dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard",
-                                 organisation=service.settings.organisation_name, recipient_name=lead.name.split()[0])
-            parts = with_loop_section(parts, loop_table(service, session, by="week", where=Filter(  # issue 13
-                start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency)))
-            message = build_message(service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text,
-                                    html=parts.html)
+            parts = digest_email(
+                digest,
+                dashboard_url=f"{service.settings.base_url.rstrip('/')}/dashboard",
+                organisation=service.settings.organisation_name,
+                recipient_name=lead.name.split()[0],
+            )
+            parts = with_loop_section(
+                parts,
+                loop_table(
+                    service,
+                    session,
+                    by="week",
+                    where=Filter(  # issue 13
+                        start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency
+                    ),
+                ),
+            )
+            message = build_message(
+                service.settings, to=lead.email, to_name=lead.name, subject=parts.subject, text=parts.text, html=parts.html
+            )
             sent += await _send_claimed(service, session, row_id, f"digest for person {lead.id}", message, now)
     return sent
 

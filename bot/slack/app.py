@@ -2,6 +2,7 @@
 (interactivity, events and the slash command share it) or, with an app token, over Socket Mode.
 
 Bolt checks every request's signature and refuses any older than five minutes; that stays on."""
+
 import logging
 from contextlib import asynccontextmanager
 
@@ -35,8 +36,13 @@ def slack_api(service: Service) -> SlackApi:
 def build_bolt_app(service: Service, api: SlackApi, recorder: Recorder) -> AsyncApp:
     settings = service.settings
     # bolt gets a client of its own (it only calls auth.test); our calls go through `api`, paced
-    app = AsyncApp(client=web_client(settings), signing_secret=settings.slack_secret(), process_before_response=False,
-                   request_verification_enabled=True, logger=log)
+    app = AsyncApp(
+        client=web_client(settings),
+        signing_secret=settings.slack_secret(),
+        process_before_response=False,
+        request_verification_enabled=True,
+        logger=log,
+    )
     slack_replies.register(app, service, api, recorder=recorder)
     for module in (slack_home_tab, slack_commands, slack_loop_actions, slack_voice):
         module.register(app, service, api)

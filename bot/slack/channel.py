@@ -3,6 +3,7 @@
 A person's Slack user (users.lookupByEmail) and DM channel (conversations.open) are found on their
 first Slack nudge and stored, so every later week costs one chat.postMessage per person. A person not
 in the workspace fails permanently (email takes over, the reason is kept) and is moved to email."""
+
 import asyncio
 
 from sqlalchemy import Engine
@@ -56,13 +57,16 @@ class SlackChannel:
         blocks = nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review) + said_did_blocks(job.nudge.notes)
         return blocks, fallback_text(lesson, is_review=job.nudge.is_review)
 
-    async def _send_one(self, job: Job, message: tuple[list[dict], str], known: SlackIdentity,
-                        found: dict[int, SlackIdentity]) -> SendResult:
+    async def _send_one(
+        self, job: Job, message: tuple[list[dict], str], known: SlackIdentity, found: dict[int, SlackIdentity]
+    ) -> SendResult:
         try:
             if known.channel_id is None:
                 known = found[job.person_id] = await find_identity(self.api, job.email, known.user_id)
             blocks, text = message
-            posted = await self.api.post("chat.postMessage", channel=known.channel_id, blocks=blocks, text=text, unfurl_links=False)
+            posted = await self.api.post(
+                "chat.postMessage", channel=known.channel_id, blocks=blocks, text=text, unfurl_links=False
+            )
             return f"{posted['channel']}:{posted['ts']}"
         except TransportError as error:
             return error
@@ -78,8 +82,11 @@ class SlackChannel:
 
         outcomes = await asyncio.gather(*(one(job, message) for job, message in prepared))
         results = {job.delivery_id: outcome for (job, _), outcome in zip(prepared, outcomes)}
-        gone = {job.person_id: r.message for (job, _), r in zip(prepared, outcomes)
-                if isinstance(r, TransportError) and r.permanent and r.message in NOT_IN_WORKSPACE}
+        gone = {
+            job.person_id: r.message
+            for (job, _), r in zip(prepared, outcomes)
+            if isinstance(r, TransportError) and r.permanent and r.message in NOT_IN_WORKSPACE
+        }
         await asyncio.to_thread(self._store, found, gone)
         return results
 

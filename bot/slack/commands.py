@@ -1,5 +1,6 @@
 """`/lessonloop agenda` (this week's team-meeting item for the caller's team) and `/lessonloop help`.
 Acked at once; the answer follows through the command's response_url, seen only by the caller."""
+
 import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -1,5 +1,6 @@
 """Slack App Home: what is coming next, lessons seen and my own replies; pause, resume, change day and
 time. Only the person's own rows are read; nothing about anyone else is shown."""
+
 import asyncio
 import logging
 import re
@@ -19,8 +20,15 @@ from digests.loop_home import record_blocks, reminder_switch_blocks
 from digests.slack_home import HomeData, SeenLesson, home_view
 from digests.slack_voice import voice_home_blocks
 from schedules.models import Delivery, Person
-from schedules.slack_people import (link_slack_user, next_pending, own_history, pause, person_for_slack_user,
-                                    resume, set_nudge_slot)
+from schedules.slack_people import (
+    link_slack_user,
+    next_pending,
+    own_history,
+    pause,
+    person_for_slack_user,
+    resume,
+    set_nudge_slot,
+)
 from schedules.slots import weekly_slot
 
 log = logging.getLogger("lessonloop.slack")
@@ -28,6 +36,7 @@ log = logging.getLogger("lessonloop.slack")
 
 async def find_person(service: Service, api: SlackApi, user_id: str) -> int | None:
     """The person behind a Slack user: stored id first, else their email via users.info (then stored)."""
+
     def stored() -> int | None:
         with Session(service.engine) as session:
             person = person_for_slack_user(session, user_id=user_id)
@@ -68,10 +77,20 @@ def home_data(service: Service, person_id: int, now: datetime) -> HomeData:
     with Session(service.engine) as session:
         person = session.get(Person, person_id)
         assert person is not None  # found or linked just before by find_person
-        seen = [SeenLesson(_title(service, row.lesson_id), row.sent_at.date(), row.practice, row.check_correct)
-                for row in own_history(session, person_id=person_id)]
-        return HomeData(person.name.split()[0], person.status, person.paused_until, person.nudge_day, person.nudge_time,
-                        person.timezone, _next_nudge(session, person, now), seen)
+        seen = [
+            SeenLesson(_title(service, row.lesson_id), row.sent_at.date(), row.practice, row.check_correct)
+            for row in own_history(session, person_id=person_id)
+        ]
+        return HomeData(
+            person.name.split()[0],
+            person.status,
+            person.paused_until,
+            person.nudge_day,
+            person.nudge_time,
+            person.timezone,
+            _next_nudge(session, person, now),
+            seen,
+        )
 
 
 def _loop_blocks(service: Service, person_id: int) -> list[dict]:
@@ -106,8 +125,18 @@ async def publish_home(service: Service, api: SlackApi, user_id: str) -> None:
     person_id = await find_person(service, api, user_id)
     view: dict[str, Any]
     if person_id is None:
-        view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
-                "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you."}}]}
+        view = {
+            "type": "home",
+            "blocks": [
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "You are not on the LessonLoop list yet. Ask your safeguarding lead to add you.",
+                    },
+                }
+            ],
+        }
     else:
         view = home_view(await asyncio.to_thread(home_data, service, person_id, utcnow()))
         view["blocks"][4:4] = await asyncio.to_thread(_loop_blocks, service, person_id)  # issue 13: after the controls

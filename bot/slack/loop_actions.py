@@ -3,6 +3,7 @@ switch in App Home, and the follow-up's one-tap answers and "what got in the way
 
 Every listener acks first; answers go through bot.core.replying.save_followup (the same redaction and
 live-concern check as a reflection). Only the person a message was sent to can answer it."""
+
 import asyncio
 import logging
 import re
@@ -54,7 +55,9 @@ def switch_reminders(service: Service, user_id: str, on: bool) -> None:
         session.commit()
 
 
-def record_followup_tap(service: Service, *, user_id: str, delivery_id: int, answer: FollowUpReply, container: dict) -> FollowUpShown:
+def record_followup_tap(
+    service: Service, *, user_id: str, delivery_id: int, answer: FollowUpReply, container: dict
+) -> FollowUpShown:
     """Blocking (database): run in a thread."""
     with Session(service.engine) as session:
         delivery, person = _own(session, delivery_id, user_id)
@@ -62,13 +65,27 @@ def record_followup_tap(service: Service, *, user_id: str, delivery_id: int, ans
         assert delivery.id is not None and person.id is not None  # stored rows
         parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
-        message = loop_message(service, kind="followup", delivery_id=delivery.id, parent_id=delivery.parent_id or delivery.id,
-                               person_id=person.id, first_name=person.name.split()[0], lesson=saved.lesson, read_on=read_on,
-                               unsubscribe_url="", now=utcnow())
+        message = loop_message(
+            service,
+            kind="followup",
+            delivery_id=delivery.id,
+            parent_id=delivery.parent_id or delivery.id,
+            person_id=person.id,
+            first_name=person.name.split()[0],
+            lesson=saved.lesson,
+            read_on=read_on,
+            unsubscribe_url="",
+            now=utcnow(),
+        )
         channel, _, ts = (delivery.external_ref or "").partition(":")
         blocks = followup_blocks(message, saved.answer.outcome, bool(saved.answer.barrier))
-        return FollowUpShown(channel or container.get("channel_id"), ts or container.get("message_ts"), blocks, subject(message),
-                             safety_notice(saved, service.settings.organisation_contact))
+        return FollowUpShown(
+            channel or container.get("channel_id"),
+            ts or container.get("message_ts"),
+            blocks,
+            subject(message),
+            safety_notice(saved, service.settings.organisation_contact),
+        )
 
 
 def barrier_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
@@ -89,8 +106,14 @@ async def _show(api: SlackApi, shown: FollowUpShown) -> None:
 
 async def _record(service: Service, api: SlackApi, body: dict, delivery_id: int, answer: FollowUpReply) -> None:
     try:
-        shown = await asyncio.to_thread(record_followup_tap, service, user_id=body["user"]["id"], delivery_id=delivery_id,
-                                        answer=answer, container=body.get("container") or {})
+        shown = await asyncio.to_thread(
+            record_followup_tap,
+            service,
+            user_id=body["user"]["id"],
+            delivery_id=delivery_id,
+            answer=answer,
+            container=body.get("container") or {},
+        )
     except (ReplyError, UnknownDelivery, NotYours) as exc:
         log.warning("follow-up answer not recorded: %s", exc)
         return
@@ -108,8 +131,11 @@ def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
             return
         channel = (body.get("container") or {}).get("channel_id")
         if channel:
-            await api.post("chat.postMessage", channel=channel,
-                           text="Done: no more reminders. Your weekly lessons continue; switch reminders back on in the Home tab.")
+            await api.post(
+                "chat.postMessage",
+                channel=channel,
+                text="Done: no more reminders. Your weekly lessons continue; switch reminders back on in the Home tab.",
+            )
 
     @app.action("home_reminders")
     async def home_reminders(ack, body, action):

@@ -4,6 +4,7 @@ the taps arriving together in one transaction on its own thread.
 Listeners ack first and then await this; the event loop that acks Slack never waits on a database write
 lock, and a burst of taps costs a few commits a second rather than one each (a child process used to do
 this work because one commit per tap could not keep up; group commit can)."""
+
 from functools import partial
 
 from bot.core.replying import Answer, ReplyRequest

@@ -4,6 +4,7 @@ shares) and updates the message to show the answer and the explanation.
 
 A replayed or doubled tap saves the same answer again, which changes nothing, and updates the message
 to what it already shows."""
+
 import asyncio
 import logging
 import re
@@ -46,8 +47,9 @@ async def _save_and_update(recorder: Recorder, api: SlackApi, body: dict, value:
     try:
         delivery_id, choice = parse_value(value)
         answer = replace(answer_for(choice), answered_at=tapped_at(body))
-        updated = await recorder.record(user_id=body["user"]["id"], delivery_id=delivery_id,
-                                        answer=answer, container=body.get("container") or {})
+        updated = await recorder.record(
+            user_id=body["user"]["id"], delivery_id=delivery_id, answer=answer, container=body.get("container") or {}
+        )
     except (ReplyError, UnknownDelivery, NotYours) as exc:
         log.warning("slack tap not recorded: %s", exc)
         return
@@ -58,7 +60,9 @@ def register(app: AsyncApp, service: Service, api: SlackApi, *, recorder: Record
     @app.action(CHECK)
     async def check_tapped(ack, body, action):
         await ack()
-        await _save_and_update(recorder, api, body, action["value"], lambda choice: Answer(check_answer=int(choice) if choice.isdigit() else -1))
+        await _save_and_update(
+            recorder, api, body, action["value"], lambda choice: Answer(check_answer=int(choice) if choice.isdigit() else -1)
+        )
 
     @app.action(PRACTICE)
     async def practice_tapped(ack, body, action):

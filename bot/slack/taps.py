@@ -1,5 +1,6 @@
 """Recording one Slack tap: check the tapper owns the nudge, save through the one reply path, and work out
 what the message should show afterwards. The saving itself happens in bot.slack.recorder (group commit)."""
+
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -33,8 +34,11 @@ def parse_value(value: str) -> tuple[int, str]:
 
 def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
     """One query: was this delivery sent to this Slack user? (Anyone can forge a button value.)"""
-    owner = session.exec(select(Person.slack_user_id).join(Delivery, col(Delivery.person_id) == col(Person.id))
-                         .where(col(Delivery.id) == delivery_id)).first()
+    owner = session.exec(
+        select(Person.slack_user_id)
+        .join(Delivery, col(Delivery.person_id) == col(Person.id))
+        .where(col(Delivery.id) == delivery_id)
+    ).first()
     if owner != user_id:
         raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
 
@@ -52,8 +56,13 @@ def message_after(saved: SavedReply, container: dict, *, contact: str) -> Update
     assert delivery.id is not None  # a stored delivery
     stored_channel, _, stored_ts = (delivery.external_ref or "").partition(":")
     channel, ts = stored_channel or container.get("channel_id"), stored_ts or container.get("message_ts")
-    return Updated(channel, ts, nudge_blocks(saved.lesson, delivery.id, is_review=delivery.is_review, state=state),
-                   fallback_text(saved.lesson, is_review=delivery.is_review), safety_notice(saved, contact))
+    return Updated(
+        channel,
+        ts,
+        nudge_blocks(saved.lesson, delivery.id, is_review=delivery.is_review, state=state),
+        fallback_text(saved.lesson, is_review=delivery.is_review),
+        safety_notice(saved, contact),
+    )
 
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:

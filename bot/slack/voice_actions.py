@@ -1,6 +1,7 @@
 """Slack side of frontline voice (issue 17): the App Home buttons open a modal; a submitted modal is
 checked (a field that cannot be right comes back on the modal, nothing lost), acked, then saved through
 bot.core.voice, and the writer gets a DM with the thanks and the same safety notice as reflections."""
+
 import asyncio
 import logging
 
@@ -12,15 +13,29 @@ from bot.core.service import Service
 from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
 from bot.slack.home_tab import find_person
 from bot.slack.web import SlackApi
-from digests.slack_voice import (MOMENT_ACTION, MOMENT_VIEW, PROPOSAL_VIEW, PROPOSE_ACTION, moment_fields, moment_modal,
-                                 proposal_fields, proposal_modal)
+from digests.slack_voice import (
+    MOMENT_ACTION,
+    MOMENT_VIEW,
+    PROPOSAL_VIEW,
+    PROPOSE_ACTION,
+    moment_fields,
+    moment_modal,
+    proposal_fields,
+    proposal_modal,
+)
 from lesson_bank.taxonomy import load_taxonomy
 from schedules import moments, proposals
 from schedules.models import Person
 
 log = logging.getLogger("lessonloop.slack")
-FIELD_BLOCKS = {"what_happened": "what_happened", "learned": "learned", "roles": "roles", "outcome": "outcome",
-                "what_helped": "what_helped", "factors": "factors"}
+FIELD_BLOCKS = {
+    "what_happened": "what_happened",
+    "learned": "learned",
+    "roles": "roles",
+    "outcome": "outcome",
+    "what_helped": "what_helped",
+    "factors": "factors",
+}
 
 
 def _block_for(message: str) -> str:
@@ -65,7 +80,9 @@ def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
         person_id = await find_person(service, api, user_id)
         if person_id is None:
             log.warning("a %s from a Slack user not on the list was not saved", body.get("view", {}).get("callback_id"))
-            await api.post("chat.postMessage", channel=user_id, text="You are not on the LessonLoop list yet, so this was not saved.")
+            await api.post(
+                "chat.postMessage", channel=user_id, text="You are not on the LessonLoop list yet, so this was not saved."
+            )
             return
         saved = await asyncio.to_thread(_save, service, person_id, submit, text)
         await _tell(service, api, user_id, saved, thanks)
@@ -73,12 +90,23 @@ def register(app: AsyncApp, service: Service, api: SlackApi) -> None:
     @app.view(PROPOSAL_VIEW)
     async def proposal_submitted(ack, body, view):
         happened, learned, roles, credit = proposal_fields(view.get("state") or {})
-        await _submitted(ack, body, proposals.ProposalText(happened, learned, roles, credit),
-                         lambda text: proposals.check_fields(text, taxonomy.roles), submit_proposal, THANKS_PROPOSAL)
+        await _submitted(
+            ack,
+            body,
+            proposals.ProposalText(happened, learned, roles, credit),
+            lambda text: proposals.check_fields(text, taxonomy.roles),
+            submit_proposal,
+            THANKS_PROPOSAL,
+        )
 
     @app.view(MOMENT_VIEW)
     async def moment_submitted(ack, body, view):
         outcome, happened, helped, factors = moment_fields(view.get("state") or {})
-        await _submitted(ack, body, moments.MomentText(outcome, happened, helped, factors),
-                         lambda text: moments.check_fields(text, factors=taxonomy.factors, themes=taxonomy.themes),
-                         submit_moment, THANKS_MOMENT)
+        await _submitted(
+            ack,
+            body,
+            moments.MomentText(outcome, happened, helped, factors),
+            lambda text: moments.check_fields(text, factors=taxonomy.factors, themes=taxonomy.themes),
+            submit_moment,
+            THANKS_MOMENT,
+        )

@@ -6,6 +6,7 @@ into the one error type channels use.
     account_inactive, ...   -> TransportError(permanent=True): never retried (email takes over)
     anything else           -> TransportError(permanent=False): the dispatcher retries with backoff
 """
+
 import asyncio
 
 import aiohttp
@@ -18,11 +19,27 @@ from bot.core.retry import TryAgain, header, retry_after, send_with_retry
 from bot.core.transport import TransportError
 
 # Errors that will give the same answer however often we ask.
-PERMANENT = frozenset({
-    "account_inactive", "channel_not_found", "invalid_auth", "not_authed", "token_revoked", "token_expired",
-    "users_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "is_archived", "missing_scope",
-    "no_permission", "not_allowed_token_type", "team_access_not_granted", "invalid_blocks", "msg_too_long",
-})
+PERMANENT = frozenset(
+    {
+        "account_inactive",
+        "channel_not_found",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "users_not_found",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "is_archived",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
@@ -37,8 +54,9 @@ class SlackApi:
     """One workspace: an even budget for chat.* (and one message a second per conversation), and a
     smaller budget for the Tier 3 look-ups. A 429 pauses every sender on that budget."""
 
-    def __init__(self, client: AsyncWebClient, *, per_minute: int, lookup_per_minute: int, max_rate_limited: int = 8,
-                 **clock_and_sleep):
+    def __init__(
+        self, client: AsyncWebClient, *, per_minute: int, lookup_per_minute: int, max_rate_limited: int = 8, **clock_and_sleep
+    ):
         self.client = client
         self.post_limiter = Limiter(even_spread(per_minute), **clock_and_sleep)
         self.lookup_limiter = Limiter(even_spread(lookup_per_minute), **clock_and_sleep)
@@ -64,6 +82,7 @@ class SlackApi:
 
     async def call(self, method: str, *, limiter: Limiter, pace_key: str | None = None, **params) -> dict:
         """`pace_key` is the conversation a message goes to: Slack allows about one a second in each."""
+
         async def attempt(_number: int) -> dict:
             await self.wait_turn(limiter, pace_key)
             self._use_loop_session()

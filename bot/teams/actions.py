@@ -1,6 +1,7 @@
 """A button pressed on a nudge card: record it through the one reply path, then redraw the card with
 the answer and its explanation. Action.Execute (an invoke) gets the new card in its response;
 Action.Submit (a message with a value) gets it by updating the sent activity."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -67,10 +68,15 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
     person = session.get(Person, saved.delivery.person_id)
     assert person is not None and person.id is not None  # the owner, checked before saving
     now = datetime.now(timezone.utc)
-    links = NudgeLinks(service.reply_url(token), service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))))
+    links = NudgeLinks(
+        service.reply_url(token),
+        service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
+    )
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)
     # The signpost, if any, goes first in an attention container, where it cannot be missed.
-    return fitted_nudge_card(nudge, token, _state(saved.reply), notice=safety_notice(saved, service.settings.organisation_contact))
+    return fitted_nudge_card(
+        nudge, token, _state(saved.reply), notice=safety_notice(saved, service.settings.organisation_contact)
+    )
 
 
 def _check_owner(session: Session, delivery_id: int, sender_aad_id: str | None) -> None:

@@ -9,6 +9,7 @@ lists endorsements, the key is endorsed for the activity's channel.
 
     TeamsAuthError        the request is refused with 401 and nothing is recorded
 """
+
 import asyncio
 import time
 from collections.abc import Callable
@@ -28,8 +29,9 @@ class TeamsAuthError(Exception):
 
 
 class TokenProvider:
-    def __init__(self, client: httpx.AsyncClient, *, token_url: str, app_id: str, password: str,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, client: httpx.AsyncClient, *, token_url: str, app_id: str, password: str, clock: Callable[[], float] = time.time
+    ):
         self.client, self.token_url, self.app_id, self.password, self.clock = client, token_url, app_id, password, clock
         self._token: str | None = None
         self._expires = 0.0
@@ -47,11 +49,17 @@ class TokenProvider:
             return self._token
 
     async def _fetch(self) -> None:
-        form = {"grant_type": "client_credentials", "client_id": self.app_id, "client_secret": self.password,
-                "scope": BOT_FRAMEWORK_SCOPE}
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.app_id,
+            "client_secret": self.password,
+            "scope": BOT_FRAMEWORK_SCOPE,
+        }
         response = await self.client.post(self.token_url, data=form)
         if response.status_code != 200:
-            raise httpx.HTTPStatusError(f"token endpoint answered {response.status_code}", request=response.request, response=response)
+            raise httpx.HTTPStatusError(
+                f"token endpoint answered {response.status_code}", request=response.request, response=response
+            )
         body = response.json()
         self._token, self._expires = body["access_token"], self.clock() + float(body.get("expires_in", 3600))
 
@@ -116,8 +124,15 @@ class RequestValidator:
 
     def _decode(self, token: str, jwk: dict) -> dict:
         try:
-            return jwt.decode(token, jwt.PyJWK(jwk, "RS256").key, algorithms=["RS256"], audience=self.app_id,
-                              issuer=self.issuer, leeway=CLOCK_SKEW, options={"require": ["exp", "iss", "aud"]})
+            return jwt.decode(
+                token,
+                jwt.PyJWK(jwk, "RS256").key,
+                algorithms=["RS256"],
+                audience=self.app_id,
+                issuer=self.issuer,
+                leeway=CLOCK_SKEW,
+                options={"require": ["exp", "iss", "aud"]},
+            )
         except jwt.PyJWTError as exc:
             raise TeamsAuthError(f"invalid token: {exc}") from None
 

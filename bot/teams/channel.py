@@ -3,6 +3,7 @@
 A person can be reached once the app is installed for them (bot/teams_install.py stores the
 conversation reference on the person). Nobody to send to is a permanent failure, so the dispatcher
 falls back to email and records why."""
+
 import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -35,8 +36,9 @@ class TeamsChannel:
         assert app_id is not None and password is not None  # built only when settings.teams_configured
         tokens = TokenProvider(self.client, token_url=settings.teams_token_endpoint(), app_id=app_id, password=password)
         self.connector = Connector(self.client, tokens, sleep=sleep)
-        self.validator = RequestValidator(KeySet(self.client, settings.teams_openid_url), app_id=app_id,
-                                          issuer=settings.teams_issuer)
+        self.validator = RequestValidator(
+            KeySet(self.client, settings.teams_openid_url), app_id=app_id, issuer=settings.teams_issuer
+        )
         self.signer = Signer(settings.signing_key())
         self.link_lifetime = timedelta(days=settings.link_days)
         self.engine = make_engine(settings.sqlalchemy_url())
@@ -48,8 +50,13 @@ class TeamsChannel:
         try:
             if job.loop:
                 loop = job.loop
-                card = (reminder_card(loop, self.reply_token(loop.reply_to)) if loop.kind == "reminder"
-                        else followup_card(loop, self.signer.sign("followup", loop.reply_to, datetime.now(timezone.utc) + self.link_lifetime)))
+                card = (
+                    reminder_card(loop, self.reply_token(loop.reply_to))
+                    if loop.kind == "reminder"
+                    else followup_card(
+                        loop, self.signer.sign("followup", loop.reply_to, datetime.now(timezone.utc) + self.link_lifetime)
+                    )
+                )
                 return card_activity(card, summary=subject(loop))
             card = fitted_nudge_card(job.nudge, self.reply_token(job.delivery_id))
             if job.nudge.links.record_url:  # issue 13: the person's own learning record
@@ -78,7 +85,9 @@ class TeamsChannel:
     async def deliver(self, prepared: list[tuple[Job, Any]]) -> dict[int, SendResult]:
         references = self._references([job.person_id for job, _ in prepared])
         gate = asyncio.Semaphore(PARALLEL_SENDS)
-        results = await asyncio.gather(*(self._send_one(gate, references.get(job.person_id), activity) for job, activity in prepared))
+        results = await asyncio.gather(
+            *(self._send_one(gate, references.get(job.person_id), activity) for job, activity in prepared)
+        )
         return {job.delivery_id: result for (job, _), result in zip(prepared, results)}
 
     async def close(self) -> None:

@@ -6,6 +6,7 @@ authenticated with a cached app token, and retried on the answers Microsoft says
     401                                            token refreshed once, then TransportError(permanent=False)
     400, 403, 404 (bot removed, conversation gone) TransportError(permanent=True), with Teams' error code
 """
+
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
@@ -44,9 +45,17 @@ class ConversationRef:
     @classmethod
     def from_activity(cls, activity: dict) -> "ConversationRef":
         sender = activity.get("from") or {}
-        tenant = (activity.get("conversation") or {}).get("tenantId") or ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
-        return cls(service_url=activity["serviceUrl"], conversation_id=activity["conversation"]["id"], user_id=sender.get("id", ""),
-                   bot_id=(activity.get("recipient") or {}).get("id", ""), tenant_id=tenant, aad_object_id=sender.get("aadObjectId"))
+        tenant = (activity.get("conversation") or {}).get("tenantId") or (
+            (activity.get("channelData") or {}).get("tenant") or {}
+        ).get("id")
+        return cls(
+            service_url=activity["serviceUrl"],
+            conversation_id=activity["conversation"]["id"],
+            user_id=sender.get("id", ""),
+            bot_id=(activity.get("recipient") or {}).get("id", ""),
+            tenant_id=tenant,
+            aad_object_id=sender.get("aadObjectId"),
+        )
 
 
 def card_activity(card: dict, summary: str = "") -> dict:
@@ -65,15 +74,26 @@ def _error(response: httpx.Response) -> TransportError:
 
 
 class Connector:
-    def __init__(self, client: httpx.AsyncClient, tokens: TokenProvider, *, tries: int = 4, max_wait: float = 30.0,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        tokens: TokenProvider,
+        *,
+        tries: int = 4,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.client, self.tokens, self.tries, self.max_wait, self.sleep = client, tokens, tries, max_wait, sleep
         self.tenant = Limiter(TENANT_LIMITS)
         self.conversations = KeyedLimiters(CONVERSATION_LIMITS)
 
     @staticmethod
     def _url(ref: ConversationRef, *parts: str) -> str:
-        return ref.service_url.rstrip("/") + "/v3/conversations/" + "/".join(quote(p, safe="") for p in (ref.conversation_id, *parts))
+        return (
+            ref.service_url.rstrip("/")
+            + "/v3/conversations/"
+            + "/".join(quote(p, safe="") for p in (ref.conversation_id, *parts))
+        )
 
     async def send(self, ref: ConversationRef, activity: dict) -> str:
         response = await self._call("POST", self._url(ref, "activities"), ref.conversation_id, activity)
@@ -105,7 +125,9 @@ class Connector:
                 token = await self.tokens.token()
                 response = await self.client.request(method, url, json=body, headers={"Authorization": f"Bearer {token}"})
             except httpx.HTTPError as exc:
-                raise TryAgain(TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)) from None
+                raise TryAgain(
+                    TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)
+                ) from None
             if response.status_code < 300:
                 return response
             raise self._judge(response, number)

@@ -1,5 +1,6 @@
 """When the app is installed for someone, remember where their personal chat is; when it is removed,
 forget it (the next nudge then falls back to email, with the reason recorded)."""
+
 import asyncio
 import logging
 

@@ -1,5 +1,6 @@
 """A press on a follow-up card (issue 13) in Teams: record it through bot.core.replying.save_followup and
 redraw the card with the answer. Presses on nudge and reminder cards go on to bot.teams.actions."""
+
 from datetime import datetime, timezone
 
 from sqlmodel import Session
@@ -32,7 +33,11 @@ def record_followup_press(service: Service, data: dict, sender_aad_id: str | Non
     with Session(service.engine) as session:
         delivery = session.get(Delivery, delivery_id)
         person = session.get(Person, delivery.person_id) if delivery is not None and delivery.person_id else None
-        if delivery is None or person is None or (person.teams_user_id and sender_aad_id and person.teams_user_id != sender_aad_id):
+        if (
+            delivery is None
+            or person is None
+            or (person.teams_user_id and sender_aad_id and person.teams_user_id != sender_aad_id)
+        ):
             raise BadToken("this card belongs to someone else")
         try:
             saved = save_followup(service, session, delivery_id=delivery_id, answer=answer)
@@ -41,9 +46,18 @@ def record_followup_press(service: Service, data: dict, sender_aad_id: str | Non
         assert delivery.id is not None and person.id is not None  # stored rows
         parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
-        message = loop_message(service, kind="followup", delivery_id=delivery.id, parent_id=delivery.parent_id or delivery.id,
-                               person_id=person.id, first_name=person.name.split()[0], lesson=saved.lesson, read_on=read_on,
-                               unsubscribe_url="", now=now)
+        message = loop_message(
+            service,
+            kind="followup",
+            delivery_id=delivery.id,
+            parent_id=delivery.parent_id or delivery.id,
+            person_id=person.id,
+            first_name=person.name.split()[0],
+            lesson=saved.lesson,
+            read_on=read_on,
+            unsubscribe_url="",
+            now=now,
+        )
         card = followup_card(message, token, saved.answer.outcome, bool(saved.answer.barrier))
         notice = safety_notice(saved, service.settings.organisation_contact)
         if notice:

@@ -1,6 +1,7 @@
 """An @mention of the bot in a team channel: answer with the current agenda item of the team of the person
 who mentioned it (the app declares the `team` scope, so a mention must not go unanswered). The message
 text is never kept."""
+
 import asyncio
 import logging
 from datetime import datetime

@@ -1,5 +1,6 @@
 """The Teams app package an admin uploads: manifest.json (the bot, personal and team scopes) and the
 two icons Teams requires (192x192 colour, 32x32 white outline on transparent), zipped at the root."""
+
 import io
 import json
 import math
@@ -56,21 +57,29 @@ def manifest(*, app_id: str, base_url: str, developer: str, website: str, privac
     if not app_id:
         raise PackageError("LESSONLOOP_TEAMS_APP_ID is not set: it is the bot's Microsoft app id")
     if not GUID.match(app_id):
-        raise PackageError(f"LESSONLOOP_TEAMS_APP_ID must be a GUID such as 00000000-0000-0000-0000-000000000000 "
-                           f"(the bot's Microsoft app id), not '{app_id}'")
+        raise PackageError(
+            f"LESSONLOOP_TEAMS_APP_ID must be a GUID such as 00000000-0000-0000-0000-000000000000 "
+            f"(the bot's Microsoft app id), not '{app_id}'"
+        )
     if not 1 <= len(developer) <= DEVELOPER_NAME_LIMIT:
-        raise PackageError(f"--developer must be 1 to {DEVELOPER_NAME_LIMIT} characters (Teams refuses longer), "
-                           f"'{developer}' has {len(developer)}")
+        raise PackageError(
+            f"--developer must be 1 to {DEVELOPER_NAME_LIMIT} characters (Teams refuses longer), "
+            f"'{developer}' has {len(developer)}"
+        )
     return {
         "$schema": f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json",
-        "manifestVersion": MANIFEST_VERSION, "version": APP_VERSION, "id": app_id,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": APP_VERSION,
+        "id": app_id,
         "developer": {"name": developer, "websiteUrl": website, "privacyUrl": privacy_url, "termsOfUseUrl": terms_url},
         "name": {"short": "LessonLoop", "full": "LessonLoop: lessons from case reviews"},
         "description": {
             "short": "One short safeguarding lesson a week, with one-tap replies.",
-            "full": ("LessonLoop sends frontline staff one short lesson a week from safeguarding case reviews, with a "
-                     "one-tap knowledge check and a question: did this change your practice? Replies are anonymous to "
-                     "leads, who see only totals. Teams with a channel get a weekly agenda item for their meeting."),
+            "full": (
+                "LessonLoop sends frontline staff one short lesson a week from safeguarding case reviews, with a "
+                "one-tap knowledge check and a question: did this change your practice? Replies are anonymous to "
+                "leads, who see only totals. Teams with a channel get a weekly agenda item for their meeting."
+            ),
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),

@@ -1,5 +1,6 @@
 """The bot's messaging endpoint. Every request's JWT is checked before anything is read or written;
 a bad token gets 401 and nothing is recorded."""
+
 import asyncio
 import logging
 from typing import TYPE_CHECKING, cast
@@ -26,14 +27,21 @@ if TYPE_CHECKING:
 router = APIRouter()
 log = logging.getLogger("lessonloop.teams")
 ENDPOINT = "/api/teams/messages"
-TYPED_TEXT_ANSWER = ("LessonLoop does not keep messages typed here. To answer this week's lesson or add a reflection, "
-                     f"use the buttons and the box on the lesson card. {CHILD_REMINDER}")
-VOICE_HINT = "Type \"propose\" to propose a lesson, or \"moment\" to log a practice moment (anonymous)."
+TYPED_TEXT_ANSWER = (
+    "LessonLoop does not keep messages typed here. To answer this week's lesson or add a reflection, "
+    f"use the buttons and the box on the lesson card. {CHILD_REMINDER}"
+)
+VOICE_HINT = 'Type "propose" to propose a lesson, or "moment" to log a practice moment (anonymous).'
 
 
 def _invoke_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"statusCode": status, "type": "application/vnd.microsoft.error",
-                         "value": {"code": "BadRequest" if status == 400 else "Unauthorized", "message": message}})
+    return JSONResponse(
+        {
+            "statusCode": status,
+            "type": "application/vnd.microsoft.error",
+            "value": {"code": "BadRequest" if status == 400 else "Unauthorized", "message": message},
+        }
+    )
 
 
 async def _card_action(service: Service, activity: dict) -> Response:
@@ -100,7 +108,9 @@ async def _handle(service: Service, channel, activity: dict) -> Response:
     if kind == "message":  # in a team channel the bot only hears messages that @mention it
         await answer_mention(service, channel, activity)
         return Response(status_code=200)
-    installed = (kind == "installationUpdate" and activity.get("action") == "add") or (kind == "conversationUpdate" and _user_joined(activity))
+    installed = (kind == "installationUpdate" and activity.get("action") == "add") or (
+        kind == "conversationUpdate" and _user_joined(activity)
+    )
     if installed and is_personal(activity):
         await remember(service, channel.connector, activity)
     elif kind == "installationUpdate" and activity.get("action") == "remove" and is_personal(activity):

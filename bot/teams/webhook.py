@@ -5,6 +5,7 @@ so the agenda card's buttons are signed links to the agenda page.
     429, 5xx, network errors   retried here (Retry-After honoured), then again on a later tick with backoff
     other 4xx                  the webhook is gone or refuses the card: failed, with the reason kept
 """
+
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,8 +29,14 @@ MAX_POST_ATTEMPTS = 6
 
 
 class WebhookPoster:
-    def __init__(self, client: httpx.AsyncClient, *, tries: int = 3, max_wait: float = 30.0,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        tries: int = 3,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.client, self.tries, self.max_wait, self.sleep = client, tries, max_wait, sleep
         self.limits = KeyedLimiters(WEBHOOK_LIMITS)
 
@@ -39,11 +46,15 @@ class WebhookPoster:
             try:
                 response = await self.client.post(url, json=webhook_message(card))
             except httpx.HTTPError as exc:
-                raise TryAgain(TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)) from None
+                raise TryAgain(
+                    TransportError(f"{type(exc).__name__}: {exc}"), retry_after(None, number, cap=self.max_wait)
+                ) from None
             if response.status_code < 300:
                 return
-            problem = TransportError(f"webhook answered {response.status_code} {response.text[:200]}".strip(),
-                                     permanent=response.status_code not in TRANSIENT)
+            problem = TransportError(
+                f"webhook answered {response.status_code} {response.text[:200]}".strip(),
+                permanent=response.status_code not in TRANSIENT,
+            )
             if problem.permanent:
                 raise problem
             raise TryAgain(problem, retry_after(response.headers.get("Retry-After"), number, cap=self.max_wait))
@@ -82,14 +93,15 @@ async def _post_one(service: Service, poster: WebhookPoster, team: Team, due: ch
         error, retry_at = None, None
     except TransportError as exc:
         error = exc.message
-        retry_at = None if exc.permanent or attempts >= MAX_POST_ATTEMPTS else now + timedelta(minutes=2 ** attempts)
+        retry_at = None if exc.permanent or attempts >= MAX_POST_ATTEMPTS else now + timedelta(minutes=2**attempts)
     with Session(service.engine) as session:
         channel_posts.finish(session, post_id, now=now, error=error, retry_at=retry_at)
     return "sent" if error is None else ("retry" if retry_at else "failed")
 
 
-async def post_team_channels(service: Service, now: datetime, *, transport: httpx.AsyncBaseTransport | None = None,
-                             sleep=asyncio.sleep) -> dict[str, int]:
+async def post_team_channels(
+    service: Service, now: datetime, *, transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep
+) -> dict[str, int]:
     """Post every due agenda item and theme to the teams that have a webhook; counts by outcome."""
     with Session(service.engine) as session:
         teams = channel_posts.teams_with_webhooks(session)

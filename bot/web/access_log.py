@@ -1,5 +1,6 @@
 """Access logs without tokens: reply, unsubscribe, agenda and sign-in links carry signed tokens, and query
 strings carry answers. The log keeps the route's shape (/r/{token}) and drops the query."""
+
 import copy
 import logging
 import re

@@ -1,6 +1,7 @@
 """The team lead's agenda page: GET shows the item and a form (mail scanners only ever GET, so a GET
 writes nothing); POST records that the team discussed it and the action it agreed. The link is signed
 for one team and one week."""
+
 import re
 from typing import Annotated
 
@@ -30,9 +31,19 @@ def _team_and_week(service: Service, token: str, week: str | None) -> tuple[int,
     return agenda_team(service, token, week, utcnow()), week
 
 
-def _page(service: Service, session: Session, token: str, team_id: int, week: str, *, store: bool,
-          record: AgendaRecord | None = None, typed: str | None = None, error: str | None = None,
-          status: int = 200) -> HTMLResponse:
+def _page(
+    service: Service,
+    session: Session,
+    token: str,
+    team_id: int,
+    week: str,
+    *,
+    store: bool,
+    record: AgendaRecord | None = None,
+    typed: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     item = current_agenda(service, session, team_id=team_id, week=week, store=store)
     if item is None:
         return message_page("No agenda item", "There is no agenda item for this team and week.", 404)
@@ -43,9 +54,19 @@ def _page(service: Service, session: Session, token: str, team_id: int, week: st
         assert record is not None  # and so a record: the item is made from it
     body = markdown_html(agenda_markdown(item))
     action_text = typed if typed is not None else (record.action_agreed or "")
-    return HTMLResponse(render("pages/agenda.html.j2", item=item, record=record, body=body, error=error,
-                               action_text=action_text, limit=ACTION_LIMIT, action=f"/a/{token}?week={week}"),
-                        status_code=status)
+    return HTMLResponse(
+        render(
+            "pages/agenda.html.j2",
+            item=item,
+            record=record,
+            body=body,
+            error=error,
+            action_text=action_text,
+            limit=ACTION_LIMIT,
+            action=f"/a/{token}?week={week}",
+        ),
+        status_code=status,
+    )
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
@@ -60,9 +81,13 @@ def show_agenda(request: Request, token: str, week: str | None = None):
 
 
 @router.post("/a/{token}", response_class=HTMLResponse)
-def post_agenda(request: Request, token: str, week: str | None = None,
-                discussed: Annotated[str | None, Form()] = None,
-                action_agreed: Annotated[str | None, Form()] = None):  # counted as the browser counts, below
+def post_agenda(
+    request: Request,
+    token: str,
+    week: str | None = None,
+    discussed: Annotated[str | None, Form()] = None,
+    action_agreed: Annotated[str | None, Form()] = None,
+):  # counted as the browser counts, below
     service: Service = request.app.state.service
     try:
         team_id, week = _team_and_week(service, token, week)
@@ -76,7 +101,17 @@ def post_agenda(request: Request, token: str, week: str | None = None,
         try:
             action = typed_text(action_agreed, field="agreed action", limit=ACTION_LIMIT) if action_agreed is not None else None
         except FormProblem as exc:
-            return _page(service, session, token, team_id, week, store=True, record=record,
-                         typed=normalised_text(action_agreed), error=str(exc), status=exc.status)
+            return _page(
+                service,
+                session,
+                token,
+                team_id,
+                week,
+                store=True,
+                record=record,
+                typed=normalised_text(action_agreed),
+                error=str(exc),
+                status=exc.status,
+            )
         record_discussion(session, record, discussed=discussed == "yes", action=action)
         return _page(service, session, token, team_id, week, store=True)

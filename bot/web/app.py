@@ -1,4 +1,5 @@
 """The ASGI app: reply pages, unsubscribe and health. Channels add their own routers."""
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -37,8 +38,9 @@ from bot.core.service import Service
 def create_app(service: Service, lifespan=None) -> FastAPI:
     # The API schema describes every route, tokens included: only for development.
     openapi = "/openapi.json" if service.settings.env.lower() in ("dev", "development") else None
-    app = FastAPI(title="LessonLoop", lifespan=lifespan, docs_url="/docs" if openapi else None, redoc_url=None,
-                  openapi_url=openapi)
+    app = FastAPI(
+        title="LessonLoop", lifespan=lifespan, docs_url="/docs" if openapi else None, redoc_url=None, openapi_url=openapi
+    )
     app.state.service = service
     app.add_middleware(Edge, base_url=service.settings.base_url)
 
@@ -47,7 +49,6 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
         """A page, never a raw JSON 422: say which field, and nothing of what was sent."""
         fields = ", ".join(sorted({str(error["loc"][-1]) for error in exc.errors()}))
         return message_page("Please check the request", f"These fields could not be read: {fields}.", 400)
-
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: HTTPException):

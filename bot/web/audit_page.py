@@ -1,4 +1,5 @@
 """/dashboard/audit: the audit log (admin actions and sign-ins), for admins only."""
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session

@@ -1,5 +1,6 @@
 """The safeguarding leads' dashboard: sign-in by emailed link, server-rendered pages with charts, and a
 CSV of every table. Every figure comes from the same suppressed tables as the CLI and the digest."""
+
 from datetime import date
 from urllib.parse import urlencode
 from typing import Annotated
@@ -55,8 +56,15 @@ def confirm_sign_in(request: Request, token: str):
         service_of(request).signer.verify("signin", token, utcnow())
     except BadToken as exc:
         return bad_link_page(exc)
-    return HTMLResponse(render("pages/message.html.j2", heading="Sign in to the dashboard", message="Press the button to sign in.",
-                               action=f"/dashboard/s/{token}", button="Sign in"))
+    return HTMLResponse(
+        render(
+            "pages/message.html.j2",
+            heading="Sign in to the dashboard",
+            message="Press the button to sign in.",
+            action=f"/dashboard/s/{token}",
+            button="Sign in",
+        )
+    )
 
 
 @router.post("/dashboard/s/{token}")
@@ -69,8 +77,9 @@ def sign_in(request: Request, token: str):
             return bad_link_page(exc)
     response = RedirectResponse("/dashboard", status_code=303)
     secure = service.settings.base_url.startswith("https://")
-    response.set_cookie(auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True,
-                        samesite="lax", secure=secure)
+    response.set_cookie(
+        auth.COOKIE, cookie, max_age=int(auth.SESSION_LIFETIME.total_seconds()), httponly=True, samesite="lax", secure=secure
+    )
     return response
 
 
@@ -100,7 +109,7 @@ def _svg(title: str, table, rates: dict[str, str], kind: str = "bar") -> Markup:
     if not labels:
         return Markup("<p class='note'>No data yet.</p>")
     svg = chart(title, labels, series, kind=kind, fmt="svg").decode("utf-8")
-    return Markup(svg[svg.index("<svg"):])  # drop the XML prologue: the SVG sits inside the page
+    return Markup(svg[svg.index("<svg") :])  # drop the XML prologue: the SVG sits inside the page
 
 
 def _scope(request: Request, session: Session, start, end, team) -> tuple[auth.Viewer, Filter]:
@@ -131,17 +140,36 @@ def dashboard(request: Request, team: str | None = None, by: str = "team"):
 
     def build(service, session, who, where):
         view = overview(service, session, where=where)
-        extra = stats_table(service, session, by=by, where=where, refresh_first=False) if by in DIMENSIONS and by not in ("week", "theme", "role") else None
+        extra = (
+            stats_table(service, session, by=by, where=where, refresh_first=False)
+            if by in DIMENSIONS and by not in ("week", "theme", "role")
+            else None
+        )
         charts = {
-            "week": _svg("Reply rate and practice change by week", view.week, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}, "line"),
+            "week": _svg(
+                "Reply rate and practice change by week",
+                view.week,
+                {"reply_rate": "Reply rate", "changed_share": "Changed practice"},
+                "line",
+            ),
             "theme": _svg("Practice by theme", view.theme, {"changed_share": "Changed", "not_yet_share": "Not yet"}),
             "role": _svg("By role", view.role, {"reply_rate": "Reply rate", "changed_share": "Changed practice"}),
         }
         tables = [("week", view.week), ("theme", view.theme), ("role", view.role)] + ([(by, extra)] if extra else [])
         query = urlencode([(k, v) for k, v in (("from", start), ("to", end), ("team", team)) if v])  # names are data
-        return HTMLResponse(render("pages/dashboard.html.j2", who=who, total=as_dict(view.week)["total"], charts=charts,
-                                   tables=[(name, as_dict(t)) for name, t in tables], barriers=view.barriers,
-                                   fatigue=fatigue(view.week), min_cell=service.settings.min_cell, query=query))
+        return HTMLResponse(
+            render(
+                "pages/dashboard.html.j2",
+                who=who,
+                total=as_dict(view.week)["total"],
+                charts=charts,
+                tables=[(name, as_dict(t)) for name, t in tables],
+                barriers=view.barriers,
+                fatigue=fatigue(view.week),
+                min_cell=service.settings.min_cell,
+                query=query,
+            )
+        )
 
     return _guarded(request, start, end, team, build)
 

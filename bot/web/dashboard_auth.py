@@ -1,6 +1,7 @@
 """Dashboard sign-in: a link sent by email to leads and admins (signed, short-lived, single use), then a
 signed session cookie. Who may see what is decided here, once: a team lead their team, a safeguarding
 lead their agency, an admin everything."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,8 +55,11 @@ def new_link(service: Service, session: Session, person: Person, now: datetime) 
 def redeem(service: Service, session: Session, token: str, now: datetime) -> str:
     """Use a sign-in link (once) and return the session cookie value. Raises BadToken."""
     link_id = service.signer.verify("signin", token, now).subject_id
-    used = session.exec(update(SignInLink).where(col(SignInLink.id) == link_id, col(SignInLink.used_at).is_(None),
-                                                     col(SignInLink.expires_at) > now).values(used_at=now))
+    used = session.exec(
+        update(SignInLink)
+        .where(col(SignInLink.id) == link_id, col(SignInLink.used_at).is_(None), col(SignInLink.expires_at) > now)
+        .values(used_at=now)
+    )
     link = session.get(SignInLink, link_id)
     person = session.get(Person, link.person_id) if link is not None else None
     if used.rowcount != 1 or person is None or person.access not in LEAD_ACCESS:

@@ -1,6 +1,7 @@
 """What every request passes through before a route sees it: a body size cap (checked before reading),
 an Origin check on browser POSTs, and security headers on every response. Plain ASGI, so a refused
 body is never read into memory."""
+
 from urllib.parse import urlparse
 
 from starlette.exceptions import HTTPException
@@ -12,9 +13,12 @@ FORM_LIMIT = 64 * KIB  # a reply page or agenda form: 2,000 characters of UTF-8 
 CHAT_LIMIT = 256 * KIB
 CHAT_PREFIXES = ("/api/teams/", "/slack/")  # server to server, signed: no browser Origin to check
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                 b"script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                                 b"frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        b"frame-ancestors 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     # Reply and agenda links carry tokens: never pass them to another site. Not "no-referrer": with it,
     # browsers send `Origin: null` on our own form POSTs, and the Origin check could not tell them apart.
@@ -57,9 +61,17 @@ class BodyTooLarge(HTTPException):
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                            *SECURITY_HEADERS]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

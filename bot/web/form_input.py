@@ -3,6 +3,7 @@
 A browser's `maxlength` counts a line break as one character but sends it as CRLF (two), so text the
 browser allowed could fail a server-side limit. Line breaks are normalised to LF before counting, and
 every problem is reported as a FormProblem so the page is shown again with the person's text in it."""
+
 import re
 
 from schedules.typed_text import normalised_text
@@ -22,11 +23,14 @@ def typed_text(value: str | None, *, field: str, limit: int) -> str:
     """The text to keep and show again; FormProblem when it cannot be saved as it is."""
     text = normalised_text(value)
     if value and "\x00" in value:
-        raise FormProblem(f"The {field} contained a hidden control character (NUL), which we removed. "
-                          "Please check the text below and save again.")
+        raise FormProblem(
+            f"The {field} contained a hidden control character (NUL), which we removed. "
+            "Please check the text below and save again."
+        )
     if len(text) > limit:
-        raise FormProblem(f"The {field} is {len(text)} characters; the limit is {limit}. "
-                          "Please shorten the text below and save again.", 422)
+        raise FormProblem(
+            f"The {field} is {len(text)} characters; the limit is {limit}. Please shorten the text below and save again.", 422
+        )
     return text
 
 

@@ -1,5 +1,6 @@
 """The dashboard's "closing the loop" page (issue 13): reminders, commitments, follow-ups and barriers, from
 the same suppressed tables as `lessonloop loop stats` and the digest, behind the same sign-in and scope."""
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -19,9 +20,18 @@ def loop_page(request: Request, team: str | None = None, by: str = "week"):
     def build(service, session, who, where):
         table = loop_dict(loop_table(service, session, by=by, where=where))
         query = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end), ("team", team)) if v)
-        return HTMLResponse(render("pages/loop_dashboard.html.j2", who=who, table=table, total=table["total"],
-                                   barriers=followup_barriers(service, session, where=where), dimensions=DIMENSIONS,
-                                   min_cell=service.settings.min_cell, query=query))
+        return HTMLResponse(
+            render(
+                "pages/loop_dashboard.html.j2",
+                who=who,
+                table=table,
+                total=table["total"],
+                barriers=followup_barriers(service, session, where=where),
+                dimensions=DIMENSIONS,
+                min_cell=service.settings.min_cell,
+                query=query,
+            )
+        )
 
     return _guarded(request, start, end, team, build)
 
@@ -31,7 +41,10 @@ def loop_table_csv(request: Request, by: str, team: str | None = None):
     start, end = request.query_params.get("from"), request.query_params.get("to")
 
     def build(service, session, who, where):
-        return Response(loop_csv(loop_table(service, session, by=by, where=where)), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="lessonloop-loop-{by}.csv"'})
+        return Response(
+            loop_csv(loop_table(service, session, by=by, where=where)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="lessonloop-loop-{by}.csv"'},
+        )
 
     return _guarded(request, start, end, team, build)

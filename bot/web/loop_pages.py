@@ -1,5 +1,6 @@
 """Pages for closing the loop (issue 13): the signed "no more reminders" link in a reminder email, and the
 follow-up ("did you try it?") page. As everywhere, a GET only shows a page; only a POST records anything."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -26,8 +27,12 @@ def show_reminders_off(request: Request, token: str):
         service_of(request).signer.verify("reminders", token, utcnow())
     except BadToken as exc:
         return bad_link_page(exc)
-    return message_page("No more reminders?", "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
-                        action=f"/reminders-off/{token}", button="Stop reminders")
+    return message_page(
+        "No more reminders?",
+        "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
+        action=f"/reminders-off/{token}",
+        button="Stop reminders",
+    )
 
 
 @router.post("/reminders-off/{token}", response_class=HTMLResponse)
@@ -42,7 +47,10 @@ def reminders_off(request: Request, token: str):
         if person is not None:
             set_reminders(session, person=person, on=False)
             session.commit()
-    return message_page("Done", "No more reminders. Your weekly lessons continue; you can switch reminders back on in Slack's Home tab or ask your lead.")
+    return message_page(
+        "Done",
+        "No more reminders. Your weekly lessons continue; you can switch reminders back on in Slack's Home tab or ask your lead.",
+    )
 
 
 def _followup(request: Request, session: Session, token: str) -> tuple[Delivery, LoopMessage]:
@@ -60,11 +68,29 @@ def _followup(request: Request, session: Session, token: str) -> tuple[Delivery,
     return delivery, LoopMessage("followup", delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
 
 
-def _page(request: Request, token: str, message: LoopMessage, *, outcome: str | None, barrier: str, saved: bool = False,
-          notice: str | None = None, status: int = 200) -> HTMLResponse:
-    page = render("pages/followup.html.j2", question=followup_question(message), action=f"/f/{token}", choices=FOLLOWUP_CHOICES,
-                  outcome=outcome, barrier=barrier, barrier_prompt=BARRIER_PROMPT, saved=saved, notice=notice,
-                  contact=service_of(request).settings.organisation_contact)
+def _page(
+    request: Request,
+    token: str,
+    message: LoopMessage,
+    *,
+    outcome: str | None,
+    barrier: str,
+    saved: bool = False,
+    notice: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    page = render(
+        "pages/followup.html.j2",
+        question=followup_question(message),
+        action=f"/f/{token}",
+        choices=FOLLOWUP_CHOICES,
+        outcome=outcome,
+        barrier=barrier,
+        barrier_prompt=BARRIER_PROMPT,
+        saved=saved,
+        notice=notice,
+        contact=service_of(request).settings.organisation_contact,
+    )
     return HTMLResponse(page, status_code=status)
 
 
@@ -81,8 +107,9 @@ def show_followup(request: Request, token: str, outcome: str | None = None):
 
 
 @router.post("/f/{token}", response_class=HTMLResponse)
-def post_followup(request: Request, token: str, outcome: Annotated[str | None, Form()] = None,
-                  barrier: Annotated[str | None, Form()] = None):  # length counted as the browser counts it, below
+def post_followup(
+    request: Request, token: str, outcome: Annotated[str | None, Form()] = None, barrier: Annotated[str | None, Form()] = None
+):  # length counted as the browser counts it, below
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -93,11 +120,19 @@ def post_followup(request: Request, token: str, outcome: Annotated[str | None, F
         try:
             barrier = typed_text(barrier, field="line on what got in the way", limit=BARRIER_LIMIT) or None
         except FormProblem as exc:  # shown again with what they wrote, never a bare error page
-            return _page(request, token, message, outcome=outcome, barrier=normalised_text(barrier), notice=str(exc),
-                         status=exc.status)
+            return _page(
+                request, token, message, outcome=outcome, barrier=normalised_text(barrier), notice=str(exc), status=exc.status
+            )
         try:
             saved = save_followup(service, session, delivery_id=delivery.id, answer=FollowUpReply(outcome or None, barrier))
         except ReplyError as exc:
             return message_page("Please try again", str(exc), 422)
-        return _page(request, token, message, outcome=saved.answer.outcome, barrier=saved.answer.barrier or "", saved=True,
-                     notice=safety_notice(saved, service.settings.organisation_contact))
+        return _page(
+            request,
+            token,
+            message,
+            outcome=saved.answer.outcome,
+            barrier=saved.answer.barrier or "",
+            saved=True,
+            notice=safety_notice(saved, service.settings.organisation_contact),
+        )

@@ -1,6 +1,7 @@
 """My learning record (issue 13): a private page per person, reached only by a signed link that names them
 (in every email footer, App Home in Slack, a card action in Teams), and its PDF. There is no other way in:
 no dashboard page, lead or admin role can open it."""
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
@@ -47,5 +48,8 @@ def download_record(request: Request, token: str):
     from digests.record_pdf import record_pdf  # fpdf2 is imported when a PDF is first asked for, not at start-up
 
     filename = f"learning-record-{record.made_on.isoformat()}.pdf"
-    return Response(record_pdf(record), media_type="application/pdf",
-                    headers=PRIVATE | {"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        record_pdf(record),
+        media_type="application/pdf",
+        headers=PRIVATE | {"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

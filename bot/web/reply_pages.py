@@ -1,5 +1,6 @@
 """Signed reply links and one-click unsubscribe. A GET (or HEAD, which some link scanners send) only shows
 a page; only a POST records anything, so a reply is two clicks and a mail scanner can never answer."""
+
 import logging
 from typing import Annotated
 
@@ -35,12 +36,30 @@ def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery,
         raise BadToken(str(exc)) from None
 
 
-def _form_page(service: Service, token: str, lesson: Lesson, *, check: int | None, practice: str | None,
-               reflection: str, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _form_page(
+    service: Service,
+    token: str,
+    lesson: Lesson,
+    *,
+    check: int | None,
+    practice: str | None,
+    reflection: str,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     """The reply form, filled in with what the person chose and wrote (shown again after any problem)."""
-    page = render("pages/reply.html.j2", lesson=lesson, action=f"/r/{token}", practice_choices=PRACTICE_CHOICES,
-                  check=check, practice=practice, reflection=reflection, error=error,
-                  limit=REFLECTION_LIMIT, contact=service.settings.organisation_contact)
+    page = render(
+        "pages/reply.html.j2",
+        lesson=lesson,
+        action=f"/r/{token}",
+        practice_choices=PRACTICE_CHOICES,
+        check=check,
+        practice=practice,
+        reflection=reflection,
+        error=error,
+        limit=REFLECTION_LIMIT,
+        contact=service.settings.organisation_contact,
+    )
     return HTMLResponse(page, status_code=status)
 
 
@@ -53,15 +72,20 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
         except BadToken as exc:
             return bad_link_page(exc)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
-        return _form_page(service, token, lesson,
-                          check=query_number(check) or (existing.check_answer if existing else None),
-                          practice=practice or (existing.practice if existing else None),
-                          reflection=(existing.reflection or "") if existing else "")
+        return _form_page(
+            service,
+            token,
+            lesson,
+            check=query_number(check) or (existing.check_answer if existing else None),
+            practice=practice or (existing.practice if existing else None),
+            reflection=(existing.reflection or "") if existing else "",
+        )
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
 async def post_reply(
-    request: Request, token: str,
+    request: Request,
+    token: str,
     check: Annotated[str | None, Form()] = None,
     practice: Annotated[str | None, Form()] = None,
     reflection: Annotated[str | None, Form()] = None,  # length checked as the browser counts it, below
@@ -77,8 +101,9 @@ async def post_reply(
     text = normalised_text(reflection)
 
     def again(error: str, status: int) -> HTMLResponse:
-        return _form_page(service, token, lesson, check=query_number(check), practice=practice, reflection=text,
-                          error=error, status=status)
+        return _form_page(
+            service, token, lesson, check=query_number(check), practice=practice, reflection=text, error=error, status=status
+        )
 
     try:
         text = typed_text(reflection, field="reflection", limit=REFLECTION_LIMIT)
@@ -98,9 +123,17 @@ async def post_reply(
         # Only the kind of error: a database message can quote the reflection it was given.
         log.error("reply to delivery %s not saved: database error %s", delivery.id, type(exc).__name__)
         return again("We could not save this just now. Your text is below: please try again in a minute.", 503)
-    return HTMLResponse(render("pages/thanks.html.j2", reply=saved.reply, lesson=saved.lesson, action=f"/r/{token}",
-                               removed=saved.removed, live_concern=saved.live_concern,
-                               contact=service.settings.organisation_contact))
+    return HTMLResponse(
+        render(
+            "pages/thanks.html.j2",
+            reply=saved.reply,
+            lesson=saved.lesson,
+            action=f"/r/{token}",
+            removed=saved.removed,
+            live_concern=saved.live_concern,
+            contact=service.settings.organisation_contact,
+        )
+    )
 
 
 @router.api_route("/u/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -109,8 +142,12 @@ def show_unsubscribe(request: Request, token: str):
         service_of(request).signer.verify("unsubscribe", token, utcnow())
     except BadToken as exc:
         return bad_link_page(exc)
-    return message_page("Stop weekly lessons?", "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
-                    action=f"/u/{token}", button="Stop my weekly lessons")
+    return message_page(
+        "Stop weekly lessons?",
+        "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
+        action=f"/u/{token}",
+        button="Stop my weekly lessons",
+    )
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 address. Only the rate limits and the audit record run before the answer, and they do the same work
 whoever asks; looking the address up, making the link and talking to the mail relay happen after the
 answer has been sent, so neither a slow relay nor a failing one shows who is a lead."""
+
 import logging
 
 from sqlmodel import Session

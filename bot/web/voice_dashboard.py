@@ -1,6 +1,7 @@
 """Dashboard pages for frontline voice (issue 17): the proposal review queue and "you said, we did" notes
 (safeguarding leads see their agency's, admins every one) and practice-moment figures (in the viewer's usual scope). Sign-in and scope
 come from bot.web.dashboard_auth, as for every dashboard page."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -47,9 +48,14 @@ def _queue_page(request: Request, notice: str | None = None, status: int = 200):
             return RedirectResponse(SIGNED_OUT, status_code=303)
         items = review_queue(session, agency=_agency(who))
     taxonomy = load_taxonomy()
-    page = render("pages/proposals.html.j2", items=items, notice=notice, folder=service.settings.local_lessons,
-                  themes=[(t, term.label) for t, term in taxonomy.themes.items()],
-                  role_labels={r: term.label for r, term in taxonomy.roles.items()})
+    page = render(
+        "pages/proposals.html.j2",
+        items=items,
+        notice=notice,
+        folder=service.settings.local_lessons,
+        themes=[(t, term.label) for t, term in taxonomy.themes.items()],
+        role_labels={r: term.label for r, term in taxonomy.roles.items()},
+    )
     return HTMLResponse(page, status_code=status)
 
 
@@ -91,6 +97,7 @@ def accept_proposal(request: Request, proposal_id: int, theme: Annotated[str, Fo
     def act(service, session, who):
         path = accept(service, session, proposal_id=proposal_id, theme=theme, actor=who.email, agency=_agency(who))
         return f"Draft written: {path.name}. Complete it, lint it, then publish it."
+
     return _review(request, act)
 
 
@@ -99,6 +106,7 @@ def decline_proposal(request: Request, proposal_id: int):
     def act(service, session, who):
         decline(service, session, proposal_id=proposal_id, actor=who.email, agency=_agency(who))
         return f"Proposal {proposal_id} declined."
+
     return _review(request, act)
 
 
@@ -125,10 +133,20 @@ def _said_did_page(request: Request, *, status: int = 200, problem: str | None =
         notes = list_notes(session, scope_agency=_agency(who))
         queue = review_queue(session, agency=_agency(who))
     taxonomy = load_taxonomy()
-    page = render("pages/said_did.html.j2", notes=notes, proposals=queue, problem=problem, notice=notice, audiences=AUDIENCES,
-                  themes=[(t, term.label) for t, term in taxonomy.themes.items()],
-                  factors=[(f, term.label) for f, term in taxonomy.factors.items()], about=given.get("about", ""),
-                  audience_kind=given.get("audience_kind", "agency"), audience=given.get("audience", ""), text=given.get("text", ""))
+    page = render(
+        "pages/said_did.html.j2",
+        notes=notes,
+        proposals=queue,
+        problem=problem,
+        notice=notice,
+        audiences=AUDIENCES,
+        themes=[(t, term.label) for t, term in taxonomy.themes.items()],
+        factors=[(f, term.label) for f, term in taxonomy.factors.items()],
+        about=given.get("about", ""),
+        audience_kind=given.get("audience_kind", "agency"),
+        audience=given.get("audience", ""),
+        text=given.get("text", ""),
+    )
     return HTMLResponse(page, status_code=status)
 
 
@@ -138,22 +156,43 @@ def said_did_page(request: Request):
 
 
 @router.post("/dashboard/said-did", response_class=HTMLResponse)
-def add_said_did(request: Request, about: Annotated[str, Form(max_length=100)], audience_kind: Annotated[str, Form(max_length=10)],
-                 audience: Annotated[str, Form(max_length=120)], text: Annotated[str, Form(max_length=600)]):
+def add_said_did(
+    request: Request,
+    about: Annotated[str, Form(max_length=100)],
+    audience_kind: Annotated[str, Form(max_length=10)],
+    audience: Annotated[str, Form(max_length=120)],
+    text: Annotated[str, Form(max_length=600)],
+):
     service = service_of(request)
     about_kind, _, about_id = about.partition(":")
     with Session(service.engine) as session:
         try:
             who = _reviewer(request, session)
-            note = add_note(session, about_kind=about_kind, about=about_id, audience_kind=audience_kind, audience=audience.strip(),
-                            text=text, author=who.email, scope_agency=_agency(who), now=utcnow())
-            audit.record(session, actor=who.email, action="said_did.add", detail=f"note {note.id} to {audience_kind} {audience}", now=utcnow())
+            note = add_note(
+                session,
+                about_kind=about_kind,
+                about=about_id,
+                audience_kind=audience_kind,
+                audience=audience.strip(),
+                text=text,
+                author=who.email,
+                scope_agency=_agency(who),
+                now=utcnow(),
+            )
+            audit.record(
+                session,
+                actor=who.email,
+                action="said_did.add",
+                detail=f"note {note.id} to {audience_kind} {audience}",
+                now=utcnow(),
+            )
             session.commit()
         except auth.Forbidden as exc:
             return message_page("Not available", str(exc), 403)
         except PermissionError:
             return RedirectResponse(SIGNED_OUT, status_code=303)
         except NoteError as exc:  # the form comes back with what was written
-            return _said_did_page(request, status=422, problem=str(exc), about=about, audience_kind=audience_kind,
-                                  audience=audience, text=text)
+            return _said_did_page(
+                request, status=422, problem=str(exc), about=about, audience_kind=audience_kind, audience=audience, text=text
+            )
     return _said_did_page(request, notice="Saved: it goes out with each person's next weekly lesson.")

@@ -1,5 +1,6 @@
 """Propose a lesson and log a practice moment from the email pages. The reply link's signed token says who
 is writing (the person the nudge went to); a GET only shows the form, a POST saves through bot.core.voice."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -38,26 +39,48 @@ def _writer(service: Service, session: Session, token: str) -> Person:
 
 
 def _thanks(service: Service, saved: SavedText, message: str, token: str) -> HTMLResponse:
-    return HTMLResponse(render("pages/voice_thanks.html.j2", message=message, removed=saved.removed,
-                               live_concern=saved.live_concern, contact=service.settings.organisation_contact,
-                               back=f"/r/{token}"))
+    return HTMLResponse(
+        render(
+            "pages/voice_thanks.html.j2",
+            message=message,
+            removed=saved.removed,
+            live_concern=saved.live_concern,
+            contact=service.settings.organisation_contact,
+            back=f"/r/{token}",
+        )
+    )
 
 
 def _proposal_form(service: Service, token: str, *, status: int = 200, problem: str | None = None, **given) -> HTMLResponse:
     taxonomy = load_taxonomy()
-    page = render("pages/propose.html.j2", action=f"/r/{token}/propose", problem=problem,
-                  roles=[(r, t.label) for r, t in taxonomy.roles.items()], chosen=given.get("roles") or [],
-                  what_happened=given.get("what_happened") or "", learned=given.get("learned") or "",
-                  credit=bool(given.get("credit")), contact=service.settings.organisation_contact)
+    page = render(
+        "pages/propose.html.j2",
+        action=f"/r/{token}/propose",
+        problem=problem,
+        roles=[(r, t.label) for r, t in taxonomy.roles.items()],
+        chosen=given.get("roles") or [],
+        what_happened=given.get("what_happened") or "",
+        learned=given.get("learned") or "",
+        credit=bool(given.get("credit")),
+        contact=service.settings.organisation_contact,
+    )
     return HTMLResponse(page, status_code=status)
 
 
 def _moment_form(service: Service, token: str, *, status: int = 200, problem: str | None = None, **given) -> HTMLResponse:
     taxonomy = load_taxonomy()
-    page = render("pages/moment.html.j2", action=f"/r/{token}/moment", problem=problem, outcomes=list(OUTCOMES.items()),
-                  factors=[(f, t.label) for f, t in taxonomy.factors.items()], chosen=given.get("factors") or [],
-                  outcome=given.get("outcome"), what_happened=given.get("what_happened") or "",
-                  what_helped=given.get("what_helped") or "", contact=service.settings.organisation_contact)
+    page = render(
+        "pages/moment.html.j2",
+        action=f"/r/{token}/moment",
+        problem=problem,
+        outcomes=list(OUTCOMES.items()),
+        factors=[(f, t.label) for f, t in taxonomy.factors.items()],
+        chosen=given.get("factors") or [],
+        outcome=given.get("outcome"),
+        what_happened=given.get("what_happened") or "",
+        what_helped=given.get("what_helped") or "",
+        contact=service.settings.organisation_contact,
+    )
     return HTMLResponse(page, status_code=status)
 
 
@@ -73,8 +96,14 @@ def show_proposal_form(request: Request, token: str):
 
 
 @router.post("/r/{token}/propose", response_class=HTMLResponse)
-def post_proposal(request: Request, token: str, what_happened: Annotated[str, TEXT] = "", learned: Annotated[str, TEXT] = "",
-                  roles: Annotated[list[str] | None, Form()] = None, credit: Annotated[str | None, Form()] = None):
+def post_proposal(
+    request: Request,
+    token: str,
+    what_happened: Annotated[str, TEXT] = "",
+    learned: Annotated[str, TEXT] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+    credit: Annotated[str | None, Form()] = None,
+):
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -82,12 +111,24 @@ def post_proposal(request: Request, token: str, what_happened: Annotated[str, TE
         except BadToken as exc:
             return bad_link_page(exc)
         try:
-            text = ProposalText(typed_text(what_happened, field="what happened", limit=LIMIT),
-                                typed_text(learned, field="what you learned", limit=LIMIT), tuple(roles or ()), credit == "yes")
+            text = ProposalText(
+                typed_text(what_happened, field="what happened", limit=LIMIT),
+                typed_text(learned, field="what you learned", limit=LIMIT),
+                tuple(roles or ()),
+                credit == "yes",
+            )
             saved = submit_proposal(service, session, person=person, text=text)
         except (FormProblem, ProposalError) as exc:  # the form comes back with everything they wrote
-            return _proposal_form(service, token, status=422, problem=str(exc), what_happened=what_happened,
-                                  learned=learned, roles=roles, credit=credit)
+            return _proposal_form(
+                service,
+                token,
+                status=422,
+                problem=str(exc),
+                what_happened=what_happened,
+                learned=learned,
+                roles=roles,
+                credit=credit,
+            )
     return _thanks(service, saved, THANKS_PROPOSAL, token)
 
 
@@ -103,9 +144,14 @@ def show_moment_form(request: Request, token: str):
 
 
 @router.post("/r/{token}/moment", response_class=HTMLResponse)
-def post_moment(request: Request, token: str, outcome: Annotated[str, Form(max_length=20)] = "",
-                what_happened: Annotated[str, TEXT] = "", what_helped: Annotated[str, TEXT] = "",
-                factors: Annotated[list[str] | None, Form()] = None):
+def post_moment(
+    request: Request,
+    token: str,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    what_happened: Annotated[str, TEXT] = "",
+    what_helped: Annotated[str, TEXT] = "",
+    factors: Annotated[list[str] | None, Form()] = None,
+):
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -113,10 +159,22 @@ def post_moment(request: Request, token: str, outcome: Annotated[str, Form(max_l
         except BadToken as exc:
             return bad_link_page(exc)
         try:
-            text = MomentText(outcome, typed_text(what_happened, field="what happened", limit=LIMIT),
-                              typed_text(what_helped, field="what helped or got in the way", limit=LIMIT), tuple(factors or ()))
+            text = MomentText(
+                outcome,
+                typed_text(what_happened, field="what happened", limit=LIMIT),
+                typed_text(what_helped, field="what helped or got in the way", limit=LIMIT),
+                tuple(factors or ()),
+            )
             saved = submit_moment(service, session, person=person, text=text)
         except (FormProblem, MomentError) as exc:
-            return _moment_form(service, token, status=422, problem=str(exc), outcome=outcome, what_happened=what_happened,
-                                what_helped=what_helped, factors=factors)
+            return _moment_form(
+                service,
+                token,
+                status=422,
+                problem=str(exc),
+                outcome=outcome,
+                what_happened=what_happened,
+                what_helped=what_helped,
+                factors=factors,
+            )
     return _thanks(service, saved, THANKS_MOMENT, token)

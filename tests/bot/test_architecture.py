@@ -1,5 +1,6 @@
 """The shape of the house: imports point one way, bot/ has no import cycles, Service knows no channel,
 and no file of the project reaches outside the repository."""
+
 import ast
 import re
 from pathlib import Path
@@ -39,7 +40,7 @@ def all_imports(path: Path) -> set[str]:
 
 def test_layers_import_only_to_their_left():
     for position, package in enumerate(LAYERS):
-        higher = LAYERS[position + 1:]
+        higher = LAYERS[position + 1 :]
         for name, path in modules(package).items():
             bad = {imp for imp in all_imports(path) if imp.split(".")[0] in higher}
             assert not bad, f"{name} imports {sorted(bad)} from a higher layer"

@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's package, driven by Playwright; no browser is ever downloaded) with the
 renderers the platforms publish: Microsoft's `adaptivecards` package and axe-core, installed from the npm
 registry into tests/renderers (package-lock.json committed; CI runs `npm ci` there)."""
+
 import json
 import shutil
 import subprocess
@@ -15,11 +16,20 @@ RENDERERS = ROOT / "tests" / "renderers"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SCRIPTS = {"cards": RENDERERS / "node_modules/adaptivecards/dist/adaptivecards.min.js",
-           "markdown": RENDERERS / "node_modules/markdown-it/dist/markdown-it.min.js",
-           "axe": RENDERERS / "node_modules/axe-core/axe.min.js"}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCRIPTS = {
+    "cards": RENDERERS / "node_modules/adaptivecards/dist/adaptivecards.min.js",
+    "markdown": RENDERERS / "node_modules/markdown-it/dist/markdown-it.min.js",
+    "axe": RENDERERS / "node_modules/axe-core/axe.min.js",
+}
 HOST_CONFIG = json.loads((RENDERERS / "teams-light-hostconfig.json").read_text())
 
 
@@ -87,9 +97,11 @@ RENDER_CARD = """([card, hostConfig]) => {
   return host.querySelectorAll('.ac-textBlock').length;
 }"""
 
-CARD_PAGE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Teams card</title>"
-             "<style>body{margin:0;font-family:'Segoe UI',system-ui,sans-serif;background:#fff}#host{width:%dpx}"
-             # Teams' button styling: a row of buttons shares the width and a long label is cut with an ellipsis.
-             ".ac-pushButton{min-width:0;overflow:hidden;height:32px;padding:0 12px;font:600 14px 'Segoe UI',system-ui,sans-serif;"
-             "color:#242424;background:#fff;border:1px solid #d1d1d1;border-radius:4px}</style>"
-             "</head><body><main><h1 style='position:absolute;left:-9999px'>Card</h1><div id='host'></div></main></body></html>")
+CARD_PAGE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Teams card</title>"
+    "<style>body{margin:0;font-family:'Segoe UI',system-ui,sans-serif;background:#fff}#host{width:%dpx}"
+    # Teams' button styling: a row of buttons shares the width and a long label is cut with an ellipsis.
+    ".ac-pushButton{min-width:0;overflow:hidden;height:32px;padding:0 12px;font:600 14px 'Segoe UI',system-ui,sans-serif;"
+    "color:#242424;background:#fff;border:1px solid #d1d1d1;border-radius:4px}</style>"
+    "</head><body><main><h1 style='position:absolute;left:-9999px'>Card</h1><div id='host'></div></main></body></html>"
+)

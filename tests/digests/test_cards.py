@@ -1,4 +1,5 @@
 """Every card the project can produce is valid Adaptive Card 1.5 JSON and small enough for Teams."""
+
 import json
 
 import pytest
@@ -6,14 +7,27 @@ import pytest
 from bot.core.content import load_bank
 from bot.core.settings import Settings
 from digests.agenda import plain_agenda_item
-from digests.cards import (MAX_CARD_BYTES, REPLY_VERB, ReplyState, agenda_card, card_bytes, fitted_nudge_card,
-                           nudge_card, theme_card, webhook_message)
+from digests.cards import (
+    MAX_CARD_BYTES,
+    REPLY_VERB,
+    ReplyState,
+    agenda_card,
+    card_bytes,
+    fitted_nudge_card,
+    nudge_card,
+    theme_card,
+    webhook_message,
+)
 from digests.nudge import Nudge, NudgeLinks
 from lesson_bank.taxonomy import load_taxonomy
 from tests.bot.teams.fakes import card_validator
 
-STATES = [ReplyState(), ReplyState(check_answer=1, check_correct=False), ReplyState(check_answer=2, check_correct=True, practice="changed"),
-          ReplyState(check_answer=1, check_correct=True, practice="not_relevant", has_reflection=True)]
+STATES = [
+    ReplyState(),
+    ReplyState(check_answer=1, check_correct=False),
+    ReplyState(check_answer=2, check_correct=True, practice="changed"),
+    ReplyState(check_answer=1, check_correct=True, practice="not_relevant", has_reflection=True),
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +39,7 @@ def validator():
 def lessons():
     from datetime import date
     from tests.conftest import FIXTURE_LESSONS
+
     return load_bank(Settings(env="test"), date.today(), [FIXTURE_LESSONS]).lessons
 
 
@@ -48,8 +63,9 @@ def test_every_nudge_card_in_every_state_is_valid(validator, lessons):
 def test_every_agenda_and_theme_card_is_valid(validator, lessons):
     taxonomy = load_taxonomy()
     for lesson in lessons:
-        item = plain_agenda_item(team_id=1, team_name="North", week="2026-W48", lesson=lesson,
-                                 theme_label=taxonomy.theme_label(lesson.primary_theme))
+        item = plain_agenda_item(
+            team_id=1, team_name="North", week="2026-W48", lesson=lesson, theme_label=taxonomy.theme_label(lesson.primary_theme)
+        )
         for card in (agenda_card(item, "https://x.test/a/t?week=2026-W48"), theme_card(item, "https://x.test/a/t?week=2026-W48")):
             assert_valid(validator, card)
             assert webhook_message(card)["attachments"][0]["content"] is card
@@ -74,6 +90,7 @@ def test_buttons_carry_the_signed_token_and_the_child_reminder_is_shown(lessons)
 def test_a_lesson_too_long_for_teams_is_shortened_not_lost(validator, lessons):
     lesson = lessons[0]
     from dataclasses import replace
+
     huge = replace(lesson, body="A long paragraph of case detail. " * 1500)
     card = fitted_nudge_card(a_nudge(huge), "tok")
     assert_valid(validator, card)

@@ -1,4 +1,5 @@
 """Every CSV a lead opens in a spreadsheet: nothing in it can run as a formula (OWASP CSV injection)."""
+
 import csv
 import io
 
@@ -8,7 +9,7 @@ from digests.evidence import evidence_csv
 from digests.statistics import as_csv, build_table
 from schedules.statistics import MEASURES, GroupCounts
 
-NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+NASTY = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
 def _cells(text: str) -> list[str]:
@@ -31,8 +32,9 @@ def _group(key: str, people: int = 9) -> GroupCounts:
 
 
 def test_statistics_csv_neutralises_team_names_and_labels():
-    table = build_table("team", [_group(name) for name in NASTY], _group("total", 50), min_cell=5,
-                        labels={name: name for name in NASTY})
+    table = build_table(
+        "team", [_group(name) for name in NASTY], _group("total", 50), min_cell=5, labels={name: name for name in NASTY}
+    )
     text = as_csv(table)
     _assert_inert(text)
     assert "'+cmd|' /C calc'!A0" in _cells(text)
@@ -41,7 +43,7 @@ def test_statistics_csv_neutralises_team_names_and_labels():
 def test_barriers_csv_neutralises_reflections():
     text = barriers_csv([BarrierTheme("t", "=label", 10, tuple(NASTY[:3]), "October 2026")])
     _assert_inert(text)
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in _cells(text)
+    assert '\'=HYPERLINK("http://x","y")' in _cells(text)
 
 
 def test_evidence_csv_neutralises_agencies_and_teams():

@@ -1,4 +1,5 @@
 """`lessonloop export evidence`: by quarter and agency, rounded counts, no labels of small groups, agenda items."""
+
 import csv
 import io
 
@@ -52,12 +53,12 @@ def test_a_bar_in_an_agency_name_keeps_the_evidence_columns(service, monkeypatch
 
     seeded = seed_history(service.engine, list(service.lessons.values()), teams=1, per_team=30, weeks=4)
     with Session(service.engine) as session:
-        session.execute(update(Delivery).values(agency="Early Help | Family, \"North\""))
+        session.execute(update(Delivery).values(agency='Early Help | Family, "North"'))
         session.commit()
         item = current_agenda(service, session, team_id=seeded.team_ids["Team 1"], week="2026-W48")
     result = run(service, monkeypatch, "--theme", item.theme_id)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     nudges = [r for r in rows if r["record"] == "nudges"]
-    assert nudges and {r["agency"] for r in nudges} == {"Early Help | Family, \"North\""}
+    assert nudges and {r["agency"] for r in nudges} == {'Early Help | Family, "North"'}
     assert {len(r) for r in rows} == {len(rows[0])} and all(r["quarter"].startswith("20") for r in nudges)

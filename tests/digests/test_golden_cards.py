@@ -2,6 +2,7 @@
 theme) for the longest lessons and hostile names: valid against the Adaptive Cards schema (with Teams'
 `msteams` extension), then drawn by Microsoft's `adaptivecards` renderer in headless Chromium at Teams'
 ~450 px, failing when any text is clipped or axe-core finds a violation. Screenshots go to docs/screenshots."""
+
 import json
 
 import pytest
@@ -68,8 +69,16 @@ def test_card_drawn_by_microsofts_renderer_at_450px_clips_nothing(page, name):
 def test_the_old_layout_would_have_been_caught(page):
     """The detector works: the previous card (options as full-width buttons in one row) is clipped at 450 px."""
     options = hard_lessons()["longest"].check.options
-    old = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Quick check", "wrap": True},
-           {"type": "ActionSet", "actions": [{"type": "Action.Execute", "title": f"{n}. {o}", "verb": "x"}
-                                             for n, o in enumerate(options, 1)]}]}
+    old = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [
+            {"type": "TextBlock", "text": "Quick check", "wrap": True},
+            {
+                "type": "ActionSet",
+                "actions": [{"type": "Action.Execute", "title": f"{n}. {o}", "verb": "x"} for n, o in enumerate(options, 1)],
+            },
+        ],
+    }
     page.evaluate(browser.RENDER_CARD, [old, browser.HOST_CONFIG])
     assert page.evaluate(browser.CLIPPED, page.query_selector("#host"))

@@ -1,6 +1,7 @@
 """What every channel shows from a v2 lesson: placeholders filled from settings, never a seed reference,
 the review check (and "Spaced review") on spaced reviews, every option's why after answering, sources as
 title and link, and a sensitive lesson's support note before its content."""
+
 import json
 
 import pytest
@@ -9,8 +10,11 @@ from lesson_bank.local import placeholder_keys
 from tests.digests.golden import CONTACTS, emails, hard_lessons, pages, read, slack_payloads, teams_cards
 
 SLACK, TEAMS, EMAILS, PAGES = slack_payloads(), teams_cards(), emails(), pages()
-EVERYTHING = {**{k: json.dumps(v, ensure_ascii=False) for k, v in {**SLACK, **TEAMS}.items()},
-              **{k: v.parts.text + v.parts.html for k, v in EMAILS.items()}, **PAGES}
+EVERYTHING = {
+    **{k: json.dumps(v, ensure_ascii=False) for k, v in {**SLACK, **TEAMS}.items()},
+    **{k: v.parts.text + v.parts.html for k, v in EMAILS.items()},
+    **PAGES,
+}
 
 
 @pytest.mark.parametrize("name", sorted(EVERYTHING))

@@ -2,6 +2,7 @@
 sign-in) and every page, for the longest lessons and hostile names: SpamAssassin's local tests score each
 email 0.0, and axe-core finds no violation in headless Chromium at phone (375 px) and desktop (1200 px)
 widths, where nothing may force sideways scrolling. Screenshots go to docs/screenshots."""
+
 import re
 import shutil
 import subprocess
@@ -29,13 +30,25 @@ def raw_email(name: str) -> bytes:
     if name.startswith(("email-nudge", "email-review")):
         unsubscribe = "https://lessonloop.example.org/u/tok.def"
         # the same bytes the email channel writes: quoted-printable bodies, CRLF (bot.email.channel)
-        return build_encoded_email(sender=SENDER, to_name=mail.to_name, to_addr="zoe@example.org", subject=mail.parts.subject,
-                                   text_qp=qp_filled(mail.parts.text, {}), html_qp=qp_filled(mail.parts.html, {}),
-                                   message_id="<delivery-1@lessonloop.example.org>",
-                           extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        return build_encoded_email(
+            sender=SENDER,
+            to_name=mail.to_name,
+            to_addr="zoe@example.org",
+            subject=mail.parts.subject,
+            text_qp=qp_filled(mail.parts.text, {}),
+            html_qp=qp_filled(mail.parts.html, {}),
+            message_id="<delivery-1@lessonloop.example.org>",
+            extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )
     settings = Settings(env="test", from_email=SENDER, base_url="https://lessonloop.example.org")
-    return build_message(settings, to="sam@example.org", to_name=mail.to_name, subject=mail.parts.subject,
-                         text=mail.parts.text, html=mail.parts.html).as_bytes()
+    return build_message(
+        settings,
+        to="sam@example.org",
+        to_name=mail.to_name,
+        subject=mail.parts.subject,
+        text=mail.parts.text,
+        html=mail.parts.html,
+    ).as_bytes()
 
 
 @pytest.mark.parametrize("name", sorted(EMAILS))
@@ -117,5 +130,5 @@ def test_page_has_no_axe_violations_at_phone_and_desktop_width(chromium, name):
 
 def test_the_concern_notice_is_an_alert_apart_from_the_quiz_feedback():
     html = PAGES["page-thanks-concern"]
-    alert = html[html.index('role="alert"') - 40: html.index("</section>")]
+    alert = html[html.index('role="alert"') - 40 : html.index("</section>")]
     assert "worried about a child" in alert and "Not quite" not in alert and "That's right" not in alert

@@ -1,6 +1,7 @@
 """Every Slack payload kind (DM nudge, after a reply, spaced review, App Home, reflection modal, slash reply,
 concern notice), for the longest lessons and hostile names, parsed and validated by slack_sdk's own Block Kit
 models: a block Slack would refuse (a label over 75 characters, a section over 3,000) fails here."""
+
 import re
 
 import pytest

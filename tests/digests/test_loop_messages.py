@@ -1,5 +1,6 @@
 """Every reminder and follow-up message, for every lesson in the bank, in every channel: valid Adaptive
 Card 1.5, Block Kit within Slack's limits, email with the same words."""
+
 from datetime import date
 
 import pytest
@@ -26,8 +27,11 @@ def test_every_card_and_message_is_valid_for_every_lesson(lessons):
     validator = card_validator()
     for lesson in lessons:
         cards = [reminder_card(message(lesson, "reminder"), "tok")]
-        cards += [followup_card(message(lesson, "followup"), "tok", answered, saved)
-                  for answered in (None, *dict(FOLLOWUP_CHOICES)) for saved in (False, True)]
+        cards += [
+            followup_card(message(lesson, "followup"), "tok", answered, saved)
+            for answered in (None, *dict(FOLLOWUP_CHOICES))
+            for saved in (False, True)
+        ]
         for card in cards:
             errors = sorted(validator.iter_errors(card), key=str)
             assert not errors, (lesson.id, errors[0].message)

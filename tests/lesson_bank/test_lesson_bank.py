@@ -138,9 +138,11 @@ def test_list_filters_by_role_and_theme():
 
 def test_old_guidance_needs_a_pointer_to_current_procedure(tmp_path):
     old = GOOD.format(id="old-guidance").replace(
-        '  - seed: 003_50cf735f93f7069d.txt', '  - title: "London Child Protection Procedures 2007, 5.11.35"\n'
+        "  - seed: 003_50cf735f93f7069d.txt",
+        '  - title: "London Child Protection Procedures 2007, 5.11.35"\n'
         '    publisher: "London Safeguarding Children Board"\n    year: 2007\n    url: "https://example.org/2007"\n'
-        '  - seed: 003_50cf735f93f7069d.txt')
+        "  - seed: 003_50cf735f93f7069d.txt",
+    )
     path = write(tmp_path / "old-guidance.md", old)
     assert any("older guidance" in p.message and p.severity == "warning" for p in lint(path).problems)
     fixed = old.replace("what a normal day is like.", "what a normal day is like. Check your current local procedure.")
@@ -149,6 +151,7 @@ def test_old_guidance_needs_a_pointer_to_current_procedure(tmp_path):
 
 
 # --- format v2 rules (issue 10) ---
+
 
 def problems_for(tmp_path, text: str, name: str = "v2-case") -> list[str]:
     path = write(tmp_path / f"{name}.md", text.replace("id: {id}", f"id: {name}") if "{id}" in text else text)
@@ -160,9 +163,12 @@ def good(name: str = "v2-case") -> str:
 
 
 def test_three_option_check_is_rejected_naming_the_line(tmp_path):
-    text = good().replace('''    - text: "That the parents are co-operating"
+    text = good().replace(
+        """    - text: "That the parents are co-operating"
       why: "A visit can be agreed while nothing changes."
-  answer: 2''', "  answer: 2")
+  answer: 2""",
+        "  answer: 2",
+    )
     messages = problems_for(tmp_path, text)
     line = next(n for n, l in enumerate(text.splitlines(), 1) if l.startswith("  options:"))
     assert any(m.endswith(f":{line}: error: 'check.options' has 3 options; exactly 4 are needed") for m in messages), messages
@@ -184,8 +190,10 @@ def test_long_option_missing_why_and_plain_text_options_are_rejected(tmp_path):
 
 
 def test_review_check_is_required_and_must_ask_something_new(tmp_path):
-    text = good().replace("question: \"A colleague writes 'children seen and well'. What do you ask?\"",
-                          "question: \"What does 'child seen' tell you?\"")
+    text = good().replace(
+        "question: \"A colleague writes 'children seen and well'. What do you ask?\"",
+        "question: \"What does 'child seen' tell you?\"",
+    )
     assert any("'review_check.question' must differ from 'check.question'" in m for m in problems_for(tmp_path, text))
     start, end = good().index("review_check:"), good().index("try_this_week:")
     missing = good()[:start] + good()[end:]
@@ -194,7 +202,7 @@ def test_review_check_is_required_and_must_ask_something_new(tmp_path):
 
 def test_sources_need_a_public_https_link(tmp_path):
     text = good()
-    seed_only = text[: text.index("  - title:")] + text[text.index("  - seed:"):]
+    seed_only = text[: text.index("  - title:")] + text[text.index("  - seed:") :]
     assert any("needs at least one public source" in m for m in problems_for(tmp_path, seed_only))
     http = text.replace("https://www.gov.uk/government", "http://www.gov.uk/government")
     assert any("'url' must be a public https:// link" in m for m in problems_for(tmp_path, http))
@@ -203,12 +211,17 @@ def test_sources_need_a_public_https_link(tmp_path):
 
 
 def test_guidance_must_be_known_and_sets_the_review_date(tmp_path):
-    assert any("'guidance': unknown guidance 'kcsie2019'" in m
-               for m in problems_for(tmp_path, good().replace("guidance: [wt2023]", "guidance: [kcsie2019]")))
-    path = write(tmp_path / "dated.md", good("dated").replace("guidance: [wt2023]", "guidance: [wt2023, kcsie2025]")
-                 .replace("review_by: 2027-11-30\n", ""))
+    assert any(
+        "'guidance': unknown guidance 'kcsie2019'" in m
+        for m in problems_for(tmp_path, good().replace("guidance: [wt2023]", "guidance: [kcsie2019]"))
+    )
+    path = write(
+        tmp_path / "dated.md",
+        good("dated").replace("guidance: [wt2023]", "guidance: [wt2023, kcsie2025]").replace("review_by: 2027-11-30\n", ""),
+    )
     lesson = lint(path).lessons[0]
     from lesson_bank.taxonomy import load_taxonomy
+
     assert lesson.guidance == ("wt2023", "kcsie2025")
     assert lesson.review_by == load_taxonomy().guidance["kcsie2025"].review_by < load_taxonomy().guidance["wt2023"].review_by
 
@@ -219,14 +232,17 @@ def test_reader_text_never_shows_seed_line_references(tmp_path):
     messages = problems_for(tmp_path, text)
     assert any(f":{line}: error: 'body' shows internal source detail 'lines 2005-2005'" in m for m in messages), messages
     lesson = lint(write(tmp_path / "clean.md", good("clean"))).lessons[0]
-    assert lesson.citations() == ("Working together to safeguard children 2023, Department for Education (2023): "
-                                  "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",)
+    assert lesson.citations() == (
+        "Working together to safeguard children 2023, Department for Education (2023): "
+        "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",
+    )
     assert all("lines" not in s.citation() and "003_" not in s.citation() for s in lesson.sources)
 
 
 def test_unknown_placeholder_is_rejected_known_ones_pass(tmp_path):
-    known = good().replace('"Write down one thing a child tells you in their own words."',
-                           '"Save the number for {local:front_door} in your phone."')
+    known = good().replace(
+        '"Write down one thing a child tells you in their own words."', '"Save the number for {local:front_door} in your phone."'
+    )
     assert problems_for(tmp_path, known) == []
     unknown = known.replace("{local:front_door}", "{local:frontdoor}")
     line = next(n for n, l in enumerate(unknown.splitlines(), 1) if l.startswith("try_this_week"))
@@ -235,7 +251,11 @@ def test_unknown_placeholder_is_rejected_known_ones_pass(tmp_path):
 
 
 def test_went_well_lessons_use_what_helped(tmp_path):
-    text = good().replace("themes: [seen-child]", "kind: went-well\nthemes: [seen-child]").replace("### Why it happened", "### What helped")
+    text = (
+        good()
+        .replace("themes: [seen-child]", "kind: went-well\nthemes: [seen-child]")
+        .replace("### Why it happened", "### What helped")
+    )
     assert problems_for(tmp_path, text) == []
     learning = good().replace("### Why it happened", "### What helped")
     assert any("missing the heading '### Why it happened'" in m for m in problems_for(tmp_path, learning))

@@ -1,4 +1,5 @@
 """Coverage, quotas, local lessons, `lessons new` and author feedback."""
+
 import asyncio
 import json
 import re
@@ -44,7 +45,9 @@ def test_quota_gaps_name_what_is_missing():
 
 def test_reading_ease_separates_plain_from_dense_text():
     plain = "Ask the child what a normal day is like. Write down what they say. Share it with your lead."
-    dense = "Interprofessional safeguarding arrangements necessitate comprehensive multidisciplinary information exchange protocols."
+    dense = (
+        "Interprofessional safeguarding arrangements necessitate comprehensive multidisciplinary information exchange protocols."
+    )
     assert flesch_reading_ease(plain) > 70 > 20 > flesch_reading_ease(dense)
 
 
@@ -61,7 +64,9 @@ def test_local_lessons_load_alongside_bundled_and_new_writes_a_draft(tmp_path, m
     draft.unlink()
     bank = load_bank(settings.model_copy(update={"local_lessons": local}), date(2026, 11, 23))
     mine = bank.by_id()["local-case"]
-    assert mine.local and len(bank.lessons) > 80 and not mine.is_sendable(date(2026, 11, 23)) and mine.is_sendable(date(2027, 3, 1))
+    assert (
+        mine.local and len(bank.lessons) > 80 and not mine.is_sendable(date(2026, 11, 23)) and mine.is_sendable(date(2027, 3, 1))
+    )
 
 
 def test_feedback_lists_not_relevant_by_role_and_wrong_answers(service, settings, monkeypatch):
@@ -95,6 +100,7 @@ def test_feedback_lists_not_relevant_by_role_and_wrong_answers(service, settings
 
 # --- bank-wide rules, review dates and local detail (issue 10) ---
 
+
 def longest_right(text: str) -> str:
     """Make the right option of the first check the longest one."""
     return text.replace('"Only that the child was there"', '"Only that the child was there, and nothing at all about their life"')
@@ -120,14 +126,24 @@ def test_near_duplicate_lessons_are_warnings(tmp_path):
     result = load_lessons([(tmp_path / "bank", False)], date(2026, 11, 23))
     dupes = [p for p in result.problems if "near-duplicate of 'first'" in p.message]
     assert dupes and all(p.severity == "warning" for p in dupes) and len(result.lessons) == 2
-    distinct = load_lessons([(FIXTURE_LESSONS / "neglect-head-lice-question.md", False),
-                             (FIXTURE_LESSONS / "language-culture-child-as-interpreter.md", False)], date(2026, 11, 23))
+    distinct = load_lessons(
+        [
+            (FIXTURE_LESSONS / "neglect-head-lice-question.md", False),
+            (FIXTURE_LESSONS / "language-culture-child-as-interpreter.md", False),
+        ],
+        date(2026, 11, 23),
+    )
     assert not any("near-duplicate" in p.message for p in distinct.problems)
 
 
 def test_lessons_due_lists_what_depends_on_a_guidance(tmp_path, monkeypatch):
     bank = tmp_path / "bank"
-    write(bank / "school-one.md", GOOD.format(id="school-one").replace("guidance: [wt2023]", "guidance: [kcsie2025, wt2023]").replace("review_by: 2027-11-30\n", ""))
+    write(
+        bank / "school-one.md",
+        GOOD.format(id="school-one")
+        .replace("guidance: [wt2023]", "guidance: [kcsie2025, wt2023]")
+        .replace("review_by: 2027-11-30\n", ""),
+    )
     write(bank / "social-care-one.md", GOOD.format(id="social-care-one").replace("review_by: 2027-11-30\n", ""))
     write(bank / "early-check.md", GOOD.format(id="early-check").replace("review_by: 2027-11-30", "review_by: 2027-01-15"))
     monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", bank)
@@ -151,8 +167,13 @@ def test_local_placeholders_render_from_settings_with_defaults(tmp_path):
     assert render_local(text) == f"Phone {DEFAULTS['front_door']}; out of hours, {DEFAULTS['out_of_hours']}. Not {{local:nope}}."
     contacts_file = write(tmp_path / "contacts.yaml", "front_door: Brightshire MASH, 0100 000 0000\nlado: ''\n")
     settings = Settings(local_contacts_file=contacts_file, local_out_of_hours="Emergency duty team, 0100 999 9999")
-    assert settings.local_contacts() == {"front_door": "Brightshire MASH, 0100 000 0000", "out_of_hours": "Emergency duty team, 0100 999 9999"}
-    assert render_local(text, settings.local_contacts()).startswith("Phone Brightshire MASH, 0100 000 0000; out of hours, Emergency duty team")
+    assert settings.local_contacts() == {
+        "front_door": "Brightshire MASH, 0100 000 0000",
+        "out_of_hours": "Emergency duty team, 0100 999 9999",
+    }
+    assert render_local(text, settings.local_contacts()).startswith(
+        "Phone Brightshire MASH, 0100 000 0000; out of hours, Emergency duty team"
+    )
 
 
 def test_coverage_shows_new_roles_themes_and_targets():
@@ -182,10 +203,18 @@ def test_stored_v1_lesson_versions_still_load():
 
 # --- balance by length rank of the right option (issue 10, section 4) ---
 
-CHECK_RIGHT = {1: "Only that the child was there", 2: "Only that the child was in clinic",  # 33 ties a 33: rank 2
-               3: "Only that the child was in the room", 4: "Only that the child was there, no more"}  # 35 ties a 35: rank 3
-REVIEW_RIGHT = {1: "What each child said or showed", 2: "What each child said, did or showed",
-                3: "What each child said or showed to you", 4: "What each child said, did or showed you"}
+CHECK_RIGHT = {
+    1: "Only that the child was there",
+    2: "Only that the child was in clinic",  # 33 ties a 33: rank 2
+    3: "Only that the child was in the room",
+    4: "Only that the child was there, no more",
+}  # 35 ties a 35: rank 3
+REVIEW_RIGHT = {
+    1: "What each child said or showed",
+    2: "What each child said, did or showed",
+    3: "What each child said or showed to you",
+    4: "What each child said, did or showed you",
+}
 
 
 def ranked(lesson_id: str, check_rank: int, review_rank: int) -> str:
@@ -202,7 +231,9 @@ def write_ranked_bank(folder, pairs: list[tuple[int, int]]) -> None:
 
 
 def rank_problems(folder):
-    return [p for p in load_lessons([(folder, False)], date(2026, 11, 23)).problems if p.message.startswith("balance by length rank:")]
+    return [
+        p for p in load_lessons([(folder, False)], date(2026, 11, 23)).problems if p.message.startswith("balance by length rank:")
+    ]
 
 
 def test_length_rank_counts_strictly_shorter_options_so_ties_take_the_lower_rank(tmp_path):
@@ -233,9 +264,13 @@ def test_rank_balance_errors_when_the_second_longest_is_the_give_away(tmp_path):
 def test_rank_balance_suggests_trimming_when_short_right_options_are_missing(tmp_path):
     write_ranked_bank(tmp_path / "bank", [(3, 3)] * 8 + [(4, 2)] * 6 + [(2, 4)] * 6)  # rank 1 empty, rank 3 40%
     messages = [p.message for p in rank_problems(tmp_path / "bank")]
-    assert any("second-longest option (length rank 3 of 4) in 16 of 40 checks (40%)" in m and "trim words from the right option" in m
-               for m in messages), messages
-    assert any("shortest option (length rank 1 of 4) in only 0 of 40 checks (0%)" in m and "trim words" in m for m in messages), messages
+    assert any(
+        "second-longest option (length rank 3 of 4) in 16 of 40 checks (40%)" in m and "trim words from the right option" in m
+        for m in messages
+    ), messages
+    assert any("shortest option (length rank 1 of 4) in only 0 of 40 checks (0%)" in m and "trim words" in m for m in messages), (
+        messages
+    )
 
 
 def test_rank_balance_passes_a_spread_bank_and_only_warns_on_small_sets(tmp_path):

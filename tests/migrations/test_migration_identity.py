@@ -1,4 +1,5 @@
 """Migration 0007e goes down and up again on both databases; on SQLite person and team ids are never reused."""
+
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 

@@ -1,4 +1,5 @@
 """Migration 0010l (issue 13) goes down and up again cleanly on both databases, keeping existing people."""
+
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
@@ -21,9 +22,13 @@ def test_0010l_downgrades_and_upgrades_and_existing_people_get_reminders(databas
     assert "reminders" not in columns(database_url, "person") and not columns(database_url, "followupanswer")
     engine = create_engine(database_url)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO person (email, name, role, agency, timezone, nudge_day, nudge_time, channel, access, "
-                                "status, created_at) VALUES ('a@example.org', 'A', 'gp', '', 'Europe/London', 1, '10:00', "
-                                "'email', 'member', 'active', '2026-11-24 10:00:00')"))
+        connection.execute(
+            text(
+                "INSERT INTO person (email, name, role, agency, timezone, nudge_day, nudge_time, channel, access, "
+                "status, created_at) VALUES ('a@example.org', 'A', 'gp', '', 'Europe/London', 1, '10:00', "
+                "'email', 'member', 'active', '2026-11-24 10:00:00')"
+            )
+        )
     upgrade(database_url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT reminders FROM person")).scalar_one() in (True, 1)

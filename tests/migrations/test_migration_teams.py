@@ -1,4 +1,5 @@
 """Migration 0003 goes down and up again cleanly on both databases, and matches the models."""
+
 from alembic import command
 from sqlalchemy import create_engine, inspect
 

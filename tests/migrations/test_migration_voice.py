@@ -1,4 +1,5 @@
 """Migration 0011v (frontline voice) goes down and up again cleanly on both databases."""
+
 from alembic import command
 from sqlalchemy import create_engine, inspect
 

@@ -2,6 +2,7 @@
 real database, download every table any signed-in user may see (every dimension, scope filter and
 aligned window, and the evidence export), then solve for small groups and individuals by exact integer
 programming over all of it (scipy's MILP): the tightest bounds any combination of subtractions gives."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -63,28 +64,57 @@ def load(service, org: Org) -> list[tuple]:
             session.flush()
             org.team_ids[name] = team.id
         for i, (team, agency, role) in enumerate(org.people):
-            person = Person(email=f"p{i}@example.org", name=f"P{i}", role=role, team_id=org.team_ids[team], agency=agency,
-                            created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+            person = Person(
+                email=f"p{i}@example.org",
+                name=f"P{i}",
+                role=role,
+                team_id=org.team_ids[team],
+                agency=agency,
+                created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            )
             session.add(person)
             session.flush()
             for w in range(org.weeks):
                 day = org.first_monday + timedelta(weeks=w)
                 at = datetime.combine(day, time(10), tzinfo=timezone.utc)
                 lesson = org.lessons[(i + w) % len(org.lessons)]
-                delivery = Delivery(person_id=person.id, period=week_key(day), lesson_id=lesson, lesson_version="1",
-                                    role=role, team_id=org.team_ids[team], agency=agency, status="sent", due_at=at,
-                                    sent_at=at, attempts=1, created_at=at)
+                delivery = Delivery(
+                    person_id=person.id,
+                    period=week_key(day),
+                    lesson_id=lesson,
+                    lesson_version="1",
+                    role=role,
+                    team_id=org.team_ids[team],
+                    agency=agency,
+                    status="sent",
+                    due_at=at,
+                    sent_at=at,
+                    attempts=1,
+                    created_at=at,
+                )
                 session.add(delivery)
                 session.flush()
                 answer = org.answers[i][w]
                 if answer is not None:
-                    session.add(Reply(delivery_id=delivery.id, person_id=person.id, lesson_id=lesson, lesson_version="1",
-                                      check_answer=0 if answer.correct is not None else None, check_correct=answer.correct,
-                                      practice=answer.practice, created_at=at, updated_at=at))
-                truth = {"checked": int(answer is not None and answer.correct is not None),
-                         "correct": int(answer is not None and answer.correct is True),
-                         "answered": int(answer is not None and answer.practice is not None),
-                         "not_yet": int(answer is not None and answer.practice == "not_yet")}
+                    session.add(
+                        Reply(
+                            delivery_id=delivery.id,
+                            person_id=person.id,
+                            lesson_id=lesson,
+                            lesson_version="1",
+                            check_answer=0 if answer.correct is not None else None,
+                            check_correct=answer.correct,
+                            practice=answer.practice,
+                            created_at=at,
+                            updated_at=at,
+                        )
+                    )
+                truth = {
+                    "checked": int(answer is not None and answer.correct is not None),
+                    "correct": int(answer is not None and answer.correct is True),
+                    "answered": int(answer is not None and answer.practice is not None),
+                    "not_yet": int(answer is not None and answer.practice == "not_yet"),
+                }
                 rows.append(((team, agency, role, week_key(day), themes[lesson]), i, truth))
         session.commit()
         mark_stale(session)
@@ -108,8 +138,12 @@ def _windows(org: Org) -> list[tuple[date | None, date | None]]:
 def _scopes(org: Org) -> list[Filter]:
     agencies = sorted({a for _, a, _ in org.people})
     teams = sorted({(t, a) for t, a, _ in org.people})
-    return [Filter(), *(Filter(agency=a) for a in agencies), *(Filter(team_id=org.team_ids[t]) for t, _ in teams),
-            *(Filter(team_id=org.team_ids[t], agency=a) for t, a in teams)]
+    return [
+        Filter(),
+        *(Filter(agency=a) for a in agencies),
+        *(Filter(team_id=org.team_ids[t]) for t, _ in teams),
+        *(Filter(team_id=org.team_ids[t], agency=a) for t, a in teams),
+    ]
 
 
 def download_everything(service, org: Org, finest: set) -> tuple[list[Published], list[frozenset]]:
@@ -120,12 +154,20 @@ def download_everything(service, org: Org, finest: set) -> tuple[list[Published]
         fresh(service, session)
         for scope in _scopes(org):
             for start, end in _windows(org):
-                weeks = None if start is None else {week_key(start + timedelta(weeks=n)) for n in range((end - start).days // 7 + 1)}
-                inside = {c for c in finest if (scope.team_id is None or c[0] == names[scope.team_id])
-                          and (scope.agency is None or c[1] == scope.agency) and (weeks is None or c[3] in weeks)}
+                weeks = (
+                    None if start is None else {week_key(start + timedelta(weeks=n)) for n in range((end - start).days // 7 + 1)}
+                )
+                inside = {
+                    c
+                    for c in finest
+                    if (scope.team_id is None or c[0] == names[scope.team_id])
+                    and (scope.agency is None or c[1] == scope.agency)
+                    and (weeks is None or c[3] in weeks)
+                }
                 for by in DIMS:
-                    table = stats_table(service, session, by=by, where=Filter(start, end, scope.team_id, scope.agency),
-                                        refresh_first=False)
+                    table = stats_table(
+                        service, session, by=by, where=Filter(start, end, scope.team_id, scope.agency), refresh_first=False
+                    )
                     column = {"role": 2, "team": 0, "agency": 1, "week": 3, "theme": 4}[by]
                     for row in (*table.rows, table.total):
                         cells = frozenset(inside if row is table.total else {c for c in inside if c[column] == row.key})
@@ -133,8 +175,12 @@ def download_everything(service, org: Org, finest: set) -> tuple[list[Published]
         for theme in sorted({c[4] for c in finest}):
             ids = tuple(i for i, t in theme_map(service).items() if t == theme)
             where = Filter(lesson_ids=ids)
-            table = build_table("evidence", evidence_groups(session, where=where), overall_raw(session, where=where),
-                                min_cell=service.settings.min_cell)
+            table = build_table(
+                "evidence",
+                evidence_groups(session, where=where),
+                overall_raw(session, where=where),
+                min_cell=service.settings.min_cell,
+            )
             for row in table.rows:
                 quarter, agency = row.key.split("|", 1)
                 cells = frozenset(c for c in finest if c[4] == theme and c[1] == agency and quarter_of(c[3]) == quarter)

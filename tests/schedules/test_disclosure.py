@@ -1,5 +1,6 @@
 """Disclosure control across every table, window and export: the differencing attacks in issue 14 and an
 adversarial property test with an exact integer solver over everything a signed-in user can download."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -38,6 +39,7 @@ def _truth(truth_rows, cells, measure: str) -> int:
 
 # --- the pure rule --------------------------------------------------------------------------------------
 
+
 def test_rounding_is_consistent_unbiased_and_bounded():
     for count in range(0, 40):
         for key in range(256):
@@ -60,6 +62,7 @@ def test_min_cell_below_three_is_refused():
 
 
 # --- the issue's scenario -------------------------------------------------------------------------------
+
 
 def _scenario(service) -> tuple[Org, list]:
     """Team Alpha: 5 social workers and 1 police officer; Team Beta: 5 police officers; one agency. The
@@ -177,6 +180,7 @@ def test_an_attacker_with_everything_recovers_no_small_cell_and_no_answer(servic
 
 
 # --- excerpts of reflections ----------------------------------------------------------------------------
+
 
 def test_excerpts_need_min_cell_distinct_writers_not_reflections():
     from digests.barriers import group_barriers

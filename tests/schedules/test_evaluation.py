@@ -1,6 +1,7 @@
 """The stepped-wedge analysis on simulated roll-outs where the true effect is known: it finds a planted
 effect, finds none where none was planted, its intervals cover the truth about as often as they claim,
 and it says plainly when there is too little data."""
+
 import random
 from datetime import date
 
@@ -9,12 +10,14 @@ import pytest
 from schedules.evaluation import TeamPeriod, analyse, assign_waves
 
 
-def simulate(rng: random.Random, *, effect: float, teams: int = 24, waves: int = 4, periods: int = 5, people: int = 10,
-             trend: float = 0.03) -> list[TeamPeriod]:
+def simulate(
+    rng: random.Random, *, effect: float, teams: int = 24, waves: int = 4, periods: int = 5, people: int = 10, trend: float = 0.03
+) -> list[TeamPeriod]:
     """Teams with their own baseline (between-team spread), a calendar trend that affects everyone, and
     `effect` added once a team's wave has started; `people` answer per team and period."""
-    plan = assign_waves([(t, f"A{t % 3}") for t in range(teams)], waves=waves, start=date(2027, 1, 4), every_weeks=4,
-                        seed=rng.randrange(10**6))
+    plan = assign_waves(
+        [(t, f"A{t % 3}") for t in range(teams)], waves=waves, start=date(2027, 1, 4), every_weeks=4, seed=rng.randrange(10**6)
+    )
     rows = []
     for a in plan:
         base = rng.gauss(0.45, 0.07)

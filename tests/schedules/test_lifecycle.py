@@ -1,4 +1,5 @@
 """Lesson lifecycle: versions stay with history; drafts and retired lessons are never scheduled."""
+
 import asyncio
 import re
 from datetime import date
@@ -33,9 +34,14 @@ def test_an_edited_lesson_keeps_old_replies_on_the_old_version(service, tmp_path
     run_planning(service, NOW)
     asyncio.run(dispatch_due(service, lambda: NOW))
     (mail,) = service.settings.mail_dir.glob("*.eml")
-    reply_path = re.search(r"http://testserver(/r/[\w.-]+)\?", message_from_bytes(mail.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()).group(1)
+    reply_path = re.search(
+        r"http://testserver(/r/[\w.-]+)\?",
+        message_from_bytes(mail.read_bytes(), policy=policy.default).get_body(("plain",)).get_content(),
+    ).group(1)
     # The author rewrites the question: option 3 is now the right one and the wording changes.
-    path.write_text(path.read_text().replace("answer: 2", "answer: 3").replace("What does 'child seen' tell you?", "A NEW QUESTION?"))
+    path.write_text(
+        path.read_text().replace("answer: 2", "answer: 3").replace("What does 'child seen' tell you?", "A NEW QUESTION?")
+    )
     use_lessons(service, tmp_path / "local")
     assert service.lessons["local-one"].version != old_version
     client = TestClient(create_app(service))

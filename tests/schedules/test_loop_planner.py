@@ -1,8 +1,16 @@
 """The pure reminder and follow-up planner: no clock, database or network."""
+
 from datetime import time, timedelta
 
-from schedules.loop_planner import (Commitment, SentNudge, add_working_days, followup_slot, plan_followups,
-                                    plan_reminders, reminder_period)
+from schedules.loop_planner import (
+    Commitment,
+    SentNudge,
+    add_working_days,
+    followup_slot,
+    plan_followups,
+    plan_reminders,
+    reminder_period,
+)
 from schedules.planner import Recipient
 from schedules.slots import WorkingHours
 from tests.conftest import utc
@@ -12,8 +20,19 @@ TUESDAY = utc(2026, 11, 24, 10)  # 10:00 in London
 
 
 def nudge(**kw) -> SentNudge:
-    return SentNudge(**({"delivery_id": 41, "person": PERSON, "sent_at": TUESDAY, "lesson_id": "seen-child",
-                         "lesson_version": "v1", "channel": "slack"} | kw))
+    return SentNudge(
+        **(
+            {
+                "delivery_id": 41,
+                "person": PERSON,
+                "sent_at": TUESDAY,
+                "lesson_id": "seen-child",
+                "lesson_version": "v1",
+                "channel": "slack",
+            }
+            | kw
+        )
+    )
 
 
 def test_three_working_days_skip_the_weekend_and_keep_the_local_time():
@@ -42,8 +61,12 @@ def test_no_reminder_once_the_next_lesson_is_due():
 def test_no_reminder_when_answered_switched_off_already_reminded_or_not_active():
     later = utc(2026, 11, 30, 12)
     assert len(plan_reminders([nudge()], later)) == 1
-    for kw in ({"answered": True}, {"reminders_on": False}, {"lesson_reminded": True},
-               {"person": Recipient(7, "gp", "Europe/London", 1, time(10), status="paused")}):
+    for kw in (
+        {"answered": True},
+        {"reminders_on": False},
+        {"lesson_reminded": True},
+        {"person": Recipient(7, "gp", "Europe/London", 1, time(10), status="paused")},
+    ):
         assert plan_reminders([nudge(**kw)], later) == [], kw
 
 
@@ -54,8 +77,20 @@ def test_a_late_reminder_waits_for_working_hours():
 
 
 def commitment(**kw) -> Commitment:
-    return Commitment(**({"delivery_id": 41, "person": PERSON, "replied_at": TUESDAY + timedelta(hours=2),
-                          "lesson_id": "seen-child", "lesson_version": "v1", "channel": "teams", "practice": "changed"} | kw))
+    return Commitment(
+        **(
+            {
+                "delivery_id": 41,
+                "person": PERSON,
+                "replied_at": TUESDAY + timedelta(hours=2),
+                "lesson_id": "seen-child",
+                "lesson_version": "v1",
+                "channel": "teams",
+                "practice": "changed",
+            }
+            | kw
+        )
+    )
 
 
 def test_a_follow_up_comes_at_the_weekly_slot_four_weeks_on_in_a_free_week():

@@ -1,4 +1,5 @@
 """Reminder and follow-up figures: counted once per nudge, suppressed like every other figure."""
+
 import json
 from datetime import timedelta
 
@@ -27,35 +28,97 @@ def seed(engine, teams: dict[str, int], lesson_id: str = "seen-child") -> None:
             session.add(team)
             session.flush()
             for i in range(size):
-                person = Person(email=f"{name}-{i}@example.org", name=f"P {i}", role="social-worker", team_id=team.id,
-                                agency="Council", created_at=SENT)
+                person = Person(
+                    email=f"{name}-{i}@example.org",
+                    name=f"P {i}",
+                    role="social-worker",
+                    team_id=team.id,
+                    agency="Council",
+                    created_at=SENT,
+                )
                 session.add(person)
                 session.flush()
-                nudge = Delivery(person_id=person.id, period="2026-W48", lesson_id=lesson_id, lesson_version="v1",
-                                 role="social-worker", team_id=team.id, agency="Council", status="sent", due_at=SENT,
-                                 sent_at=SENT, created_at=SENT)
+                nudge = Delivery(
+                    person_id=person.id,
+                    period="2026-W48",
+                    lesson_id=lesson_id,
+                    lesson_version="v1",
+                    role="social-worker",
+                    team_id=team.id,
+                    agency="Council",
+                    status="sent",
+                    due_at=SENT,
+                    sent_at=SENT,
+                    created_at=SENT,
+                )
                 session.add(nudge)
                 session.flush()
                 if i % 2 == 0:
                     practice = "changed" if i % 4 == 0 else "already"
-                    session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
-                                      practice=practice, created_at=SENT + timedelta(hours=1), updated_at=SENT))
+                    session.add(
+                        Reply(
+                            delivery_id=nudge.id,
+                            person_id=person.id,
+                            lesson_id=lesson_id,
+                            lesson_version="v1",
+                            practice=practice,
+                            created_at=SENT + timedelta(hours=1),
+                            updated_at=SENT,
+                        )
+                    )
                     if practice == "changed":
-                        follow = Delivery(person_id=person.id, kind="followup", period=f"f{nudge.id}", parent_id=nudge.id,
-                                          lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=SENT + timedelta(weeks=5),
-                                          sent_at=SENT + timedelta(weeks=5), created_at=SENT)
+                        follow = Delivery(
+                            person_id=person.id,
+                            kind="followup",
+                            period=f"f{nudge.id}",
+                            parent_id=nudge.id,
+                            lesson_id=lesson_id,
+                            lesson_version="v1",
+                            status="sent",
+                            due_at=SENT + timedelta(weeks=5),
+                            sent_at=SENT + timedelta(weeks=5),
+                            created_at=SENT,
+                        )
                         session.add(follow)
                         session.flush()
-                        session.add(FollowUpAnswer(delivery_id=follow.id, person_id=person.id, lesson_id=lesson_id,
-                                                   outcome="helped", barrier="No time.",
-                                                   created_at=SENT + timedelta(weeks=5), updated_at=SENT + timedelta(weeks=5)))
+                        session.add(
+                            FollowUpAnswer(
+                                delivery_id=follow.id,
+                                person_id=person.id,
+                                lesson_id=lesson_id,
+                                outcome="helped",
+                                barrier="No time.",
+                                created_at=SENT + timedelta(weeks=5),
+                                updated_at=SENT + timedelta(weeks=5),
+                            )
+                        )
                 else:
-                    session.add(Delivery(person_id=person.id, kind="reminder", period=f"r{nudge.id}", parent_id=nudge.id,
-                                         lesson_id=lesson_id, lesson_version="v1", status="sent", due_at=REMINDED,
-                                         sent_at=REMINDED, created_at=SENT))
+                    session.add(
+                        Delivery(
+                            person_id=person.id,
+                            kind="reminder",
+                            period=f"r{nudge.id}",
+                            parent_id=nudge.id,
+                            lesson_id=lesson_id,
+                            lesson_version="v1",
+                            status="sent",
+                            due_at=REMINDED,
+                            sent_at=REMINDED,
+                            created_at=SENT,
+                        )
+                    )
                     if i % 3 != 0:
-                        session.add(Reply(delivery_id=nudge.id, person_id=person.id, lesson_id=lesson_id, lesson_version="v1",
-                                          practice="not_yet", created_at=REMINDED + timedelta(hours=2), updated_at=REMINDED))
+                        session.add(
+                            Reply(
+                                delivery_id=nudge.id,
+                                person_id=person.id,
+                                lesson_id=lesson_id,
+                                lesson_version="v1",
+                                practice="not_yet",
+                                created_at=REMINDED + timedelta(hours=2),
+                                updated_at=REMINDED,
+                            )
+                        )
         session.commit()
 
 
@@ -65,15 +128,24 @@ def test_reply_rate_with_and_without_the_reminder_and_what_follow_ups_found(serv
         _, raw = loop_groups(session, by="agency", where=Filter(), theme_of={})  # the exact counts, before publishing
         published = loop_dict(loop_table(service, session, by="agency", where=Filter()))["total"]
     total = dict(raw.counts)
-    total |= {"reply_rate_without_reminder": round(total["replied_unprompted"] / total["delivered"], 4),
-              "reply_rate_with_reminder": round((total["replied_unprompted"] + total["replied_after_reminder"]) / total["delivered"], 4),
-              "reminder_reply_rate": round(total["replied_after_reminder"] / total["reminded"], 4),
-              "tried_and_helped_rate": round(total["helped"] / total["followups_answered"], 4)}
+    total |= {
+        "reply_rate_without_reminder": round(total["replied_unprompted"] / total["delivered"], 4),
+        "reply_rate_with_reminder": round(
+            (total["replied_unprompted"] + total["replied_after_reminder"]) / total["delivered"], 4
+        ),
+        "reminder_reply_rate": round(total["replied_after_reminder"] / total["reminded"], 4),
+        "tried_and_helped_rate": round(total["helped"] / total["followups_answered"], 4),
+    }
     # what leads see: every count a multiple of 5 within 4 of the truth (digests/disclosure.py)
     for measure, value in raw.counts.items():
         assert published[measure] % 5 == 0 and abs(published[measure] - value) <= 4, measure
     # North: even 0..10 -> 6 unprompted; odd 1..11 reminded, of which 1, 5, 7, 11 answer after. South: 5, and 1, 5, 7.
-    assert (total["delivered"], total["reminded"], total["replied_unprompted"], total["replied_after_reminder"]) == (22, 11, 11, 7)
+    assert (total["delivered"], total["reminded"], total["replied_unprompted"], total["replied_after_reminder"]) == (
+        22,
+        11,
+        11,
+        7,
+    )
     assert total["reply_rate_without_reminder"] == 0.5 and total["reply_rate_with_reminder"] == round(18 / 22, 4)
     assert total["reminder_reply_rate"] == round(7 / 11, 4)
     # commitments: "changed" (i % 4 == 0: North 0,4,8; South 0,4,8) and "not_yet" after the reminder (7)
@@ -99,6 +171,7 @@ def test_lessonloop_loop_stats_json_and_a_bad_dimension(settings, monkeypatch):
     monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LESSONLOOP_ENV", "test")
     from bot.compose import build_service
+
     service = build_service(settings)
     seed(service.engine, {"North": 12})
     result = CliRunner().invoke(app, ["loop", "stats", "--by", "week", "--json"])

@@ -1,4 +1,5 @@
 """The tick reads only people whose next planning time has come, and nobody is skipped because of it."""
+
 from datetime import date, time, timedelta
 
 from sqlmodel import Session, select
@@ -35,8 +36,13 @@ def _next(service) -> dict[str, object]:
 
 
 def test_idle_ticks_read_nobody_and_a_changed_slot_is_planned(service):
-    add_people(service.engine, ["ann@example.org,Ann,social-worker,T,A,Europe/London,Tuesday,10:00",
-                                "bob@example.org,Bob,social-worker,T,A,Europe/London,Thursday,10:00"])
+    add_people(
+        service.engine,
+        [
+            "ann@example.org,Ann,social-worker,T,A,Europe/London,Tuesday,10:00",
+            "bob@example.org,Bob,social-worker,T,A,Europe/London,Thursday,10:00",
+        ],
+    )
     assert set(_next(service).values()) == {PLAN_NOW}
     run_planning(service, MONDAY)  # nobody due yet: each gets their slot
     assert _next(service) == {"ann@example.org": utc(2026, 11, 24, 10), "bob@example.org": utc(2026, 11, 26, 10)}

@@ -40,8 +40,11 @@ def test_planning_the_same_slot_twice_yields_one_delivery(service):
 
 def test_two_processes_planning_at_once_yield_one_delivery_each(service, settings):
     add_people(service.engine, people(40))
-    env = os.environ | {"LESSONLOOP_DATABASE_URL": settings.database_url, "LESSONLOOP_ENV": "test",
-                        "LESSONLOOP_SECRET_KEY": "x" * 32}
+    env = os.environ | {
+        "LESSONLOOP_DATABASE_URL": settings.database_url,
+        "LESSONLOOP_ENV": "test",
+        "LESSONLOOP_SECRET_KEY": "x" * 32,
+    }
     command = [sys.executable, "-c", CLI_WITH_FIXTURE_LESSONS, "plan", "--at", TUESDAY_NOON.isoformat(), "--json"]
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]

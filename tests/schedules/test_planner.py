@@ -1,4 +1,5 @@
 """The planner and slots are pure: no clock, database or network here."""
+
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 
@@ -11,12 +12,28 @@ from tests.conftest import utc
 
 def lesson(lesson_id: str, theme: str, roles=("social-worker",), **extra) -> Lesson:
     check = KnowledgeCheck("q", ("a", "b", "c", "d"), 1, ("right", "no", "no", "no"))
-    return Lesson(id=lesson_id, title=lesson_id, themes=(theme,), roles=roles, reflect="r", check=check,
-                  try_this_week="t", sources=(), body="b", version="v1", **extra)
+    return Lesson(
+        id=lesson_id,
+        title=lesson_id,
+        themes=(theme,),
+        roles=roles,
+        reflect="r",
+        check=check,
+        try_this_week="t",
+        sources=(),
+        body="b",
+        version="v1",
+        **extra,
+    )
 
 
 PERSON = Recipient(id=1, role="social-worker", timezone="Europe/London", nudge_day=1, nudge_time=time(10, 0))
-LESSONS = [lesson("a1", "neglect"), lesson("a2", "neglect"), lesson("b1", "seen-child"), lesson("c1", "supervision", roles=("teacher",))]
+LESSONS = [
+    lesson("a1", "neglect"),
+    lesson("a2", "neglect"),
+    lesson("b1", "seen-child"),
+    lesson("c1", "supervision", roles=("teacher",)),
+]
 
 
 def test_slot_follows_daylight_saving():
@@ -56,13 +73,17 @@ def test_new_lesson_comes_from_the_theme_seen_least():
 
 def test_a_due_review_comes_first():
     reviewed = utc(2026, 11, 11)
-    history = History(delivered={"a1": utc(2026, 11, 10)}, cards={"a1": CardState(due_at=utc(2026, 11, 20), last_review_at=reviewed)})
+    history = History(
+        delivered={"a1": utc(2026, 11, 10)}, cards={"a1": CardState(due_at=utc(2026, 11, 20), last_review_at=reviewed)}
+    )
     planned = plan([PERSON], LESSONS, {1: history}, utc(2026, 11, 24, 10))
     assert (planned[0].lesson_id, planned[0].is_review) == ("a1", True)
 
 
 def test_unanswered_review_is_not_resent_and_retired_never_is():
-    history = History(delivered={"a1": utc(2026, 11, 17)}, cards={"a1": CardState(due_at=utc(2026, 11, 20), last_review_at=utc(2026, 11, 11))})
+    history = History(
+        delivered={"a1": utc(2026, 11, 17)}, cards={"a1": CardState(due_at=utc(2026, 11, 20), last_review_at=utc(2026, 11, 11))}
+    )
     assert plan([PERSON], LESSONS, {1: history}, utc(2026, 11, 24, 10))[0].lesson_id != "a1"
     retired = History(cards={"a1": CardState(utc(2026, 11, 1), utc(2026, 10, 1), retired=True)})
     assert plan([PERSON], LESSONS, {1: retired}, utc(2026, 11, 24, 10))[0].lesson_id != "a1"

@@ -1,4 +1,5 @@
 """What people write stays safe; people's data stays under their control."""
+
 import asyncio
 import json
 import os
@@ -33,34 +34,65 @@ def test_nhs_numbers_need_a_valid_check_digit():
     assert [f.kind for f in found] == ["nhs_number", "nhs_number", "phone"]
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("lives at LS6 2AB now", "postcode"), ("postcode sw1a1aa", "postcode"), ("DOB 12/03/2019", "date"),
-    ("born 3rd May 2021", "date"), ("ring 07700 900123", "phone"), ("on +44 20 7946 0018", "phone"),
-    ("mail mum.smith@example.org", "email"), ("then Tyler said no", "name"), ("Ms Okafor came", "name"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("lives at LS6 2AB now", "postcode"),
+        ("postcode sw1a1aa", "postcode"),
+        ("DOB 12/03/2019", "date"),
+        ("born 3rd May 2021", "date"),
+        ("ring 07700 900123", "phone"),
+        ("on +44 20 7946 0018", "phone"),
+        ("mail mum.smith@example.org", "email"),
+        ("then Tyler said no", "name"),
+        ("Ms Okafor came", "name"),
+    ],
+)
 def test_each_detector(text, kind):
     assert kind in {f.kind for f in redact(text).findings}
 
 
-@pytest.mark.parametrize("text", ["Year 10 pupils", "the A1 road", "a B12 injection", "we met on 3 May", "since 2019",
-                                  "Will you ask?", "in May", "my Mum and Nan", "case ref 2024-001234"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Year 10 pupils",
+        "the A1 road",
+        "a B12 injection",
+        "we met on 3 May",
+        "since 2019",
+        "Will you ask?",
+        "in May",
+        "my Mum and Nan",
+        "case ref 2024-001234",
+    ],
+)
 def test_near_misses_are_left_alone(text):
     assert redact(text).findings == ()
 
 
-@pytest.mark.parametrize("text", [
-    "I'm worried about a child in my class right now",
-    "A girl told me her dad hurts her",
-    "the baby was not safe this morning",
-    "Should I report this?",
-    "he is going home to them tonight",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm worried about a child in my class right now",
+        "A girl told me her dad hurts her",
+        "the baby was not safe this morning",
+        "Should I report this?",
+        "he is going home to them tonight",
+    ],
+)
 def test_live_concerns_show_the_signpost(text):
     assert check_concern(text).live
 
 
-@pytest.mark.parametrize("text", ["I used to worry I'd miss things", "worried about my workload",
-                                  "in the lesson the child was not safe", "good discussion with the team"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I used to worry I'd miss things",
+        "worried about my workload",
+        "in the lesson the child was not safe",
+        "good discussion with the team",
+    ],
+)
 def test_reflections_that_are_not_live_concerns(text):
     assert not check_concern(text).live
 
@@ -118,8 +150,13 @@ def test_forget_leaves_no_trace_in_any_table_or_the_outbox(service, sent, settin
 
 
 def test_pause_and_leave_stop_nudges_at_once(service, settings, monkeypatch):
-    add_people(service.engine, ["ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
-                                "bob@example.org,Bob,gp,Surgery,NHS,Europe/London,Tuesday,10:00"])
+    add_people(
+        service.engine,
+        [
+            "ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+            "bob@example.org,Bob,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+        ],
+    )
     run_planning(service, utcnow(), immediate=True)  # planned, not yet sent
     monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LESSONLOOP_ENV", "test")

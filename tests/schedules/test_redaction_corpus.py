@@ -1,4 +1,5 @@
 """The detectors against 288 realistic reflections written for the tests (tests/data/reflections.jsonl)."""
+
 import json
 from pathlib import Path
 

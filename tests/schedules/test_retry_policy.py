@@ -1,4 +1,5 @@
 """Retries back off to at most an hour, last 24 hours from the first due time, and stop at the week's end."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,17 +23,29 @@ def test_week_end_is_local_monday_midnight():
 
 def test_an_outage_of_half_an_hour_is_retried_not_failed():
     first = utc(2026, 11, 24, 10)
-    steps = [after_transient_failure(error="421", attempts=n, first_due=first, ends=utc(2026, 11, 30), now=first + timedelta(minutes=2 ** n),
-                                     retry_for=DAY) for n in range(1, 7)]
+    steps = [
+        after_transient_failure(
+            error="421", attempts=n, first_due=first, ends=utc(2026, 11, 30), now=first + timedelta(minutes=2**n), retry_for=DAY
+        )
+        for n in range(1, 7)
+    ]
     assert [s.outcome for s in steps] == ["retry"] * 6
 
 
 def test_gives_up_after_the_window_and_expires_at_the_week_end():
     first = utc(2026, 11, 24, 10)
-    late = after_transient_failure(error="421", attempts=30, first_due=first, ends=utc(2026, 11, 30), now=first + DAY, retry_for=DAY)
+    late = after_transient_failure(
+        error="421", attempts=30, first_due=first, ends=utc(2026, 11, 30), now=first + DAY, retry_for=DAY
+    )
     assert late.outcome == "failed" and late.detail.startswith("gave up after 30 attempts over 24 hours")
-    sunday = after_transient_failure(error="421", attempts=9, first_due=utc(2026, 11, 29, 10), ends=utc(2026, 11, 30),
-                                     now=utc(2026, 11, 29, 23, 30), retry_for=DAY)
+    sunday = after_transient_failure(
+        error="421",
+        attempts=9,
+        first_due=utc(2026, 11, 29, 10),
+        ends=utc(2026, 11, 30),
+        now=utc(2026, 11, 29, 23, 30),
+        retry_for=DAY,
+    )
     assert sunday.outcome == "expired"
 
 

@@ -1,4 +1,5 @@
 """The statistics rollup agrees with the raw rows, and an incremental refresh picks up a new reply."""
+
 import asyncio
 
 from fastapi.testclient import TestClient

@@ -15,16 +15,28 @@ def test_defaults_and_optional_columns():
     rows, problems = parse_roster("email,name,role,team,agency\nA@Example.org,Ann,gp,Surgery,NHS\n", "r.csv", ROLES)
     assert problems == []
     row = rows[0]
-    assert (row.email, row.timezone, row.nudge_day, row.nudge_time.isoformat(), row.access) == ("a@example.org", "Europe/London", 1, "10:00:00", "member")
+    assert (row.email, row.timezone, row.nudge_day, row.nudge_time.isoformat(), row.access) == (
+        "a@example.org",
+        "Europe/London",
+        1,
+        "10:00:00",
+        "member",
+    )
 
 
 def test_every_problem_names_row_and_column():
-    text = HEADER + "\n".join([
-        "ok@example.org,Ok,gp,T,A,Europe/London,Tuesday,10:00,email,member",
-        "not-an-email,Bad,gp,T,A,,,,,",
-        "x@example.org,X,nures,T,A,Mars/Olympus,Funday,25:99,pigeon,boss",
-        "OK@example.org,Dup,gp,T,A,,,,,",
-    ]) + "\n"
+    text = (
+        HEADER
+        + "\n".join(
+            [
+                "ok@example.org,Ok,gp,T,A,Europe/London,Tuesday,10:00,email,member",
+                "not-an-email,Bad,gp,T,A,,,,,",
+                "x@example.org,X,nures,T,A,Mars/Olympus,Funday,25:99,pigeon,boss",
+                "OK@example.org,Dup,gp,T,A,,,,,",
+            ]
+        )
+        + "\n"
+    )
     rows, problems = parse_roster(text, "roster.csv", ROLES)
     messages = [str(p) for p in problems]
     assert any(m.startswith("roster.csv:3: error: column 'email'") for m in messages)
@@ -44,7 +56,10 @@ def test_bad_file_changes_nothing_and_good_file_upserts(settings, tmp_path, monk
     runner = CliRunner()
     good = write(tmp_path / "good.csv", HEADER + "a@example.org,Ann,gp,Surgery,NHS,Europe/London,Monday,09:00,,team_lead\n")
     assert runner.invoke(app, ["people", "import", str(good)]).exit_code == 0
-    bad = write(tmp_path / "bad.csv", HEADER + "a@example.org,Ann Renamed,gp,Surgery,NHS,,,,,\nb@example.org,Bob,astronaut,Surgery,NHS,,,,,\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        HEADER + "a@example.org,Ann Renamed,gp,Surgery,NHS,,,,,\nb@example.org,Bob,astronaut,Surgery,NHS,,,,,\n",
+    )
     result = runner.invoke(app, ["people", "import", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:3: error: column 'role': unknown role 'astronaut'" in result.output
@@ -61,7 +76,9 @@ def test_bad_file_changes_nothing_and_good_file_upserts(settings, tmp_path, monk
 
 def test_nul_bytes_and_over_long_names_are_clear_problems_that_echo_nothing(settings, tmp_path, monkeypatch):
     _, problems = parse_roster(HEADER + "a@example.org,Ann,gp,T,A,,,,,\nb@example.org,B\x00ob,gp,T,A,,,,,\n", "r.csv", ROLES)
-    assert [str(p) for p in problems] == ["r.csv:3: error: the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)"]
+    assert [str(p) for p in problems] == [
+        "r.csv:3: error: the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)"
+    ]
     long_name = "Annabel " * 40
     _, problems = parse_roster(HEADER + f"a@example.org,{long_name},gp,{'T' * 130},A,,,,,\n", "r.csv", ROLES)
     messages = [str(p) for p in problems]
@@ -74,7 +91,6 @@ def test_nul_bytes_and_over_long_names_are_clear_problems_that_echo_nothing(sett
     assert result.exit_code == 1 and "NUL bytes" in result.output and result.exception.__class__ is SystemExit
 
 
-
 def test_large_roster_is_written_in_pages_and_updates_by_email(settings, tmp_path, monkeypatch, service):
     """More people than one page (and than one IN list could safely hold on PostgreSQL at scale)."""
     monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
@@ -82,9 +98,15 @@ def test_large_roster_is_written_in_pages_and_updates_by_email(settings, tmp_pat
     rows = [f"p{n}@example.org,P{n},gp,Team {n % 7},NHS,,,,," for n in range(2500)]
     first = write(tmp_path / "first.csv", HEADER + "\n".join(rows) + "\n")
     assert "2500 people (2500 new, 0 updated)" in runner.invoke(app, ["people", "import", str(first)]).output
-    again = write(tmp_path / "again.csv", HEADER + "\n".join(
-        [f"p{n}@example.org,Renamed {n},gp,Team {n % 7},NHS,,,,slack," for n in range(1200)] +
-        [f"q{n}@example.org,Q{n},gp,New team,NHS,,,,," for n in range(300)]) + "\n")
+    again = write(
+        tmp_path / "again.csv",
+        HEADER
+        + "\n".join(
+            [f"p{n}@example.org,Renamed {n},gp,Team {n % 7},NHS,,,,slack," for n in range(1200)]
+            + [f"q{n}@example.org,Q{n},gp,New team,NHS,,,,," for n in range(300)]
+        )
+        + "\n",
+    )
     assert "1500 people (300 new, 1200 updated)" in runner.invoke(app, ["people", "import", str(again)]).output
     with Session(service.engine) as session:
         people = {p.email: p for p in session.exec(select(Person))}

@@ -1,4 +1,5 @@
 """Statistics over a seeded history: suppression in every view, and CSV, JSON and the CLI agreeing."""
+
 import csv
 import io
 import json
@@ -81,7 +82,10 @@ def test_barriers_are_counted_and_scrubbed(service):
     seeded = seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=40, weeks=12)
     with Session(service.engine) as session:
         found = barriers(service, session, where=Filter(), today=seeded.first_day + timedelta(weeks=12))
-        for start, end in ((seeded.first_day, seeded.first_day + timedelta(days=6)), (None, seeded.first_day + timedelta(weeks=9))):
+        for start, end in (
+            (seeded.first_day, seeded.first_day + timedelta(days=6)),
+            (None, seeded.first_day + timedelta(weeks=9)),
+        ):
             moved = barriers(service, session, where=Filter(start, end), today=seeded.first_day + timedelta(weeks=12))
             assert moved == found  # the month is fixed: no window chooses the slice
     assert found and all(b.count >= service.settings.min_cell and b.count % 5 == 0 for b in found)
@@ -99,6 +103,7 @@ def test_bad_dimension_names_the_option(service, history, monkeypatch):
 
 def test_scrub_removes_personal_details():
     from digests.barriers import scrub
+
     text = scrub("Spoke to Mrs Jones at 12 High St, LS1 4AB, on 03/11/2026; call 07700 900123 or a.b@c.org. Then Kayden said no.")
     for leaked in ("Jones", "LS1 4AB", "03/11/2026", "07700", "a.b@c.org", "Kayden"):
         assert leaked not in text

@@ -1,5 +1,6 @@
 """The command list `lessonloop --help` prints without importing the command modules is the full app's,
 and each command runs with only the modules its first word names."""
+
 import click
 import typer
 

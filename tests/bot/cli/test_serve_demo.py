@@ -1,4 +1,5 @@
 """The README's first command, as a new user runs it: `lessonloop serve --demo` in an empty folder."""
+
 import os
 import re
 import signal
@@ -16,8 +17,14 @@ from tests.conftest import CLI_WITH_FIXTURE_LESSONS, free_port
 def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LESSONLOOP_")}
-    proc = subprocess.Popen([sys.executable, "-c", CLI_WITH_FIXTURE_LESSONS, "serve", "--demo", "--port", str(port)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI_WITH_FIXTURE_LESSONS, "serve", "--demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(150):
@@ -51,8 +58,14 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
     assert f"LESSONLOOP_BASE_URL=http://127.0.0.1:{port}" in (tmp_path / ".env").read_text()
     # every other README command now works in the same folder, with no flags
     for command in (["replies"], ["stats"], ["plan", "--dry-run"], ["people", "export", "amira.social@example.org"], ["audit"]):
-        done = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", *command],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", "from bot.cli.main import main; main()", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, (command, done.stderr[-2000:])
         assert "Traceback" not in done.stderr
 
@@ -66,7 +79,13 @@ def test_a_port_in_use_prints_one_clear_line(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--demo", "--port", str(port)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--demo", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -1,4 +1,5 @@
 """The limiter keeps every window, measured on a fake clock that only moves when it sleeps."""
+
 from bot.core.pacing import WEBHOOK_LIMITS, Limiter
 from bot.core.retry import retry_after
 

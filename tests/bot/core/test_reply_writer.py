@@ -1,5 +1,6 @@
 """Group commit: many answers saved in one transaction through the one reply path, each caller told its own
 outcome, nothing lost, a second answer to the same delivery in a batch merged into the first."""
+
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
@@ -16,7 +17,9 @@ NOW = utc(2026, 11, 24, 12)
 
 @pytest.fixture
 def deliveries(service) -> list[Delivery]:
-    add_people(service.engine, [f"p{n}@example.org,P{n},social-worker,Team,Agency,Europe/London,Tuesday,10:00" for n in range(12)])
+    add_people(
+        service.engine, [f"p{n}@example.org,P{n},social-worker,Team,Agency,Europe/London,Tuesday,10:00" for n in range(12)]
+    )
     run_planning(service, NOW)
     with Session(service.engine) as session:
         return list(session.exec(select(Delivery).order_by(Delivery.id)))
@@ -32,8 +35,10 @@ def test_a_batch_is_one_commit_and_each_caller_gets_its_outcome(service, deliver
     writer = ReplyWriter(service, window=0.5)  # long enough that every answer below joins the first batch
     first, second, third = deliveries[0], deliveries[1], deliveries[2]
     futures = [writer.submit(ReplyRequest(d.id, Answer(check_answer=1))) for d in deliveries[3:]]
-    merged = [writer.submit(ReplyRequest(first.id, Answer(check_answer=2))),
-              writer.submit(ReplyRequest(first.id, Answer(practice="changed", reflection="Seen at SW1A 1AA today")))]
+    merged = [
+        writer.submit(ReplyRequest(first.id, Answer(check_answer=2))),
+        writer.submit(ReplyRequest(first.id, Answer(practice="changed", reflection="Seen at SW1A 1AA today"))),
+    ]
     bad = writer.submit(ReplyRequest(second.id, Answer(check_answer=99)))
     unknown = writer.submit(ReplyRequest(10**9, Answer(check_answer=1)))
     refused = writer.submit(ReplyRequest(third.id, Answer(check_answer=1), check=_refuse))
@@ -62,8 +67,10 @@ def test_a_batch_that_fails_together_is_saved_one_at_a_time(service, deliveries)
     writer = ReplyWriter(service, window=0.5)
     with Session(service.engine) as session:
         from bot.core.replying import save_reply
+
         save_reply(service, session, delivery_id=deliveries[0].id, answer=Answer(check_answer=1))
     from bot.core import reply_writer as module
+
     real = module.stage_replies
 
     def stale_view(service_, session, requests):  # as if the other writer committed after our read
@@ -71,8 +78,16 @@ def test_a_batch_that_fails_together_is_saved_one_at_a_time(service, deliveries)
         for saved in results:
             if not isinstance(saved, Exception) and saved.delivery.id == deliveries[0].id:
                 session.expunge(saved.reply)
-                session.add(Reply(delivery_id=saved.delivery.id, person_id=saved.delivery.person_id,
-                                  lesson_id=saved.delivery.lesson_id, lesson_version="x", created_at=NOW, updated_at=NOW))
+                session.add(
+                    Reply(
+                        delivery_id=saved.delivery.id,
+                        person_id=saved.delivery.person_id,
+                        lesson_id=saved.delivery.lesson_id,
+                        lesson_version="x",
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
         return results
 
     module.stage_replies = stale_view

@@ -18,10 +18,21 @@ def test_a_short_secret_is_refused_outside_demo_and_test(secret):
     assert Settings(env="test", secret_key=secret).signing_key() == secret.encode()
 
 
-@pytest.mark.parametrize("name, value", [("RETENTION_DAYS", "-1"), ("RETENTION_DAYS", "0"), ("LINK_DAYS", "0"),
-                                         ("MIN_CELL", "1"), ("SMTP_CONNECTIONS", "0"), ("RETRY_HOURS", "0"),
-                                         ("WORKING_HOURS", "18:00-08:00"), ("WORKING_HOURS", "nine to five"),
-                                         ("BASE_URL", "localhost:8000"), ("SLACK_PER_MINUTE", "0")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("RETENTION_DAYS", "-1"),
+        ("RETENTION_DAYS", "0"),
+        ("LINK_DAYS", "0"),
+        ("MIN_CELL", "1"),
+        ("SMTP_CONNECTIONS", "0"),
+        ("RETRY_HOURS", "0"),
+        ("WORKING_HOURS", "18:00-08:00"),
+        ("WORKING_HOURS", "nine to five"),
+        ("BASE_URL", "localhost:8000"),
+        ("SLACK_PER_MINUTE", "0"),
+    ],
+)
 def test_every_setting_has_a_range_and_the_error_names_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(f"LESSONLOOP_{name}", value)
     with pytest.raises(SettingsError, match=f"LESSONLOOP_{name}"):
@@ -35,7 +46,13 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert settings.sqlalchemy_url() == "postgresql+psycopg://u@db/lessonloop"
     target = settings.smtp_target()
     assert (target.host, target.port, target.username, target.password, target.start_tls, target.use_tls) == (
-        "mail.example.org", 587, "me@x.org", "p:ss", True, False)
+        "mail.example.org",
+        587,
+        "me@x.org",
+        "p:ss",
+        True,
+        False,
+    )
 
 
 def test_bad_smtp_scheme_names_the_variable():

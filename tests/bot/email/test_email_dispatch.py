@@ -1,4 +1,5 @@
 """Email over a real SMTP server on loopback (aiosmtpd)."""
+
 import re
 from email import message_from_bytes, policy
 
@@ -54,11 +55,14 @@ async def test_message_reaches_a_real_smtp_server_with_headers_parts_and_links(s
 
 async def test_permanent_refusal_fails_with_reason_and_transient_is_retried_once(settings, smtp_server):
     service = smtp_service(settings, smtp_server.port)
-    add_people(service.engine, [
-        "gone@example.org,Gone,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
-        "busy@example.org,Busy,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
-        "fine@example.org,Fine,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
-    ])
+    add_people(
+        service.engine,
+        [
+            "gone@example.org,Gone,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+            "busy@example.org,Busy,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+            "fine@example.org,Fine,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+        ],
+    )
     smtp_server.reject = {"gone@example.org": "550 5.1.1 No such user", "busy@example.org": "451 4.3.0 Try again later"}
     run_planning(service, NOW)
     first = await dispatch_due(service, lambda: NOW)
@@ -158,8 +162,9 @@ def test_smtp_data_is_dot_stuffed_once_and_terminated():
 
 async def test_prepared_bytes_with_leading_dots_arrive_intact(smtp_server):
     """The channel writes the prepared DATA as it is (no second normalisation), and the server un-stuffs it."""
-    channel = SmtpChannel(target=SmtpTarget(host="127.0.0.1", port=smtp_server.port), sender="LL <ll@example.org>",
-                          domain="example.org")
+    channel = SmtpChannel(
+        target=SmtpTarget(host="127.0.0.1", port=smtp_server.port), sender="LL <ll@example.org>", domain="example.org"
+    )
     message = b"Subject: dots\r\n\r\n.leading dot\r\n..two\r\nlast\r\n"
     job = Job(1, 1, "ann@example.org", "Ann", nudge=None)  # type: ignore[arg-type]  # the bytes are given
     assert await channel.deliver([(job, smtp_data(message))]) == {1: None}

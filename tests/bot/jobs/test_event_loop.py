@@ -2,6 +2,7 @@
 the serving loop, any callback that runs longer than 100 ms is reported while a full tick (planning,
 dispatch of a hundred nudges, channel posts, the rollup, weekly emails) runs in the jobs process; the same
 probe reports the tick when it runs on that loop, so the test can fail."""
+
 import asyncio
 import logging
 import time
@@ -89,6 +90,7 @@ async def test_a_full_tick_in_the_jobs_process_never_holds_the_serving_loop(sett
 async def test_the_probe_reports_a_callback_that_holds_the_loop():
     """The control: synchronous work inside a coroutine (what a tick did before it had a process of its
     own) is reported, so the test above would fail if such work ran on the serving loop."""
+
     async def blocking_step():
         time.sleep(0.25)
 

@@ -1,4 +1,5 @@
 """A chat channel that fails for good hands the nudge to email, and the reason is kept."""
+
 import asyncio
 
 from sqlmodel import Session, select

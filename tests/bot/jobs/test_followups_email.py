@@ -1,6 +1,7 @@
 """The follow-up ("did you try it?") end to end over email: a commitment in a reply, the follow-up at the
 weekly slot four weeks on in place of that week's nudge, its one-tap answers and what got in the way
 saved through the one reply path (redaction, live-concern signpost), apart from the first answer."""
+
 import re
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -53,7 +54,12 @@ async def test_the_follow_up_comes_four_weeks_on_in_place_of_that_weeks_nudge(se
     assert rows(service, "followup") == []
     run_planning(service, FOLLOW_UP_SLOT)
     [followup] = rows(service, "followup")
-    assert (followup.parent_id, followup.due_at, followup.channel, followup.lesson_id) == (nudge.id, FOLLOW_UP_SLOT, "email", nudge.lesson_id)
+    assert (followup.parent_id, followup.due_at, followup.channel, followup.lesson_id) == (
+        nudge.id,
+        FOLLOW_UP_SLOT,
+        "email",
+        nudge.lesson_id,
+    )
     assert "2026-W53" not in {d.period for d in rows(service, "nudge")}  # no other nudge that week
     run_planning(service, FOLLOW_UP_SLOT + timedelta(days=7))
     assert "2027-W01" in {d.period for d in rows(service, "nudge")} and len(rows(service, "followup")) == 1

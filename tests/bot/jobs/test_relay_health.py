@@ -1,4 +1,5 @@
 """Admins are told when the relay has been failing: the dispatcher's log, `lessonloop status` and /healthz."""
+
 import json
 import logging
 
@@ -20,8 +21,13 @@ async def test_a_failing_relay_shows_in_the_log_status_and_healthz(settings, mon
     port = free_port()  # nothing listens: every attempt fails
     smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
     service = build_service(smtp)
-    add_people(service.engine, ["ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
-                                "bob@example.org,Bob,gp,Surgery,NHS,Europe/London,Tuesday,10:00"])
+    add_people(
+        service.engine,
+        [
+            "ann@example.org,Ann,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+            "bob@example.org,Bob,gp,Surgery,NHS,Europe/London,Tuesday,10:00",
+        ],
+    )
     client = TestClient(create_app(service))
     assert client.get("/healthz").json()["delivery"]["state"] == "ok"
     run_planning(service, NOW)
@@ -29,14 +35,20 @@ async def test_a_failing_relay_shows_in_the_log_status_and_healthz(settings, mon
         await dispatch_due(service, lambda: NOW)
         await dispatch_due(service, lambda: utc(2026, 11, 24, 12, 30))
     await service.close()
-    assert any("email delivery failing: 4 failed attempts since the last success (never)" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "email delivery failing: 4 failed attempts since the last success (never)" in r.getMessage() for r in caplog.records
+    )
     assert not any("example.org" in r.getMessage() for r in caplog.records)
 
     health = client.get("/healthz").json()
     assert health["status"] == "degraded"
-    assert health["delivery"] | {"oldest_due": None} == {"state": "failing", "last_success": None, "consecutive_failures": 4,
-                                                        "oldest_due": None, "waiting": 2}
+    assert health["delivery"] | {"oldest_due": None} == {
+        "state": "failing",
+        "last_success": None,
+        "consecutive_failures": 4,
+        "oldest_due": None,
+        "waiting": 2,
+    }
     assert health["delivery"]["oldest_due"].startswith("2026-11-24T12:00")
     assert "last_error" not in health["delivery"]  # public page: no error text
 

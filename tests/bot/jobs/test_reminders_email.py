@@ -1,5 +1,6 @@
 """Reminders end to end over email: planned by the pure planner, written once, claimed and sent by the
 dispatcher to a real SMTP server on loopback, pointing at the nudge's own reply; and every way one stops."""
+
 import re
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -49,7 +50,12 @@ async def test_one_reminder_after_three_working_days_in_the_same_channel_pointin
     for _ in range(2):  # planning twice (two replicas) writes it once
         run_planning(service, FRIDAY)
     [reminder] = deliveries(service, "reminder")
-    assert (reminder.parent_id, reminder.channel, reminder.lesson_id, reminder.status) == (nudge.id, "email", nudge.lesson_id, "pending")
+    assert (reminder.parent_id, reminder.channel, reminder.lesson_id, reminder.status) == (
+        nudge.id,
+        "email",
+        nudge.lesson_id,
+        "pending",
+    )
     stats = await dispatch_due(service, lambda: FRIDAY)
     assert stats.sent == 1 and len(smtp_server.messages) == 2
     subject, text, html = body_of(smtp_server.messages[1])
@@ -92,8 +98,17 @@ async def test_the_dispatcher_cancels_a_reminder_whose_nudge_was_answered_meanwh
     nudge = await nudge_sent(service)
     run_planning(service, FRIDAY)
     with Session(service.engine) as session:  # an answer that did not come through save_reply (e.g. another replica's race)
-        session.add(Reply(delivery_id=nudge.id, person_id=nudge.person_id, lesson_id=nudge.lesson_id,
-                          lesson_version=nudge.lesson_version, practice="changed", created_at=FRIDAY, updated_at=FRIDAY))
+        session.add(
+            Reply(
+                delivery_id=nudge.id,
+                person_id=nudge.person_id,
+                lesson_id=nudge.lesson_id,
+                lesson_version=nudge.lesson_version,
+                practice="changed",
+                created_at=FRIDAY,
+                updated_at=FRIDAY,
+            )
+        )
         session.commit()
     stats = await dispatch_due(service, lambda: FRIDAY)
     assert (stats.sent, stats.cancelled) == (0, 1) and len(smtp_server.messages) == 1
@@ -147,8 +162,8 @@ def add_people_with_switch(service, switch: str) -> None:
     from schedules.people import upsert_roster
     from schedules.roster import parse_roster
     from lesson_bank.taxonomy import load_taxonomy
-    text = ("email,name,role,team,agency,reminders\n"
-            f"ann@example.org,Ann Smith,social-worker,North,Council,{switch}\n")
+
+    text = f"email,name,role,team,agency,reminders\nann@example.org,Ann Smith,social-worker,North,Council,{switch}\n"
     rows, problems = parse_roster(text, "roster.csv", set(load_taxonomy().roles))
     assert not problems
     with Session(service.engine) as session:
@@ -165,6 +180,8 @@ def add_people_with_switch(service, switch: str) -> None:
 
 def test_a_bad_reminders_value_in_the_roster_names_the_line_and_column():
     from schedules.roster import parse_roster
-    _, problems = parse_roster("email,name,role,team,agency,reminders\nann@example.org,Ann,social-worker,N,C,maybe\n",
-                               "roster.csv", {"social-worker"})
+
+    _, problems = parse_roster(
+        "email,name,role,team,agency,reminders\nann@example.org,Ann,social-worker,N,C,maybe\n", "roster.csv", {"social-worker"}
+    )
     assert [str(p) for p in problems] == ["roster.csv:2: error: column 'reminders': 'maybe' must be yes or no"]

@@ -3,6 +3,7 @@
 Time is scaled so the test runs in seconds: each message takes 0.06 s of real time at the relay, which
 the dispatchers' clock sees as 15 s, so one dispatcher's claimed batch outlives any fixed lease while
 the other keeps ticking."""
+
 import asyncio
 import time
 from collections import Counter

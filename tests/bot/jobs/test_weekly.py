@@ -1,5 +1,6 @@
 """Weekly emails over real SMTP: the agenda item to the team lead before the meeting, once; the lead
 digest with its chart as an inline PNG."""
+
 import asyncio
 from email import message_from_bytes, policy
 
@@ -24,10 +25,24 @@ def _setup(service):
     seed_history(service.engine, list(service.lessons.values()), teams=2, per_team=12, weeks=12)
     with Session(service.engine) as session:
         team = session.exec(select(Team).where(Team.name == "Team 1")).one()
-        lead = Person(email="lead@example.org", name="Lee", role="social-worker", team_id=team.id, agency=team.agency,
-                      access="team_lead", created_at=utc(2026, 1, 1))
-        safe = Person(email="safe@example.org", name="Sal", role="social-worker", team_id=team.id, agency=team.agency,
-                      access="safeguarding_lead", created_at=utc(2026, 1, 1))
+        lead = Person(
+            email="lead@example.org",
+            name="Lee",
+            role="social-worker",
+            team_id=team.id,
+            agency=team.agency,
+            access="team_lead",
+            created_at=utc(2026, 1, 1),
+        )
+        safe = Person(
+            email="safe@example.org",
+            name="Sal",
+            role="social-worker",
+            team_id=team.id,
+            agency=team.agency,
+            access="safeguarding_lead",
+            created_at=utc(2026, 1, 1),
+        )
         session.add_all([lead, safe])
         session.flush()
         team.lead_person_id = lead.id  # meets Wednesday 10:00 London by default

@@ -1,4 +1,5 @@
 """Fixtures for the Slack tests: the loopback Slack-compatible Web API and a service configured for it."""
+
 import asyncio
 
 import pytest
@@ -20,5 +21,3 @@ def slack_service(settings, slack_api):
     service = build_service(slack_settings(settings, slack_api))
     yield service
     asyncio.run(service.close())
-
-

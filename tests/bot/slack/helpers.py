@@ -1,5 +1,6 @@
 """Helpers for the Slack tests: a service configured for the loopback Web API, and interaction payloads
 signed as Slack signs them. The fixtures are in conftest.py."""
+
 import asyncio
 import json
 import time
@@ -20,9 +21,16 @@ NOW = utc(2026, 11, 24, 12)
 
 
 def slack_settings(settings, slack_api, **extra):
-    return settings.model_copy(update={
-        "slack_bot_token": TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack_api.url,
-        "slack_per_minute": 6000, "slack_lookup_per_minute": 6000, **extra})
+    return settings.model_copy(
+        update={
+            "slack_bot_token": TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack_api.url,
+            "slack_per_minute": 6000,
+            "slack_lookup_per_minute": 6000,
+            **extra,
+        }
+    )
 
 
 def roster_row(n: int) -> str:
@@ -67,30 +75,66 @@ def interaction_body(payload: dict) -> str:
 
 def post_interaction(client, payload: dict, **headers):
     body = interaction_body(payload)
-    return client.post("/slack/events", content=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", **signed_headers(body, **headers)})
+    return client.post(
+        "/slack/events",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body, **headers)},
+    )
 
 
 def post_event(client, event: dict, **headers):
-    body = json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-                       "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event})
+    body = json.dumps(
+        {
+            "token": "x",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+    )
     return client.post("/slack/events", content=body, headers={"Content-Type": "application/json", **signed_headers(body)})
 
 
 def post_command(client, api: SlackStandIn, user_id: str, text: str, n: int = 1):
-    body = urlencode({"token": "x", "team_id": "T1", "team_domain": "example", "channel_id": "C1", "channel_name": "general",
-                      "user_id": user_id, "user_name": "someone", "command": "/lessonloop", "text": text,
-                      "api_app_id": "A1", "response_url": api.response_url(n), "trigger_id": "trig.1"})
-    return client.post("/slack/events", content=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)})
+    body = urlencode(
+        {
+            "token": "x",
+            "team_id": "T1",
+            "team_domain": "example",
+            "channel_id": "C1",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": "someone",
+            "command": "/lessonloop",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": api.response_url(n),
+            "trigger_id": "trig.1",
+        }
+    )
+    return client.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    )
 
 
 def block_action(user_id: str, action_id: str, value: str, *, channel: str = "D", ts: str = "1.0", block_id: str = "b") -> dict:
-    return {"type": "block_actions", "user": {"id": user_id, "team_id": "T1"}, "team": {"id": "T1", "domain": "example"},
-            "api_app_id": "A1", "token": "x", "trigger_id": "trig.1", "response_url": "http://127.0.0.1:9/unused",
-            "container": {"type": "message", "channel_id": channel, "message_ts": ts, "is_ephemeral": False},
-            "channel": {"id": channel}, "message": {"ts": ts, "text": "lesson"},
-            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value, "action_ts": str(time.time())}]}
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "team_id": "T1"},
+        "team": {"id": "T1", "domain": "example"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "trig.1",
+        "response_url": "http://127.0.0.1:9/unused",
+        "container": {"type": "message", "channel_id": channel, "message_ts": ts, "is_ephemeral": False},
+        "channel": {"id": channel},
+        "message": {"ts": ts, "text": "lesson"},
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": block_id, "value": value, "action_ts": str(time.time())}
+        ],
+    }
 
 
 def eventually(check, timeout: float = 20.0):

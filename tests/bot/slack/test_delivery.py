@@ -1,5 +1,6 @@
 """Slack delivery through real slack_sdk code against the loopback Web API: a week's nudges, stored
 identities, fallback to email, 429 storms and permanent errors."""
+
 import time
 from datetime import timedelta
 
@@ -56,9 +57,11 @@ def test_deactivated_or_absent_users_get_email_with_the_reason(slack_service, sl
     by_person = {d.person_id: d for d in deliveries(slack_service)}
     everyone = people(slack_service)
     reasons = {email: (by_person[p.id].channel, by_person[p.id].fallback_reason) for email, p in everyone.items()}
-    assert reasons == {"person0@example.org": ("slack", None),
-                       "person1@example.org": ("email", "slack: account_inactive"),
-                       "person2@example.org": ("email", "slack: users_not_found")}
+    assert reasons == {
+        "person0@example.org": ("slack", None),
+        "person1@example.org": ("email", "slack: account_inactive"),
+        "person2@example.org": ("email", "slack: users_not_found"),
+    }
     assert len(list(slack_service.settings.mail_dir.glob("*.eml"))) == 2
     # permanent: asked once, never retried; and next week they go straight to email
     assert slack_api.count("users.lookupByEmail") == 3 and slack_api.count("chat.postMessage") == 1
@@ -133,7 +136,9 @@ def test_roster_import_defaults_to_slack_once_configured(settings, slack_api, tm
     from bot.cli.people import import_roster_file
 
     roster = tmp_path / "roster.csv"
-    roster.write_text("email,name,role,team,agency,channel\nann@example.org,Ann,gp,Surgery,NHS,\nbob@example.org,Bob,gp,Surgery,NHS,email\n")
+    roster.write_text(
+        "email,name,role,team,agency,channel\nann@example.org,Ann,gp,Surgery,NHS,\nbob@example.org,Bob,gp,Surgery,NHS,email\n"
+    )
     import_roster_file(slack_settings(settings, slack_api), roster)
     service = build_service(settings)
     assert {e: p.channel for e, p in people(service).items()} == {"ann@example.org": "slack", "bob@example.org": "email"}

@@ -1,4 +1,5 @@
 """App Home (own history, pause/resume, day and time) and the /lessonloop slash command."""
+
 import json
 from datetime import date
 
@@ -12,7 +13,15 @@ from bot.core.clock import utcnow
 from digests.slack_home import HELP_LINES
 from schedules.models import Delivery, Person
 from schedules.slots import week_key
-from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_command, post_event, post_interaction, send_week
+from tests.bot.slack.helpers import (
+    add_slack_people,
+    block_action,
+    eventually,
+    post_command,
+    post_event,
+    post_interaction,
+    send_week,
+)
 
 
 @pytest.fixture
@@ -54,19 +63,40 @@ def test_app_home_shows_only_my_own_lessons_and_replies(slack_service, slack_api
 
 
 def test_pause_resume_and_change_day_and_time_from_home(slack_service, slack_api, client):
-    assert post_interaction(client, home_action("U0", "home_pause", type="static_select",
-                                                selected_option={"text": {"type": "plain_text", "text": "2 weeks"}, "value": "2"})).status_code == 200
+    assert (
+        post_interaction(
+            client,
+            home_action(
+                "U0",
+                "home_pause",
+                type="static_select",
+                selected_option={"text": {"type": "plain_text", "text": "2 weeks"}, "value": "2"},
+            ),
+        ).status_code
+        == 200
+    )
     assert eventually(lambda: person(slack_service, "person0@example.org").status == "paused")
     paused = person(slack_service, "person0@example.org")
     assert (paused.paused_until - utcnow().date()).days == 14
     assert eventually(lambda: "paused" in json.dumps(published(slack_api)[-1:]))
     post_interaction(client, home_action("U0", "home_resume", type="button", value="resume"))
     assert eventually(lambda: person(slack_service, "person0@example.org").status == "active")
-    post_interaction(client, home_action("U0", "home_day", type="static_select",
-                                         selected_option={"text": {"type": "plain_text", "text": "Friday"}, "value": "4"}))
+    post_interaction(
+        client,
+        home_action(
+            "U0",
+            "home_day",
+            type="static_select",
+            selected_option={"text": {"type": "plain_text", "text": "Friday"}, "value": "4"},
+        ),
+    )
     post_interaction(client, home_action("U0", "home_time", type="timepicker", selected_time="08:30"))
-    assert eventually(lambda: (person(slack_service, "person0@example.org").nudge_day,
-                               person(slack_service, "person0@example.org").nudge_time) == (4, "08:30"))
+    assert eventually(
+        lambda: (
+            (person(slack_service, "person0@example.org").nudge_day, person(slack_service, "person0@example.org").nudge_time)
+            == (4, "08:30")
+        )
+    )
     post_interaction(client, home_action("U0", "home_time", type="timepicker", selected_time="25:99"))
     assert eventually(lambda: len(published(slack_api)) == 5)
     assert person(slack_service, "person0@example.org").nudge_time == "08:30"  # refused, not half-applied

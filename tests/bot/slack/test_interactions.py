@@ -1,5 +1,6 @@
 """Taps, the reflection modal and security: payloads shaped and signed as Slack sends them, posted to
 the app's HTTP endpoint, handled by the real slack_bolt app."""
+
 import json
 import time
 
@@ -9,7 +10,15 @@ from sqlmodel import Session, select
 
 from bot.web.app import create_app
 from schedules.models import Delivery, Reply, SpacingCard
-from tests.bot.slack.helpers import add_slack_people, block_action, eventually, interaction_body, post_interaction, send_week, signed_headers
+from tests.bot.slack.helpers import (
+    add_slack_people,
+    block_action,
+    eventually,
+    interaction_body,
+    post_interaction,
+    send_week,
+    signed_headers,
+)
 
 
 @pytest.fixture
@@ -63,8 +72,11 @@ def test_double_taps_and_slack_retries_record_once(slack_service, slack_api, sen
     first_card = cards(slack_service)
     for headers in ({}, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}, {"X-Slack-Retry-Num": "2"}):
         body = interaction_body(tap)
-        response = client.post("/slack/events", content=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", **signed_headers(body), **headers})
+        response = client.post(
+            "/slack/events",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body), **headers},
+        )
         assert response.status_code == 200
     assert eventually(lambda: len(updates(slack_api)) == 4)
     (reply,) = replies(slack_service)
@@ -105,9 +117,15 @@ def test_add_a_reflection_opens_a_modal_and_saves_it(slack_service, slack_api, s
     view = slack_api.ok_calls("views.open")[0].params["view"]
     assert view["callback_id"] == "reflection" and view["private_metadata"] == str(delivery.id)
     assert "do not include details that identify a child or family" in json.dumps(view)
-    submission = {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
-                  "api_app_id": "A1", "token": "x", "trigger_id": "trig.2",
-                  "view": {**view, "id": "V1", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": "  "}}}}}}
+    submission = {
+        "type": "view_submission",
+        "user": {"id": "U0", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "trig.2",
+        "view": {**view, "id": "V1", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": "  "}}}}},
+    }
     empty = post_interaction(client, submission)
     assert empty.status_code == 200 and empty.json()["response_action"] == "errors" and "reflection" in empty.json()["errors"]
     submission["view"]["state"]["values"]["reflection"]["text"]["value"] = "I will see the child alone next visit."
@@ -125,14 +143,22 @@ def test_a_reflection_with_identifying_details_is_stored_redacted_and_the_signpo
     assert eventually(lambda: slack_api.ok_calls("views.open"))
     view = slack_api.ok_calls("views.open")[0].params["view"]
     text = "Tyler at LS6 2AB told me today his stepdad hits him"
-    submission = {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
-                  "api_app_id": "A1", "token": "x", "trigger_id": "trig.3",
-                  "view": {**view, "id": "V2", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": text}}}}}}
+    submission = {
+        "type": "view_submission",
+        "user": {"id": "U0", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "trig.3",
+        "view": {**view, "id": "V2", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": text}}}}},
+    }
     assert post_interaction(client, submission).status_code == 200
     assert eventually(lambda: replies(slack_service))
     (reply,) = replies(slack_service)
     assert reply.reflection == "[name removed] at [postcode removed] told me today his stepdad hits him"
-    assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")])
+    assert eventually(
+        lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")]
+    )
     notice = [c for c in slack_api.ok_calls("chat.postMessage") if "not a referral route" in c.params.get("text", "")][0]
     assert "a postcode, a name" in notice.params["text"] and "LS6 2AB" not in json.dumps([c.params for c in slack_api.calls])
 

@@ -1,6 +1,7 @@
 """A reminder over Slack, through real slack_sdk/slack_bolt against the loopback Web API with signed
 requests: posted in the DM the nudge used, its taps land on the nudge's reply, and the person's own
 switches (the reminder's button, App Home) work."""
+
 import json
 
 import pytest
@@ -85,6 +86,7 @@ def test_slack_not_configured_falls_back_to_email_with_the_reason(settings, slac
 
     from bot.compose import build_service
     from tests.bot.slack.helpers import slack_settings
+
     service = build_service(slack_settings(settings, slack_api))
     add_slack_people(service, slack_api, 1)
     send_week(service)
@@ -104,18 +106,29 @@ CONCERN = "A girl told me today her stepdad hits her, should I report it? Family
 
 def answers(service) -> list:
     from schedules.models import FollowUpAnswer
+
     with Session(service.engine) as session:
         return list(session.exec(select(FollowUpAnswer)))
 
 
 def test_the_follow_up_in_slack_one_tap_then_what_got_in_the_way(slack_service, slack_api):
     from datetime import timedelta
+
     add_slack_people(slack_service, slack_api, 1)
     send_week(slack_service)
     [nudge] = rows(slack_service, "nudge")
     with Session(slack_service.engine) as session:  # she answered "changed" an hour after the nudge
-        session.add(Reply(delivery_id=nudge.id, person_id=nudge.person_id, lesson_id=nudge.lesson_id, lesson_version=nudge.lesson_version,
-                          practice="changed", created_at=nudge.sent_at + timedelta(hours=1), updated_at=nudge.sent_at))
+        session.add(
+            Reply(
+                delivery_id=nudge.id,
+                person_id=nudge.person_id,
+                lesson_id=nudge.lesson_id,
+                lesson_version=nudge.lesson_version,
+                practice="changed",
+                created_at=nudge.sent_at + timedelta(hours=1),
+                updated_at=nudge.sent_at,
+            )
+        )
         session.commit()
     assert send_week(slack_service, FOLLOW_UP_SLOT).sent == 1
     [followup] = rows(slack_service, "followup")
@@ -137,9 +150,19 @@ def test_the_follow_up_in_slack_one_tap_then_what_got_in_the_way(slack_service, 
         assert eventually(lambda: slack_api.ok_calls("views.open"))
         view = slack_api.ok_calls("views.open")[0].params["view"]
         assert view["callback_id"] == "followup_barrier" and view["private_metadata"] == str(followup.id)
-        submission = {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
-                      "api_app_id": "A1", "token": "x", "trigger_id": "trig.2",
-                      "view": {**view, "id": "V1", "state": {"values": {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}}}}}
+        submission = {
+            "type": "view_submission",
+            "user": {"id": "U0", "team_id": "T1"},
+            "team": {"id": "T1"},
+            "api_app_id": "A1",
+            "token": "x",
+            "trigger_id": "trig.2",
+            "view": {
+                **view,
+                "id": "V1",
+                "state": {"values": {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}}},
+            },
+        }
         assert post_interaction(client, submission).status_code == 200
         assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "999" in c.params.get("text", "")])
     [answer] = answers(slack_service)

@@ -1,5 +1,6 @@
 """Slack's pacing with a fake clock (the project's one limiter, composed as SlackApi uses it), Retry-After
 parsing, and Block Kit limits."""
+
 import asyncio
 
 import pytest
@@ -31,6 +32,7 @@ def send_times(slack: SlackApi, clock: FakeClock, channels: list[str | None]) ->
             await slack.wait_turn(slack.post_limiter, channel)
             times.append(round(clock.now, 6))
         return times
+
     return asyncio.run(run())
 
 
@@ -67,7 +69,10 @@ def test_retry_after_header_parsing():
 
 def test_markdown_to_mrkdwn_and_button_limits(service):
     assert mrkdwn("### What happened\nA **bold** [link](https://x.org)") == "*What happened*\n\nA *bold* <https://x.org|link>"
-    assert mrkdwn("A&E for a baby <1 year, see [it](https://x.org/?a=1&b=2)") == "A&amp;E for a baby &lt;1 year, see <https://x.org/?a=1&amp;b=2|it>"
+    assert (
+        mrkdwn("A&E for a baby <1 year, see [it](https://x.org/?a=1&b=2)")
+        == "A&amp;E for a baby &lt;1 year, see <https://x.org/?a=1&amp;b=2|it>"
+    )
     for lesson in service.lessons.values():
         for block in nudge_blocks(lesson, 1):
             for element in block.get("elements", []):
@@ -86,10 +91,20 @@ def test_manifest_asks_for_exactly_what_the_app_uses():
     from bot.slack.commands import COMMAND
 
     manifest = yaml.safe_load((Path(__file__).resolve().parents[3] / "slack-app-manifest.yaml").read_text())
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"chat:write", "im:write", "users:read", "users:read.email", "commands"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "chat:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "commands",
+    }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND
-    urls = [command["url"], manifest["settings"]["interactivity"]["request_url"], manifest["settings"]["event_subscriptions"]["request_url"]]
+    urls = [
+        command["url"],
+        manifest["settings"]["interactivity"]["request_url"],
+        manifest["settings"]["event_subscriptions"]["request_url"],
+    ]
     assert all(url.endswith(EVENTS_PATH) for url in urls)
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

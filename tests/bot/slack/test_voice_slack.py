@@ -1,5 +1,6 @@
 """Frontline voice in Slack: App Home buttons open the modals; a submission is checked like a reflection,
 saved through the one voice path, and answered with a DM (thanks, what was taken out, the signpost)."""
+
 import json
 from datetime import timedelta
 
@@ -30,9 +31,18 @@ def open_modal(client, slack_api, action_id: str) -> dict:
 
 
 def submit(client, view: dict, values: dict):
-    return post_interaction(client, {"type": "view_submission", "user": {"id": "U0", "team_id": "T1"}, "team": {"id": "T1"},
-                                     "api_app_id": "A1", "token": "x", "trigger_id": "trig.2",
-                                     "view": {**view, "id": "V9", "state": {"values": values}}})
+    return post_interaction(
+        client,
+        {
+            "type": "view_submission",
+            "user": {"id": "U0", "team_id": "T1"},
+            "team": {"id": "T1"},
+            "api_app_id": "A1",
+            "token": "x",
+            "trigger_id": "trig.2",
+            "view": {**view, "id": "V9", "state": {"values": values}},
+        },
+    )
 
 
 def text(value: str) -> dict:
@@ -58,9 +68,12 @@ def test_home_offers_both_and_a_proposal_is_saved_redacted(slack_service, slack_
     empty = submit(client, view, {"what_happened": text("Something happened"), "learned": text("  ")})
     assert empty.json()["response_action"] == "errors" and "learned" in empty.json()["errors"]
     assert rows(slack_service, LessonProposal) == []
-    values = {"what_happened": text("Tyler at LS6 2AB was not seen alone."), "learned": text("See the child alone."),
-              "roles": {"roles": {"type": "multi_static_select", "selected_options": [{"value": "teacher"}]}},
-              "credit": {"credit": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}}}
+    values = {
+        "what_happened": text("Tyler at LS6 2AB was not seen alone."),
+        "learned": text("See the child alone."),
+        "roles": {"roles": {"type": "multi_static_select", "selected_options": [{"value": "teacher"}]}},
+        "credit": {"credit": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
+    }
     assert submit(client, view, values).status_code == 200
     assert eventually(lambda: rows(slack_service, LessonProposal))
     (saved,) = rows(slack_service, LessonProposal)
@@ -73,12 +86,21 @@ def test_home_offers_both_and_a_proposal_is_saved_redacted(slack_service, slack_
 def test_a_practice_moment_is_anonymous_and_thanked(slack_service, slack_api, client):
     view = open_modal(client, slack_api, "voice_moment")
     assert view["callback_id"] == "voice_moment" and "never used to judge" in json.dumps(view)
-    bad = submit(client, view, {"outcome": {"outcome": {"type": "radio_buttons", "selected_option": None}},
-                                "what_happened": text("A handover nearly missed a visit.")})
+    bad = submit(
+        client,
+        view,
+        {
+            "outcome": {"outcome": {"type": "radio_buttons", "selected_option": None}},
+            "what_happened": text("A handover nearly missed a visit."),
+        },
+    )
     assert bad.json()["response_action"] == "errors" and "outcome" in bad.json()["errors"]
-    values = {"outcome": {"outcome": {"type": "radio_buttons", "selected_option": {"value": "near_miss"}}},
-              "what_happened": text("A handover nearly missed a visit."), "what_helped": text("A shared list."),
-              "factors": {"factors": {"type": "checkboxes", "selected_options": [{"value": "handover"}, {"value": "workload"}]}}}
+    values = {
+        "outcome": {"outcome": {"type": "radio_buttons", "selected_option": {"value": "near_miss"}}},
+        "what_happened": text("A handover nearly missed a visit."),
+        "what_helped": text("A shared list."),
+        "factors": {"factors": {"type": "checkboxes", "selected_options": [{"value": "handover"}, {"value": "workload"}]}},
+    }
     assert submit(client, view, values).status_code == 200
     assert eventually(lambda: rows(slack_service, PracticeMoment))
     (moment,) = rows(slack_service, PracticeMoment)
@@ -94,8 +116,17 @@ def test_a_said_did_note_rides_in_the_next_nudge_once(slack_service, slack_api):
 
     add_slack_people(slack_service, slack_api, 1)
     with Session(slack_service.engine) as session:
-        add_note(session, about_kind="factor", about="workload", audience_kind="role", audience="social-worker",
-                 text="We cut the weekly report to one page.", author="lead@example.org", scope_agency=None, now=utcnow())
+        add_note(
+            session,
+            about_kind="factor",
+            about="workload",
+            audience_kind="role",
+            audience="social-worker",
+            text="We cut the weekly report to one page.",
+            author="lead@example.org",
+            scope_agency=None,
+            now=utcnow(),
+        )
     send_week(slack_service)
     (first,) = slack_api.ok_calls("chat.postMessage")
     said = [b for b in first.params["blocks"] if b.get("block_id") == "said_did"]

@@ -5,6 +5,7 @@ about one message a second per channel), answer 429 with Retry-After, and fail w
     api = SlackStandIn(); api.start(); ...; api.stop()
     base URL: api.url ("http://127.0.0.1:PORT/api/"), response_url for commands: api.response_url(n)
 """
+
 import json
 import math
 import threading
@@ -113,8 +114,15 @@ class SlackStandIn:
         if (method, key) in ws.errors:
             return {"ok": False, "error": ws.errors[method, key]}
         if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "lessonloop",
-                    "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "lessonloop",
+                "team_id": "T1",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
         if method == "users.lookupByEmail":
             user_id = ws.users.get(params.get("email", ""))
             if user_id is None:
@@ -144,8 +152,7 @@ class SlackStandIn:
 
     def _user(self, user_id: str) -> dict:
         email = next(e for e, u in self.workspace.users.items() if u == user_id)
-        return {"id": user_id, "team_id": "T1", "deleted": user_id in self.workspace.deactivated,
-                "profile": {"email": email}}
+        return {"id": user_id, "team_id": "T1", "deleted": user_id in self.workspace.deactivated, "profile": {"email": email}}
 
     def _handler_class(self):
         standin = self

@@ -1,6 +1,7 @@
 """Loopback stand-ins for Microsoft: the Entra token endpoint, the Bot Framework OpenID configuration
 and key set (the public half of a test key), the Bot Connector service, and Workflows webhooks.
 Served through httpx.MockTransport, so the real client code runs and nothing leaves the machine."""
+
 import json
 import re
 import time
@@ -79,7 +80,9 @@ class Microsoft:
         if form.get("client_id") != APP_ID or form.get("client_secret") != "app-password":
             return httpx.Response(401, json={"error": "invalid_client"})
         self.tokens_issued += 1
-        return httpx.Response(200, json={"access_token": f"bot-token-{self.tokens_issued}", "expires_in": 3600, "token_type": "Bearer"})
+        return httpx.Response(
+            200, json={"access_token": f"bot-token-{self.tokens_issued}", "expires_in": 3600, "token_type": "Bearer"}
+        )
 
     def _connector(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization") != f"Bearer bot-token-{self.tokens_issued}":
@@ -93,9 +96,15 @@ class Microsoft:
             status, code = self.refuse[conversation]
             return httpx.Response(status, json={"error": {"code": code, "message": "refused by stand-in"}})
         if self.throttle[conversation]:
-            return httpx.Response(self.throttle[conversation].pop(0), headers={"Retry-After": "1"}, json={"error": {"code": "Throttled"}})
+            return httpx.Response(
+                self.throttle[conversation].pop(0), headers={"Retry-After": "1"}, json={"error": {"code": "Throttled"}}
+            )
         if what == "members":
-            return httpx.Response(200, json=self.members[item]) if item in self.members else httpx.Response(404, json={"error": {"code": "MemberNotFound"}})
+            return (
+                httpx.Response(200, json=self.members[item])
+                if item in self.members
+                else httpx.Response(404, json={"error": {"code": "MemberNotFound"}})
+            )
         body = json.loads(request.content)
         if request.method == "PUT":
             self.updated.append((conversation, item, body))
@@ -113,18 +122,32 @@ class Microsoft:
 
 
 def install_activity(user_id: str, aad_object_id: str, conversation_id: str, *, action: str = "add") -> dict:
-    return {"type": "installationUpdate", "action": action, "id": f"install-{user_id}", "channelId": "msteams",
-            "serviceUrl": SERVICE_URL, "from": {"id": user_id, "aadObjectId": aad_object_id},
-            "recipient": {"id": f"28:{APP_ID}", "name": "LessonLoop"},
-            "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": TENANT},
-            "channelData": {"tenant": {"id": TENANT}}}
+    return {
+        "type": "installationUpdate",
+        "action": action,
+        "id": f"install-{user_id}",
+        "channelId": "msteams",
+        "serviceUrl": SERVICE_URL,
+        "from": {"id": user_id, "aadObjectId": aad_object_id},
+        "recipient": {"id": f"28:{APP_ID}", "name": "LessonLoop"},
+        "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": TENANT},
+        "channelData": {"tenant": {"id": TENANT}},
+    }
 
 
 def invoke_activity(data: dict, aad_object_id: str, conversation_id: str, reply_to: str = "activity-1") -> dict:
-    return {"type": "invoke", "name": "adaptiveCard/action", "id": "invoke-1", "channelId": "msteams", "serviceUrl": SERVICE_URL,
-            "from": {"id": "29:user", "aadObjectId": aad_object_id}, "recipient": {"id": f"28:{APP_ID}"},
-            "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": TENANT}, "replyToId": reply_to,
-            "value": {"action": {"type": "Action.Execute", "verb": "lessonloop.reply", "data": data}}}
+    return {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": "invoke-1",
+        "channelId": "msteams",
+        "serviceUrl": SERVICE_URL,
+        "from": {"id": "29:user", "aadObjectId": aad_object_id},
+        "recipient": {"id": f"28:{APP_ID}"},
+        "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": TENANT},
+        "replyToId": reply_to,
+        "value": {"action": {"type": "Action.Execute", "verb": "lessonloop.reply", "data": data}},
+    }
 
 
 # Every card is checked against the published schema, vendored under tests/vendor (MIT, see its README).

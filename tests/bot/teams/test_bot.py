@@ -1,5 +1,6 @@
 """The Teams bot end to end: installs, a week's nudges, button presses, refused tokens, pacing and
 fallback, against loopback stand-ins for Entra ID, the Bot Framework key set and the connector."""
+
 import json
 
 import httpx
@@ -14,7 +15,17 @@ from bot.teams.routes import ENDPOINT
 from schedules.models import Delivery, DeliveryAttempt, Person, Reply, SpacingCard
 from tests.conftest import utc
 from tests.helpers import add_people
-from tests.bot.teams.fakes import APP_ID, OPENID_URL, TENANT, TOKEN_URL, Microsoft, card_validator, install_activity, invoke_activity, new_key
+from tests.bot.teams.fakes import (
+    APP_ID,
+    OPENID_URL,
+    TENANT,
+    TOKEN_URL,
+    Microsoft,
+    card_validator,
+    install_activity,
+    invoke_activity,
+    new_key,
+)
 
 NOW = utc(2026, 11, 24, 12)  # a Tuesday, after everyone's 10:00 slot
 SCHEMA = card_validator()
@@ -40,9 +51,15 @@ def sleeps():
 
 @pytest.fixture
 async def teams(service, microsoft, sleeps):
-    settings = service.settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "app-password",
-                                                    "teams_tenant_id": TENANT, "teams_token_url": TOKEN_URL,
-                                                    "teams_openid_url": OPENID_URL})
+    settings = service.settings.model_copy(
+        update={
+            "teams_app_id": APP_ID,
+            "teams_app_password": "app-password",
+            "teams_tenant_id": TENANT,
+            "teams_token_url": TOKEN_URL,
+            "teams_openid_url": OPENID_URL,
+        }
+    )
     channel = TeamsChannel(settings, transport=microsoft.transport(), sleep=sleeps)
     service.channels["teams"] = channel
     app = create_app(service)
@@ -82,7 +99,10 @@ async def test_a_week_of_nudges_to_30_people_goes_to_their_personal_chats(servic
     for n, email in enumerate(emails):
         assert (await install(teams, microsoft, n, email)).status_code == 200
     with Session(service.engine) as session:
-        stored = {p.email: (p.channel, p.teams_user_id, json.loads(p.teams_conversation_json)["conversation_id"]) for p in session.exec(select(Person))}
+        stored = {
+            p.email: (p.channel, p.teams_user_id, json.loads(p.teams_conversation_json)["conversation_id"])
+            for p in session.exec(select(Person))
+        }
     assert stored["p7@example.org"] == ("teams", "aad-7", "a:conv-7")
     run_planning(service, NOW)
     stats = await dispatch_due(service, lambda: NOW)
@@ -105,7 +125,10 @@ async def sent_card_data(service, teams, microsoft) -> dict:
     await dispatch_due(service, lambda: NOW)
     card = card_of(microsoft.sent[0][1])
     buttons = [a for block in card["body"] if block["type"] == "ActionSet" for a in block["actions"]]
-    return {"check": [b["data"] for b in buttons if "check" in b["data"]], "practice": [b["data"] for b in buttons if "practice" in b["data"]]}
+    return {
+        "check": [b["data"] for b in buttons if "check" in b["data"]],
+        "practice": [b["data"] for b in buttons if "practice" in b["data"]],
+    }
 
 
 async def test_a_button_press_is_recorded_once_under_replays_and_the_card_shows_the_answer(service, teams, microsoft):
@@ -132,7 +155,11 @@ async def test_a_button_press_is_recorded_once_under_replays_and_the_card_shows_
 
 async def test_action_submit_records_and_updates_the_sent_message(service, teams, microsoft):
     data = await sent_card_data(service, teams, microsoft)
-    activity = invoke_activity({}, "aad-0", "a:conv-0", reply_to="activity-1") | {"type": "message", "name": None, "value": data["practice"][1]}
+    activity = invoke_activity({}, "aad-0", "a:conv-0", reply_to="activity-1") | {
+        "type": "message",
+        "name": None,
+        "value": data["practice"][1],
+    }
     response = await teams.post(ENDPOINT, json=activity, headers={"Authorization": microsoft.bearer()})
     assert response.status_code == 200
     assert count(service, Reply) == 1
@@ -165,7 +192,9 @@ async def test_a_bad_token_gets_401_and_records_nothing(service, teams, microsof
         "missing": lambda: "",
         "unknown_kid": lambda: microsoft.bearer(key=new_key(), kid="other"),
     }[problem]()
-    response = await teams.post(ENDPOINT, json=invoke_activity(data["check"][0], "aad-0", "a:conv-0"), headers={"Authorization": bearer})
+    response = await teams.post(
+        ENDPOINT, json=invoke_activity(data["check"][0], "aad-0", "a:conv-0"), headers={"Authorization": bearer}
+    )
     assert response.status_code == 401
     assert count(service, Reply) == 0
 
@@ -216,7 +245,10 @@ async def test_a_removed_app_or_deleted_conversation_falls_back_to_email_with_th
     assert {d.channel for d in deliveries(service)} == {"email"}
     assert len(list(service.settings.mail_dir.glob("*.eml"))) == 3
     with Session(service.engine) as session:
-        assert session.exec(select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.outcome == "fell_back")).one() == 3
+        assert (
+            session.exec(select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.outcome == "fell_back")).one()
+            == 3
+        )
 
 
 async def test_an_install_by_someone_not_on_the_roster_stores_nothing(service, teams, microsoft):
@@ -228,10 +260,15 @@ async def test_an_install_by_someone_not_on_the_roster_stores_nothing(service, t
 
 async def test_a_typed_message_is_not_kept_and_the_sender_is_told_where_answers_go(service, teams, microsoft):
     await install(teams, microsoft, 0, people(service, 1)[0])
-    typed = invoke_activity({}, "aad-0", "a:conv-0") | {"type": "message", "name": None, "value": None, "text": "A reflection about a family"}
+    typed = invoke_activity({}, "aad-0", "a:conv-0") | {
+        "type": "message",
+        "name": None,
+        "value": None,
+        "text": "A reflection about a family",
+    }
     response = await teams.post(ENDPOINT, json=typed, headers={"Authorization": microsoft.bearer()})
     assert response.status_code == 200
-    (conversation, answer), = microsoft.sent
+    ((conversation, answer),) = microsoft.sent
     assert conversation == "a:conv-0" and "identify a child or family" in answer["text"]
     assert count(service, Reply) == 0
 
@@ -275,12 +312,17 @@ async def test_unknown_key_ids_do_not_turn_into_a_fetch_each(service, teams, mic
 async def test_an_at_mention_in_a_team_channel_answers_with_the_teams_agenda_item(service, teams, microsoft):
     await install(teams, microsoft, 0, people(service, 1)[0])
     mention = invoke_activity({}, "aad-0", "19:general@thread.tacv2") | {
-        "type": "message", "name": None, "value": None, "id": "msg-7", "text": "<at>LessonLoop</at> agenda",
+        "type": "message",
+        "name": None,
+        "value": None,
+        "id": "msg-7",
+        "text": "<at>LessonLoop</at> agenda",
         "conversation": {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": "tenant-1"},
-        "entities": [{"type": "mention", "mentioned": {"id": "28:app", "name": "LessonLoop"}}]}
+        "entities": [{"type": "mention", "mentioned": {"id": "28:app", "name": "LessonLoop"}}],
+    }
     response = await teams.post(ENDPOINT, json=mention, headers={"Authorization": microsoft.bearer()})
     assert response.status_code == 200
-    (conversation, answer), = microsoft.sent
+    ((conversation, answer),) = microsoft.sent
     assert conversation == "19:general@thread.tacv2" and answer["replyToId"] == "msg-7"
     card = answer["attachments"][0]["content"]
     SCHEMA.validate(card)

@@ -1,5 +1,6 @@
 """Reminders and follow-ups in Teams: cards valid against the Adaptive Cards 1.5 schema, sent to the
 person's chat through the loopback Bot Connector, presses recorded through the one reply path."""
+
 import json
 
 from sqlmodel import Session, select
@@ -54,13 +55,23 @@ async def test_a_follow_up_card_is_valid_and_its_answers_are_recorded_apart_and_
     from datetime import timedelta
 
     from schedules.models import FollowUpAnswer
+
     await install(teams, microsoft, 0, people(service, 1)[0])
     run_planning(service, NOW)
     await dispatch_due(service, lambda: NOW)
     [nudge] = kind(service, "nudge")
     with Session(service.engine) as session:
-        session.add(Reply(delivery_id=nudge.id, person_id=nudge.person_id, lesson_id=nudge.lesson_id, lesson_version=nudge.lesson_version,
-                          practice="not_yet", created_at=NOW + timedelta(hours=1), updated_at=NOW))
+        session.add(
+            Reply(
+                delivery_id=nudge.id,
+                person_id=nudge.person_id,
+                lesson_id=nudge.lesson_id,
+                lesson_version=nudge.lesson_version,
+                practice="not_yet",
+                created_at=NOW + timedelta(hours=1),
+                updated_at=NOW,
+            )
+        )
         session.commit()
     slot = utc(2026, 12, 29, 10)
     run_planning(service, slot)

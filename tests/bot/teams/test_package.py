@@ -1,4 +1,5 @@
 """`lessonloop msteams package` and `msteams webhook`: the upload-ready zip and the team's webhook."""
+
 import json
 import struct
 import zipfile
@@ -100,7 +101,9 @@ async def test_teams_is_a_channel_only_when_all_three_settings_are_given(setting
     from bot.compose import build_channels
 
     assert "teams" not in build_channels(settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "x"}))
-    channels = build_channels(settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "x", "teams_tenant_id": "t"}))
+    channels = build_channels(
+        settings.model_copy(update={"teams_app_id": APP_ID, "teams_app_password": "x", "teams_tenant_id": "t"})
+    )
     assert channels["teams"].name == "teams"
     await channels["teams"].close()
 
@@ -108,8 +111,9 @@ async def test_teams_is_a_channel_only_when_all_three_settings_are_given(setting
 def test_package_refuses_a_long_developer_name_and_a_non_guid_app_id(tmp_path, monkeypatch):
     monkeypatch.setenv("LESSONLOOP_BASE_URL", "https://lessonloop.example.nhs.uk")
     monkeypatch.setenv("LESSONLOOP_TEAMS_APP_ID", APP_ID)
-    long_name = CliRunner().invoke(app, ["msteams", "package", "--output", str(tmp_path / "a.zip"),
-                                         "--developer", "Northshire Safeguarding Partnership"])
+    long_name = CliRunner().invoke(
+        app, ["msteams", "package", "--output", str(tmp_path / "a.zip"), "--developer", "Northshire Safeguarding Partnership"]
+    )
     assert long_name.exit_code == 2 and "--developer" in long_name.output and "32" in long_name.output
     monkeypatch.setenv("LESSONLOOP_TEAMS_APP_ID", "lessonloop-bot")
     not_guid = CliRunner().invoke(app, ["msteams", "package", "--output", str(tmp_path / "b.zip")])
@@ -120,8 +124,14 @@ def test_package_refuses_a_long_developer_name_and_a_non_guid_app_id(tmp_path, m
 def test_the_manifest_is_checked_against_the_schema_of_its_version():
     from bot.teams.package import PackageError, manifest, package, validate
 
-    good = manifest(app_id=APP_ID, base_url="https://x.example", developer="Northshire", website="https://x.example",
-                    privacy_url="https://x.example/p", terms_url="https://x.example/t")
+    good = manifest(
+        app_id=APP_ID,
+        base_url="https://x.example",
+        developer="Northshire",
+        website="https://x.example",
+        privacy_url="https://x.example/p",
+        terms_url="https://x.example/t",
+    )
     validate(good)  # the real Teams 1.17 schema, vendored from @microsoft/app-manifest
     bad = good | {"name": {"short": "L" * 31, "full": "LessonLoop"}}
     try:

@@ -1,4 +1,5 @@
 """Agenda items and theme posts to a team's Workflows webhook, against a loopback stand-in."""
+
 import json
 from urllib.parse import parse_qs, urlparse
 
@@ -53,7 +54,7 @@ async def test_agenda_post_has_signed_links_to_the_agenda_page(service, microsof
     team_id = team_with_hook(service)
     counts = await post_team_channels(service, TUESDAY_NOON, transport=microsoft.transport())
     assert counts == {"sent": 1}
-    (url, body), = microsoft.webhook_posts
+    ((url, body),) = microsoft.webhook_posts
     assert url == HOOK and body["type"] == "message"
     assert body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = posted_cards(microsoft)[0]
@@ -125,7 +126,9 @@ def test_post_times_follow_the_team_week_and_meeting_day():
     assert [p.kind for p in due_posts(wednesday_team, utc(2026, 11, 23, 7, 59))] == []
     assert [p.kind for p in due_posts(wednesday_team, utc(2026, 11, 23, 8, 0))] == ["theme"]
     assert [(p.kind, p.period, p.due_at) for p in due_posts(wednesday_team, TUESDAY_NOON)] == [
-        ("agenda", "2026-W48", utc(2026, 11, 24, 8)), ("theme", "2026-W48", utc(2026, 11, 23, 8))]
+        ("agenda", "2026-W48", utc(2026, 11, 24, 8)),
+        ("theme", "2026-W48", utc(2026, 11, 23, 8)),
+    ]
     assert [p.due_at for p in due_posts(monday_team, utc(2026, 11, 23, 13, 0))] == [utc(2026, 11, 23, 13, 0)]  # 08:00 in New York
     assert due_posts(monday_team, utc(2026, 11, 23, 12, 59)) == []
 

@@ -1,4 +1,5 @@
 """Agenda items: the theme chooser, the stored weekly choice, the signed page, team settings and the CLI."""
+
 import re
 
 import pytest
@@ -24,8 +25,19 @@ def published(service):
 
 def test_recent_themes_are_skipped(service):
     lessons = published(service)
-    first = choose_theme(team_id=1, week="2026-W40", lessons=lessons, roles=set(), recent_themes=[], used_lessons=set(), figures={}, min_cell=5)
-    again = choose_theme(team_id=1, week="2026-W41", lessons=lessons, roles=set(), recent_themes=[first.theme_id], used_lessons=set(), figures={}, min_cell=5)
+    first = choose_theme(
+        team_id=1, week="2026-W40", lessons=lessons, roles=set(), recent_themes=[], used_lessons=set(), figures={}, min_cell=5
+    )
+    again = choose_theme(
+        team_id=1,
+        week="2026-W41",
+        lessons=lessons,
+        roles=set(),
+        recent_themes=[first.theme_id],
+        used_lessons=set(),
+        figures={},
+        min_cell=5,
+    )
     assert again.theme_id != first.theme_id
 
 
@@ -33,25 +45,53 @@ def test_little_practice_change_and_wrong_answers_pull_a_theme_forward(service):
     lessons = published(service)
     poor = ThemeFigures(answered=20, not_yet=16, checked=20, correct=4)
     for week in range(1, 20):
-        choice = choose_theme(team_id=3, week=f"2026-W{week:02d}", lessons=lessons, roles=set(), recent_themes=[],
-                              used_lessons=set(), figures={"neglect": poor}, min_cell=5)
+        choice = choose_theme(
+            team_id=3,
+            week=f"2026-W{week:02d}",
+            lessons=lessons,
+            roles=set(),
+            recent_themes=[],
+            used_lessons=set(),
+            figures={"neglect": poor},
+            min_cell=5,
+        )
         assert choice.theme_id == "neglect"
 
 
 def test_too_few_replies_do_not_weigh(service):
     lessons = published(service)
     few = ThemeFigures(answered=3, not_yet=3, checked=3, correct=0)
-    picks = {choose_theme(team_id=3, week=f"2026-W{w:02d}", lessons=lessons, roles=set(), recent_themes=[], used_lessons=set(),
-                          figures={"neglect": few}, min_cell=5).theme_id for w in range(1, 20)}
+    picks = {
+        choose_theme(
+            team_id=3,
+            week=f"2026-W{w:02d}",
+            lessons=lessons,
+            roles=set(),
+            recent_themes=[],
+            used_lessons=set(),
+            figures={"neglect": few},
+            min_cell=5,
+        ).theme_id
+        for w in range(1, 20)
+    }
     assert len(picks) > 1
 
 
 def test_a_new_local_lesson_is_preferred(service):
     from dataclasses import replace
+
     lessons = published(service)
     local = replace(next(l for l in lessons if l.primary_theme == "record-keeping"), id="local-records", local=True)
-    choice = choose_theme(team_id=9, week="2026-W10", lessons=[*lessons, local], roles=set(), recent_themes=[],
-                          used_lessons=set(), figures={}, min_cell=5)
+    choice = choose_theme(
+        team_id=9,
+        week="2026-W10",
+        lessons=[*lessons, local],
+        roles=set(),
+        recent_themes=[],
+        used_lessons=set(),
+        figures={},
+        min_cell=5,
+    )
     assert choice.theme_id == "record-keeping" and choice.lesson.id == "local-records"
 
 
@@ -73,8 +113,13 @@ def test_seeded_team_gets_its_weak_theme_and_its_figures(service):
 
 @pytest.fixture
 def team(service):
-    add_people(service.engine, ["lead@example.org,Lee,social-worker,Blue,North,Europe/London,Tuesday,10:00",
-                                "sam@example.org,Sam,teacher,Blue,North,Europe/London,Tuesday,10:00"])
+    add_people(
+        service.engine,
+        [
+            "lead@example.org,Lee,social-worker,Blue,North,Europe/London,Tuesday,10:00",
+            "sam@example.org,Sam,teacher,Blue,North,Europe/London,Tuesday,10:00",
+        ],
+    )
     with Session(service.engine) as session:
         return session.exec(select(Team).where(Team.name == "Blue")).one().id
 

@@ -1,4 +1,5 @@
 """Dashboard: emailed single-use sign-in, audit, who sees what, and CSV agreeing with the page."""
+
 import csv
 import io
 import re
@@ -15,20 +16,34 @@ from schedules.models import AuditEvent, Person, Team
 from schedules.statistics import Filter
 from tests.seed_history import seed_history
 
-MEMBERS = {"lead1@example.org": ("team_lead", "Team 1"), "lead2@example.org": ("team_lead", "Team 2"),
-           "safe@example.org": ("safeguarding_lead", "Team 1"), "admin@example.org": ("admin", "Team 3"),
-           "member@example.org": ("member", "Team 1")}
+MEMBERS = {
+    "lead1@example.org": ("team_lead", "Team 1"),
+    "lead2@example.org": ("team_lead", "Team 2"),
+    "safe@example.org": ("safeguarding_lead", "Team 1"),
+    "admin@example.org": ("admin", "Team 3"),
+    "member@example.org": ("member", "Team 1"),
+}
 
 
 @pytest.fixture
 def seeded(service):
     seeded = seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=12, weeks=12)
     from bot.core.clock import utcnow
+
     with Session(service.engine) as session:
         for email, (access, team) in MEMBERS.items():
             team_row = session.exec(select(Team).where(Team.name == team)).one()
-            session.add(Person(email=email, name="Lead", role="social-worker", team_id=team_row.id, agency=team_row.agency,
-                               access=access, created_at=utcnow()))
+            session.add(
+                Person(
+                    email=email,
+                    name="Lead",
+                    role="social-worker",
+                    team_id=team_row.id,
+                    agency=team_row.agency,
+                    access=access,
+                    created_at=utcnow(),
+                )
+            )
         session.commit()
     return seeded
 
@@ -107,11 +122,21 @@ def test_barriers_download_matches_the_page(service, monkeypatch):
     from datetime import datetime, timezone
 
     import bot.core.stats
+
     seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=40, weeks=12)
     with Session(service.engine) as session:
         team = session.exec(select(Team)).first()
-        session.add(Person(email="admin@example.org", name="Admin", role="social-worker", team_id=team.id, agency=team.agency,
-                           access="admin", created_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        session.add(
+            Person(
+                email="admin@example.org",
+                name="Admin",
+                role="social-worker",
+                team_id=team.id,
+                agency=team.agency,
+                access="admin",
+                created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            )
+        )
         session.commit()
     monkeypatch.setattr(bot.core.stats, "utcnow", lambda: datetime(2026, 11, 25, 12, tzinfo=timezone.utc))
     client = signed_in(service, "admin@example.org")

@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium (Debian's package, driven by Playwright): sign in through the
 emailed link's button, and check the charts are drawn, on a laptop and a phone screen."""
+
 import io
 import os
 import shutil
@@ -31,7 +32,9 @@ def server(service):
     seed_history(service.engine, list(service.lessons.values()), teams=4, per_team=12, weeks=12)
     with Session(service.engine) as session:
         team = session.exec(select(Team).where(Team.name == "Team 1")).one()
-        admin = Person(email="admin@example.org", name="Ada", role="social-worker", team_id=team.id, access="admin", created_at=utcnow())
+        admin = Person(
+            email="admin@example.org", name="Ada", role="social-worker", team_id=team.id, access="admin", created_at=utcnow()
+        )
         session.add(admin)
         session.commit()
         link = dashboard_auth.new_link(service, session, admin, utcnow())

@@ -1,5 +1,6 @@
 """The web edge: body caps before reading, security headers, Origin checks, no API schema in production,
 sign-out and short sessions, access logs without tokens, names with '&' in dashboard links."""
+
 import logging
 
 import httpx
@@ -38,8 +39,9 @@ async def test_a_streamed_body_without_length_is_counted_and_cut_off(service):
 
     app = create_app(service)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-        response = await http.post("/dashboard/sign-in", content=chunks(),
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = await http.post(
+            "/dashboard/sign-in", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
     assert response.status_code == 413 and len(received) < 10
 
 
@@ -102,13 +104,20 @@ def test_team_names_with_ampersands_make_working_csv_links(service, seeded):  # 
     assert client.get("/dashboard/team.csv?team=Early+Help+%26+Family").status_code == 200
 
 
-@pytest.mark.parametrize("path, logged", [
-    ("/r/1.6b2d.MJa6h49X?check=2", "/r/{token}"), ("/u/5.abc.def", "/u/{token}"),
-    ("/a/3.x.y?week=2026-W48", "/a/{token}"), ("/dashboard/s/9.a.b", "/dashboard/s/{token}"),
-    ("/dashboard?team=Blue", "/dashboard"), ("/healthz", "/healthz"),
-])
+@pytest.mark.parametrize(
+    "path, logged",
+    [
+        ("/r/1.6b2d.MJa6h49X?check=2", "/r/{token}"),
+        ("/u/5.abc.def", "/u/{token}"),
+        ("/a/3.x.y?week=2026-W48", "/a/{token}"),
+        ("/dashboard/s/9.a.b", "/dashboard/s/{token}"),
+        ("/dashboard?team=Blue", "/dashboard"),
+        ("/healthz", "/healthz"),
+    ],
+)
 def test_access_log_keeps_routes_not_tokens(path, logged):
     assert tokenless(path) == logged
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", path, "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5000", "GET", path, "1.1", 200), None
+    )
     assert TokenlessAccessLog().filter(record) and logged in record.getMessage() and "check=" not in record.getMessage()

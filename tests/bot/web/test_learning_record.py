@@ -1,6 +1,7 @@
 """My learning record: reached by the signed link in every email, showing only that person's lessons,
 answers, reflections and follow-ups, as a page and as a PDF shaped for registration; `people export`
 carries the same record."""
+
 import io
 import json
 import re
@@ -28,15 +29,31 @@ FOLLOW_UP_SLOT = utc(2026, 12, 29, 10)
 async def lived_history(settings, smtp_server):
     """Ann: a nudge, a reply with a reflection, then the follow-up and its answer. Ben: a nudge, no answer."""
     service = build_service(settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_server.port}"}))
-    add_people(service.engine, ["ann@example.org,Ann Smith,social-worker,North,Council,Europe/London,Tuesday,10:00",
-                                "ben@example.org,Ben Jones,health-visitor,North,Council,Europe/London,Tuesday,10:00"])
+    add_people(
+        service.engine,
+        [
+            "ann@example.org,Ann Smith,social-worker,North,Council,Europe/London,Tuesday,10:00",
+            "ben@example.org,Ben Jones,health-visitor,North,Council,Europe/London,Tuesday,10:00",
+        ],
+    )
     run_planning(service, NOW)
     await dispatch_due(service, lambda: NOW)
     with Session(service.engine) as session:
         ann_nudge = session.exec(select(Delivery).where(Delivery.person_id == 1)).one()
-        session.add(Reply(delivery_id=ann_nudge.id, person_id=1, lesson_id=ann_nudge.lesson_id, lesson_version=ann_nudge.lesson_version,
-                          practice="changed", check_correct=True, check_answer=1, reflection="I will ask to see where the baby sleeps.",
-                          created_at=NOW + timedelta(hours=1), updated_at=NOW))
+        session.add(
+            Reply(
+                delivery_id=ann_nudge.id,
+                person_id=1,
+                lesson_id=ann_nudge.lesson_id,
+                lesson_version=ann_nudge.lesson_version,
+                practice="changed",
+                check_correct=True,
+                check_answer=1,
+                reflection="I will ask to see where the baby sleeps.",
+                created_at=NOW + timedelta(hours=1),
+                updated_at=NOW,
+            )
+        )
         session.commit()
         session.refresh(ann_nudge)
         session.expunge(ann_nudge)
@@ -44,8 +61,17 @@ async def lived_history(settings, smtp_server):
     await dispatch_due(service, lambda: FOLLOW_UP_SLOT)
     with Session(service.engine) as session:
         followup = session.exec(select(Delivery).where(Delivery.kind == "followup")).one()
-        session.add(FollowUpAnswer(delivery_id=followup.id, person_id=1, lesson_id=followup.lesson_id, outcome="helped",
-                                   barrier="Hard to find the time on duty weeks.", created_at=FOLLOW_UP_SLOT, updated_at=FOLLOW_UP_SLOT))
+        session.add(
+            FollowUpAnswer(
+                delivery_id=followup.id,
+                person_id=1,
+                lesson_id=followup.lesson_id,
+                outcome="helped",
+                barrier="Hard to find the time on duty weeks.",
+                created_at=FOLLOW_UP_SLOT,
+                updated_at=FOLLOW_UP_SLOT,
+            )
+        )
         session.commit()
     return service, ann_nudge
 
@@ -65,8 +91,14 @@ async def test_the_email_footer_opens_my_record_and_only_mine(settings, smtp_ser
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://testserver") as client:
         page = await client.get(f"/me/{ann_token}")
         assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
-        for shown in (lesson.title, "Yes, I changed something", "I will ask to see where the baby sleeps.",
-                      "I tried it and it helped", "Hard to find the time on duty weeks.", "Ann Smith"):
+        for shown in (
+            lesson.title,
+            "Yes, I changed something",
+            "I will ask to see where the baby sleeps.",
+            "I tried it and it helped",
+            "Hard to find the time on duty weeks.",
+            "Ann Smith",
+        ):
             assert shown in page.text.replace("&#39;", "'"), shown
         ben = await client.get(f"/me/{ben_token}")
         assert "Ben Jones" in ben.text and "baby sleeps" not in ben.text and "Ann" not in ben.text
@@ -76,9 +108,18 @@ async def test_the_email_footer_opens_my_record_and_only_mine(settings, smtp_ser
         assert pdf.headers["content-disposition"].startswith('attachment; filename="learning-record-')
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
         text = " ".join(text.split())
-        for part in ("What happened: the activity", "What I learned", "How it changed my practice", "Which standard it relates to",
-                     "Social Work England", "NMC Code", "Preserve safety", lesson.title, "I will ask to see where the baby sleeps.",
-                     "I tried it and it helped"):
+        for part in (
+            "What happened: the activity",
+            "What I learned",
+            "How it changed my practice",
+            "Which standard it relates to",
+            "Social Work England",
+            "NMC Code",
+            "Preserve safety",
+            lesson.title,
+            "I will ask to see where the baby sleeps.",
+            "I tried it and it helped",
+        ):
             assert part in text, part
         # the wrong purpose, a forged token, or someone else's id: nothing shown
         reply_token = service.signer.sign("reply", 1, utc(2099, 1, 1))
@@ -97,6 +138,9 @@ async def test_people_export_includes_the_same_record(settings, smtp_server, mon
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     [entry] = data["learning_record"]["entries"]
-    assert (entry["practice"], entry["outcome"], entry["reflection"]) == ("Yes, I changed something", "I tried it and it helped",
-                                                                          "I will ask to see where the baby sleeps.")
+    assert (entry["practice"], entry["outcome"], entry["reflection"]) == (
+        "Yes, I changed something",
+        "I tried it and it helped",
+        "I will ask to see where the baby sleeps.",
+    )
     assert data["followup_answers"][0]["outcome"] == "helped"

@@ -1,5 +1,6 @@
 """Closing-the-loop figures where leads read them: the dashboard page and CSV (same sign-in and scope),
 the lead digest, `stats --loop`, and the impact export; small numbers suppressed in each."""
+
 import asyncio
 import csv
 import io
@@ -21,8 +22,17 @@ from tests.schedules.test_loop_stats import seed
 def add_lead(service, email: str, access: str, team: str) -> None:
     with Session(service.engine) as session:
         row = session.exec(select(Team).where(Team.name == team)).one()
-        session.add(Person(email=email, name="Lead", role="social-worker", team_id=row.id, agency=row.agency, access=access,
-                           created_at=utc(2026, 1, 1)))
+        session.add(
+            Person(
+                email=email,
+                name="Lead",
+                role="social-worker",
+                team_id=row.id,
+                agency=row.agency,
+                access=access,
+                created_at=utc(2026, 1, 1),
+            )
+        )
         session.commit()
 
 
@@ -32,6 +42,7 @@ def test_the_loop_page_shows_suppressed_figures_to_a_signed_in_lead_only(service
     add_lead(service, "lead@example.org", "team_lead", "South")
     from fastapi.testclient import TestClient
     from bot.web.app import create_app
+
     anonymous = TestClient(create_app(service))
     assert anonymous.get("/dashboard/loop", follow_redirects=False).status_code == 303
     client = signed_in(service, "safe@example.org")
@@ -41,7 +52,10 @@ def test_the_loop_page_shows_suppressed_figures_to_a_signed_in_lead_only(service
     assert "Tiny" in page.text and 'title="fewer than 5 people"' in page.text
     rows = list(csv.DictReader(io.StringIO(client.get("/dashboard/loop/team.csv").text)))
     tiny = next(r for r in rows if r["key"] == "Tiny")
-    assert tiny["delivered"] == "suppressed" and next(r for r in rows if r["key"] == "North")["delivered"] in ("10", "15")  # 12, rounded
+    assert tiny["delivered"] == "suppressed" and next(r for r in rows if r["key"] == "North")["delivered"] in (
+        "10",
+        "15",
+    )  # 12, rounded
     assert "/dashboard/loop" in client.get("/dashboard").text  # linked from the dashboard
     # a team lead sees only their own team
     lead = signed_in(service, "lead@example.org")
@@ -77,7 +91,11 @@ def test_stats_loop_and_the_impact_export(settings, monkeypatch):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["lesson_id"] for r in rows] == [lesson.id, "all"]
-    assert rows[0]["lesson"] == lesson.title and rows[0]["source_review"] == "; ".join(lesson.citations()) and "lines " not in rows[0]["source_review"]
+    assert (
+        rows[0]["lesson"] == lesson.title
+        and rows[0]["source_review"] == "; ".join(lesson.citations())
+        and "lines " not in rows[0]["source_review"]
+    )
     # 22 reached, 13 commitments, 6 helped: each published as a multiple of 5 within 4 of the truth
     for column, truth in (("reached", 22), ("commitments", 13), ("helped", 6)):
         assert int(rows[0][column]) % 5 == 0 and abs(int(rows[0][column]) - truth) <= 4, column

@@ -1,5 +1,6 @@
 """Practice moments from the email pages: anonymous, thanked, and shown to leads only as suppressed counts
 by factor, theme, outcome and period, with excerpts only for a group written by at least k people."""
+
 import json
 
 import pytest
@@ -17,14 +18,22 @@ PEOPLE = [f"p{n}@example.org" for n in range(7)]
 
 @pytest.fixture
 def logged(service):
-    send_nudges(service, [f"{email},Person {n},social-worker,Team,Agency,Europe/London,Tuesday,10:00" for n, email in enumerate(PEOPLE)])
+    send_nudges(
+        service, [f"{email},Person {n},social-worker,Team,Agency,Europe/London,Tuesday,10:00" for n, email in enumerate(PEOPLE)]
+    )
     client = TestClient(create_app(service))
     for n, email in enumerate(PEOPLE):
         path = reply_path(service, email)
         factors = ["handover"] + (["workload"] if n < 2 else [])  # handover: 7 people; workload: 2
-        page = client.post(f"{path}/moment", data={"outcome": "near_miss" if n % 2 else "went_well", "factors": factors,
-                                                    "what_happened": f"Handover {n} nearly lost a visit, Ann noticed.",
-                                                    "what_helped": "A shared list."})
+        page = client.post(
+            f"{path}/moment",
+            data={
+                "outcome": "near_miss" if n % 2 else "went_well",
+                "factors": factors,
+                "what_happened": f"Handover {n} nearly lost a visit, Ann noticed.",
+                "what_helped": "A shared list.",
+            },
+        )
         assert page.status_code == 200 and "never used to judge anyone" in page.text
     return client
 

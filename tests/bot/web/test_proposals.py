@@ -1,6 +1,7 @@
 """Propose a lesson from the reply page: checked like a reflection, reviewed by safeguarding leads
 (anonymous unless credited), accepted into a draft that lints once completed, and the proposer told once
 it is published."""
+
 import asyncio
 import html
 import json
@@ -22,8 +23,10 @@ from schedules.models import AuditEvent
 from schedules.voice_models import LessonProposal
 from tests.bot.web.voice_helpers import NOW, lead_client, reply_path, send_nudges
 
-ROWS = ["ann@example.org,Ann Hale,social-worker,Team,Agency,Europe/London,Tuesday,10:00",
-        "bob@example.org,Bob Reed,health-visitor,Other,Elsewhere,Europe/London,Tuesday,10:00"]
+ROWS = [
+    "ann@example.org,Ann Hale,social-worker,Team,Agency,Europe/London,Tuesday,10:00",
+    "bob@example.org,Bob Reed,health-visitor,Other,Elsewhere,Europe/London,Tuesday,10:00",
+]
 WHAT = "At a home visit on 03/04/2019 the mother said the baby slept in a drawer. Call 07700 900123 to check."
 LEARNED = "Ask to see where the baby sleeps, every visit, and write down what you saw."
 
@@ -57,7 +60,7 @@ def test_the_reply_page_and_thanks_page_link_to_the_forms(voice_service):
     client = TestClient(create_app(voice_service))
     path = reply_path(voice_service, "ann@example.org")
     assert f'href="{path}/propose"' in client.get(path).text
-    assert f'{path}/moment' in client.post(path, data={"practice": "changed"}).text
+    assert f"{path}/moment" in client.post(path, data={"practice": "changed"}).text
 
 
 def test_a_proposal_is_stored_redacted_and_anonymous_to_leads(voice_service):
@@ -75,8 +78,14 @@ def test_a_proposal_is_stored_redacted_and_anonymous_to_leads(voice_service):
 def test_credit_shows_the_name_and_a_live_concern_is_signposted(voice_service):
     client = TestClient(create_app(voice_service))
     path = reply_path(voice_service, "ann@example.org")
-    saved = client.post(f"{path}/propose", data={"what_happened": "I am worried a child is being hurt at home right now.",
-                                                 "learned": "Act the same day.", "credit": "yes"})
+    saved = client.post(
+        f"{path}/propose",
+        data={
+            "what_happened": "I am worried a child is being hurt at home right now.",
+            "learned": "Act the same day.",
+            "credit": "yes",
+        },
+    )
     assert "If you are worried about a child now" in saved.text
     lead = lead_client(voice_service, "safe@example.org", "safeguarding_lead")
     assert "Credit: Ann Hale" in lead.get("/dashboard/proposals").text
@@ -85,8 +94,14 @@ def test_credit_shows_the_name_and_a_live_concern_is_signposted(voice_service):
 def test_bad_input_comes_back_with_everything_written(voice_service):
     client = TestClient(create_app(voice_service))
     path = reply_path(voice_service, "ann@example.org")
-    bad = client.post(f"{path}/propose", data={"what_happened": "Something I learned on a visit", "learned": " ", "roles": ["wizard"]})
-    assert bad.status_code == 422 and "field 'learned' is empty" in html.unescape(bad.text) and "Something I learned on a visit" in bad.text
+    bad = client.post(
+        f"{path}/propose", data={"what_happened": "Something I learned on a visit", "learned": " ", "roles": ["wizard"]}
+    )
+    assert (
+        bad.status_code == 422
+        and "field 'learned' is empty" in html.unescape(bad.text)
+        and "Something I learned on a visit" in bad.text
+    )
     assert client.post("/r/not-a-token/propose", data={"what_happened": "x", "learned": "y"}).status_code == 400
     with Session(voice_service.engine) as session:
         assert session.exec(select(LessonProposal)).all() == []
@@ -94,7 +109,9 @@ def test_bad_input_comes_back_with_everything_written(voice_service):
 
 def test_only_safeguarding_leads_of_the_agency_review(voice_service):
     propose(voice_service, "bob@example.org")  # agency Elsewhere
-    assert "No proposals yet" in lead_client(voice_service, "safe@example.org", "safeguarding_lead").get("/dashboard/proposals").text
+    assert (
+        "No proposals yet" in lead_client(voice_service, "safe@example.org", "safeguarding_lead").get("/dashboard/proposals").text
+    )
     assert lead_client(voice_service, "tl@example.org", "team_lead").get("/dashboard/proposals").status_code == 403
     assert "baby slept" in lead_client(voice_service, "admin@example.org", "admin").get("/dashboard/proposals").text
     signed_out = TestClient(create_app(voice_service)).get("/dashboard/proposals", follow_redirects=False)
@@ -140,12 +157,14 @@ def complete(path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "status: draft" in text and "the baby slept in a drawer" in text and LEARNED in text
     head, rest = text.split("reflect:", 1)
-    tail = rest[rest.index("# review_by"):]
+    tail = rest[rest.index("# review_by") :]
     text = head.replace('title: "Write a short title that says the practice point"', 'title: "Where does the baby sleep?"')
     text = text.replace("status: draft ", "status: published ").replace("guidance: []", "guidance: [wt2023]")
     text = text + COMPLETED + tail
-    text = text.replace("The pressures and system conditions that made this easy to miss. Never blame a person.",
-                        "Visits are busy. Sleep is easy to forget. We ask about it but do not look.")
+    text = text.replace(
+        "The pressures and system conditions that made this easy to miss. Never blame a person.",
+        "Visits are busy. Sleep is easy to forget. We ask about it but do not look.",
+    )
     path.write_text(text, encoding="utf-8")
 
 
@@ -226,8 +245,9 @@ def test_long_text_is_counted_as_the_browser_counts_it_and_never_lost(voice_serv
     client = TestClient(create_app(voice_service))
     path = reply_path(voice_service, "ann@example.org")
     allowed = "\r\n".join(["We met the family"] * 110)  # 2,089 characters sent, 1,979 as the browser counts them
-    saved = client.post(f"{path}/propose", data={"what_happened": allowed, "learned": "Ask who else lives there",
-                                                 "roles": ["social-worker"]})
+    saved = client.post(
+        f"{path}/propose", data={"what_happened": allowed, "learned": "Ask who else lives there", "roles": ["social-worker"]}
+    )
     assert saved.status_code == 200, saved.text[:300]
     too_long = "First line kept.\r\n" + "y" * 2100
     again = client.post(f"{path}/propose", data={"what_happened": too_long, "learned": "Something", "roles": ["social-worker"]})

@@ -1,4 +1,5 @@
 """Signed links: GET shows, POST records, idempotently; spacing updates; one-click unsubscribe."""
+
 import asyncio
 import json
 import re
@@ -49,7 +50,9 @@ def card(service):
 def test_get_only_shows_a_confirm_page(service, sent):
     client, reply, _, lesson = sent
     page = client.get(f"{reply}?check=2")
-    assert page.status_code == 200 and "Confirm and save my answer" in page.text and str(escape(lesson.check.question)) in page.text
+    assert (
+        page.status_code == 200 and "Confirm and save my answer" in page.text and str(escape(lesson.check.question)) in page.text
+    )
     assert 'value="2" checked' in page.text and "two clicks" in page.text
     assert replies(service) == []
 
@@ -84,10 +87,17 @@ def test_post_records_once_and_a_second_post_updates(service, sent):
     assert (saved.check_answer, saved.check_correct, saved.practice, saved.rating) == (wrong, False, "not_yet", 1)
     again_card = json.loads(card(service).card_json)
     assert again_card["state"] == 2  # Review state after an Again with no relearning steps
-    second = client.post(reply, data={"check": str(lesson.check.answer), "practice": "already", "reflection": "Asked the child alone."})
+    second = client.post(
+        reply, data={"check": str(lesson.check.answer), "practice": "already", "reflection": "Asked the child alone."}
+    )
     assert "That&#39;s right." in second.text and "Not quite." not in second.text
     (updated,) = replies(service)
-    assert (updated.check_correct, updated.practice, updated.rating, updated.reflection) == (True, "already", 4, "Asked the child alone.")
+    assert (updated.check_correct, updated.practice, updated.rating, updated.reflection) == (
+        True,
+        "already",
+        4,
+        "Asked the child alone.",
+    )
     easy = card(service)
     assert easy.due_at > utc(2026, 12, 1)  # Easy from the same starting point schedules well ahead
     # replaying the same POST changes nothing
@@ -121,8 +131,9 @@ def test_one_click_unsubscribe_stops_nudges_at_once(service, sent):
     assert client.get(unsubscribe).status_code == 200
     with Session(service.engine) as session:
         assert session.exec(select(Person)).one().status == "active"
-    response = client.post(unsubscribe, content="List-Unsubscribe=One-Click",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        unsubscribe, content="List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 200
     with Session(service.engine) as session:
         assert session.exec(select(Person)).one().status == "unsubscribed"
@@ -154,8 +165,14 @@ def test_a_too_long_reflection_shows_the_page_again_with_the_text(service, sent)
     assert 'value="changed" checked' in response.text and replies(service) == []
 
 
-@pytest.mark.parametrize("data", [{"check": "²", "reflection": "Kept text"}, {"check": "1", "reflection": "Kept\x00 text"},
-                                  {"check": "-1", "reflection": "Kept text"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"check": "²", "reflection": "Kept text"},
+        {"check": "1", "reflection": "Kept\x00 text"},
+        {"check": "-1", "reflection": "Kept text"},
+    ],
+)
 def test_odd_input_gets_a_clear_page_with_the_text_never_a_500(service, sent, data):
     client, reply, _, _ = sent
     response = client.post(reply, data=data)
@@ -171,11 +188,15 @@ def test_a_database_error_while_saving_keeps_the_text_and_logs_none_of_it(servic
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON reply BEGIN SELECT RAISE(ABORT, 'disk full'); END")
         else:
-            connection.exec_driver_sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql")
+            connection.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+            )
             connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON reply FOR EACH ROW EXECUTE FUNCTION refuse()")
     secret = "Worried about Jayden at the Tuesday visit"
     caplog.set_level("DEBUG")
-    response = TestClient(client.app, raise_server_exceptions=False).post(reply, data={"practice": "changed", "reflection": secret})
+    response = TestClient(client.app, raise_server_exceptions=False).post(
+        reply, data={"practice": "changed", "reflection": secret}
+    )
     # PostgreSQL: a database error (503); SQLite reports a trigger's RAISE as a constraint error (422)
     assert response.status_code in (422, 503) and "Jayden at the Tuesday visit" in response.text
     assert "Jayden" not in caplog.text

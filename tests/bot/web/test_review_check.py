@@ -1,5 +1,6 @@
 """A spaced review asks the lesson's second check, in the email and on the reply page, scores the answer
 against that check and records which check was answered; local contacts fill the placeholders."""
+
 import asyncio
 import re
 from email import message_from_bytes, policy
@@ -65,8 +66,11 @@ def test_local_contacts_fill_placeholders_in_every_lesson(settings, monkeypatch)
     monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", lesson_bank.BUNDLED_LESSONS)  # the real bank
     plain = build_service(settings)
     local = build_service(settings.model_copy(update={"local_front_door": "Northshire Front Door, 0300 123 4567"}))
-    with_placeholder = [lesson_id for lesson_id, lesson in plain.lessons.items()
-                        if "children's social care front door" in lesson.body + lesson.try_this_week + " ".join(lesson.check.options)]
+    with_placeholder = [
+        lesson_id
+        for lesson_id, lesson in plain.lessons.items()
+        if "children's social care front door" in lesson.body + lesson.try_this_week + " ".join(lesson.check.options)
+    ]
     assert with_placeholder, "the bank should use {local:front_door} somewhere"
     for lesson_id in with_placeholder:
         filled = local.lessons[lesson_id]

@@ -1,5 +1,6 @@
 """You said, we did: a lead's note reaches the people it is addressed to once, inside their next nudge
 (email text and HTML here; Slack and Teams in their own tests), never as a message of its own."""
+
 import asyncio
 import json
 from datetime import timedelta
@@ -17,8 +18,10 @@ from schedules.voice_models import SaidDidSeen
 from tests.bot.web.voice_helpers import NOW, lead_client, send_nudges
 
 NOTE = "You told us handovers lose visits; every handover now has a named owner for open visits."
-ROWS = ["a@example.org,Ann A,social-worker,North,Agency,Europe/London,Tuesday,10:00",
-        "b@example.org,Bob B,social-worker,South,Agency,Europe/London,Tuesday,10:00"]
+ROWS = [
+    "a@example.org,Ann A,social-worker,North,Agency,Europe/London,Tuesday,10:00",
+    "b@example.org,Bob B,social-worker,South,Agency,Europe/London,Tuesday,10:00",
+]
 
 
 def mails(service) -> dict[str, list]:
@@ -31,11 +34,16 @@ def mails(service) -> dict[str, list]:
 
 def test_a_note_goes_once_with_the_next_nudge_to_its_team_only(service):
     from tests.helpers import add_people
+
     add_people(service.engine, ROWS)
     lead = lead_client(service, "safe@example.org", "safeguarding_lead")
-    bad = lead.post("/dashboard/said-did", data={"about": "factor:handover", "audience_kind": "team", "audience": "Nowhere", "text": NOTE})
+    bad = lead.post(
+        "/dashboard/said-did", data={"about": "factor:handover", "audience_kind": "team", "audience": "Nowhere", "text": NOTE}
+    )
     assert bad.status_code == 422 and "no team named" in bad.text and NOTE in bad.text
-    added = lead.post("/dashboard/said-did", data={"about": "factor:handover", "audience_kind": "team", "audience": "North", "text": NOTE})
+    added = lead.post(
+        "/dashboard/said-did", data={"about": "factor:handover", "audience_kind": "team", "audience": "North", "text": NOTE}
+    )
     assert added.status_code == 200 and "not yet" in added.text
     run_planning(service, NOW)
     asyncio.run(dispatch_due(service, lambda: NOW))
@@ -60,7 +68,9 @@ def test_a_note_goes_once_with_the_next_nudge_to_its_team_only(service):
 def test_a_safeguarding_lead_writes_only_to_their_own_agency(service):
     send_nudges(service, ROWS)
     lead = lead_client(service, "safe@example.org", "safeguarding_lead")
-    other = lead.post("/dashboard/said-did", data={"about": "barrier:neglect", "audience_kind": "agency", "audience": "Elsewhere", "text": "x"})
+    other = lead.post(
+        "/dashboard/said-did", data={"about": "barrier:neglect", "audience_kind": "agency", "audience": "Elsewhere", "text": "x"}
+    )
     assert other.status_code == 422 and "own agency" in other.text
     assert lead_client(service, "tl@example.org", "team_lead").get("/dashboard/said-did").status_code == 403
 
@@ -69,7 +79,10 @@ def test_cli_add_and_list(service, monkeypatch):
     monkeypatch.setenv("LESSONLOOP_DATABASE_URL", service.settings.database_url)
     monkeypatch.setenv("LESSONLOOP_ENV", "test")
     runner = CliRunner()
-    assert runner.invoke(cli, ["said-did", "add", "--about", "factor:nonsense-kind", "--to", "crowd:x", "--text", NOTE]).exit_code == 2
+    assert (
+        runner.invoke(cli, ["said-did", "add", "--about", "factor:nonsense-kind", "--to", "crowd:x", "--text", NOTE]).exit_code
+        == 2
+    )
     added = runner.invoke(cli, ["said-did", "add", "--about", "factor:workload", "--to", "role:social-worker", "--text", NOTE])
     assert added.exit_code == 0, added.output
     (row,) = json.loads(runner.invoke(cli, ["said-did", "list", "--json"]).stdout)

@@ -1,5 +1,6 @@
 """Sign-in requests: the same answer, in the same time, for every address, whatever the mail relay does;
 rate limits per address and per client; every request in the audit log."""
+
 import asyncio
 import time
 from urllib.parse import urlencode
@@ -23,8 +24,11 @@ def _people(service) -> None:
         session.add(team)
         session.flush()
         for email, access in ((LEAD, "safeguarding_lead"), (MEMBER, "member")):
-            session.add(Person(email=email, name="P", role="police", team_id=team.id, agency="Agency 1", access=access,
-                               created_at=utcnow()))
+            session.add(
+                Person(
+                    email=email, name="P", role="police", team_id=team.id, agency="Agency 1", access=access, created_at=utcnow()
+                )
+            )
         session.commit()
 
 
@@ -50,10 +54,20 @@ async def _timed_post(app, email: str, client: str = "192.0.2.1") -> tuple[int, 
             if not message.get("more_body"):
                 answer["at"] = time.perf_counter() - began
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/dashboard/sign-in", "raw_path": b"/dashboard/sign-in", "query_string": b"", "root_path": "",
-             "headers": [(b"content-type", b"application/x-www-form-urlencoded"), (b"host", b"testserver")],
-             "client": (client, 5000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/dashboard/sign-in",
+        "raw_path": b"/dashboard/sign-in",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"), (b"host", b"testserver")],
+        "client": (client, 5000),
+        "server": ("testserver", 80),
+    }
     await app(scope, receive, send)
     return answer["status"], answer["body"], answer["at"], time.perf_counter() - began
 

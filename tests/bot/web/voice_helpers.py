@@ -1,4 +1,5 @@
 """Shared by the frontline-voice tests: one nudge sent by email, and a lead signed in to the dashboard."""
+
 import asyncio
 import re
 from email import message_from_bytes, policy
