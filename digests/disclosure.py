@@ -1,7 +1,7 @@
 """Statistical disclosure control for every count a lead can see: the cell-key method (ONS, 2021 Census)
 with random rounding to base 5, and a threshold on the number of people behind a group.
 
-- Every delivery carries a fixed random record key (0..255, `schedules.models.new_record_key`). A cell's
+- Every delivery carries a fixed random record key (0..255, `schedules.record_keys.new_record_key`). A cell's
   key is the sum of the keys of the deliveries it counts, mod 256: the same deliveries always give the
   same key, whichever table, filter, window or export the cell appears in.
 - A count is rounded to a multiple of 5, down or up. It goes up with probability (count mod 5) / 5, so
@@ -17,7 +17,7 @@ rounded total."""
 
 from collections.abc import Mapping
 
-from schedules.models import RECORD_KEY_SPACE
+from schedules.record_keys import RECORD_KEY_SPACE
 
 BASE = 5
 MIN_CELL_FLOOR = 3  # below this a "group" is a person or two: refused at start-up (bot/core/settings.py)

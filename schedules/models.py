@@ -1,6 +1,5 @@
 """The tables. The database is the single source of truth: due times, the outbox, replies."""
 
-import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import uuid4
@@ -10,6 +9,7 @@ from datetime import timezone
 from sqlalchemy import Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel, col
 
+from schedules.record_keys import new_record_key
 from schedules.timeutil import UTCDateTime
 
 PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Person.next_plan_at: due for planning at once
@@ -21,14 +21,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-RECORD_KEY_SPACE = 256  # record keys for disclosure control (digests/disclosure.py) are 0..255
-
-
-def new_record_key() -> int:
-    """A fixed random key for one delivery; the sum of a group's keys decides how its counts are rounded."""
-    return secrets.randbelow(RECORD_KEY_SPACE)
 
 
 class PersonStatus(StrEnum):

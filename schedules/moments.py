@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from schedules.models import RECORD_KEY_SPACE, Person
+from schedules.models import Person
+from schedules.record_keys import RECORD_KEY_SPACE
 from schedules.slots import week_key
 from schedules.voice_models import PracticeMoment
 
