@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from datetime import datetime, timezone
@@ -18,6 +19,13 @@ from sqlalchemy import create_engine, make_url, text
 from bot.core.db import upgrade
 from bot.compose import build_service
 from bot.core.settings import Settings
+from lesson_bank.bank import LoadResult, lesson_files, load_lessons
+
+# A shell with PYTHONDONTWRITEBYTECODE set (this machine's has) makes every test process, and every child
+# process a test starts, compile the whole project and its dependencies from source: about 10 s a process.
+# The suite keeps Python's byte-code caches (git-ignored) whatever the shell says.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 TEST_DB_ENV = "LESSONLOOP_TEST_DATABASE_URL"
 FIXTURE_LESSONS = Path(__file__).parent / "data" / "lessons"
@@ -44,6 +52,28 @@ def fixture_lessons(monkeypatch):
     """Services and commands in tests load a fixed v2 bank (tests/data/lessons), so tests do not move when
     the bundled content is edited. Tests of the bundled bank itself name lesson_bank.BUNDLED_LESSONS."""
     monkeypatch.setattr("bot.core.content.BUNDLED_LESSONS", FIXTURE_LESSONS)
+    monkeypatch.setattr("bot.core.content.load_lessons", _load_lessons_once)
+
+
+_loaded: dict[tuple, LoadResult] = {}
+
+
+def _load_lessons_once(folders: list[tuple[Path, bool]], today, *, taxonomy=None) -> LoadResult:
+    """Every service a test builds loads and lints the same files (0.3 s each time): load them once per
+    process for each set of files as they are now (path, size and modification time of each), so a test
+    that writes or edits a lesson file still gets a fresh load. The result is immutable (frozen, tuples)."""
+    if taxonomy is not None:
+        return load_lessons(folders, today, taxonomy=taxonomy)
+    files = tuple(
+        (str(path), stat.st_size, stat.st_mtime_ns)
+        for folder, _ in folders
+        for path in lesson_files(folder)
+        for stat in [path.stat()]
+    )
+    key = (tuple((str(folder), local) for folder, local in folders), today, files)
+    if key not in _loaded:
+        _loaded[key] = load_lessons(folders, today)
+    return _loaded[key]
 
 
 _created = itertools.count()
