@@ -173,3 +173,27 @@ async def test_answers_go_through_the_one_reply_path_and_apart_from_the_first_re
 def _answers(service) -> list[FollowUpAnswer]:
     with Session(service.engine) as session:
         return list(session.exec(select(FollowUpAnswer)))
+
+
+async def test_the_persons_own_learning_record_and_export_show_their_impact_answer(settings, smtp_server):
+    from bot.core.learning_records import learning_record, record_as_dict
+
+    service, [nudge] = await answered(settings, smtp_server)
+    run_planning(service, IMPACT_SLOT)
+    await dispatch_due(service, lambda: IMPACT_SLOT)
+    [impact] = rows(service, "impact")
+    token = service.signer.sign("followup", impact.id, utc(2099, 1, 1))
+    async with client_for(service) as client:
+        assert (
+            await client.post(f"/f/{token}", data={"outcome": "a_little", "barrier": "I ask who else lives there."})
+        ).status_code == 200
+        record = await client.get(f"/me/{service.signer.sign('record', nudge.person_id, utc(2099, 1, 1))}")
+    assert "Impact after 3 months (2 March 2027): A little; I ask who else lives there." in record.text
+    with Session(service.engine) as session:
+        person = session.get(Person, nudge.person_id)
+        exported = record_as_dict(learning_record(service, session, person, IMPACT_SLOT.date()))
+    [entry] = exported["entries"]
+    assert entry["impact"] == [
+        {"asked_on": "2027-03-02", "months": 3, "answer": "A little", "line": "I ask who else lives there."}
+    ]
+    await service.close()
