@@ -9,7 +9,7 @@ and edits them before submitting, as both regulators expect the record to be the
 from dataclasses import dataclass, field
 from datetime import date
 
-from digests.loop_messages import FOLLOWUP_CHOICES
+from digests.loop_messages import FOLLOWUP_CHOICES, IMPACT_CHOICES
 from digests.nudge import PRACTICE_CHOICES
 
 # Social Work England professional standards (2019), the headings a CPD entry is linked to.
@@ -41,6 +41,7 @@ class RecordEntry:
     followed_up_on: date | None = None
     outcome: str | None = None  # the label of their follow-up answer
     barrier: str | None = None
+    impact: tuple[tuple[date, int, str | None, str | None], ...] = ()  # (asked on, months, answer label, line)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ def practice_label(value: str | None) -> str | None:
 
 def label(outcome: str | None) -> str | None:
     return dict(FOLLOWUP_CHOICES).get(outcome, outcome) if outcome else None
+
+
+def impact_label(answer: str | None) -> str | None:
+    return dict(IMPACT_CHOICES).get(answer, answer) if answer else None
 
 
 def check_text(correct: bool | None) -> str | None:
@@ -102,6 +107,12 @@ def reflective_account(entry: RecordEntry) -> list[tuple[str, str]]:
         changed.append(f"On {entry.followed_up_on:%-d %B %Y} I was asked whether I had tried it: {entry.outcome}.")
     if entry.barrier:
         changed.append(f"What got in the way: {_sentence(entry.barrier)}")
+    for asked_on, months, answer, line in entry.impact:
+        if answer or line:
+            said = f"{answer.lower()}" if answer else "no answer on the scale"
+            changed.append(f"{months} months on ({asked_on:%-d %B %Y}) I was asked whether it had made a difference: {said}.")
+            if line:
+                changed.append(_sentence(line))
     standards = (
         f"Social Work England: {'; '.join(SWE_STANDARDS)}. "
         f"NMC Code: {', '.join(NMC_THEMES)}. (Check and edit these before you submit.)"

@@ -1,10 +1,11 @@
-"""Reminders and follow-ups (issue 13) as Slack Block Kit and Teams Adaptive Cards. Pure: data in, dicts out.
+"""Reminders and follow-ups (issue 13) and impact questions (issue 17) as Slack Block Kit and Teams Adaptive
+Cards. Pure: data in, dicts out. A follow-up and an impact question are drawn alike from their `Asked`.
 
 A reminder's buttons carry the same values as its nudge's (Slack "<nudge id>:<choice>", Teams the nudge's
 signed reply token), so a tap goes down the one reply path and lands on the nudge's reply."""
 
 from digests.cards import CARD_VERSION, CHILD_REMINDER, REPLY_VERB, checked
-from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopMessage, followup_question, reminder_line
+from digests.loop_messages import LoopMessage, asked, reminder_line
 from digests.nudge import PRACTICE_CHOICES
 
 BARRIER_INPUT = "barrier"
@@ -39,25 +40,28 @@ def reminder_blocks(message: LoopMessage) -> list[dict]:
 
 
 def followup_blocks(message: LoopMessage, answered: str | None = None, barrier_saved: bool = False) -> list[dict]:
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Did you try it?"}}, _section(followup_question(message))]
+    """A follow-up or an impact question (its kind says which); both go to the same listeners."""
+    put = asked(message.kind)
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": put.heading}}, _section(put.question(message))]
     if answered is None:
-        buttons = [_button(label, f"followup-{value}", f"{message.reply_to}:{value}") for value, label in FOLLOWUP_CHOICES]
+        buttons = [_button(label, f"followup-{value}", f"{message.reply_to}:{value}") for value, label in put.choices]
         blocks.append({"type": "actions", "block_id": "followup", "elements": buttons})
     else:
-        blocks.append(_section(f"You said: {dict(FOLLOWUP_CHOICES)[answered]}. Thank you."))
+        blocks.append(_section(f"You said: {dict(put.choices)[answered]}. Thank you."))
     if not barrier_saved:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "barrier",
-                "elements": [_button("What got in the way?", "followup_barrier", str(message.reply_to))],
+                "elements": [_button(put.button, "followup_barrier", str(message.reply_to))],
             }
         )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Anonymous to your leads. {CHILD_REMINDER}"}]})
     return blocks
 
 
-def barrier_modal(message_title: str, delivery_id: int, existing: str | None) -> dict:
+def barrier_modal(message_title: str, delivery_id: int, existing: str | None, kind: str = "followup") -> dict:
+    put = asked(kind)
     field = {"type": "plain_text_input", "action_id": "text", "max_length": 300}
     if existing:
         field["initial_value"] = existing
@@ -65,12 +69,12 @@ def barrier_modal(message_title: str, delivery_id: int, existing: str | None) ->
         "type": "modal",
         "callback_id": "followup_barrier",
         "private_metadata": str(delivery_id),
-        "title": {"type": "plain_text", "text": "What got in the way?"},
+        "title": {"type": "plain_text", "text": put.button[:24]},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             _section(f"*{message_title}*"),
-            {"type": "input", "block_id": "barrier", "label": {"type": "plain_text", "text": BARRIER_PROMPT}, "element": field},
+            {"type": "input", "block_id": "barrier", "label": {"type": "plain_text", "text": put.prompt}, "element": field},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": CHILD_REMINDER}]},
         ],
     }
@@ -117,19 +121,20 @@ def reminder_card(message: LoopMessage, reply_token: str) -> dict:
 
 
 def followup_card(message: LoopMessage, token: str, answered: str | None = None, barrier_saved: bool = False) -> dict:
-    data = {"lessonloop": "followup", "token": token}
-    body = [_text("Did you try it?", size="Large", weight="Bolder", style="heading"), _text(followup_question(message))]
+    put = asked(message.kind)
+    data = {"lessonloop": "followup", "token": token}  # an impact question's presses take the same route
+    body = [_text(put.heading, size="Large", weight="Bolder", style="heading"), _text(put.question(message))]
     if answered is None:
         body.append(
-            {"type": "ActionSet", "actions": [_execute(label, data | {"outcome": value}) for value, label in FOLLOWUP_CHOICES]}
+            {"type": "ActionSet", "actions": [_execute(label, data | {"outcome": value}) for value, label in put.choices]}
         )
     else:
-        body.append(_text(f"You said: {dict(FOLLOWUP_CHOICES)[answered]}. Thank you.", isSubtle=True))
+        body.append(_text(f"You said: {dict(put.choices)[answered]}. Thank you.", isSubtle=True))
     if barrier_saved:
         body.append(_text("Saved. Thank you.", isSubtle=True))
     else:
         body += [
-            {"type": "Input.Text", "id": BARRIER_INPUT, "maxLength": 300, "label": BARRIER_PROMPT, "placeholder": CHILD_REMINDER},
+            {"type": "Input.Text", "id": BARRIER_INPUT, "maxLength": 300, "label": put.prompt, "placeholder": CHILD_REMINDER},
             {"type": "ActionSet", "actions": [_execute("Save", data | {"save": BARRIER_INPUT})]},
         ]
     body.append(_text(f"Anonymous to your leads. {CHILD_REMINDER}", size="Small", isSubtle=True))
@@ -140,6 +145,6 @@ def followup_card(message: LoopMessage, token: str, answered: str | None = None,
             "version": CARD_VERSION,
             "body": body,
             "actions": _with_record(actions, message),
-            "fallbackText": followup_question(message),
+            "fallbackText": put.question(message),
         }
     )

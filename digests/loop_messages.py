@@ -1,13 +1,17 @@
-"""What a reminder and a follow-up say (issue 13): the view model every channel renders from, and the
-email parts. Pure. A reminder's answers go to its nudge's reply (the same signed reply link); a
-follow-up's go to its own answer, recorded apart from the first reply."""
+"""What a reminder, a follow-up (issue 13) and an impact question (issue 17) say: the view model every
+channel renders from, and the email parts. Pure. A reminder's answers go to its nudge's reply (the same
+signed reply link); a follow-up's and an impact question's go to their own answer, recorded apart from the
+first reply. Follow-ups and impact questions are asked alike (one-tap answers and an optional line), so
+every channel renders both from one `Asked` each."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from digests.nudge import PRACTICE_CHOICES, EmailParts
 from digests.render import environment
 from lesson_bank.model import Lesson
+from schedules.impact_planner import SCALE
 
 FOLLOWUP_CHOICES = (
     ("helped", "I tried it and it helped"),
@@ -16,6 +20,8 @@ FOLLOWUP_CHOICES = (
     ("not_relevant", "No longer relevant"),
 )
 BARRIER_PROMPT = "What got in the way? (optional, one line)"
+IMPACT_CHOICES = SCALE  # the research's own five-point scale: a lot, a little, not sure, not much, not at all
+IMPACT_PROMPT = "Anything to add? (optional, one line)"
 ONLY_ONCE = "This is the only reminder for this lesson."
 
 
@@ -35,7 +41,7 @@ class LoopLinks:
 
 @dataclass(frozen=True)
 class LoopMessage:
-    kind: str  # reminder | followup
+    kind: str  # reminder | followup | impact
     reply_to: int  # the delivery whose answer the buttons record (a reminder's nudge; a follow-up itself)
     recipient_name: str
     lesson: Lesson
@@ -50,6 +56,35 @@ def followup_question(message: LoopMessage) -> str:
     )
 
 
+def impact_question(message: LoopMessage) -> str:
+    return f"Has “{message.lesson.title}” made a difference to your practice? (You read it on {message.read_on:%-d %B %Y}.)"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """How a follow-up or an impact question is put in every channel."""
+
+    heading: str
+    choices: tuple[tuple[str, str], ...]
+    prompt: str  # the optional line
+    button: str  # Slack: the button that opens the optional line
+    question: Callable[[LoopMessage], str]
+
+
+ASKED = {
+    "followup": Asked("Did you try it?", FOLLOWUP_CHOICES, BARRIER_PROMPT, "What got in the way?", followup_question),
+    "impact": Asked("Has it made a difference?", IMPACT_CHOICES, IMPACT_PROMPT, "Add a line", impact_question),
+}
+
+
+def asked(kind: str) -> Asked:
+    """A kind with answers of its own (a follow-up or an impact question)."""
+    try:
+        return ASKED[kind]
+    except KeyError:
+        raise ValueError(f"'{kind}' is not a follow-up or an impact question") from None
+
+
 def reminder_line(message: LoopMessage) -> str:
     return (
         f"On {message.read_on:%-d %B} you were sent “{message.lesson.title}”. If you have a minute, "
@@ -58,23 +93,25 @@ def reminder_line(message: LoopMessage) -> str:
 
 
 def subject(message: LoopMessage) -> str:
-    return f"{'Reminder' if message.kind == 'reminder' else 'Did you try it?'}: {message.lesson.title}"
+    return f"{'Reminder' if message.kind == 'reminder' else asked(message.kind).heading}: {message.lesson.title}"
 
 
 def email_parts(message: LoopMessage) -> EmailParts:
     env = environment()
-    context = {
+    context: dict[str, object] = {
         "m": message,
         "lesson": message.lesson,
         "links": message.links,
         "practice_choices": PRACTICE_CHOICES,
-        "followup_choices": FOLLOWUP_CHOICES,
-        "question": followup_question(message),
         "reminder": reminder_line(message),
-        "barrier_prompt": BARRIER_PROMPT,
     }
+    template = message.kind
+    if message.kind in ASKED:  # a follow-up and an impact question share one template
+        put = asked(message.kind)
+        context |= {"heading": put.heading, "question": put.question(message), "choices": put.choices, "prompt": put.prompt}
+        template = "followup"
     return EmailParts(
         subject(message),
-        env.get_template(f"email/{message.kind}.txt.j2").render(context),
-        env.get_template(f"email/{message.kind}.html.j2").render(context),
+        env.get_template(f"email/{template}.txt.j2").render(context),
+        env.get_template(f"email/{template}.html.j2").render(context),
     )

@@ -7,15 +7,16 @@ so the same draw every time the planner runs), at most one a calendar month per 
 `i<YYYY-MM>` makes that a database guarantee), at the person's weekly slot in a week that holds no other
 nudge for them (the question takes that week's place, as issue 13's follow-ups do).
 
-Not wired to the outbox yet: the delivery kind "impact" needs issue 13's kinds in the planner output and
-dispatcher (see docs/voice.md)."""
+`as_planned` turns a due question into an outbox row of kind "impact" (parent: the answered nudge), which
+bot/jobs/loop_planning.py writes with issue 13's reminders and follow-ups (see docs/voice.md)."""
 
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from schedules.slots import weekly_slot
+from schedules.planner import PlannedDelivery, Recipient
+from schedules.slots import WorkingHours, send_time, weekly_slot
 
 DEFAULT_INTERVALS = (3, 6, 12)  # months
 SCALE = (
@@ -34,6 +35,8 @@ class Answered:
     lesson_version: str
     answered_at: datetime
     practice: str | None
+    delivery_id: int = 0  # the nudge that was answered: the question's parent
+    channel: str = "email"  # the channel that nudge went by
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class ImpactDue:
     period: str  # the outbox key: i<YYYY-MM>
     week: str
     due_at: datetime
+    parent_id: int = 0
+    channel: str = "email"
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -119,5 +124,36 @@ def plan_impact(
         if month in person.months_asked:
             continue
         _, answered, interval = candidates[0]
-        due.append(ImpactDue(person.id, answered.lesson_id, answered.lesson_version, interval, f"i{month}", slot[0], slot[1]))
+        due.append(
+            ImpactDue(
+                person.id,
+                answered.lesson_id,
+                answered.lesson_version,
+                interval,
+                f"i{month}",
+                slot[0],
+                slot[1],
+                answered.delivery_id,
+                answered.channel,
+            )
+        )
     return due
+
+
+def as_planned(due: ImpactDue, person: Recipient, now: datetime, hours: WorkingHours = WorkingHours()) -> PlannedDelivery:
+    """The outbox row: kind "impact", its parent the answered nudge, the group snapshot the figures read."""
+    return PlannedDelivery(
+        due.person_id,
+        due.period,
+        due.lesson_id,
+        due.lesson_version,
+        send_time(due.due_at, now, person.timezone, hours),
+        False,
+        due.channel,
+        person.role,
+        person.team_id,
+        person.agency,
+        kind=KIND,
+        parent_id=due.parent_id,
+        months=due.interval,
+    )

@@ -1,5 +1,5 @@
 """One person's own learning record (issue 13): the nudges they were sent, their answers and reflections,
-and their follow-ups. Reads only that person's rows; nothing here is ever grouped or shown to anyone else."""
+their follow-ups and impact answers (issue 17). Reads only that person's rows; nothing here is ever grouped or shown to anyone else."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +26,7 @@ class RecordRow:
     followup_sent_at: datetime | None = None
     followup_outcome: str | None = None
     followup_barrier: str | None = None
+    impact: tuple[tuple[datetime, int, str | None, str | None], ...] = ()  # (asked, months, answer, line), issue 17
 
 
 def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
@@ -75,6 +76,7 @@ def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
         .where(Delivery.person_id == person_id, Delivery.kind == "nudge", Delivery.status == DeliveryStatus.SENT)
         .order_by(col(Delivery.sent_at), col(Delivery.id))
     )
+    impact = impact_answers(session, person_id=person_id)
     rows = []
     for (
         delivery_id,
@@ -105,6 +107,29 @@ def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
                 followup_sent_at,
                 outcome,
                 barrier,
+                tuple(impact.get(delivery_id, ())),
             )
         )
     return rows
+
+
+def impact_answers(session: Session, *, person_id: int) -> dict[int, list[tuple[datetime, int, str | None, str | None]]]:
+    """Their impact questions (issue 17) that went out, by the nudge each asked about, oldest first."""
+    found: dict[int, list[tuple[datetime, int, str | None, str | None]]] = {}
+    picked: Select[int | None, datetime | None, int | None, str | None, str | None] = Select(
+        col(Delivery.parent_id),
+        col(Delivery.sent_at),
+        col(Delivery.months),
+        col(FollowUpAnswer.outcome),
+        col(FollowUpAnswer.barrier),
+    )
+    query = (
+        picked.select_from(Delivery)
+        .outerjoin(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == Delivery.id)
+        .where(Delivery.person_id == person_id, Delivery.kind == "impact", Delivery.status == DeliveryStatus.SENT)
+        .order_by(col(Delivery.sent_at))
+    )
+    for parent_id, sent_at, months, outcome, line in session.exec(query):
+        if parent_id is not None and sent_at is not None:
+            found.setdefault(parent_id, []).append((sent_at, months or 0, outcome, line))
+    return found

@@ -98,8 +98,11 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
     return found
 
 
-def busy_weeks(session: Session, *, person_ids: list[int]) -> dict[int, set[str]]:
-    """Each person's local weeks that hold a nudge or a follow-up (cancelled ones free the week again)."""
+def busy_weeks(
+    session: Session, *, person_ids: list[int], kinds: tuple[str, ...] = ("nudge", "followup", "impact")
+) -> dict[int, set[str]]:
+    """Each person's local weeks that hold a delivery of one of `kinds` (cancelled ones free the week again):
+    a nudge by its period, the others by the local week they are due in."""
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     picked: Select[int | None, str, str, datetime, str] = Select(
         col(Delivery.person_id), col(Delivery.kind), col(Delivery.period), col(Delivery.due_at), col(Person.timezone)
@@ -107,7 +110,7 @@ def busy_weeks(session: Session, *, person_ids: list[int]) -> dict[int, set[str]
     rows = session.exec(
         picked.join(Person, col(Person.id) == Delivery.person_id).where(
             col(Delivery.person_id).in_(person_ids),
-            col(Delivery.kind).in_(["nudge", "followup"]),
+            col(Delivery.kind).in_(kinds),
             Delivery.status != DeliveryStatus.CANCELLED,
         )
     )
@@ -119,11 +122,16 @@ def busy_weeks(session: Session, *, person_ids: list[int]) -> dict[int, set[str]
 
 
 def with_followup_weeks(session: Session, found: dict[int, History], *, person_ids: list[int]) -> dict[int, History]:
-    """Histories in which a week holding a follow-up counts as planned, so no nudge joins it that week."""
+    """Histories in which a week holding a follow-up or an impact question (issue 17) counts as planned, so no
+    nudge joins it that week."""
     rows = session.exec(
         select(Delivery.person_id, Delivery.due_at, Person.timezone)
         .join(Person, col(Person.id) == Delivery.person_id)
-        .where(col(Delivery.person_id).in_(person_ids), Delivery.kind == "followup", Delivery.status != DeliveryStatus.CANCELLED)
+        .where(
+            col(Delivery.person_id).in_(person_ids),
+            col(Delivery.kind).in_(["followup", "impact"]),
+            Delivery.status != DeliveryStatus.CANCELLED,
+        )
     )
     extra: dict[int, set[str]] = {}
     for person_id, due_at, tz in rows:

@@ -144,6 +144,8 @@ class Delivery(SQLModel, table=True):
     record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
     # A reminder or follow-up (issue 13): the nudge it is about. Its answers go to that nudge's reply.
     parent_id: int | None = Field(default=None, index=True)
+    # An impact question (issue 17): how many months after the answer it asks; one per (nudge, interval).
+    months: int | None = None
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -337,14 +339,15 @@ Index("ix_person_slack_user_id", col(Person.slack_user_id))
 
 
 class FollowUpAnswer(SQLModel, table=True):
-    """The answer to a follow-up ("did you try it?"), kept apart from the first reply to the nudge (issue 13).
-    At most one per follow-up delivery: a second answer updates it. `barrier` is stored redacted."""
+    """The answer to a follow-up ("did you try it?", issue 13) or an impact question ("has it made a difference?",
+    issue 17: the delivery's kind says which), kept apart from the first reply to the nudge. At most one per
+    delivery: a second answer updates it. `barrier` (the optional line) is stored redacted."""
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: int = Field(foreign_key="delivery.id", unique=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     lesson_id: str = Field(max_length=80)
-    outcome: str | None = Field(default=None, max_length=16)  # helped | not_fit | not_yet | not_relevant
+    outcome: str | None = Field(default=None, max_length=16)  # followup: helped | not_fit | ...; impact: a_lot | ...
     barrier: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

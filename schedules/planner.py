@@ -57,8 +57,9 @@ class PlannedDelivery:
     role: str = ""
     team_id: int | None = None
     agency: str = ""
-    kind: str = "nudge"  # nudge | reminder | followup
-    parent_id: int | None = None  # a reminder's or follow-up's nudge
+    kind: str = "nudge"  # nudge | reminder | followup | impact
+    parent_id: int | None = None  # a reminder's, follow-up's or impact question's nudge
+    months: int | None = None  # an impact question's interval (issue 17)
 
 
 @cache

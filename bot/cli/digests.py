@@ -90,6 +90,9 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
     loop: Annotated[bool, typer.Option("--loop", help="Reminders, commitments, follow-ups and barriers instead")] = False,
+    impact: Annotated[
+        bool, typer.Option("--impact", help="Impact at 3, 6 and 12 months instead (--by also takes months)")
+    ] = False,
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
     from digests.statistics import as_dict
@@ -98,16 +101,17 @@ def stats(
 
     where = Filter(start=day("--from", start), end=day("--to", end))
     service = _service()
-    if loop:  # issue 13: the closing-the-loop table, the same as `lessonloop loop stats`
+    if loop or impact:  # issues 13 and 17: the same tables as `lessonloop loop stats` and `lessonloop loop impact`
         from bot.cli.loop import print_table
-        from bot.core.loop_figures import loop_table
+        from bot.core.loop_figures import impact_table, loop_table
+        from digests.loop_tables import impact_text
 
         with Session(service.engine) as session:
             try:
-                loop_rows = loop_table(service, session, by=by, where=where)
+                loop_rows = (impact_table if impact else loop_table)(service, session, by=by, where=where)
             except BadDimension as exc:
                 fail(str(exc))
-        print_table(loop_rows, as_json=as_json, as_csv_out=as_csv_out)
+        print_table(loop_rows, as_json=as_json, as_csv_out=as_csv_out, text=impact_text if impact else None)
         return
     with Session(service.engine) as session:
         try:
@@ -160,7 +164,10 @@ def export_evidence(
             min_cell=service.settings.min_cell,
         )
         subject = f"lesson {lesson}" if lesson else f"theme {theme}"
-        typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids), subject=subject), nl=False)
+        from bot.core.loop_figures import impact_table  # issue 17: what people said months later
+
+        impact = impact_table(service, session, by="evidence", where=where)
+        typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids), subject=subject, impact=impact), nl=False)
 
 
 def weekly(at: Annotated[Optional[str], typer.Option(help="As if it were this time (ISO-8601; default now)")] = None) -> None:

@@ -39,13 +39,37 @@ def stats(
     print_table(table, as_json=as_json, as_csv_out=as_csv_out)
 
 
-def print_table(table, *, as_json: bool = False, as_csv_out: bool = False) -> None:
+def print_table(table, *, as_json: bool = False, as_csv_out: bool = False, text=None) -> None:
     if as_json:
         typer.echo(json.dumps(loop_dict(table), indent=2))
     elif as_csv_out:
         typer.echo(loop_csv(table), nl=False)
     else:
-        typer.echo(loop_text(table))
+        typer.echo((text or loop_text)(table))
+
+
+@app.command("impact")
+def impact(
+    start: Annotated[Optional[str], typer.Option("--from", help="First month asked (YYYY-MM-DD)")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last month asked (YYYY-MM-DD)")] = None,
+    by: Annotated[str, typer.Option(help="theme, role, team, agency, week (the month asked) or months")] = "week",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+) -> None:
+    """Impact at 3, 6 and 12 months (issue 17): asked, answered, and how much difference it made."""
+    from bot.cli.ops import open_service
+    from bot.core.loop_figures import impact_table
+    from digests.loop_tables import impact_text
+
+    where = Filter(start=day("--from", start), end=day("--to", end))
+    service = open_service()
+    with Session(service.engine) as session:
+        try:
+            table = impact_table(service, session, by=by, where=where)
+        except BadDimension as exc:
+            fail(str(exc))
+            return
+    print_table(table, as_json=as_json, as_csv_out=as_csv_out, text=impact_text)
 
 
 def export_impact(

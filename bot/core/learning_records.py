@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.core.service import Service
-from digests.learning_record import LearningRecord, RecordEntry, check_text, label, practice_label
+from digests.learning_record import LearningRecord, RecordEntry, check_text, impact_label, label, practice_label
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.learning_record import record_rows
 from schedules.lesson_versions import lesson_as_sent
@@ -51,6 +51,7 @@ def learning_record(service: Service, session: Session, person: Person, today: d
                 row.followup_sent_at.date() if row.followup_sent_at else None,
                 label(row.followup_outcome),
                 row.followup_barrier,
+                tuple((at.date(), months, impact_label(answer), line) for at, months, answer, line in row.impact),
             )
         )
     role = taxonomy.role_label(person.role) if person.role in taxonomy.roles else person.role
@@ -64,6 +65,13 @@ def record_as_dict(record: LearningRecord) -> dict:
         "role": record.role,
         "made_on": record.made_on.isoformat(),
         "entries": [
-            {**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.__dict__.items()}} for entry in record.entries
+            {
+                **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.__dict__.items()},
+                "impact": [
+                    {"asked_on": on.isoformat(), "months": months, "answer": answer, "line": line}
+                    for on, months, answer, line in entry.impact
+                ],
+            }
+            for entry in record.entries
         ],
     }

@@ -45,6 +45,8 @@ def loop_context(service: Service, session: Session, rows: list[tuple[int, str, 
                 context.cancel[delivery_id] = "reminders switched off"
         elif kind == "followup" and not service.settings.followups:
             context.cancel[delivery_id] = "follow-ups are switched off for the organisation"
+        elif kind == "impact" and not service.settings.impact_intervals:  # issue 17
+            context.cancel[delivery_id] = "impact questions are switched off for the organisation"
     return context
 
 
@@ -54,6 +56,7 @@ def reminders_off_url(service: Service, person_id: int, now: datetime) -> str:
 
 
 def followup_url(service: Service, token: str) -> str:
+    """The signed page of a follow-up or an impact question (issue 17): both are asked and answered alike."""
     return f"{service.settings.base_url.rstrip('/')}/f/{token}"
 
 
@@ -74,7 +77,7 @@ def loop_message(
     expires = now + service.link_lifetime
     if kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
         reply_to, url = parent_id, service.reply_url(service.signer.sign("reply", parent_id, expires))
-    else:
+    else:  # a follow-up or an impact question: its own answer, on its own signed page
         reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))
     links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now), record_url)
     return LoopMessage(kind, reply_to, first_name, lesson, read_on, links)

@@ -165,8 +165,9 @@ class SavedFollowUp:
 
 
 def save_followup(service: Service, session: Session, *, delivery_id: int, answer: FollowUpReply) -> SavedFollowUp:
-    """Record (or update) the answer to a follow-up (issue 13): the same redaction and live-concern check
-    as a reflection; the answer is an outcome of its own, never a change to the first reply."""
+    """Record (or update) the answer to a follow-up (issue 13) or an impact question (issue 17): the same
+    redaction and live-concern check as a reflection; the answer is an outcome of its own, never a change to
+    the first reply."""
     delivery, lesson = delivery_and_lesson(service, session, delivery_id)
     text, removed, concern = _checked(answer.barrier)
     row = record_followup(session, delivery=delivery, answer=replace(answer, barrier=text), now=utcnow())

@@ -19,6 +19,22 @@ class InsecureSettings(RuntimeError):
     pass
 
 
+IMPACT_MAX_MONTHS = 36
+
+
+def parse_months(value: str) -> tuple[int, ...]:
+    """ "3,6,12" -> (3, 6, 12); empty -> () (no impact questions)."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not all(p.isdigit() for p in parts):
+        raise ValueError("must be whole numbers of months separated by commas, such as 3,6,12 (empty: off)")
+    months = tuple(int(p) for p in parts)
+    if any(not 1 <= m <= IMPACT_MAX_MONTHS for m in months):
+        raise ValueError(f"each interval must be from 1 to {IMPACT_MAX_MONTHS} months")
+    if list(months) != sorted(set(months)):
+        raise ValueError("intervals must be different and in increasing order, such as 3,6,12")
+    return months
+
+
 class SettingsError(ValueError):
     """A setting is out of range or malformed; the message names each LESSONLOOP_ variable."""
 
@@ -83,6 +99,9 @@ class Settings(BaseSettings):
     reminder_days: int = Field(3, ge=1, le=20)  # working days after the nudge, in the person's working hours and time zone
     followups: bool = True  # "did you try it?" weeks after a commitment
     followup_weeks: int = Field(4, ge=1, le=52)
+    # Impact (issue 17): "has it made a difference?" this many months after an answer; empty switches it off.
+    impact_months: str = "3,6,12"
+    impact_sample: float = Field(0.5, gt=0, le=1)  # the share of (person, lesson, interval) asked
     # Microsoft Teams bot (issue 5). The URLs default to Microsoft's public cloud; tests point them at loopback.
     teams_app_id: str | None = None
     teams_app_password: str | None = None
@@ -113,6 +132,16 @@ class Settings(BaseSettings):
         if hours.start >= hours.end:
             raise ValueError("the start must be before the end")
         return value
+
+    @field_validator("impact_months")
+    @classmethod
+    def _impact_months(cls, value: str) -> str:
+        parse_months(value)
+        return value
+
+    @property
+    def impact_intervals(self) -> tuple[int, ...]:
+        return parse_months(self.impact_months)
 
     @field_validator("base_url")
     @classmethod

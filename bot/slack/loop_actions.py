@@ -1,5 +1,6 @@
 """Slack listeners for closing the loop (issue 13): "No more reminders" on a reminder, the reminders
-switch in App Home, and the follow-up's one-tap answers and "what got in the way" modal.
+switch in App Home, and the one-tap answers and optional-line modal of a follow-up or an impact question
+(issue 17: the same buttons and modal, drawn from the delivery's kind).
 
 Every listener acks first; answers go through bot.core.replying.save_followup (the same redaction and
 live-concern check as a reflection). Only the person a message was sent to can answer it."""
@@ -20,7 +21,7 @@ from bot.slack.home_tab import find_person, publish_home
 from bot.slack.taps import NotYours
 from bot.slack.web import SlackApi
 from digests.loop_chat import barrier_modal, followup_blocks
-from digests.loop_messages import subject
+from digests.loop_messages import ASKED, subject
 from schedules.followups import BARRIER_LIMIT
 from schedules.loop_store import set_reminders
 from schedules.models import Delivery, FollowUpAnswer, Person
@@ -67,7 +68,7 @@ def record_followup_tap(
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
         message = loop_message(
             service,
-            kind="followup",
+            kind=delivery.kind,
             delivery_id=delivery.id,
             parent_id=delivery.parent_id or delivery.id,
             person_id=person.id,
@@ -92,9 +93,11 @@ def barrier_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
     with Session(service.engine) as session:
         delivery, _ = _own(session, delivery_id, user_id)
         assert delivery.id is not None  # a stored delivery
+        if delivery.kind not in ASKED:
+            raise NotYours(f"delivery {delivery_id} is not a follow-up or an impact question")
         existing = session.exec(select(FollowUpAnswer.barrier).where(FollowUpAnswer.delivery_id == delivery.id)).first()
         lesson = service.lessons.get(delivery.lesson_id)
-        return barrier_modal(lesson.title if lesson else delivery.lesson_id, delivery.id, existing)
+        return barrier_modal(lesson.title if lesson else delivery.lesson_id, delivery.id, existing, delivery.kind)
 
 
 async def _show(api: SlackApi, shown: FollowUpShown) -> None:

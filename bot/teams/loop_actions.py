@@ -48,7 +48,7 @@ def record_followup_press(service: Service, data: dict, sender_aad_id: str | Non
         read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
         message = loop_message(
             service,
-            kind="followup",
+            kind=delivery.kind,
             delivery_id=delivery.id,
             parent_id=delivery.parent_id or delivery.id,
             person_id=person.id,

@@ -1,10 +1,11 @@
-"""The dashboard's "closing the loop" page (issue 13): reminders, commitments, follow-ups and barriers, from
-the same suppressed tables as `lessonloop loop stats` and the digest, behind the same sign-in and scope."""
+"""The dashboard's "closing the loop" page (issue 13): reminders, commitments, follow-ups and barriers, and
+impact at 3, 6 and 12 months (issue 17), from the same suppressed tables as `lessonloop loop stats|impact`
+and the digest, behind the same sign-in and scope."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.core.loop_figures import followup_barriers, loop_table
+from bot.core.loop_figures import followup_barriers, impact_table, loop_table
 from bot.web.dashboard import _guarded  # one sign-in and scope check for every dashboard page
 from digests.loop_tables import loop_csv, loop_dict
 from digests.render import render
@@ -26,6 +27,7 @@ def loop_page(request: Request, team: str | None = None, by: str = "week"):
                 who=who,
                 table=table,
                 total=table["total"],
+                impact=loop_dict(impact_table(service, session, by=by, where=where)),
                 barriers=followup_barriers(service, session, where=where),
                 dimensions=DIMENSIONS,
                 min_cell=service.settings.min_cell,
@@ -45,6 +47,20 @@ def loop_table_csv(request: Request, by: str, team: str | None = None):
             loop_csv(loop_table(service, session, by=by, where=where)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="lessonloop-loop-{by}.csv"'},
+        )
+
+    return _guarded(request, start, end, team, build)
+
+
+@router.get("/dashboard/impact/{by}.csv")
+def impact_table_csv(request: Request, by: str, team: str | None = None):
+    start, end = request.query_params.get("from"), request.query_params.get("to")
+
+    def build(service, session, who, where):
+        return Response(
+            loop_csv(impact_table(service, session, by=by, where=where)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="lessonloop-impact-{by}.csv"'},
         )
 
     return _guarded(request, start, end, team, build)

@@ -1,5 +1,5 @@
 """Pages for closing the loop (issue 13): the signed "no more reminders" link in a reminder email, and the
-follow-up ("did you try it?") page. As everywhere, a GET only shows a page; only a POST records anything."""
+follow-up ("did you try it?") page, which also asks impact questions ("has it made a difference?", issue 17). As everywhere, a GET only shows a page; only a POST records anything."""
 
 from typing import Annotated
 
@@ -12,7 +12,7 @@ from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delive
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, typed_text
 from bot.web.pages import bad_link_page, message_page, service_of
-from digests.loop_messages import BARRIER_PROMPT, FOLLOWUP_CHOICES, LoopLinks, LoopMessage, followup_question
+from digests.loop_messages import LoopLinks, LoopMessage, asked
 from digests.render import render
 from schedules.followups import BARRIER_LIMIT
 from schedules.loop_store import set_reminders
@@ -65,7 +65,9 @@ def _followup(request: Request, session: Session, token: str) -> tuple[Delivery,
     read_on = (parent.sent_at or parent.due_at).date() if parent else delivery.due_at.date()
     person = session.get(Person, delivery.person_id) if delivery.person_id else None
     name = person.name.split()[0] if person else ""
-    return delivery, LoopMessage("followup", delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
+    if delivery.kind not in ("followup", "impact"):
+        raise BadToken("this link is not for a follow-up or an impact question")
+    return delivery, LoopMessage(delivery.kind, delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
 
 
 def _page(
@@ -79,14 +81,16 @@ def _page(
     notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    put = asked(message.kind)
     page = render(
         "pages/followup.html.j2",
-        question=followup_question(message),
+        heading=put.heading,
+        question=put.question(message),
         action=f"/f/{token}",
-        choices=FOLLOWUP_CHOICES,
+        choices=put.choices,
         outcome=outcome,
         barrier=barrier,
-        barrier_prompt=BARRIER_PROMPT,
+        barrier_prompt=put.prompt,
         saved=saved,
         notice=notice,
         contact=service_of(request).settings.organisation_contact,
@@ -102,7 +106,7 @@ def show_followup(request: Request, token: str, outcome: str | None = None):
         except BadToken as exc:
             return bad_link_page(exc)
         existing = session.exec(select(FollowUpAnswer).where(FollowUpAnswer.delivery_id == delivery.id)).first()
-        chosen = outcome if outcome in dict(FOLLOWUP_CHOICES) else (existing.outcome if existing else None)
+        chosen = outcome if outcome in dict(asked(message.kind).choices) else (existing.outcome if existing else None)
         return _page(request, token, message, outcome=chosen, barrier=(existing.barrier or "") if existing else "")
 
 
@@ -118,7 +122,8 @@ def post_followup(
             return bad_link_page(exc)
         assert delivery.id is not None  # a stored delivery
         try:
-            barrier = typed_text(barrier, field="line on what got in the way", limit=BARRIER_LIMIT) or None
+            field = "line on what got in the way" if delivery.kind == "followup" else "line you added"
+            barrier = typed_text(barrier, field=field, limit=BARRIER_LIMIT) or None
         except FormProblem as exc:  # shown again with what they wrote, never a bare error page
             return _page(
                 request, token, message, outcome=outcome, barrier=normalised_text(barrier), notice=str(exc), status=exc.status

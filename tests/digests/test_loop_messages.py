@@ -62,3 +62,26 @@ def test_a_reminder_email_offers_the_practice_answers_and_both_switches(lessons)
     assert parts.subject == f"Reminder: {lesson.title}"
     assert "https://x.test/f/tok?practice=changed" in parts.text and "reminders-off/tok" in parts.html
     assert "This is the only reminder for this lesson." in parts.text
+
+
+def test_every_impact_card_and_message_is_valid_and_asks_on_the_five_point_scale(lessons):
+    from markupsafe import escape
+
+    from digests.loop_messages import IMPACT_CHOICES, impact_question
+
+    validator = card_validator()
+    assert [label for _, label in IMPACT_CHOICES] == ["A lot", "A little", "Not sure", "Not much", "Not at all"]
+    for lesson in lessons:
+        m = message(lesson, "impact")
+        for answered in (None, *dict(IMPACT_CHOICES)):
+            card = followup_card(m, "tok", answered)
+            errors = sorted(validator.iter_errors(card), key=str)
+            assert not errors, (lesson.id, errors[0].message)
+            assert card_bytes(card) < MAX_CARD_BYTES
+        blocks = followup_blocks(m)
+        assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 150 for b in blocks if b["type"] == "header")
+        question = impact_question(m)
+        assert question.startswith(f"Has “{lesson.title}” made a difference to your practice?")
+        parts = email_parts(m)
+        assert question in parts.text and str(escape(question)) in parts.html
+        assert "https://x.test/f/tok?outcome=not_at_all" in parts.html and "Did you try it?" not in parts.html

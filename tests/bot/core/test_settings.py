@@ -62,3 +62,18 @@ def test_bad_smtp_scheme_names_the_variable():
 
 def test_unset_smtp_means_the_mail_folder():
     assert Settings().smtp_target() is None
+
+
+def test_impact_intervals_from_the_environment_empty_switches_them_off(monkeypatch):
+    monkeypatch.setenv("LESSONLOOP_IMPACT_MONTHS", " 3, 6,12 ")
+    assert Settings().impact_intervals == (3, 6, 12)
+    monkeypatch.setenv("LESSONLOOP_IMPACT_MONTHS", "")
+    assert Settings().impact_intervals == ()
+    for bad, says in (("3,x", "whole numbers"), ("0,6", "from 1 to 36"), ("6,3", "increasing"), ("3,3", "different")):
+        monkeypatch.setenv("LESSONLOOP_IMPACT_MONTHS", bad)
+        with pytest.raises(SettingsError, match=f"LESSONLOOP_IMPACT_MONTHS={bad}: .*{says}"):
+            Settings()
+    monkeypatch.setenv("LESSONLOOP_IMPACT_MONTHS", "3")
+    monkeypatch.setenv("LESSONLOOP_IMPACT_SAMPLE", "1.5")
+    with pytest.raises(SettingsError, match="LESSONLOOP_IMPACT_SAMPLE"):
+        Settings()

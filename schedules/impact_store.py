@@ -1,0 +1,79 @@
+"""What the impact planner (issue 17) needs from the database: each active person's answered lessons, the
+questions already asked, and the weeks that already hold something for them."""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from schedules.impact_planner import KIND, Answered, ImpactPerson, add_months
+from schedules.loop_store import busy_weeks
+from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
+from schedules.people import recipient
+from schedules.planner import Recipient
+
+LATE = timedelta(days=62)  # a question not asked within two months of its interval is not asked at all
+BUSY_KINDS = ("nudge", "reminder", "followup", KIND)
+
+
+def impact_people(
+    session: Session, *, now: datetime, intervals: tuple[int, ...], lessons: set[str]
+) -> list[tuple[ImpactPerson, Recipient]]:
+    """Active people with an answer to one of `lessons` old enough for the shortest interval and young
+    enough for the longest, each with what the pure planner must know."""
+    if not intervals:
+        return []
+    oldest = add_months(now - LATE, -max(intervals))
+    newest = add_months(now, -min(intervals))
+    rows = session.exec(
+        select(Delivery, Reply, Person)
+        .join(Reply, col(Reply.delivery_id) == Delivery.id)
+        .join(Person, col(Person.id) == Delivery.person_id)
+        .where(
+            Delivery.kind == "nudge",
+            col(Delivery.lesson_id).in_(lessons),
+            col(Reply.created_at) >= oldest,
+            col(Reply.created_at) <= newest,
+            Person.status == PersonStatus.ACTIVE,
+        )
+        .order_by(col(Person.id), col(Reply.created_at))
+    ).all()
+    people: dict[int, tuple[Person, list[Answered]]] = {}
+    for delivery, reply, person in rows:
+        assert person.id is not None and delivery.id is not None  # stored rows
+        people.setdefault(person.id, (person, []))[1].append(
+            Answered(delivery.lesson_id, delivery.lesson_version, reply.created_at, reply.practice, delivery.id, delivery.channel)
+        )
+    if not people:
+        return []
+    ids = list(people)
+    asked: dict[int, set[tuple[str, int]]] = {}
+    months: dict[int, set[str]] = {}
+    for person_id, lesson_id, interval, period in session.exec(
+        select(Delivery.person_id, Delivery.lesson_id, Delivery.months, Delivery.period).where(
+            col(Delivery.person_id).in_(ids), Delivery.kind == KIND, Delivery.status != DeliveryStatus.CANCELLED
+        )
+    ):
+        assert person_id is not None  # selected by person id
+        asked.setdefault(person_id, set()).add((lesson_id, interval or 0))
+        months.setdefault(person_id, set()).add(period.removeprefix("i"))
+    busy = busy_weeks(session, person_ids=ids, kinds=BUSY_KINDS)
+    found = []
+    for person_id, (person, answered) in people.items():
+        to = recipient(person)
+        found.append(
+            (
+                ImpactPerson(
+                    person_id,
+                    to.timezone,
+                    to.nudge_day,
+                    to.nudge_time,
+                    to.status,
+                    tuple(answered),
+                    frozenset(asked.get(person_id, ())),
+                    frozenset(months.get(person_id, ())),
+                    frozenset(busy.get(person_id, ())),
+                ),
+                to,
+            )
+        )
+    return found
