@@ -43,24 +43,21 @@ def export_person(session: Session, *, person: Person) -> dict:
     team = session.get(Team, person.team_id) if person.team_id else None
     deliveries = session.exec(select(Delivery).where(Delivery.person_id == person.id).order_by(col(Delivery.id))).all()
     ids = [d.id for d in deliveries]
-    return (
-        {
-            "person": _plain(person),
-            "team": team.name if team else None,
-            "deliveries": [_plain(d) for d in deliveries],
-            "delivery_attempts": [
-                _plain(a) for a in session.exec(select(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
-            ],
-            "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
-            "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
-            "followup_answers": [
-                _plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))
-            ],
-            "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
-        }
-        | export_voice(session, person_id=person.id)
-        | export_shares(session, person_id=person.id)
-    )  # issue 17
+    voice = export_voice(session, person_id=person.id) | export_shares(session, person_id=person.id)  # issue 17
+    return {
+        "person": _plain(person),
+        "team": team.name if team else None,
+        "deliveries": [_plain(d) for d in deliveries],
+        "delivery_attempts": [
+            _plain(a) for a in session.exec(select(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
+        ],
+        "replies": [_plain(r) for r in session.exec(select(Reply).where(Reply.person_id == person.id))],
+        "spacing_cards": [_plain(c) for c in session.exec(select(SpacingCard).where(SpacingCard.person_id == person.id))],
+        "followup_answers": [
+            _plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))
+        ],
+        "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
+    } | voice
 
 
 def cancel_pending(session: Session, *, person_id: int, reason: str) -> int:
