@@ -15,7 +15,8 @@ def record_blocks(url: str) -> list[dict]:
             "text": {
                 "type": "mrkdwn",
                 "text": "*My learning record:* your lessons, answers, reflections and follow-ups, "
-                "with a PDF for your CPD record or revalidation. Only you can open it.",
+                "with a PDF for your CPD record or revalidation. Only you can open it; from there you can "
+                "share part of it with your supervisor, and stop sharing.",
             },
             "accessory": button,
         }

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import schedules.models  # noqa: F401  (registers the tables)
 from schedules import voice_models  # noqa: F401  (issue 17's tables)
+from schedules import supervision  # noqa: F401  (issue 17 part 5: supervision shares)
 
 config = context.config
 target_metadata = SQLModel.metadata

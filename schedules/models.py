@@ -81,6 +81,9 @@ class Person(SQLModel, table=True):
     teams_conversation_json: str | None = None  # Bot Framework conversation reference
     created_at: datetime = Field(sa_type=UTCDateTime)
     reminders: bool = True  # one reminder for an unanswered nudge (issue 13); their own off switch
+    # Who they may share their own learning record with in one click (issue 17, roster column); never used
+    # for anything else, and nobody is told it unless the person shares.
+    supervisor_email: str | None = Field(default=None, max_length=254)
     # When planning next needs to look at this person (their next weekly slot, the end of a pause, a card
     # falling due): the minute tick reads only people whose time has come, not everyone (issue 16).
     # PLAN_NOW ("look now") whenever what decides their slot changes (see _replan_when_slot_changes).

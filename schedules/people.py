@@ -62,6 +62,7 @@ def upsert_page(
                     **values,  # bulk: no ORM event fires
                     **({"channel": row.channel} if row.channel else {}),
                     **({"reminders": row.reminders} if row.reminders is not None else {}),
+                    **({"supervisor_email": row.supervisor_email or None} if row.supervisor_email is not None else {}),
                 }
             )
         else:
@@ -73,12 +74,13 @@ def upsert_page(
                     "next_plan_at": PLAN_NOW,
                     "channel": row.channel or default_channel,
                     "reminders": row.reminders is not False,
+                    "supervisor_email": row.supervisor_email or None,
                     **values,
                 }
             )
     if new:
         session.execute(insert(Person), new)
-    # rows that name a channel or a reminders switch and rows that keep theirs differ in columns:
+    # rows that name a channel, a reminders switch or a supervisor and rows that keep theirs differ in columns:
     # one executemany for each shape
     shapes: dict[frozenset[str], list[dict]] = {}
     for values in changed:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from schedules.supervision import export_shares, forget_shares
 from schedules.voice_privacy import export_voice, forget_voice
 from schedules.models import (
     AuditEvent,
@@ -28,7 +29,7 @@ from schedules.slots import week_key
 
 FORGOTTEN = "a forgotten person"
 # Every table forget_person deletes from or rewrites (their freed space is scrubbed afterwards).
-FORGET_TABLES = ("person", "reply", "delivery", "deliveryattempt", "spacingcard", "auditevent", "team")
+FORGET_TABLES = ("person", "reply", "delivery", "deliveryattempt", "spacingcard", "auditevent", "team", "supervisionshare")
 
 
 def _plain(row: Any) -> dict:
@@ -42,6 +43,7 @@ def export_person(session: Session, *, person: Person) -> dict:
     team = session.get(Team, person.team_id) if person.team_id else None
     deliveries = session.exec(select(Delivery).where(Delivery.person_id == person.id).order_by(col(Delivery.id))).all()
     ids = [d.id for d in deliveries]
+    voice = export_voice(session, person_id=person.id) | export_shares(session, person_id=person.id)  # issue 17
     return {
         "person": _plain(person),
         "team": team.name if team else None,
@@ -55,7 +57,7 @@ def export_person(session: Session, *, person: Person) -> dict:
             _plain(a) for a in session.exec(select(FollowUpAnswer).where(FollowUpAnswer.person_id == person.id))
         ],
         "audit_events": [_plain(e) for e in session.exec(select(AuditEvent).where(AuditEvent.actor == person.email))],
-    } | export_voice(session, person_id=person.id)  # issue 17
+    } | voice
 
 
 def cancel_pending(session: Session, *, person_id: int, reason: str) -> int:
@@ -114,6 +116,7 @@ def forget_person(session: Session, *, person: Person) -> Forgotten:
     session.execute(update(Team).where(col(Team.lead_person_id) == person.id).values(lead_person_id=None))
     assert person.id is not None  # a stored person
     forget_voice(session, person_id=person.id)  # issue 17: proposals lose their author, received notes go
+    forget_shares(session, person_id=person.id)  # issue 17 part 5: every link they shared stops working
     session.delete(person)
     return Forgotten(delivery_ids, replies)
 

@@ -18,7 +18,7 @@ from lesson_bank.problems import Problem
 from schedules.slots import parse_weekday
 
 REQUIRED_COLUMNS = ("email", "name", "role", "team", "agency")
-OPTIONAL_COLUMNS = ("timezone", "nudge_day", "nudge_time", "channel", "access", "reminders")
+OPTIONAL_COLUMNS = ("timezone", "nudge_day", "nudge_time", "channel", "access", "reminders", "supervisor_email")
 SWITCH_VALUES = {"yes": True, "true": True, "on": True, "1": True, "no": False, "false": False, "off": False, "0": False}
 CHANNELS = ("email", "slack", "teams")
 ACCESS_LEVELS = ("member", "team_lead", "safeguarding_lead", "admin")
@@ -38,6 +38,9 @@ class RosterRow:
     channel: str | None = None  # None: the organisation's default
     access: str = "member"
     reminders: bool | None = None  # None: leave as it is (new people get reminders)
+    # Who they may share their learning record with in one click (issue 17). None: no such column, leave
+    # as it is; "": the column is there and empty, so nobody.
+    supervisor_email: str | None = None
 
 
 class _Row:
@@ -59,13 +62,31 @@ def _reason(exc: Exception, email: str) -> str:
     return reason
 
 
+def _address(row: _Row, column: str) -> str:
+    """The column's address, normalised; a problem (naming the column, never the address) when it is not one."""
+    email = row.get(column)
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        row.fail(column, f"not a valid email address ({_reason(exc, email)})")
+        return email
+
+
+def _supervisor(row: _Row, email: str) -> str | None:
+    if row.raw.get("supervisor_email") is None:  # no such column (csv gives None for a short line too)
+        return None
+    if not row.get("supervisor_email"):
+        return ""
+    supervisor = _address(row, "supervisor_email")
+    if supervisor == email:
+        row.fail("supervisor_email", "is the person's own address; name their supervisor, or leave it empty")
+    return supervisor
+
+
 def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
     before = len(row.problems)
-    email = row.get("email")
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        row.fail("email", f"not a valid email address ({_reason(exc, email)})")
+    email = _address(row, "email")
+    supervisor = _supervisor(row, email)
     for column in ("name", "team"):
         if not row.get(column):
             row.fail(column, "is empty")
@@ -113,6 +134,7 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
         channel,
         access,
         SWITCH_VALUES.get(switch),
+        supervisor,
     )
 
 

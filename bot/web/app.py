@@ -31,6 +31,8 @@ from bot.web import voice_pages
 
 from bot.web import voice_dashboard
 
+from bot.web import supervision_pages
+
 from bot.teams import routes as teams_routes
 from bot.core.service import Service
 
@@ -67,6 +69,7 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(record_pages.router)
     app.include_router(voice_pages.router)  # issue 17
     app.include_router(voice_dashboard.router)
+    app.include_router(supervision_pages.router)  # issue 17 part 5
     if service.settings.slack_enabled:
         from bot.slack import app as slack_app
 

@@ -113,3 +113,51 @@ def test_large_roster_is_written_in_pages_and_updates_by_email(settings, tmp_pat
         assert len(people) == 2800 and len(list(session.exec(select(Team)))) == 8
     assert (people["p1199@example.org"].name, people["p1199@example.org"].channel) == ("Renamed 1199", "slack")
     assert (people["p1200@example.org"].name, people["p1200@example.org"].channel) == ("P1200", "email")
+
+
+def test_supervisor_column_is_checked_and_named_in_each_problem():
+    """Issue 17 part 5: the optional supervisor_email column, checked like the email column."""
+    text = (
+        "email,name,role,team,agency,supervisor_email\n"
+        "a@example.org,Ann,gp,T,A,Sam.Super@Example.org\n"
+        "b@example.org,Bob,gp,T,A,not-an-address\n"
+        "c@example.org,Cat,gp,T,A,c@example.org\n"
+        "d@example.org,Dan,gp,T,A,\n"
+    )
+    rows, problems = parse_roster(text, "staff.csv", ROLES)
+    messages = [str(p) for p in problems]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("staff.csv:3: error: column 'supervisor_email': not a valid email address")
+    assert (
+        messages[1]
+        == "staff.csv:4: error: column 'supervisor_email': is the person's own address; name their supervisor, or leave it empty"
+    )
+    assert not any("not-an-address" in m for m in messages)  # the address itself is never repeated
+    assert [(r.email, r.supervisor_email) for r in rows] == [("a@example.org", "sam.super@example.org"), ("d@example.org", "")]
+    rows, _ = parse_roster("email,name,role,team,agency\na@example.org,Ann,gp,T,A\n", "r.csv", ROLES)
+    assert rows[0].supervisor_email is None  # no column: whatever is stored stays
+
+
+def test_supervisor_is_stored_kept_when_the_column_is_absent_and_cleared_when_empty(settings, tmp_path, monkeypatch, service):
+    monkeypatch.setenv("LESSONLOOP_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+
+    def supervisor() -> str | None:
+        with Session(service.engine) as session:
+            return session.exec(select(Person)).one().supervisor_email
+
+    named = write(
+        tmp_path / "named.csv", "email,name,role,team,agency,supervisor_email\na@example.org,Ann,gp,T,A,sam@example.org\n"
+    )
+    assert runner.invoke(app, ["people", "import", str(named)]).exit_code == 0
+    assert supervisor() == "sam@example.org"
+    without = write(tmp_path / "without.csv", "email,name,role,team,agency\na@example.org,Ann,gp,T,A\n")
+    assert runner.invoke(app, ["people", "import", str(without)]).exit_code == 0
+    assert supervisor() == "sam@example.org"
+    bad = write(tmp_path / "bad.csv", "email,name,role,team,agency,supervisor_email\na@example.org,Ann,gp,T,A,sam@@example\n")
+    result = runner.invoke(app, ["people", "import", str(bad)])
+    assert result.exit_code == 1 and f"{bad}:2: error: column 'supervisor_email': not a valid email address" in result.output
+    assert supervisor() == "sam@example.org"
+    emptied = write(tmp_path / "emptied.csv", "email,name,role,team,agency,supervisor_email\na@example.org,Ann,gp,T,A,\n")
+    assert runner.invoke(app, ["people", "import", str(emptied)]).exit_code == 0
+    assert supervisor() is None
