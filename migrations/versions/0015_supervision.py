@@ -10,7 +10,7 @@ from alembic import op
 import schedules.timeutil
 
 revision = "0015s"
-down_revision = "0011v"
+down_revision = "0014i"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ def shape(url: str) -> tuple[bool, bool]:
 
 def test_0015s_downgrades_and_upgrades(database_url):
     assert shape(database_url) == (True, True)
-    command.downgrade(alembic_config(database_url), "0011v")
+    command.downgrade(alembic_config(database_url), "0014i")  # the revision before this one
     assert shape(database_url) == (False, False)
     upgrade(database_url)
     assert shape(database_url) == (True, True)
