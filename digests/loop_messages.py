@@ -8,6 +8,7 @@ from datetime import date
 from digests.nudge import PRACTICE_CHOICES, EmailParts
 from digests.render import environment
 from lesson_bank.model import Lesson
+from lesson_bank.taxonomy import load_taxonomy
 
 FOLLOWUP_CHOICES = (
     ("helped", "I tried it and it helped"),
@@ -32,14 +33,17 @@ class LoopLinks:
     def outcome(self, choice: str) -> str:
         return f"{self.reply_url}?outcome={choice}"
 
+    def check(self, number: int) -> str:
+        return f"{self.reply_url}?check={number}"
+
 
 @dataclass(frozen=True)
 class LoopMessage:
-    kind: str  # reminder | followup
-    reply_to: int  # the delivery whose answer the buttons record (a reminder's nudge; a follow-up itself)
+    kind: str  # reminder | followup | checkin
+    reply_to: int  # the delivery whose answer the buttons record (a reminder's nudge; a follow-up or check-in itself)
     recipient_name: str
     lesson: Lesson
-    read_on: date  # when the nudge was sent
+    read_on: date  # when the nudge was sent (a check-in: the day of its roll-out step)
     links: LoopLinks
 
 
@@ -57,7 +61,25 @@ def reminder_line(message: LoopMessage) -> str:
     )
 
 
+# A roll-out check-in (issue 13, part 5): the knowledge check of a lesson on the theme, asked on its own (no
+# lesson, no right answer shown after: the same short measure for teams that have started and teams waiting).
+CHECKIN_INTRO = (
+    "A two-tap check-in: every team taking part answers the same question, so your partnership can tell "
+    "whether LessonLoop makes a difference. Answers are anonymous to your leads; nobody is marked."
+)
+
+
+def theme_of(lesson: Lesson) -> str:
+    return load_taxonomy().theme_label(lesson.primary_theme)
+
+
+def checkin_practice_question(lesson: Lesson) -> str:
+    return f"In the last few weeks, have you changed anything in how you work on {theme_of(lesson).lower()}?"
+
+
 def subject(message: LoopMessage) -> str:
+    if message.kind == "checkin":
+        return f"A two-tap check-in: {theme_of(message.lesson)}"
     return f"{'Reminder' if message.kind == 'reminder' else 'Did you try it?'}: {message.lesson.title}"
 
 
@@ -72,6 +94,8 @@ def email_parts(message: LoopMessage) -> EmailParts:
         "question": followup_question(message),
         "reminder": reminder_line(message),
         "barrier_prompt": BARRIER_PROMPT,
+        "checkin_intro": CHECKIN_INTRO,
+        "checkin_practice": checkin_practice_question(message.lesson) if message.kind == "checkin" else "",
     }
     return EmailParts(
         subject(message),
