@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from lesson_bank.model import Lesson
+from schedules.evaluation import TeamPeriod
 from schedules.planner import PlannedDelivery, Recipient
 from schedules.slots import WorkingHours, local_moment, send_time
 
@@ -122,3 +123,46 @@ def step_of(period: str) -> tuple[int, int]:
     """(step, theme index) from a check-in's period."""
     step, _, index = period[1:].partition(".")
     return int(step), int(index)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One answered check-in, as the report needs it (schedules.rollout_store.checkin_answers)."""
+
+    team_id: int
+    period: str  # the check-in's outbox period: step and theme
+    who: str  # tells people apart within a step
+    check_correct: bool | None
+    practice: str | None
+
+
+def team_periods(rollout: Rollout, answers: list[Answered]) -> dict[str, list[TeamPeriod]]:
+    """Team-level rows for each measure both groups give, keyed by measure: "knowledge:<theme>" (right first
+    time on that theme's check) and "practice" (said they changed something lately, any theme; one answer per
+    person and step: a change on any theme counts). Started or waiting by the plan (intention to treat), not
+    by what was actually sent."""
+    steps = rollout.step_days()
+    knowledge: dict[tuple[str, int, int], list[bool]] = {}
+    practice: dict[tuple[int, int], dict[str, bool]] = {}
+    for a in answers:
+        if a.team_id not in rollout.starts:
+            continue
+        step, index = step_of(a.period)
+        if step >= len(steps) or index >= len(rollout.themes):
+            continue
+        if a.check_correct is not None:
+            knowledge.setdefault((rollout.themes[index], a.team_id, step), []).append(a.check_correct)
+        if a.practice is not None:
+            said = practice.setdefault((a.team_id, step), {})
+            said[a.who] = said.get(a.who, False) or a.practice == "changed"
+    rows: dict[str, list[TeamPeriod]] = {f"knowledge:{theme}": [] for theme in rollout.themes}
+    rows["practice"] = []
+    for (theme, team, step), marks in sorted(knowledge.items()):
+        rows[f"knowledge:{theme}"].append(
+            TeamPeriod(team, f"S{step}", rollout.started_by(team, steps[step]), len(marks), sum(marks))
+        )
+    for (team, step), people in sorted(practice.items()):
+        rows["practice"].append(
+            TeamPeriod(team, f"S{step}", rollout.started_by(team, steps[step]), len(people), sum(people.values()))
+        )
+    return rows

@@ -1,7 +1,6 @@
 """The staged roll-out in the database (issue 13, part 5): the wave plan, the check-ins written, and the
 answers the report reads."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete
@@ -9,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from schedules.evaluation import WaveAssignment
 from schedules.models import Delivery, DeliveryStatus, Reply, RolloutWave, Team
-from schedules.rollout import CHECKIN, Rollout
+from schedules.rollout import CHECKIN, Answered, Rollout
 
 
 class PlanExists(Exception):
@@ -74,21 +73,9 @@ def checkin_periods(session: Session, *, person_ids: list[int]) -> dict[int, fro
     return {person_id: frozenset(periods) for person_id, periods in found.items()}
 
 
-@dataclass(frozen=True)
-class CheckinAnswer:
-    """One answered check-in, as the report needs it: whose team, which step and theme, and the answers.
-    `who` tells people apart (a forgotten person's deliveries keep their team but lose the person: the
-    delivery id stands in, one person per check-in)."""
-
-    team_id: int
-    period: str
-    who: str
-    check_correct: bool | None
-    practice: str | None
-    record_key: int
-
-
-def checkin_answers(session: Session) -> list[CheckinAnswer]:
+def checkin_answers(session: Session) -> list[Answered]:
+    """Answered check-ins that went out. A forgotten person's deliveries keep their team but lose the person:
+    the delivery id then stands in for them (one person per check-in)."""
     rows = session.exec(
         select(Delivery, Reply)
         .join(Reply, col(Reply.delivery_id) == Delivery.id)
@@ -99,5 +86,5 @@ def checkin_answers(session: Session) -> list[CheckinAnswer]:
     for d, r in rows:
         assert d.team_id is not None  # selected with a team
         who = f"p{d.person_id}" if d.person_id is not None else f"d{d.id}"
-        answers.append(CheckinAnswer(d.team_id, d.period, who, r.check_correct, r.practice, d.record_key))
+        answers.append(Answered(d.team_id, d.period, who, r.check_correct, r.practice))
     return answers
