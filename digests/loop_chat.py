@@ -5,8 +5,17 @@ A reminder's buttons carry the same values as its nudge's (Slack "<nudge id>:<ch
 signed reply token), so a tap goes down the one reply path and lands on the nudge's reply."""
 
 from digests.cards import CARD_VERSION, CHILD_REMINDER, REPLY_VERB, checked
-from digests.loop_messages import LoopMessage, asked, reminder_line
-from digests.nudge import PRACTICE_CHOICES
+from digests.loop_messages import (
+    CHECKIN_INTRO,
+    LoopMessage,
+    asked,
+    checkin_practice_question,
+    reminder_line,
+    theme_of,
+)
+from digests.markdown import slack_escape as esc
+from digests.nudge import PRACTICE_CHOICES, ReplyState
+from lesson_bank.model import Lesson
 
 BARRIER_INPUT = "barrier"
 
@@ -146,5 +155,73 @@ def followup_card(message: LoopMessage, token: str, answered: str | None = None,
             "body": body,
             "actions": _with_record(actions, message),
             "fallbackText": put.question(message),
+        }
+    )
+
+
+def _checkin_answered(state: ReplyState) -> list[str]:
+    """What a check-in shows once answered: the answer, never whether it was right (the same for every team)."""
+    lines = []
+    if state.check_answer is not None:
+        lines.append(f"You chose {state.check_answer}. Thank you.")
+    if state.practice is not None:
+        lines.append(f"You said: {dict(PRACTICE_CHOICES)[state.practice]}. Thank you.")
+    return lines
+
+
+def checkin_blocks(lesson: Lesson, delivery_id: int, state: ReplyState = ReplyState()) -> list[dict]:
+    """A roll-out check-in (issue 13, part 5). Its buttons are the nudge's own (`check-<n>`, `practice-<x>`, value
+    "<delivery id>:<choice>"), so a tap goes down the one reply path onto the check-in's own reply."""
+    check = lesson.check
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"A two-tap check-in: {theme_of(lesson)}"[:150]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": CHECKIN_INTRO}]},
+    ]
+    options = "\n".join(f"*{n}.* {esc(option)}" for n, option in enumerate(check.options, 1))
+    blocks.append(_section(f"*Quick check:* {esc(check.question)}\n{options}"))
+    if state.check_answer is None:
+        buttons = [_button(str(n), f"check-{n}", f"{delivery_id}:{n}") for n in range(1, len(check.options) + 1)]
+        blocks.append({"type": "actions", "block_id": "check", "elements": buttons})
+    blocks.append(_section(f"*{esc(checkin_practice_question(lesson))}*"))
+    if state.practice is None:
+        practice = [_button(label, f"practice-{value}", f"{delivery_id}:{value}") for value, label in PRACTICE_CHOICES]
+        blocks.append({"type": "actions", "block_id": "practice", "elements": practice})
+    if answered := _checkin_answered(state):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(answered)}]})
+    return blocks
+
+
+def checkin_card(
+    lesson: Lesson, reply_token: str, reply_url: str, state: ReplyState = ReplyState(), record_url: str = ""
+) -> dict:
+    """The check-in as an Adaptive Card: the nudge card's reply data (`check`, `practice` with its signed reply
+    token), so a press goes down the one reply path."""
+    check, data = lesson.check, {"lessonloop": "reply", "token": reply_token}
+    body = [
+        _text(f"A two-tap check-in: {theme_of(lesson)}", size="Large", weight="Bolder", style="heading"),
+        _text(CHECKIN_INTRO, isSubtle=True),
+        _text(f"**Quick check:** {check.question}", spacing="Large"),
+        *[_text(f"**{n}.** {option}", spacing="Small") for n, option in enumerate(check.options, 1)],
+    ]
+    if state.check_answer is None:
+        body.append(
+            {"type": "ActionSet", "actions": [_execute(str(n), data | {"check": n}) for n in range(1, len(check.options) + 1)]}
+        )
+    body.append(_text(f"**{checkin_practice_question(lesson)}**", spacing="Large"))
+    if state.practice is None:
+        buttons = [_execute(label, data | {"practice": value}) for value, label in PRACTICE_CHOICES]
+        body += [{"type": "ActionSet", "actions": buttons[i : i + 2]} for i in range(0, len(buttons), 2)]
+    if answered := _checkin_answered(state):
+        body.append(_text(" ".join(answered), isSubtle=True))
+    actions = [{"type": "Action.OpenUrl", "title": "Open in browser", "url": reply_url}]
+    if record_url:
+        actions.append(record_action(record_url))
+    return checked(
+        {
+            "type": "AdaptiveCard",
+            "version": CARD_VERSION,
+            "body": body,
+            "actions": actions,
+            "fallbackText": f"A two-tap check-in: {reply_url}",
         }
     )

@@ -11,6 +11,7 @@ from datetime import date
 from digests.nudge import PRACTICE_CHOICES, EmailParts
 from digests.render import environment
 from lesson_bank.model import Lesson
+from lesson_bank.taxonomy import load_taxonomy
 from schedules.impact_planner import SCALE
 
 FOLLOWUP_CHOICES = (
@@ -38,14 +39,19 @@ class LoopLinks:
     def outcome(self, choice: str) -> str:
         return f"{self.reply_url}?outcome={choice}"
 
+    def check(self, number: int) -> str:
+        return f"{self.reply_url}?check={number}"
+
 
 @dataclass(frozen=True)
 class LoopMessage:
-    kind: str  # reminder | followup | impact
-    reply_to: int  # the delivery whose answer the buttons record (a reminder's nudge; a follow-up itself)
+    kind: str  # reminder | followup | impact | checkin
+    reply_to: (
+        int  # the delivery whose answer the buttons record (a reminder's nudge; a follow-up, impact question or check-in itself)
+    )
     recipient_name: str
     lesson: Lesson
-    read_on: date  # when the nudge was sent
+    read_on: date  # when the nudge was sent (a check-in: the day of its roll-out step)
     links: LoopLinks
 
 
@@ -92,7 +98,25 @@ def reminder_line(message: LoopMessage) -> str:
     )
 
 
+# A roll-out check-in (issue 13, part 5): the knowledge check of a lesson on the theme, asked on its own (no
+# lesson, no right answer shown after: the same short measure for teams that have started and teams waiting).
+CHECKIN_INTRO = (
+    "A two-tap check-in: every team taking part answers the same question, so your partnership can tell "
+    "whether LessonLoop makes a difference. Answers are anonymous to your leads; nobody is marked."
+)
+
+
+def theme_of(lesson: Lesson) -> str:
+    return load_taxonomy().theme_label(lesson.primary_theme)
+
+
+def checkin_practice_question(lesson: Lesson) -> str:
+    return f"In the last few weeks, have you changed anything in how you work on {theme_of(lesson).lower()}?"
+
+
 def subject(message: LoopMessage) -> str:
+    if message.kind == "checkin":
+        return f"A two-tap check-in: {theme_of(message.lesson)}"
     return f"{'Reminder' if message.kind == 'reminder' else asked(message.kind).heading}: {message.lesson.title}"
 
 
@@ -104,6 +128,8 @@ def email_parts(message: LoopMessage) -> EmailParts:
         "links": message.links,
         "practice_choices": PRACTICE_CHOICES,
         "reminder": reminder_line(message),
+        "checkin_intro": CHECKIN_INTRO,
+        "checkin_practice": checkin_practice_question(message.lesson) if message.kind == "checkin" else "",
     }
     template = message.kind
     if message.kind in ASKED:  # a follow-up and an impact question share one template

@@ -12,7 +12,7 @@ from schedules.people import recipient
 from schedules.planner import Recipient
 
 LATE = timedelta(days=62)  # a question not asked within two months of its interval is not asked at all
-BUSY_KINDS = ("nudge", "reminder", "followup", KIND)
+BUSY_KINDS = ("nudge", "reminder", "followup", "checkin", KIND)  # a roll-out check-in (issue 13) is a message too
 
 
 def impact_people(

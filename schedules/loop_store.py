@@ -99,7 +99,7 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
 
 
 def busy_weeks(
-    session: Session, *, person_ids: list[int], kinds: tuple[str, ...] = ("nudge", "followup", "impact")
+    session: Session, *, person_ids: list[int], kinds: tuple[str, ...] = ("nudge", "followup", "impact", "checkin")
 ) -> dict[int, set[str]]:
     """Each person's local weeks that hold a delivery of one of `kinds` (cancelled ones free the week again):
     a nudge by its period, the others by the local week they are due in."""

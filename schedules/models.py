@@ -368,3 +368,19 @@ def _replan_when_slot_changes(_mapper, _connection, person: Person) -> None:
     state = inspect(person)
     if any(state.attrs[name].history.has_changes() for name in SLOT_FIELDS):
         person.next_plan_at = PLAN_NOW
+
+
+class RolloutWave(SQLModel, table=True):
+    """A team's place in a staged roll-out (issue 13, part 5): which wave, when it starts, and the plan it
+    came from (the seed, the step length and the themes measured are the same on every row of one plan).
+    A team with no row is not in an evaluation and is planned as usual."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", unique=True)
+    agency: str = Field(default="", max_length=120)
+    wave: int  # 1-based
+    starts_on: date
+    every_weeks: int
+    seed: int
+    themes: str = Field(default="", max_length=2000)  # the theme ids measured, comma-separated, in plan order
+    assigned_at: datetime = Field(sa_type=UTCDateTime)

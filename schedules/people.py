@@ -145,7 +145,12 @@ def recipient(row) -> Recipient:
 
 
 def planning_recipients(
-    session: Session, *, due_by: datetime | None = None, after: tuple[datetime, int] | None = None, limit: int | None = None
+    session: Session,
+    *,
+    due_by: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+    team_ids: list[int] | None = None,
 ) -> list[tuple[Recipient, datetime]]:
     """People who may be nudged, each with their next_plan_at; page with `after` (the last pair) and `limit`.
 
@@ -156,6 +161,8 @@ def planning_recipients(
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.
     query: Select[int | None, str, str, int, str, str, str, date | None, int | None, str, datetime] = Select(*_RECIPIENT_COLUMNS)
     query = query.where(col(Person.status).in_(statuses))
+    if team_ids is not None:
+        query = query.where(col(Person.team_id).in_(team_ids))
     if due_by is None:
         query = query.where(col(Person.id) > (after[1] if after else 0)).order_by(col(Person.id))
     else:

@@ -2,9 +2,11 @@
 
 import zlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from lesson_bank.model import Lesson
 from schedules.slots import WorkingHours, send_time, weekly_slot
@@ -115,10 +117,13 @@ def plan(
     hours: WorkingHours = WorkingHours(),
     horizon: timedelta = timedelta(0),
     immediate: bool = False,
+    wave_starts: Mapping[int, date] | None = None,
 ) -> list[PlannedDelivery]:
     """One nudge per person per local week, for slots that fall at or before now + horizon.
 
-    `immediate` sends this week's nudge now whatever the slot (the demo, a first welcome)."""
+    `immediate` sends this week's nudge now whatever the slot (the demo, a first welcome). `wave_starts`
+    (team id -> the day its wave of a staged roll-out starts): a team is held, nothing planned for its
+    people, for any week whose slot falls before that day in their time zone."""
     all_lessons = {lesson.id: lesson for lesson in lessons}
     fitting_for: dict[tuple[str, date], dict[str, Lesson]] = {}
     planned = []
@@ -130,6 +135,8 @@ def plan(
         if not immediate and slot.at > now + horizon:
             continue
         due_at = now if immediate else send_time(slot.at, now, person.timezone, hours)
+        if wave_starts and is_held(wave_starts, person.team_id, slot.at.astimezone(ZoneInfo(person.timezone)).date()):
+            continue
         key = (person.role, due_at.date())
         if key not in fitting_for:  # a handful of roles and days: work out each set once, not once a person
             fitting_for[key] = {l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())}
@@ -152,6 +159,12 @@ def plan(
                 )
             )
     return planned
+
+
+def is_held(wave_starts: Mapping[int, date], team_id: int | None, on: date) -> bool:
+    """A team in a staged roll-out whose wave has not started by `on` (a local date). No team, or a team
+    with no assignment, is never held."""
+    return team_id is not None and team_id in wave_starts and on < wave_starts[team_id]
 
 
 def next_plan_at(person: Recipient, history: History, now: datetime, *, planned_now: bool) -> datetime:

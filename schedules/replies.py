@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from lesson_bank.model import Lesson
 from schedules import spacing
 from schedules.models import Delivery, Practice, Reply, SpacingCard
+from schedules.rollout import CHECKIN
 
 
 REFLECTION_LIMIT = 2000  # what every editing surface accepts (Slack's modal, the Teams card, the web page)
@@ -139,7 +140,8 @@ def stage_reply(session: Session, known: Known, *, delivery: Delivery, lesson: L
         known.replies[delivery.id] = reply
     _merge(reply, answer, lesson, now)
     reply.updated_at = now
-    _apply_spacing(session, known, reply, delivery, is_new)
+    if delivery.kind != CHECKIN:  # a roll-out check-in measures; it is not a review of the lesson it borrows a question from
+        _apply_spacing(session, known, reply, delivery, is_new)
     session.add(reply)
     return reply
 

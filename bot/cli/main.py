@@ -34,8 +34,9 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "slack": (("slack",), "Slack: link people to their Slack accounts."),
     "loop": (("loop",), "Closing the loop: reminders, follow-ups and what came of them."),
     "said-did": (("said_did",), '"You said, we did": answer what staff reported; it goes with their next lesson.'),
+    "evaluate": (("evaluate",), "Does it work? A staged roll-out: plan the waves, then report."),
 }
-ALL_MODULES = ("lessons", "people", "msteams", "slack", "loop", "ops", "privacy", "digests", "said_did", "voice")
+ALL_MODULES = ("lessons", "people", "msteams", "slack", "loop", "ops", "privacy", "digests", "said_did", "voice", "evaluate")
 
 
 def build_app(names: tuple[str, ...] = ALL_MODULES) -> typer.Typer:
@@ -43,7 +44,7 @@ def build_app(names: tuple[str, ...] = ALL_MODULES) -> typer.Typer:
     # Plain help: rich formatting costs ~0.5 s of imports on every `lessonloop ...`.
     app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
     mods: dict[str, ModuleType] = {name: importlib.import_module(f"bot.cli.{name}") for name in names}
-    for group in ("lessons", "people", "msteams", "slack", "loop"):
+    for group in ("lessons", "people", "msteams", "slack", "loop", "evaluate"):
         if group in mods:
             app.add_typer(mods[group].app, name=group)
     if "ops" in mods:

@@ -21,7 +21,7 @@ class LoopContext:
 
 def loop_context(service: Service, session: Session, rows: list[tuple[int, str, int | None, int]]) -> LoopContext:
     """`rows` are (delivery id, kind, parent id, person id) of a claimed batch."""
-    loop_rows = [row for row in rows if row[1] != "nudge"]
+    loop_rows = [row for row in rows if row[1] in ("reminder", "followup")]  # a check-in has no nudge behind it
     if not loop_rows:
         return LoopContext()
     parents = {row[2] for row in loop_rows if row[2] is not None}
@@ -65,7 +65,7 @@ def loop_message(
     *,
     kind: str,
     delivery_id: int,
-    parent_id: int,
+    parent_id: int | None,
     person_id: int,
     first_name: str,
     lesson: Lesson,
@@ -75,7 +75,10 @@ def loop_message(
     record_url: str = "",
 ) -> LoopMessage:
     expires = now + service.link_lifetime
-    if kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
+    if kind == "checkin":  # a roll-out check-in (issue 13, part 5) is answered like a nudge, on its own reply
+        reply_to, url = delivery_id, service.reply_url(service.signer.sign("reply", delivery_id, expires))
+    elif kind == "reminder":  # the nudge's own reply page: the answer lands on the nudge's reply
+        assert parent_id is not None  # a reminder always names its nudge
         reply_to, url = parent_id, service.reply_url(service.signer.sign("reply", parent_id, expires))
     else:  # a follow-up or an impact question: its own answer, on its own signed page
         reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))

@@ -31,6 +31,7 @@ from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryStatus, Person
 from schedules.outbox import Outcome
 from schedules.retry_policy import after_transient_failure, week_end
+from schedules.rollout import CHECKIN
 from schedules.said_did import mark_seen, pending_for_people
 
 __all__ = ["DispatchStats", "dispatch_due"]
@@ -151,7 +152,7 @@ class _Run:
             notes,
         )
         message = None
-        if delivery.kind != "nudge" and delivery.parent_id is not None:  # a reminder or follow-up (issue 13)
+        if delivery.kind == CHECKIN or (delivery.kind != "nudge" and delivery.parent_id is not None):  # issue 13
             message = loop_message(
                 service,
                 kind=delivery.kind,
@@ -160,7 +161,7 @@ class _Run:
                 person_id=person.id,
                 first_name=nudge.recipient_name,
                 lesson=lesson,
-                read_on=loop.read_on[delivery.id],
+                read_on=loop.read_on.get(delivery.id, delivery.due_at.date()),
                 unsubscribe_url=links.unsubscribe_url,
                 now=now,
                 record_url=links.record_url,

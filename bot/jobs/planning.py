@@ -12,6 +12,8 @@ from schedules.lesson_versions import record_versions
 from schedules.outbox import histories, insert_planned
 from schedules.people import planning_recipients, set_next_plan_at
 from schedules.planner import History, PlannedDelivery, next_plan_at, plan
+from schedules.rollout import Rollout, plan_checkins
+from schedules.rollout_store import checkin_periods, rollout
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ def run_planning(
     all_planned: list[PlannedDelivery] = []
     inserted, after = 0, None
     due_by = None if immediate else now + horizon
+    with Session(service.engine) as session:
+        staged = rollout(session)  # a staged roll-out (issue 13, part 5): teams held until their wave starts
+    checkins = [] if staged is None else plan_checkins_now(service, staged, now, horizon=horizon, dry_run=dry_run)
     while True:
         with Session(service.engine) as session:
             page = planning_recipients(session, due_by=due_by, after=after, limit=PAGE)
@@ -49,7 +54,16 @@ def run_planning(
             found = with_followup_weeks(
                 session, histories(session, person_ids=[p.id for p in people]), person_ids=[p.id for p in people]
             )
-            planned = plan(people, lessons, found, now, hours=service.hours, horizon=horizon, immediate=immediate)
+            planned = plan(
+                people,
+                lessons,
+                found,
+                now,
+                hours=service.hours,
+                horizon=horizon,
+                immediate=immediate,
+                wave_starts=staged.starts if staged else None,
+            )
             if not dry_run:
                 if planned:
                     used = {p.lesson_id for p in planned}
@@ -67,4 +81,24 @@ def run_planning(
                 session.commit()
         if keep_planned:
             all_planned += planned
-    return PlanResult(all_planned + (loop_planned if keep_planned else []), inserted + (0 if dry_run else len(loop_planned)))
+    extra = loop_planned + checkins
+    return PlanResult(all_planned + (extra if keep_planned else []), inserted + (0 if dry_run else len(extra)))
+
+
+def plan_checkins_now(
+    service: Service, staged: Rollout, now: datetime, *, horizon: timedelta, dry_run: bool
+) -> list[PlannedDelivery]:
+    """The roll-out's check-ins due now, for everyone in its teams (only in the days around a step, and
+    only its teams' people), written once whoever plans."""
+    if not staged.near_a_step(now, horizon):
+        return []
+    lessons = list(service.lessons.values())
+    with Session(service.engine) as session:
+        people = [p for p, _ in planning_recipients(session, team_ids=list(staged.starts))]
+        before = checkin_periods(session, person_ids=[p.id for p in people])
+        planned = plan_checkins(people, lessons, staged, before, now, hours=service.hours, horizon=horizon)
+        if planned and not dry_run:
+            record_versions(session, lessons=[l for l in lessons if l.id in {p.lesson_id for p in planned}], now=now)
+            insert_planned(session, planned=planned, now=now)
+            session.commit()
+    return planned

@@ -5,6 +5,7 @@ tries again)."""
 
 import logging
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from sqlalchemy import and_
@@ -23,6 +24,8 @@ from digests.statistics import build_table
 from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import DigestSent, Person, PersonStatus, Team
+from schedules.planner import is_held
+from schedules.rollout_store import wave_starts
 from schedules.slots import weekly_slot
 from schedules.statistics import Filter, grouped, overall
 
@@ -70,12 +73,15 @@ async def _send_claimed(service: Service, session: Session, row_id: int, what: s
 async def send_agendas(service: Service, now: datetime) -> int:
     sent = 0
     with Session(service.engine) as session:
+        starts = wave_starts(session)  # a team held in a staged roll-out has no lessons to discuss yet
         for team in session.exec(select(Team).where(col(Team.lead_person_id).is_not(None))).all():
             assert team.id is not None  # a stored team
             lead = session.get(Person, team.lead_person_id)
             hour, minute = (int(x) for x in team.meeting_time.split(":"))
             slot = weekly_slot(team.timezone, team.meeting_day, time(hour, minute), now)
             if lead is None or lead.status != PersonStatus.ACTIVE or not (slot.at - AGENDA_LEAD_TIME <= now < slot.at):
+                continue
+            if is_held(starts, team.id, slot.at.astimezone(ZoneInfo(team.timezone)).date()):
                 continue
             item = current_agenda(service, session, team_id=team.id, week=slot.period)
             if item is None or (row_id := _claim(session, "agenda", team.id, slot.period, now)) is None:

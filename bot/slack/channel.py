@@ -15,7 +15,7 @@ from bot.core.settings import Settings
 from bot.slack.web import SlackApi
 from digests.said_did_render import said_did_blocks
 from bot.core.transport import Job, SendResult, TransportError
-from digests.loop_chat import followup_blocks, reminder_blocks
+from digests.loop_chat import checkin_blocks, followup_blocks, reminder_blocks
 from digests.loop_messages import subject
 from digests.slack_nudge import fallback_text, nudge_blocks
 from schedules.slack_people import SlackIdentity, load_identities, not_in_workspace, save_identities
@@ -51,7 +51,10 @@ class SlackChannel:
 
     def prepare(self, job: Job) -> tuple[list[dict], str]:
         if job.loop:
-            blocks = reminder_blocks(job.loop) if job.loop.kind == "reminder" else followup_blocks(job.loop)
+            if job.loop.kind == "checkin":  # issue 13, part 5
+                blocks = checkin_blocks(job.loop.lesson, job.loop.reply_to)
+            else:
+                blocks = reminder_blocks(job.loop) if job.loop.kind == "reminder" else followup_blocks(job.loop)
             return blocks, subject(job.loop)
         lesson = job.nudge.lesson
         blocks = nudge_blocks(lesson, job.delivery_id, is_review=job.nudge.is_review) + said_did_blocks(job.nudge.notes)

@@ -8,7 +8,9 @@ from sqlmodel import Session, col, select
 from bot.core.replying import ReplyError, SavedReply, delivery_and_lesson, safety_notice
 from bot.core.service import Service
 from digests.slack_nudge import ReplyState, fallback_text, nudge_blocks, reflection_modal
+from digests.loop_chat import checkin_blocks
 from schedules.models import Delivery, Person, Reply
+from schedules.rollout import CHECKIN
 
 
 class NotYours(PermissionError):
@@ -56,6 +58,8 @@ def message_after(saved: SavedReply, container: dict, *, contact: str) -> Update
     assert delivery.id is not None  # a stored delivery
     stored_channel, _, stored_ts = (delivery.external_ref or "").partition(":")
     channel, ts = stored_channel or container.get("channel_id"), stored_ts or container.get("message_ts")
+    if delivery.kind == CHECKIN:  # a roll-out check-in shows the answers given, never the lesson or the right answer
+        return Updated(channel, ts, checkin_blocks(saved.lesson, delivery.id, state), "A two-tap check-in", None)
     return Updated(
         channel,
         ts,

@@ -13,7 +13,9 @@ from bot.core.service import Service
 from bot.core.signing import BadToken
 from digests.cards import REFLECTION_INPUT, ReplyState, fitted_nudge_card
 from digests.nudge import Nudge, NudgeLinks
+from digests.loop_chat import checkin_card
 from schedules.models import Delivery, Person, Reply
+from schedules.rollout import CHECKIN
 from schedules.replies import REFLECTION_LIMIT
 
 
@@ -72,6 +74,8 @@ def _card_for(service: Service, session: Session, saved, token: str) -> dict:
         service.reply_url(token),
         service.unsubscribe_url(service.signer.sign("unsubscribe", person.id, now + timedelta(days=365))),
     )
+    if saved.delivery.kind == CHECKIN:  # a roll-out check-in shows the answers given, never the lesson or the right answer
+        return checkin_card(saved.lesson, token, links.reply_url, _state(saved.reply))
     nudge = Nudge(person.name.split()[0], saved.lesson, links, saved.delivery.is_review)
     # The signpost, if any, goes first in an attention container, where it cannot be missed.
     return fitted_nudge_card(

@@ -19,7 +19,7 @@ from bot.teams.connector import Connector, ConversationRef, card_activity
 from digests.said_did_render import said_did_card_items
 from bot.core.transport import Job, SendResult, TransportError
 from digests.cards import CardTooLarge, fitted_nudge_card
-from digests.loop_chat import followup_card, record_action, reminder_card
+from digests.loop_chat import checkin_card, followup_card, record_action, reminder_card
 from digests.loop_messages import subject
 from schedules.models import Person
 
@@ -50,6 +50,10 @@ class TeamsChannel:
         try:
             if job.loop:
                 loop = job.loop
+                if loop.kind == "checkin":  # issue 13, part 5
+                    token = self.reply_token(loop.reply_to)
+                    checkin = checkin_card(loop.lesson, token, loop.links.reply_url, record_url=loop.links.record_url)
+                    return card_activity(checkin, summary=subject(loop))
                 card = (
                     reminder_card(loop, self.reply_token(loop.reply_to))
                     if loop.kind == "reminder"

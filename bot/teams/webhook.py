@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import Session
@@ -22,6 +23,8 @@ from bot.core.transport import TransportError
 from digests.cards import agenda_card, theme_card, webhook_message
 from schedules import channel_posts
 from schedules.models import ChannelPost, Team
+from schedules.planner import is_held
+from schedules.rollout_store import wave_starts
 
 log = logging.getLogger("lessonloop.teams")
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -104,7 +107,12 @@ async def post_team_channels(
 ) -> dict[str, int]:
     """Post every due agenda item and theme to the teams that have a webhook; counts by outcome."""
     with Session(service.engine) as session:
-        teams = channel_posts.teams_with_webhooks(session)
+        starts = wave_starts(session)  # a team held in a staged roll-out gets no posts until its wave starts
+        teams = [
+            team
+            for team in channel_posts.teams_with_webhooks(session)
+            if not is_held(starts, team.id, now.astimezone(ZoneInfo(team.timezone)).date())
+        ]
     counts: dict[str, int] = {}
     if not teams:
         return counts

@@ -16,12 +16,14 @@ from bot.core.service import Service
 from bot.core.clock import utcnow
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, query_number, small_number, typed_text
+from digests.loop_messages import checkin_practice_question, theme_of
 from digests.nudge import PRACTICE_CHOICES
 from digests.slack_nudge import REFLECTION_LIMIT
 from digests.render import render
 from lesson_bank.model import Lesson
 from schedules.models import Delivery, Person, PersonStatus, Reply
 from schedules.privacy import set_status
+from schedules.rollout import CHECKIN
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.web")
@@ -41,6 +43,7 @@ def _form_page(
     token: str,
     lesson: Lesson,
     *,
+    checkin: bool,
     check: int | None,
     practice: str | None,
     reflection: str,
@@ -51,6 +54,9 @@ def _form_page(
     page = render(
         "pages/reply.html.j2",
         lesson=lesson,
+        # a roll-out check-in (issue 13, part 5) names its theme, not the lesson it borrows its question from
+        heading=f"A two-tap check-in: {theme_of(lesson)}" if checkin else lesson.title,
+        practice_question=checkin_practice_question(lesson) if checkin else "Did this change your practice?",
         action=f"/r/{token}",
         practice_choices=PRACTICE_CHOICES,
         check=check,
@@ -76,6 +82,7 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
             service,
             token,
             lesson,
+            checkin=delivery.kind == CHECKIN,
             check=query_number(check) or (existing.check_answer if existing else None),
             practice=practice or (existing.practice if existing else None),
             reflection=(existing.reflection or "") if existing else "",
@@ -102,7 +109,15 @@ async def post_reply(
 
     def again(error: str, status: int) -> HTMLResponse:
         return _form_page(
-            service, token, lesson, check=query_number(check), practice=practice, reflection=text, error=error, status=status
+            service,
+            token,
+            lesson,
+            checkin=delivery.kind == CHECKIN,
+            check=query_number(check),
+            practice=practice,
+            reflection=text,
+            error=error,
+            status=status,
         )
 
     try:
@@ -126,6 +141,7 @@ async def post_reply(
     return HTMLResponse(
         render(
             "pages/thanks.html.j2",
+            checkin=saved.delivery.kind == CHECKIN,
             reply=saved.reply,
             lesson=saved.lesson,
             action=f"/r/{token}",
