@@ -56,18 +56,27 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
     assert "demo: 13 people" in output and "outbox" in output
     assert ".env" in output and "LESSONLOOP_SECRET_KEY" in (tmp_path / ".env").read_text()
     assert f"LESSONLOOP_BASE_URL=http://127.0.0.1:{port}" in (tmp_path / ".env").read_text()
-    # every other README command now works in the same folder, with no flags
-    for command in (["replies"], ["stats"], ["plan", "--dry-run"], ["people", "export", "amira.social@example.org"], ["audit"]):
-        done = subprocess.run(
-            [sys.executable, "-c", "from bot.cli.main import main; main()", *command],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+    # every other README command now works in the same folder, with no flags (run side by side: each is a
+    # cold Python start, and they only read, apart from the audit row of the export)
+    commands = (["replies"], ["stats"], ["plan", "--dry-run"], ["people", "export", "amira.social@example.org"], ["audit"])
+    running = [
+        (
+            command,
+            subprocess.Popen(
+                [sys.executable, "-c", "from bot.cli.main import main; main()", *command],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
         )
-        assert done.returncode == 0, (command, done.stderr[-2000:])
-        assert "Traceback" not in done.stderr
+        for command in commands
+    ]
+    for command, child in running:
+        stderr = child.communicate(timeout=120)[1]
+        assert child.returncode == 0, (command, stderr[-2000:])
+        assert "Traceback" not in stderr
 
     assert "a follow-up" in output and "learning record: http://127.0.0.1" in output
     assert "demo: a lesson proposal" in output

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -13,7 +14,8 @@ from urllib.parse import unquote
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jsonschema import Draft6Validator
+import fastjsonschema
+from jsonschema import Draft6Validator, ValidationError
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 TENANT = "tenant-0001"
@@ -164,5 +166,35 @@ def card_schema() -> dict:
     return schema
 
 
-def card_validator() -> Draft6Validator:
-    return Draft6Validator(card_schema())
+class CardValidator:
+    """The Adaptive Cards schema check, fast: `fastjsonschema` compiles the schema to Python once per process
+    (about 15x faster a card than `jsonschema`, which matters across every lesson in every state); a card it
+    rejects is checked again by `jsonschema`, whose errors say where and why."""
+
+    _compiled: Callable[[dict], object] | None = None
+
+    def __init__(self) -> None:
+        schema = card_schema()
+        self.detailed = Draft6Validator(schema)
+        if CardValidator._compiled is None:
+            CardValidator._compiled = fastjsonschema.compile(schema)
+
+    def iter_errors(self, card: dict) -> Iterator[ValidationError]:
+        assert CardValidator._compiled is not None
+        try:
+            CardValidator._compiled(card)
+        except fastjsonschema.JsonSchemaValueException as fast:
+            errors = list(self.detailed.iter_errors(card))
+            # Both must agree that the card is invalid, or the quick check has a bug of its own.
+            yield from errors or [ValidationError(f"fastjsonschema alone rejects the card: {fast.message}")]
+
+    def is_valid(self, card: dict) -> bool:
+        return next(self.iter_errors(card), None) is None
+
+    def validate(self, card: dict) -> None:
+        if (error := next(self.iter_errors(card), None)) is not None:
+            raise error
+
+
+def card_validator() -> CardValidator:
+    return CardValidator()
