@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from math import sqrt
 
-import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,11 @@ def analyse(rows: list[TeamPeriod], *, min_cell: int = 5, level: float = 0.95) -
             "Too little data to conclude anything: fewer than two periods in which at least two teams had "
             "started and two had not, each with enough people.",
         )
+    # numpy and scipy are imported here, not at the top: the dispatcher and every tick import this module
+    # (through schedules.rollout) and must not pay two seconds of start-up for an analysis they never run.
+    import numpy as np
+    from scipy import stats
+
     mixed_periods = periods
     x = np.zeros((len(rows_used), 1 + len(mixed_periods) - 1 + len(teams)))
     y = np.array([r.yes / r.n for r in rows_used])
