@@ -112,7 +112,7 @@ def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess
         "LESSONLOOP_SLACK_BOT_TOKEN": TOKEN,
         "LESSONLOOP_SLACK_SIGNING_SECRET": SECRET,
         "LESSONLOOP_SLACK_API_URL": api_url,
-        "LESSONLOOP_SLACK_PER_MINUTE": "1000000",
+        "LESSONLOOP_SLACK_PER_MINUTE": "10000",  # the highest the setting allows
         "LESSONLOOP_MAIL_DIR": str(workdir / "outbox"),
     }
     log = open(workdir / "serve.log", "wb")

@@ -1,5 +1,6 @@
 """What the loop planner needs from the database, and the cancels a reply or a switch makes (issue 13)."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, update
@@ -144,14 +145,20 @@ def with_followup_weeks(session: Session, found: dict[int, History], *, person_i
     return merged
 
 
-def cancel_reminders(session: Session, *, parent_id: int, reason: str) -> int:
-    """A reply makes the pending reminder for its nudge pointless. The caller commits."""
+def cancel_reminders(session: Session, *, parent_ids: Collection[int], reason: str) -> int:
+    """Replies make the pending reminders for their nudges pointless. One statement for a whole batch of
+    replies (a statement each was a third of the reply writer's time in a burst of taps). The caller commits."""
+    if not parent_ids:
+        return 0
     result = session.exec(
         update(Delivery)
         .where(
-            col(Delivery.parent_id) == parent_id, col(Delivery.kind) == "reminder", col(Delivery.status) == DeliveryStatus.PENDING
+            col(Delivery.parent_id).in_(parent_ids),
+            col(Delivery.kind) == "reminder",
+            col(Delivery.status) == DeliveryStatus.PENDING,
         )
         .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+        .execution_options(synchronize_session=False)  # the session holds no reminder rows to keep in step
     )
     return result.rowcount or 0
 

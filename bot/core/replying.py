@@ -110,26 +110,32 @@ def stage_replies(service: Service, session: Session, requests: list[ReplyReques
     known = load_known(session, deliveries.values())
     now = utcnow()
     results: list[SavedReply | Exception] = []
-    for request in requests:
-        try:
-            delivery = deliveries.get(request.delivery_id)
-            lesson = (
-                lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
-                if delivery is not None
-                else None
-            )
-            if delivery is None or lesson is None:
-                raise UnknownDelivery("this lesson is no longer available")
-            assert delivery.id is not None  # a stored delivery
-            lesson = lesson.as_asked(delivery.is_review)
-            if request.check is not None:
-                request.check(session, delivery)
-            answer, removed, concern = _redacted(request.answer)
-            reply = stage_reply(session, known, delivery=delivery, lesson=lesson, answer=answer, now=now)
-            cancel_reminders(session, parent_id=delivery.id, reason="the nudge was answered")  # issue 13
-            results.append(SavedReply(reply, lesson, delivery, removed, concern))
-        except (ReplyError, UnknownDelivery, PermissionError) as exc:
-            results.append(exc)
+    # No flush before each query of the loop (owner checks, stored lesson versions): none of them reads the
+    # replies staged so far, and flushing the growing batch before every query cost more than the writes.
+    with session.no_autoflush:
+        for request in requests:
+            try:
+                delivery = deliveries.get(request.delivery_id)
+                lesson = (
+                    lesson_as_sent(
+                        session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version
+                    )
+                    if delivery is not None
+                    else None
+                )
+                if delivery is None or lesson is None:
+                    raise UnknownDelivery("this lesson is no longer available")
+                assert delivery.id is not None  # a stored delivery
+                lesson = lesson.as_asked(delivery.is_review)
+                if request.check is not None:
+                    request.check(session, delivery)
+                answer, removed, concern = _redacted(request.answer)
+                reply = stage_reply(session, known, delivery=delivery, lesson=lesson, answer=answer, now=now)
+                results.append(SavedReply(reply, lesson, delivery, removed, concern))
+            except (ReplyError, UnknownDelivery, PermissionError) as exc:
+                results.append(exc)
+    answered = [r.delivery.id for r in results if isinstance(r, SavedReply) and r.delivery.id is not None]
+    cancel_reminders(session, parent_ids=answered, reason="the nudge was answered")  # issue 13
     return results
 
 
