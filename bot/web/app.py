@@ -59,8 +59,14 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
             return JSONResponse({"detail": exc.detail}, status_code=404)
         return not_found_page()
 
-    app.include_router(reply_pages.router)
+    # Routes are matched in order: the chat platforms' endpoints first, since Slack waits at most 3 s for an
+    # answer and they take the most requests (a burst of taps no longer walks every page route first).
+    if service.settings.slack_enabled:
+        from bot.slack import app as slack_app
+
+        app.include_router(slack_app.router(service))
     app.include_router(teams_routes.router)
+    app.include_router(reply_pages.router)
     app.include_router(agenda_pages.router)
     app.include_router(audit_page.router)
     app.include_router(loop_dashboard.router)
@@ -70,10 +76,6 @@ def create_app(service: Service, lifespan=None) -> FastAPI:
     app.include_router(voice_pages.router)  # issue 17
     app.include_router(voice_dashboard.router)
     app.include_router(supervision_pages.router)  # issue 17 part 5
-    if service.settings.slack_enabled:
-        from bot.slack import app as slack_app
-
-        app.include_router(slack_app.router(service))
 
     @app.get("/healthz")
     def healthz():
