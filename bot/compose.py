@@ -43,11 +43,21 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 def build_service(settings: Settings, *, today: date | None = None, with_channels: bool = True) -> Service:
     result = load_bank(settings, today or date.today())
-    if result.errors:  # a lesson with an error is left out: say which and why, never silently
+    # A lesson file with an error is left out: say which and why, never silently. Problems of the bank as a
+    # whole (line 0: the balance of right answers across it) leave nothing out; they are for its authors.
+    left_out = [p for p in result.errors if p.line > 0]
+    bank_wide = [p for p in result.errors if p.line == 0]
+    if left_out:
         log.warning(
             "%d lesson file problem(s); those lessons are not sent:\n%s",
-            len(result.errors),
-            "\n".join(f"  {problem}" for problem in result.errors),
+            len(left_out),
+            "\n".join(f"  {problem}" for problem in left_out),
+        )
+    if bank_wide:
+        log.warning(
+            "the lesson bank as a whole has %d problem(s) for its authors (every lesson is still sent):\n%s",
+            len(bank_wide),
+            "\n".join(f"  {problem}" for problem in bank_wide),
         )
     lessons = with_local_contacts(settings, result.lessons)
     channels = build_channels(settings) if with_channels else {}
