@@ -85,7 +85,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert "Traceback" not in stderr
 
     assert "a follow-up" in output and "learning record: http://127.0.0.1" in output
-    assert "an impact question (\"Has it made a difference?\") went to" in output and mails[-1].name in output
+    assert 'an impact question ("Has it made a difference?") went to' in output and mails[-1].name in output
     # two people asked in a 13-person demo: below the default threshold of 5, and the demo says so
     assert "impact table on /dashboard/loop shows them as hidden: fewer than LESSONLOOP_MIN_CELL (5)" in output
     assert "demo: a lesson proposal" in output
