@@ -29,8 +29,8 @@ from schedules.slots import week_key
 from schedules.statistics import Filter
 
 DEMO_REFLECTION = "I will ask to see where the baby sleeps on every home visit, not only the living room."
-IMPACT_REFLECTION = "I will check who else lives in the home before closing a visit."
-IMPACT_LINE = "I now ask every family who else stays over, and wrote it into my visit notes."
+IMPACT_REFLECTION = "I will talk this lesson through with my team at our next meeting."
+IMPACT_LINE = "We now talk through one case like this at every team meeting."
 IMPACT_MONTHS = 3
 
 

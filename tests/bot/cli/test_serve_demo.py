@@ -47,7 +47,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         record = re.search(rf"{base}/me/[\w.-]+", followup.get_body(("plain",)).get_content()).group()
         page = httpx.get(record)
         assert page.status_code == 200 and "I will ask to see where the baby sleeps" in page.text
-        assert "I now ask every family who else stays over" in page.text  # last month's impact answer
+        assert "We now talk through one case like this" in page.text  # last month's impact answer
         assert httpx.get(f"{record}/record.pdf", timeout=60).content.startswith(b"%PDF")  # the first PDF loads fpdf2
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()
