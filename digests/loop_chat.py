@@ -129,14 +129,22 @@ def reminder_card(message: LoopMessage, reply_token: str) -> dict:
     )
 
 
+ROW_CHARACTERS = 36  # of button labels Teams shows in full in one row of a card at phone width (~450 px)
+
+
+def _answer_rows(buttons: list[dict]) -> list[dict]:
+    """As many answers a row as fit in full ("I tried it and it did not fit" gets a row of its own; in one row
+    of four Teams cut every answer to "I tried i…")."""
+    per_row = max(1, ROW_CHARACTERS // max(len(button["title"]) for button in buttons))
+    return [{"type": "ActionSet", "actions": buttons[i : i + per_row]} for i in range(0, len(buttons), per_row)]
+
+
 def followup_card(message: LoopMessage, token: str, answered: str | None = None, barrier_saved: bool = False) -> dict:
     put = asked(message.kind)
     data = {"lessonloop": "followup", "token": token}  # an impact question's presses take the same route
     body = [_text(put.heading, size="Large", weight="Bolder", style="heading"), _text(put.question(message))]
     if answered is None:
-        body.append(
-            {"type": "ActionSet", "actions": [_execute(label, data | {"outcome": value}) for value, label in put.choices]}
-        )
+        body += _answer_rows([_execute(label, data | {"outcome": value}) for value, label in put.choices])
     else:
         body.append(_text(f"You said: {dict(put.choices)[answered]}. Thank you.", isSubtle=True))
     if barrier_saved:

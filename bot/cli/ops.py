@@ -18,7 +18,7 @@ from bot.cli.demo_setup import port_in_use, write_demo_env
 from bot.cli.people import import_roster_file
 from bot.core.db import upgrade
 from bot.jobs.dispatcher import dispatch_due
-from bot.jobs.loop_demo import seed_loop_demo
+from bot.jobs.loop_demo import seed_impact_demo, seed_loop_demo
 from bot.jobs.planning import run_planning
 from bot.compose import build_service
 from bot.core.clock import utcnow
@@ -236,3 +236,18 @@ async def _seed_demo(service, settings: Settings) -> None:
             f"delivery-{demo.followup_id}.eml"
         )
         typer.echo(f"demo: {demo.person_name}'s learning record: {demo.record_url}")
+    impact = seed_impact_demo(service, utcnow())  # issue 17: an impact question three months on, and one answer
+    if impact is not None:
+        await dispatch_due(service, utcnow)
+        typer.echo(
+            f'demo: an impact question ("Has it made a difference?") went to {impact.person_name} as if three months '
+            f"had passed: delivery-{impact.question_id}.eml; {impact.answered_by} answered one last month (on their record)"
+        )
+        typer.echo(
+            "demo: the impact table on /dashboard/loop "
+            + (
+                "counts them"
+                if impact.shown
+                else f"shows them as hidden: fewer than LESSONLOOP_MIN_CELL ({settings.min_cell}) people have been asked"
+            )
+        )

@@ -4,10 +4,13 @@ theme) for the longest lessons and hostile names: valid against the Adaptive Car
 ~450 px, failing when any text is clipped or axe-core finds a violation. Screenshots go to docs/screenshots."""
 
 import json
+from datetime import date
 
 import pytest
 
 from digests.cards import WEBHOOK_CARD_VERSION, card_bytes
+from digests.loop_chat import followup_card
+from digests.loop_messages import LoopLinks, LoopMessage, asked
 from tests.bot.teams.fakes import card_validator
 from tests.digests import browser
 from tests.digests.golden import hard_lessons, teams_cards
@@ -82,3 +85,20 @@ def test_the_old_layout_would_have_been_caught(page):
     }
     page.evaluate(browser.RENDER_CARD, [old, browser.HOST_CONFIG])
     assert page.evaluate(browser.CLIPPED, page.query_selector("#host"))
+
+
+@pytest.mark.parametrize("kind", ["followup", "impact"])
+def test_follow_up_and_impact_cards_show_every_answer_in_full_at_450px(page, kind):
+    """Issues 13 and 17: the answers are longer than a nudge's buttons ("I tried it and it did not fit"); in
+    one row Teams cut them to "I tried i…" and "Not …", so the person could not tell them apart."""
+    links = LoopLinks("https://lessonloop.example.org/f/tok.abc", "", "", "https://lessonloop.example.org/me/tok.def")
+    message = LoopMessage(kind, 41, "Sam", hard_lessons()["longest"], date(2026, 11, 24), links)
+    card = followup_card(message, "tok")
+    assert not sorted(card_validator().iter_errors(card), key=str)
+    assert page.evaluate(browser.RENDER_CARD, [card, browser.HOST_CONFIG]) >= 3, "the renderer drew no text"
+    clipped = page.evaluate(browser.CLIPPED, page.query_selector("#host"))
+    assert not clipped, "; ".join(clipped)
+    labels = page.eval_on_selector_all("#host .ac-pushButton", "els => els.map(e => e.textContent.trim())")
+    assert all(label in labels for _, label in asked(kind).choices)
+    violations = page.evaluate(browser.AXE, "#host")
+    assert not violations, "; ".join(violations)

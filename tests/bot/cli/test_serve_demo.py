@@ -36,12 +36,18 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         else:
             raise AssertionError("the server did not come up")
         mails = sorted((tmp_path / "outbox").glob("delivery-*.eml"), key=lambda p: int(p.stem.split("-")[1]))
-        assert len(mails) == 14 and (tmp_path / "lessonloop.db").exists()  # 13 first nudges and one follow-up
-        followup = message_from_bytes(mails[-1].read_bytes(), policy=policy.default)
+        # 13 first nudges, one follow-up (issue 13) and one impact question (issue 17), in that order
+        assert len(mails) == 15 and (tmp_path / "lessonloop.db").exists()
+        followup, impact = (message_from_bytes(m.read_bytes(), policy=policy.default) for m in mails[-2:])
         assert followup["Subject"].startswith("Did you try it?: ")
+        assert impact["Subject"].startswith("Has it made a difference?: ")
+        asked = impact.get_body(("plain",)).get_content()
+        assert "made a difference to your practice?" in asked and "A lot" in asked and "Not at all" in asked
+        assert httpx.get(re.search(rf"{base}/f/[\w.-]+", asked).group()).status_code == 200
         record = re.search(rf"{base}/me/[\w.-]+", followup.get_body(("plain",)).get_content()).group()
         page = httpx.get(record)
         assert page.status_code == 200 and "I will ask to see where the baby sleeps" in page.text
+        assert "We now talk through one case like this" in page.text  # last month's impact answer
         assert httpx.get(f"{record}/record.pdf", timeout=60).content.startswith(b"%PDF")  # the first PDF loads fpdf2
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         link = re.search(rf"{base}/r/[\w.-]+\?check=1", text).group()
@@ -79,6 +85,9 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert "Traceback" not in stderr
 
     assert "a follow-up" in output and "learning record: http://127.0.0.1" in output
+    assert 'an impact question ("Has it made a difference?") went to' in output and mails[-1].name in output
+    # two people asked in a 13-person demo: below the default threshold of 5, and the demo says so
+    assert "impact table on /dashboard/loop shows them as hidden: fewer than LESSONLOOP_MIN_CELL (5)" in output
     assert "demo: a lesson proposal" in output
 
 
