@@ -35,7 +35,7 @@ def learning_record(service: Service, session: Session, person: Person, today: d
                 lesson.try_this_week,
                 lesson.reflect,
             )
-            source = "; ".join(s.citation() for s in lesson.sources)
+            source = "; ".join(lesson.citations())  # public sources only: seed provenance is for authors
         entries.append(
             RecordEntry(
                 row.sent_at.date(),

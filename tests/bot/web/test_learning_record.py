@@ -18,7 +18,7 @@ from bot.compose import build_service
 from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
 from bot.web.app import create_app
-from schedules.models import Delivery, FollowUpAnswer, Reply
+from schedules.models import Delivery, FollowUpAnswer, Person, Reply
 from tests.conftest import utc
 from tests.helpers import add_people
 
@@ -144,3 +144,23 @@ async def test_people_export_includes_the_same_record(settings, smtp_server, mon
         "I will ask to see where the baby sleeps.",
     )
     assert data["followup_answers"][0]["outcome"] == "helped"
+
+
+async def test_the_records_source_line_names_public_sources_only(settings, smtp_server):
+    """A lesson's seed provenance (for its authors) never shows on the record or its PDF, not even as an empty "; "."""
+    from dataclasses import replace
+
+    from bot.core.learning_records import learning_record
+    from lesson_bank.model import Source
+
+    service, ann_nudge = await lived_history(settings, smtp_server)
+    lesson = service.lessons[ann_nudge.lesson_id]
+    seed = Source(seed="some-review.md", lines="10-12")
+    public = Source(title="A public report", publisher="A publisher", year=2024, url="https://example.org/report")
+    service.lessons[lesson.id] = replace(lesson, sources=(seed, public, seed))  # same version: the record reads it
+    with Session(service.engine) as session:
+        person = session.get(Person, 1)
+        [entry, *_] = [
+            e for e in learning_record(service, session, person, FOLLOW_UP_SLOT.date()).entries if e.title == lesson.title
+        ]
+    assert entry.source == "A public report, A publisher (2024): https://example.org/report"
