@@ -128,6 +128,11 @@ def measure(nudges: list[Nudge], dim: str | None, scope: str, min_cell: int, aft
     }
 
 
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if v == v]  # runs that showed nothing have no error to average
+    return statistics.fmean(finite) if finite else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--teams", type=int, default=300)
@@ -158,7 +163,7 @@ def main() -> None:
                 nudges = simulate(rng, teams, size, weeks, args.themes)
                 for after in (False, True):
                     results[after].append(measure(nudges, dim, scope, args.min_cell, after))
-            r = {after: {k: statistics.fmean(x[k] for x in results[after]) for k in results[after][0]} for after in results}
+            r = {after: {k: _mean([x[k] for x in results[after]]) for k in results[after][0]} for after in results}
             print(
                 f"{size:>4} {name:38} {r[False]['shown']:>6.0%} {r[True]['shown']:>6.0%}   {r[False]['own']:>7.0%} {r[True]['own']:>6.0%}"
                 f"   {r[False]['count_mae']:>5.2f} {r[True]['count_mae']:>5.2f}   {r[False]['rate_mae']:>6.1f} {r[True]['rate_mae']:>6.1f}"

@@ -55,6 +55,22 @@ def test_never_rounds_up_past_the_nudges_sent():
     assert all(publish(6, key, cap=6) == 5 for key in range(256))
 
 
+def test_pieces_pool_small_values_and_drop_small_team_weeks():
+    from digests.disclosure import pooled_keys
+
+    week, small_team = (1, "A", "2026-W41"), (2, "A", "2026-W41")
+    base = {week: 13, small_team: 2}
+    people = {(week, "sw"): 6, (week, "police"): 5, (week, "hv"): 2, (small_team, "sw"): 2}
+    got = pooled_keys(base, people, min_cell=5)
+    # 2 health visitors alone would be a remainder of 2: the smallest named role (police, 5) joins them.
+    assert got == {(week, "sw"): "sw", (week, "police"): OTHER, (week, "hv"): OTHER, (small_team, "sw"): None}
+    # Nothing of size 1 to 4 is ever left as a piece of its own.
+    assert pooled_keys({week: 6}, {(week, "sw"): 5, (week, "police"): 1}, min_cell=5) == {
+        (week, "sw"): OTHER,
+        (week, "police"): OTHER,
+    }
+
+
 def test_min_cell_below_three_is_refused():
     with pytest.raises(ValueError, match="LESSONLOOP_MIN_CELL is 2; it must be at least 3"):
         Settings(min_cell=2)
@@ -197,3 +213,26 @@ def test_excerpts_need_min_cell_distinct_writers_not_reflections():
     assert sum("caseload again" in e for e in shown.excerpts) <= 1  # one voice never fills the list
     again = group_barriers({"theme": (13, 99)}, list(reversed(five)), labels={}, min_cell=5, period="October 2026")
     assert again == [shown]  # order from a hash of the text, not from when or by whom
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 7), st.sampled_from(["No time.", "Waiting.", "Caseload."])),
+        max_size=40,
+    ),
+    st.integers(0, 40),
+)
+def test_the_sample_limit_can_only_hide_never_pick_out_a_writer(samples, limit):
+    """barrier_samples reads at most 200 reflections of the fixed month (newest first): the k-writer rule
+    then runs on that sample, whose writers are a subset of the month's, so the limit can hide a theme but
+    never show one that fewer than k people wrote on, nor give one writer more than one excerpt."""
+    from digests.barriers import group_barriers
+
+    counts = {t: (sum(1 for s in samples if s[0] == t), 0) for t in "ab"}
+    writers = {t: {w for theme, w, _ in samples if theme == t} for t in "ab"}
+    full = {b.theme_id for b in group_barriers(counts, samples, labels={}, min_cell=5)}
+    for shown in group_barriers(counts, samples[:limit], labels={}, min_cell=5):
+        assert shown.theme_id in full and len(writers[shown.theme_id]) >= 5
+        assert len(shown.excerpts) <= len({w for theme, w, _ in samples[:limit] if theme == shown.theme_id})
+    assert group_barriers(counts, samples, labels={}, min_cell=5) == group_barriers(counts, samples[::-1], labels={}, min_cell=5)
