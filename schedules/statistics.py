@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from typing import Any
 
-from sqlalchemy import Label, SQLColumnExpression, case, distinct, func, literal
+from sqlalchemy import Label, SQLColumnExpression, and_, case, distinct, func, literal, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -290,4 +290,73 @@ def pieces(session: Session, *, dim: str, where: Filter, theme_of: dict[str, str
         if dim != "lesson":  # what got in the way, counted like every measure (rollup cells only)
             counts["barriers"], keys["barriers"] = int(r[-2] or 0), int(r[-1] or 0)
         out.append(Piece(int(r[0] or 0), str(r[1]), str(r[2] or ""), str(r[3]), str(r[4]), int(r[5] or 0), counts, keys))
+    return out
+
+
+POOLED = "other"  # digests.disclosure.OTHER: the pooled value of a dimension within a team-week
+ROLLUP_MEASURES = (*MEASURES, "barriers")
+
+
+def safe_groups(session: Session, *, by: str, dim: str, where: Filter, min_cell: int) -> list[GroupCounts]:
+    """The rows of a table by `by` (week, team, agency, key or total), added up in SQL from the rollup's
+    team-week cells of `dim` ("base", "role" or "theme") after the pooling rule of
+    `digests.disclosure.pooled_keys` (the specification; a test keeps the two in step). In SQL so that a
+    page reads hundreds of rows, not every team-week of every theme.
+
+    A team-week of fewer than `min_cell` people is left out. A value with fewer than `min_cell` people goes
+    to POOLED; named values join it, smallest first (by people, then key), while the rest of the team-week
+    (its people minus the named values') is non-zero and below `min_cell`."""
+    unit = (StatCell.team_id, StatCell.agency, StatCell.period)
+    cells = _cells(select(StatCell), where, "team", "base").where(StatCell.people >= min_cell).subquery()
+    base = (cells.c.team_id, cells.c.agency, cells.c.period)
+    count_cols = [getattr(StatCell, m) for m in ROLLUP_MEASURES] + [getattr(StatCell, f"k_{m}") for m in ROLLUP_MEASURES]
+    if dim == "base":
+        piece: Any = Select(*base, literal("").label("key"), cells.c.people, *(cells.c[c.key] for c in count_cols)).subquery()
+    else:
+        named = case(((col(StatCell.people) >= min_cell) & (col(StatCell.key) != POOLED), 1), else_=0)
+        joined = _cells(select(StatCell, cells.c.people.label("total"), named.label("named")), where, "team", dim)
+        joined = joined.join(cells, and_(*(a == b for a, b in zip(unit, base)))).subquery()
+        per_unit = (joined.c.team_id, joined.c.agency, joined.c.period)
+        windows = select(
+            joined,
+            func.sum(joined.c.people * joined.c.named).over(partition_by=per_unit).label("named_sum"),
+            func.sum(1 - joined.c.named).over(partition_by=per_unit).label("small_n"),
+            func.coalesce(
+                func.sum(joined.c.people).over(
+                    partition_by=(*per_unit, joined.c.named), order_by=(joined.c.people, joined.c.key), rows=(None, -1)
+                ),
+                0,
+            ).label("before"),
+        ).subquery()
+        w = windows.c
+        pooled = or_(w.named == 0, and_(w.small_n > 0, w.total - w.named_sum + w.before < min_cell))
+        key = case((pooled, literal(POOLED)), else_=w.key).label("key")
+        people_sum = func.sum(w.people)
+        piece = (
+            Select(
+                w.team_id,
+                w.agency,
+                w.period,
+                key,
+                case((people_sum < func.max(w.total), people_sum), else_=func.max(w.total)).label("people"),
+                *(func.sum(w[c.key]).label(c.key) for c in count_cols),
+            )
+            .group_by(w.team_id, w.agency, w.period, key)
+            .subquery()
+        )
+    p = piece.c
+    label: Any = {"week": p.period, "agency": p.agency, "key": p.key, "total": literal("total")}.get(by)
+    query: Select[*tuple[Any, ...]]
+    if by == "team":
+        label = func.coalesce(Team.name, "(no team)")
+        query = Select(label.label("label"), func.max(p.people), *(func.sum(p[c.key]) for c in count_cols))
+        query = query.select_from(piece).outerjoin(Team, col(Team.id) == p.team_id)
+    else:
+        query = Select(label.label("label"), func.max(p.people), *(func.sum(p[c.key]) for c in count_cols)).select_from(piece)
+    out = []
+    n = len(ROLLUP_MEASURES)
+    for row in session.exec(query.group_by(label).order_by(label)):
+        counts = {m: int(v or 0) for m, v in zip(ROLLUP_MEASURES, row[2 : 2 + n])}
+        keys = {m: int(v or 0) for m, v in zip(ROLLUP_MEASURES, row[2 + n :])}
+        out.append(GroupCounts(str(row[0]), int(row[1] or 0), counts, keys))
     return out

@@ -13,7 +13,7 @@ from digests.disclosure import OTHER, groups_of, safe_pieces, total_of, whole_th
 from digests.statistics import StatsTable, build_table
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.rollup import refresh
-from schedules.statistics import DIMENSIONS, Filter, GroupCounts, Piece, agenda_discussed, barrier_samples, pieces
+from schedules.statistics import DIMENSIONS, Filter, GroupCounts, Piece, agenda_discussed, barrier_samples, pieces, safe_groups
 from schedules.windows import align, month_label, previous_month, quarter_of
 
 
@@ -49,9 +49,6 @@ def labels_for(by: str, min_cell: int = 5) -> dict[str, str]:
     return other if by == "lesson" else {}
 
 
-LABEL_OF = {"week": lambda p: p.week, "team": lambda p: p.team, "agency": lambda p: p.agency}
-
-
 def published_pieces(service: Service, session: Session, *, dim: str, where: Filter) -> list[Piece]:
     """The pieces every figure in this window and scope is added up from (digests/disclosure.py): dim
     "base", "role", "theme" or "lesson" (lessons only where a lesson is its theme's whole piece)."""
@@ -66,11 +63,16 @@ def published_pieces(service: Service, session: Session, *, dim: str, where: Fil
 
 
 def published_groups(service: Service, session: Session, *, by: str, where: Filter) -> tuple[list[GroupCounts], GroupCounts]:
-    """The rows and the total of a table by `by`, before rounding: sums of safe pieces only."""
-    dim = by if by in ("role", "theme", "lesson") else "base"
-    parts = published_pieces(service, session, dim=dim, where=where)
-    total = total_of(parts if dim != "lesson" else published_pieces(service, session, dim="base", where=where))
-    return groups_of(parts, LABEL_OF.get(by, lambda p: p.key)), total
+    """The rows and the total of a table by `by`, before rounding: sums of safe pieces only. Lessons are
+    pooled here (few rows, read from the deliveries); every other table in SQL (`safe_groups`)."""
+    k = service.settings.min_cell
+    if by == "lesson":
+        parts = published_pieces(service, session, dim="lesson", where=where)
+        return groups_of(parts, lambda p: p.key), total_of(published_pieces(service, session, dim="base", where=where))
+    dim = by if by in ("role", "theme") else "base"
+    rows = safe_groups(session, by="key" if dim != "base" else by, dim=dim, where=where, min_cell=k)
+    total = safe_groups(session, by="total", dim="base", where=where, min_cell=k)
+    return rows, total[0] if total else total_of([])
 
 
 def aligned(where: Filter) -> Filter:
@@ -113,7 +115,7 @@ def barriers(
     samples = barrier_samples(session, where=period, theme_of=themes)
     # Counts from the same safe pieces as every table: a theme's count is shown only where it has pieces
     # of its own (its excerpts still need min_cell distinct writers, counted apart from the count).
-    theme_rows = groups_of(published_pieces(service, session, dim="theme", where=period), lambda p: p.key)
+    theme_rows = safe_groups(session, by="key", dim="theme", where=period, min_cell=service.settings.min_cell)
     counts = {g.key: (g.counts.get("barriers", 0), g.keys.get("barriers", 0)) for g in theme_rows if g.key != OTHER}
     return group_barriers(
         counts,
