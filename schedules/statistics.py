@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from typing import Any
 
-from sqlalchemy import Label, SQLColumnExpression, and_, case, distinct, func, literal, or_
+from sqlalchemy import Label, SQLColumnExpression, case, distinct, func, literal
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
-from schedules.rollup import ALL_TIME, is_barrier_sql, key_sums
+from schedules.rollup import ALL_TIME, ROLLUP_MEASURES, SAFE_GRAIN, is_barrier_sql, key_sums
 from schedules.slots import week_key
 
 MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")
@@ -293,66 +293,24 @@ def pieces(session: Session, *, dim: str, where: Filter, theme_of: dict[str, str
     return out
 
 
-POOLED = "other"  # digests.disclosure.OTHER: the pooled value of a dimension within a team-week
-ROLLUP_MEASURES = (*MEASURES, "barriers")
-
-
 def safe_groups(session: Session, *, by: str, dim: str, where: Filter, min_cell: int) -> list[GroupCounts]:
-    """The rows of a table by `by` (week, team, agency, key or total), added up in SQL from the rollup's
-    team-week cells of `dim` ("base", "role" or "theme") after the pooling rule of
-    `digests.disclosure.pooled_keys` (the specification; a test keeps the two in step). In SQL so that a
-    page reads hundreds of rows, not every team-week of every theme.
-
-    A team-week of fewer than `min_cell` people is left out. A value with fewer than `min_cell` people goes
-    to POOLED; named values join it, smallest first (by people, then key), while the rest of the team-week
-    (its people minus the named values') is non-zero and below `min_cell`."""
-    unit = (StatCell.team_id, StatCell.agency, StatCell.period)
-    cells = _cells(select(StatCell), where, "team", "base").where(StatCell.people >= min_cell).subquery()
-    base = (cells.c.team_id, cells.c.agency, cells.c.period)
-    count_cols = [getattr(StatCell, m) for m in ROLLUP_MEASURES] + [getattr(StatCell, f"k_{m}") for m in ROLLUP_MEASURES]
-    if dim == "base":
-        piece: Any = Select(*base, literal("").label("key"), cells.c.people, *(cells.c[c.key] for c in count_cols)).subquery()
-    else:
-        named = case(((col(StatCell.people) >= min_cell) & (col(StatCell.key) != POOLED), 1), else_=0)
-        joined = _cells(select(StatCell, cells.c.people.label("total"), named.label("named")), where, "team", dim)
-        joined = joined.join(cells, and_(*(a == b for a, b in zip(unit, base)))).subquery()
-        per_unit = (joined.c.team_id, joined.c.agency, joined.c.period)
-        windows = select(
-            joined,
-            func.sum(joined.c.people * joined.c.named).over(partition_by=per_unit).label("named_sum"),
-            func.sum(1 - joined.c.named).over(partition_by=per_unit).label("small_n"),
-            func.coalesce(
-                func.sum(joined.c.people).over(
-                    partition_by=(*per_unit, joined.c.named), order_by=(joined.c.people, joined.c.key), rows=(None, -1)
-                ),
-                0,
-            ).label("before"),
-        ).subquery()
-        w = windows.c
-        pooled = or_(w.named == 0, and_(w.small_n > 0, w.total - w.named_sum + w.before < min_cell))
-        key = case((pooled, literal(POOLED)), else_=w.key).label("key")
-        people_sum = func.sum(w.people)
-        piece = (
-            Select(
-                w.team_id,
-                w.agency,
-                w.period,
-                key,
-                case((people_sum < func.max(w.total), people_sum), else_=func.max(w.total)).label("people"),
-                *(func.sum(w[c.key]).label(c.key) for c in count_cols),
-            )
-            .group_by(w.team_id, w.agency, w.period, key)
-            .subquery()
-        )
-    p = piece.c
-    label: Any = {"week": p.period, "agency": p.agency, "key": p.key, "total": literal("total")}.get(by)
-    query: Select[*tuple[Any, ...]]
+    """The rows of a table by `by` (week, team, agency, key or total), added up from the rollup's safe
+    pieces of `dim` ("base", "role" or "theme"; grain "safe", written by schedules.rollup.refresh with
+    the pooling rule of digests.disclosure.pooled_keys for `min_cell`)."""
+    sums = (
+        *(func.sum(getattr(StatCell, m)) for m in ROLLUP_MEASURES),
+        *(func.sum(getattr(StatCell, f"k_{m}")) for m in ROLLUP_MEASURES),
+    )
+    label: Any = {
+        "week": col(StatCell.period),
+        "agency": col(StatCell.agency),
+        "key": col(StatCell.key),
+        "total": literal("total"),
+    }.get(by, func.coalesce(Team.name, "(no team)"))
+    query: Select[*tuple[Any, ...]] = Select(label.label("label"), func.max(StatCell.people), *sums).select_from(StatCell)
     if by == "team":
-        label = func.coalesce(Team.name, "(no team)")
-        query = Select(label.label("label"), func.max(p.people), *(func.sum(p[c.key]) for c in count_cols))
-        query = query.select_from(piece).outerjoin(Team, col(Team.id) == p.team_id)
-    else:
-        query = Select(label.label("label"), func.max(p.people), *(func.sum(p[c.key]) for c in count_cols)).select_from(piece)
+        query = query.outerjoin(Team, col(Team.id) == StatCell.team_id)
+    query = _cells(query, where, SAFE_GRAIN, dim).where(StatCell.people >= min_cell)  # always so; a safety net
     out = []
     n = len(ROLLUP_MEASURES)
     for row in session.exec(query.group_by(label).order_by(label)):
