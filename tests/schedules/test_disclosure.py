@@ -174,8 +174,8 @@ def _sql_pools_as_the_rule_says(service, org: Org) -> None:
 
 # Strict: every figure is a sum of pieces of k or more people (digests/disclosure.py), so no combination of
 # figures isolates anything smaller. Before that, cell-key rounding alone let this solver pin a small cell in
-# about 1 organisation in 340 (one seen: a 2-person team's week, both "not yet", pinned to 2 through the
-# agency's week row minus the other team's, and the overlapping role, theme and month rows).
+# 1 organisation in 347 (one seen: a 2-person team's week, both "not yet", pinned to 2 from the agency's
+# rows that count it set against the other team's own rows).
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(organisations())
 def test_an_attacker_with_everything_recovers_no_small_cell_and_no_answer(service, drawn):
