@@ -68,7 +68,7 @@ def is_barrier(text: str, practice: str | None) -> bool:
 class BarrierTheme:
     theme_id: str
     label: str
-    count: int  # rounded as every figure is
+    count: int | None  # rounded as every figure is; None where the theme has no safe pieces of its own
     excerpts: tuple[str, ...]
     period: str = ""  # the month the reflections were written in, e.g. "November 2026"
 
@@ -94,15 +94,19 @@ def group_barriers(
         writers.setdefault(theme, {}).setdefault(writer, set()).add(excerpt(text))
     out = []
     for theme, by_writer in writers.items():
-        count, key_sum = counts.get(theme, (0, 0))
-        if len(by_writer) < min_cell or count < min_cell:
+        if len(by_writer) < min_cell:
             continue
+        count, key_sum = counts.get(theme, (0, 0))
         one_each = {_shuffled(texts)[0] for texts in by_writer.values()}  # one voice never fills the list
-        shown = publish(count, key_sum)
+        shown = publish(count, key_sum) if count >= min_cell else None
         out.append(BarrierTheme(theme, labels.get(theme, theme), shown, tuple(_shuffled(one_each)[:per_theme]), period))
-    return sorted(out, key=lambda b: (-b.count, b.theme_id))
+    # Ordered by the shown count only (then the theme): the order tells nothing the figures do not.
+    return sorted(out, key=lambda b: (b.count is None, -(b.count or 0), b.theme_id))
 
 
 def barriers_csv(themes: list[BarrierTheme]) -> str:
-    rows = ((b.theme_id, b.label, b.period, b.count, *b.excerpts, *[""] * (3 - len(b.excerpts))) for b in themes)
+    rows = (
+        (b.theme_id, b.label, b.period, "" if b.count is None else b.count, *b.excerpts, *[""] * (3 - len(b.excerpts)))
+        for b in themes
+    )
     return csv_text(("theme", "label", "month", "count", "excerpt_1", "excerpt_2", "excerpt_3"), rows)

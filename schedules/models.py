@@ -9,7 +9,7 @@ from datetime import timezone
 from sqlalchemy import Index, UniqueConstraint, event, inspect, text
 from sqlmodel import Field, SQLModel, col
 
-from schedules.record_keys import new_record_key
+from schedules.disclosure_constants import new_record_key
 from schedules.timeutil import UTCDateTime
 
 PLAN_NOW = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Person.next_plan_at: due for planning at once

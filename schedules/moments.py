@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from schedules.models import Person
-from schedules.record_keys import RECORD_KEY_SPACE
+from schedules.disclosure_constants import RECORD_KEY_SPACE
 from schedules.slots import week_key
 from schedules.voice_models import PracticeMoment
 

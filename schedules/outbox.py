@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
-from schedules.record_keys import new_record_key
+from schedules.disclosure_constants import new_record_key
 from schedules.planner import CardState, History, PlannedDelivery
 from schedules.timeutil import as_utc
 

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, distinct, func, insert, literal, or_, text
+from sqlalchemy import and_, case, delete, distinct, func, insert, literal, or_, text
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -50,6 +50,9 @@ COUNTS = (
 )
 KEYS = tuple(f"k_{name}" for name in COUNTS[1:])  # per count, the sum of its deliveries' record keys
 CELLS = tuple((grain, dim) for grain in ("team", "agency", "all") for dim in ("base", "role", "theme"))
+SAFE_GRAIN = "safe"  # the pieces every published figure is added up from (digests/disclosure.py)
+POOLED = "other"  # digests.disclosure.OTHER: the pooled value of a dimension within a team-week
+ROLLUP_MEASURES = COUNTS[1:]
 ALL_TIME = "*"  # the period of the cells that hold only how many distinct people a group has had, ever
 PEOPLE_EVERY = timedelta(hours=6)  # people counts only grow, so an older count is a safe (lower) bound
 MARGIN = timedelta(minutes=10)  # clock skew between writers: look back a little further than the last refresh
@@ -142,6 +145,62 @@ def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] |
     return query.group_by(key, Delivery.period, team, agency)
 
 
+def _safe_select(dim: str, min_cell: int, periods: list[str] | None) -> Any:
+    """The safe pieces of `dim`, from the team cells just written: the pooling rule of
+    `digests.disclosure.pooled_keys` (the specification; a test keeps the two in step) in one query.
+
+    A team-week of fewer than `min_cell` people is left out. A value with fewer than `min_cell` people goes
+    to POOLED; named values join it, smallest first (by people, then key), while the rest of the team-week
+    (its people minus the named values') is non-zero and below `min_cell`."""
+
+    def team_cells(d: str, *extra: Any) -> Any:
+        query = select(StatCell, *extra).where(StatCell.grain == "team", StatCell.dim == d, StatCell.period != ALL_TIME)
+        return query if periods is None else query.where(col(StatCell.period).in_(periods))
+
+    base = team_cells("base").where(StatCell.people >= min_cell).subquery()
+    counts = [*ROLLUP_MEASURES, *KEYS]
+    head = (literal(SAFE_GRAIN), literal(dim))
+    if dim == "base":
+        b = base.c
+        return Select(*head, b.key, b.period, b.team_id, b.agency, b.people, *(b[c] for c in counts))
+    named = case(((col(StatCell.people) >= min_cell) & (col(StatCell.key) != POOLED), 1), else_=0)
+    joined = team_cells(dim, base.c.people.label("total"), named.label("named"))
+    on = and_(StatCell.team_id == base.c.team_id, StatCell.agency == base.c.agency, StatCell.period == base.c.period)
+    j = joined.join(base, on).subquery().c
+    per_unit = (j.team_id, j.agency, j.period)
+    w = (
+        Select(
+            j.key,
+            j.period,
+            j.team_id,
+            j.agency,
+            j.people,
+            j.total,
+            j.named,
+            *(j[c] for c in counts),
+            func.sum(j.people * j.named).over(partition_by=per_unit).label("named_sum"),
+            func.sum(1 - j.named).over(partition_by=per_unit).label("small_n"),
+            func.coalesce(
+                func.sum(j.people).over(partition_by=(*per_unit, j.named), order_by=(j.people, j.key), rows=(None, -1)), 0
+            ).label("before"),
+        )
+        .subquery()
+        .c
+    )
+    pooled = or_(w.named == 0, and_(w.small_n > 0, w.total - w.named_sum + w.before < min_cell))
+    key = case((pooled, literal(POOLED)), else_=w.key)
+    people = func.sum(w.people)
+    return Select(
+        *head,
+        key,
+        w.period,
+        w.team_id,
+        w.agency,
+        case((people < func.max(w.total), people), else_=func.max(w.total)),  # a lower bound, k or more
+        *(func.sum(w[c]) for c in counts),
+    ).group_by(key, w.period, w.team_id, w.agency)
+
+
 def _touched(session: Session, since: datetime) -> list[str]:
     sent = select(Delivery.period).where(col(Delivery.sent_at) >= since)
     replied = select(Delivery.period).join(Reply, col(Reply.delivery_id) == Delivery.id).where(Reply.updated_at >= since)
@@ -180,7 +239,13 @@ def _lock(session: Session) -> None:
 
 
 def refresh(
-    session: Session, *, theme_of: dict[str, str], now: datetime, full: bool = False, recount_people: bool = True
+    session: Session,
+    *,
+    theme_of: dict[str, str],
+    now: datetime,
+    min_cell: int = 5,
+    full: bool = False,
+    recount_people: bool = True,
 ) -> list[str] | None:
     """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL.
 
@@ -189,7 +254,7 @@ def refresh(
     no lock while it counts, so replies and pages carry on meanwhile."""
     _lock(session)
     state = session.get(StatState, 1)
-    digest = themes_hash(theme_of)
+    digest = themes_hash({**theme_of, "": f"min_cell={min_cell}"})  # the safe pieces depend on both
     periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
     people_due = (
         periods is None or state is None or (recount_people and state.people_at < now - PEOPLE_EVERY)
@@ -199,6 +264,8 @@ def refresh(
         session.execute(wipe)
         for grain, dim in CELLS:
             session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
+        for dim in ("base", "role", "theme"):  # after the team cells they are made from
+            session.execute(insert(StatCell).from_select(COLUMNS, _safe_select(dim, min_cell, periods)))
         state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=now)
         state.refreshed_at, state.themes_hash = now, digest
         session.add(state)

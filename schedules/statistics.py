@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Label, SQLColumnExpression, case, distinct, func, literal
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules.models import AgendaRecord, Delivery, DeliveryStatus, Reply, StatCell, Team
-from schedules.rollup import ALL_TIME, is_barrier_sql, key_sums
+from schedules.rollup import ALL_TIME, ROLLUP_MEASURES, SAFE_GRAIN, is_barrier_sql, key_sums
 from schedules.slots import week_key
 
 MEASURES = ("delivered", "replied", "checked", "correct", "answered", "changed", "already", "not_yet", "not_relevant")
@@ -152,26 +153,6 @@ def barrier_samples(session: Session, *, where: Filter, theme_of: dict[str, str]
     return [(str(t), int(w), text) for t, w, text in session.exec(query)]
 
 
-def evidence_groups(session: Session, *, where: Filter) -> list[GroupCounts]:
-    """Per calendar quarter and agency (key "2026-Q4|Agency"): the record that lessons reached people, and
-    what they said. Deliberately coarse: a lesson, role, team and week each would leave groups too small
-    to show at real team sizes. `people` is exact: distinct people in the quarter."""
-    from schedules.windows import quarter_of  # a pure helper; imported here to keep this module's imports short
-
-    keys = (col(Delivery.agency), col(Delivery.period), col(Delivery.person_id))
-    query = select(*keys, *_measures()).select_from(Delivery).outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
-    groups: dict[str, tuple[set[int], dict[str, int], dict[str, int]]] = {}
-    for row in session.exec(sent_nudges_in(query, where).group_by(*keys)):
-        agency, period, person = row[0], row[1], row[2]
-        people, counts, key_sums = groups.setdefault(f"{quarter_of(period)}|{agency}", (set(), {}, {}))
-        people.add(person if person is not None else 0)  # forgotten people count as one between them
-        for name, value in _counts(row[3:]).items():
-            counts[name] = counts.get(name, 0) + value
-        for name, value in _keys(row[3:]).items():
-            key_sums[name] = key_sums.get(name, 0) + value
-    return [GroupCounts(key, len(p), c, k) for key, (p, c, k) in sorted(groups.items())]
-
-
 def agenda_evidence(session: Session, *, lesson_ids: tuple[str, ...]) -> list[tuple[str, str, str, bool]]:
     """(lesson, quarter, team, discussed) for the team agenda items built on these lessons: meetings, not
     people, but given by quarter like the rest of the evidence; discussed if any item that quarter was."""
@@ -261,16 +242,79 @@ def overall(session: Session, *, where: Filter) -> GroupCounts:
     return _group("total", max(int(row[0] or 0), people), row[1:])
 
 
-def barrier_counts(session: Session, *, where: Filter, theme_of: dict[str, str]) -> dict[str, tuple[int, int]]:
-    """Per theme: (reflections saying what got in the way, the sum of their record keys)."""
-    if _raw("theme", where, theme_of):
-        key = dimension("theme", theme_of)
-        barrier = is_barrier_sql() == 1
-        keys = func.sum(case((barrier, Delivery.record_key), else_=0))
-        query = (
-            select(key, func.sum(is_barrier_sql()), keys).select_from(Delivery).join(Reply, col(Reply.delivery_id) == Delivery.id)
+@dataclass(frozen=True)
+class Piece:
+    """One team (within one agency) in one ISO week, and one value of a dimension ("" for dim "base"):
+    the finest cell every published figure is added up from (digests/disclosure.py pools and drops them)."""
+
+    team_id: int
+    team: str
+    agency: str
+    week: str
+    key: str
+    people: int
+    counts: dict[str, int]
+    keys: dict[str, int]
+
+
+def pieces(session: Session, *, dim: str, where: Filter, theme_of: dict[str, str]) -> list[Piece]:
+    """Every team-week cell of `dim` ("base", "role", "theme" from the rollup; "lesson" from the deliveries)
+    in the window and scope. `people` is exact: distinct people in that team, agency, week and value."""
+    team_name = func.coalesce(Team.name, "(no team)")
+    cols: tuple[Any, ...]
+    query: Select[*tuple[Any, ...]]
+    if dim == "lesson":
+        cols = (
+            func.coalesce(Delivery.team_id, 0),
+            team_name,
+            col(Delivery.agency),
+            col(Delivery.period),
+            col(Delivery.lesson_id),
         )
-        return {str(k): (int(n or 0), int(s or 0)) for k, n, s in session.exec(sent_nudges_in(query, where).group_by(key))}
-    query = select(StatCell.key, func.sum(StatCell.barriers), func.sum(StatCell.k_barriers)).select_from(StatCell)
-    query = _cells(query, where, _grain("", where), "theme").group_by(StatCell.key)
-    return {key: (int(n or 0), int(s or 0)) for key, n, s in session.exec(query)}
+        query = Select(*cols, func.count(distinct(col(Delivery.person_id))), *_measures()).select_from(Delivery)
+        query = query.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id).outerjoin(Team, col(Team.id) == Delivery.team_id)
+        rows = session.exec(sent_nudges_in(query, where).group_by(*cols)).all()
+    else:
+        cols = (col(StatCell.team_id), team_name, col(StatCell.agency), col(StatCell.period), col(StatCell.key))
+        sums = (
+            *(getattr(StatCell, name) for name in ("people", *MEASURES)),
+            *(getattr(StatCell, f"k_{name}") for name in MEASURES),
+            StatCell.barriers,
+            StatCell.k_barriers,
+        )
+        query = Select(*cols, *sums).select_from(StatCell).outerjoin(Team, col(Team.id) == StatCell.team_id)
+        rows = session.exec(_cells(query, where, "team", dim)).all()
+    out = []
+    for r in rows:
+        counts, keys = _counts(r[6:]), _keys(r[6:])
+        if dim != "lesson":  # what got in the way, counted like every measure (rollup cells only)
+            counts["barriers"], keys["barriers"] = int(r[-2] or 0), int(r[-1] or 0)
+        out.append(Piece(int(r[0] or 0), str(r[1]), str(r[2] or ""), str(r[3]), str(r[4]), int(r[5] or 0), counts, keys))
+    return out
+
+
+def safe_groups(session: Session, *, by: str, dim: str, where: Filter, min_cell: int) -> list[GroupCounts]:
+    """The rows of a table by `by` (week, team, agency, key or total), added up from the rollup's safe
+    pieces of `dim` ("base", "role" or "theme"; grain "safe", written by schedules.rollup.refresh with
+    the pooling rule of digests.disclosure.pooled_keys for `min_cell`)."""
+    sums = (
+        *(func.sum(getattr(StatCell, m)) for m in ROLLUP_MEASURES),
+        *(func.sum(getattr(StatCell, f"k_{m}")) for m in ROLLUP_MEASURES),
+    )
+    label: Any = {
+        "week": col(StatCell.period),
+        "agency": col(StatCell.agency),
+        "key": col(StatCell.key),
+        "total": literal("total"),
+    }.get(by, func.coalesce(Team.name, "(no team)"))
+    query: Select[*tuple[Any, ...]] = Select(label.label("label"), func.max(StatCell.people), *sums).select_from(StatCell)
+    if by == "team":
+        query = query.outerjoin(Team, col(Team.id) == StatCell.team_id)
+    query = _cells(query, where, SAFE_GRAIN, dim).where(StatCell.people >= min_cell)  # always so; a safety net
+    out = []
+    n = len(ROLLUP_MEASURES)
+    for row in session.exec(query.group_by(label).order_by(label)):
+        counts = {m: int(v or 0) for m, v in zip(ROLLUP_MEASURES, row[2 : 2 + n])}
+        keys = {m: int(v or 0) for m, v in zip(ROLLUP_MEASURES, row[2 + n :])}
+        out.append(GroupCounts(str(row[0]), int(row[1] or 0), counts, keys))
+    return out

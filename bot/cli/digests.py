@@ -10,16 +10,15 @@ from bot.cli.options import chosen_lessons, day, fail
 from sqlmodel import Session
 
 from bot.core.agenda import current_agenda
-from bot.core.stats import theme_map
 from bot.core.clock import utcnow
-from bot.core.stats import BadDimension, stats_table
+from bot.core.stats import BadDimension, evidence_table, fresh, stats_table, theme_map
 from digests.agenda_render import FORMATS, agenda_text
 from digests.disclosure import PLAIN_WORDS
 from digests.evidence import evidence_csv
-from digests.statistics import as_csv, as_dict, build_table
+from digests.statistics import as_csv, as_dict
 from schedules.models import Team
 from schedules.slots import week_key
-from schedules.statistics import Filter, agenda_evidence, evidence_groups, overall_raw
+from schedules.statistics import Filter, agenda_evidence
 from schedules.team_settings import TeamChange, TeamSettingError, update_team
 
 team_app = typer.Typer(help="Team meeting settings.", no_args_is_help=True)
@@ -96,7 +95,6 @@ def stats(
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
     from digests.statistics import as_dict
-    from schedules.statistics import Filter
     from sqlmodel import Session
 
     where = Filter(start=day("--from", start), end=day("--to", end))
@@ -155,18 +153,13 @@ def export_evidence(
     """CSV by quarter and agency: how a lesson (or a theme's lessons) reached people, what came back, agenda items."""
     service = _service()
     ids = chosen_lessons(theme_map(service), lesson, theme)
-    where = Filter(lesson_ids=ids)
     with Session(service.engine) as session:
-        table = build_table(
-            "evidence",
-            evidence_groups(session, where=where),
-            overall_raw(session, where=where),
-            min_cell=service.settings.min_cell,
-        )
+        fresh(service, session)
+        table = evidence_table(service, session, lesson=lesson, theme=theme)
         subject = f"lesson {lesson}" if lesson else f"theme {theme}"
         from bot.core.loop_figures import impact_table  # issue 17: what people said months later
 
-        impact = impact_table(service, session, by="evidence", where=where)
+        impact = impact_table(service, session, by="evidence", where=Filter(lesson_ids=ids))
         typer.echo(evidence_csv(table, agenda_evidence(session, lesson_ids=ids), subject=subject, impact=impact), nl=False)
 
 

@@ -11,14 +11,13 @@ from sqlmodel import Session, col, select
 from bot.core.service import Service
 
 from bot.core.clock import utcnow
-from bot.core.stats import fresh, theme_map
+from bot.core.stats import stats_table
 from digests.agenda import AgendaItem, plain_agenda_item
-from digests.statistics import build_table
 from digests.theme_choice import Choice, ThemeFigures, choose_theme
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.lesson_versions import lesson_as_sent, record_versions
 from schedules.models import AgendaRecord, Person, PersonStatus, Team
-from schedules.statistics import Filter, grouped, overall
+from schedules.statistics import Filter
 
 
 def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[str]]:
@@ -30,12 +29,16 @@ def _history(session: Session, team_id: int, week: str) -> tuple[list[str], set[
     return [theme for theme, _ in rows], {lesson for _, lesson in rows}
 
 
-def _figures(service: Service, session: Session, team_id: int) -> dict[str, ThemeFigures]:
-    fresh(service, session)
-    groups = grouped(session, by="theme", where=Filter(team_id=team_id), theme_of=theme_map(service))
-    return {
-        g.key: ThemeFigures(g.counts["answered"], g.counts["not_yet"], g.counts["checked"], g.counts["correct"]) for g in groups
-    }
+def published_theme_figures(service: Service, session: Session, team_id: int) -> dict[str, ThemeFigures]:
+    """The team's published figures by theme (rounded, pooled, exactly as its lead sees them), so the choice
+    of theme tells the lead nothing the dashboard does not already show."""
+    table = stats_table(service, session, by="theme", where=Filter(team_id=team_id))
+    figures = {}
+    for row in table.rows:
+        c = row.counts
+        if c["answered"] is not None and c["not_yet"] is not None and c["checked"] is not None and c["correct"] is not None:
+            figures[row.key] = ThemeFigures(c["answered"], c["not_yet"], c["checked"], c["correct"])
+    return figures
 
 
 def _choose(service: Service, session: Session, team: Team, week: str) -> Choice | None:
@@ -50,7 +53,7 @@ def _choose(service: Service, session: Session, team: Team, week: str) -> Choice
         roles=roles,
         recent_themes=recent,
         used_lessons=used,
-        figures=_figures(service, session, team.id),
+        figures=published_theme_figures(service, session, team.id),
         min_cell=service.settings.min_cell,
     )
 
@@ -95,10 +98,9 @@ def agenda_record(service: Service, session: Session, team: Team, week: str, *, 
 
 def team_theme_figures(service: Service, session: Session, team_id: int, theme_id: str) -> dict[str, object]:
     """The team's own figures for the theme, suppressed like every statistic; empty when too few replies."""
-    lesson_ids = tuple(i for i, t in theme_map(service).items() if t == theme_id)
-    total = overall(session, where=Filter(team_id=team_id, lesson_ids=lesson_ids))
-    row = build_table("theme", [], total, min_cell=service.settings.min_cell).total
-    if row.counts["answered"] is None or row.counts["answered"] < service.settings.min_cell:
+    table = stats_table(service, session, by="theme", where=Filter(team_id=team_id))
+    row = next((r for r in table.rows if r.key == theme_id), None)
+    if row is None or row.counts["answered"] is None or row.counts["answered"] < service.settings.min_cell:
         return {}
     pct = {name: round(value * 100) for name, value in row.rates.items() if value is not None}
     return {"replies": row.counts["answered"], **pct}

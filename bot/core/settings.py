@@ -153,7 +153,7 @@ class Settings(BaseSettings):
     @field_validator("min_cell")
     @classmethod
     def _min_cell_is_a_group(cls, value: int) -> int:
-        from digests.disclosure import MIN_CELL_FLOOR  # the rule lives with the rest of disclosure control
+        from schedules.disclosure_constants import MIN_CELL_FLOOR  # not digests.disclosure: that imports the models
 
         if value < MIN_CELL_FLOOR:
             raise ValueError(

@@ -9,11 +9,12 @@ from bot.core.service import Service
 
 from bot.core.clock import utcnow
 from digests.barriers import BarrierTheme, group_barriers
+from digests.disclosure import OTHER, groups_of, safe_pieces, total_of, whole_theme_lessons
 from digests.statistics import StatsTable, build_table
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.rollup import refresh
-from schedules.statistics import DIMENSIONS, Filter, agenda_discussed, barrier_counts, barrier_samples, grouped, overall
-from schedules.windows import align, month_label, previous_month
+from schedules.statistics import DIMENSIONS, Filter, GroupCounts, Piece, agenda_discussed, barrier_samples, pieces, safe_groups
+from schedules.windows import align, month_label, previous_month, quarter_of
 
 
 class BadDimension(ValueError):
@@ -27,21 +28,51 @@ def theme_map(service: Service) -> dict[str, str]:
 def fresh(service: Service, session: Session) -> None:
     """Bring the rollup up to date before reading it: cheap when nothing changed. The slow distinct-people
     recount is left to the tick (refresh_rollup), so a page never waits for it."""
-    refresh(session, theme_of=theme_map(service), now=utcnow(), recount_people=False)
+    refresh(session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False)
 
 
 def refresh_rollup(service: Service, *, full: bool = False) -> list[str] | None:
     with Session(service.engine) as session:
-        return refresh(session, theme_of=theme_map(service), now=utcnow(), full=full)
+        return refresh(session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, full=full)
 
 
-def labels_for(by: str) -> dict[str, str]:
+OTHER_LABEL = "Other (fewer than {k} people in a team's week)"
+
+
+def labels_for(by: str, min_cell: int = 5) -> dict[str, str]:
     taxonomy = load_taxonomy()
+    other = {OTHER: OTHER_LABEL.format(k=min_cell)}
     if by == "theme":
-        return {t: taxonomy.theme_label(t) for t in taxonomy.themes}
+        return {t: taxonomy.theme_label(t) for t in taxonomy.themes} | other
     if by == "role":
-        return {r: taxonomy.role_label(r) for r in taxonomy.roles}
-    return {}
+        return {r: taxonomy.role_label(r) for r in taxonomy.roles} | other
+    return other if by == "lesson" else {}
+
+
+def published_pieces(service: Service, session: Session, *, dim: str, where: Filter) -> list[Piece]:
+    """The pieces every figure in this window and scope is added up from (digests/disclosure.py): dim
+    "base", "role", "theme" or "lesson" (lessons only where a lesson is its theme's whole piece)."""
+    themes, k = theme_map(service), service.settings.min_cell
+    base = pieces(session, dim="base", where=where, theme_of=themes)
+    if dim == "base":
+        return safe_pieces(base, None, min_cell=k)
+    if dim == "lesson":
+        by_theme = safe_pieces(base, pieces(session, dim="theme", where=where, theme_of=themes), min_cell=k)
+        return whole_theme_lessons(by_theme, pieces(session, dim="lesson", where=where, theme_of=themes), themes)
+    return safe_pieces(base, pieces(session, dim=dim, where=where, theme_of=themes), min_cell=k)
+
+
+def published_groups(service: Service, session: Session, *, by: str, where: Filter) -> tuple[list[GroupCounts], GroupCounts]:
+    """The rows and the total of a table by `by`, before rounding: sums of safe pieces only. Lessons are
+    pooled here (few rows, read from the deliveries); every other table in SQL (`safe_groups`)."""
+    k = service.settings.min_cell
+    if by == "lesson":
+        parts = published_pieces(service, session, dim="lesson", where=where)
+        return groups_of(parts, lambda p: p.key), total_of(published_pieces(service, session, dim="base", where=where))
+    dim = by if by in ("role", "theme") else "base"
+    rows = safe_groups(session, by="key" if dim != "base" else by, dim=dim, where=where, min_cell=k)
+    total = safe_groups(session, by="total", dim="base", where=where, min_cell=k)
+    return rows, total[0] if total else total_of([])
 
 
 def aligned(where: Filter) -> Filter:
@@ -57,12 +88,17 @@ def stats_table(service: Service, session: Session, *, by: str, where: Filter, r
     themes = theme_map(service)
     if refresh_first:
         fresh(service, session)
-    groups = grouped(session, by=by, where=where, theme_of=themes)
+    groups, total = published_groups(service, session, by=by, where=where)
     discussed = agenda_discussed(session, by=by, where=where, theme_of=themes) if by != "role" else None
     if discussed is not None:
         discussed["total"] = sum(discussed.values())
     return build_table(
-        by, groups, overall(session, where=where), min_cell=service.settings.min_cell, labels=labels_for(by), discussed=discussed
+        by,
+        groups,
+        total,
+        min_cell=service.settings.min_cell,
+        labels=labels_for(by, service.settings.min_cell),
+        discussed=discussed,
     )
 
 
@@ -77,8 +113,12 @@ def barriers(
     period = Filter(start, end, team_id=where.team_id, agency=where.agency)
     themes = theme_map(service)
     samples = barrier_samples(session, where=period, theme_of=themes)
+    # Counts from the same safe pieces as every table: a theme's count is shown only where it has pieces
+    # of its own (its excerpts still need min_cell distinct writers, counted apart from the count).
+    theme_rows = safe_groups(session, by="key", dim="theme", where=period, min_cell=service.settings.min_cell)
+    counts = {g.key: (g.counts.get("barriers", 0), g.keys.get("barriers", 0)) for g in theme_rows if g.key != OTHER}
     return group_barriers(
-        barrier_counts(session, where=period, theme_of=themes),
+        counts,
         samples,
         labels=labels_for("theme"),
         min_cell=service.settings.min_cell,
@@ -101,3 +141,12 @@ def overview(service: Service, session: Session, *, where: Filter) -> Overview:
     fresh(service, session)
     tables = {by: stats_table(service, session, by=by, where=where, refresh_first=False) for by in ("week", "theme", "role")}
     return Overview(tables["week"], tables["theme"], tables["role"], barriers(service, session, where=where, refresh_first=False))
+
+
+def evidence_table(service: Service, session: Session, *, lesson: str | None, theme: str | None) -> StatsTable:
+    """One lesson's or one theme's figures per calendar quarter and agency (key "2026-Q4|Agency"), from
+    the same safe pieces as every table: a lesson only where it was its theme's whole piece."""
+    dim, wanted = ("lesson", lesson) if lesson else ("theme", theme)
+    parts = [p for p in published_pieces(service, session, dim=dim, where=Filter()) if p.key == wanted]
+    groups = groups_of(parts, lambda p: f"{quarter_of(p.week)}|{p.agency}")
+    return build_table("evidence", groups, total_of(parts), min_cell=service.settings.min_cell)

@@ -16,7 +16,7 @@ from bot.core.agenda import agenda_link, current_agenda
 from bot.email.mailer import build_message, send_message
 from bot.core.loop_figures import loop_table
 from bot.core.service import Service
-from bot.core.stats import aligned, barriers, stats_table
+from bot.core.stats import aligned, barriers, published_groups, stats_table
 from digests.loop_impact import with_loop_section
 from digests.agenda_render import agenda_email
 from digests.digest import Digest, build_digest, digest_email
@@ -27,7 +27,7 @@ from schedules.models import DigestSent, Person, PersonStatus, Team
 from schedules.planner import is_held
 from schedules.rollout_store import wave_starts
 from schedules.slots import weekly_slot
-from schedules.statistics import Filter, grouped, overall
+from schedules.statistics import Filter
 
 log = logging.getLogger("lessonloop.weekly")
 # One email is one SMTP exchange (30 s timeout), so no renewal: the lease outlives it.
@@ -99,10 +99,11 @@ def lead_digest(service: Service, session: Session, lead: Person, week: str, now
     where = aligned(Filter(start=(now - timedelta(weeks=12)).date(), end=now.date(), agency=lead.agency))
     weeks = stats_table(service, session, by="week", where=where)
     themes = stats_table(service, session, by="theme", where=where)
+    lesson_rows, total = published_groups(service, session, by="lesson", where=where)
     lessons = build_table(
         "lesson",
-        grouped(session, by="theme", where=where, theme_of={}),
-        overall(session, where=where),
+        lesson_rows,
+        total,
         min_cell=service.settings.min_cell,
         labels={i: l.title for i, l in service.lessons.items()},
     )

@@ -12,13 +12,12 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from bot.core.stats import fresh, stats_table, theme_map
-from digests.disclosure import possible_counts
-from digests.statistics import build_table
+from bot.core.stats import evidence_table, fresh, stats_table, theme_map
+from digests.disclosure import pooled_keys, possible_counts
 from schedules.models import Delivery, Person, Reply, StatCell, StatState, Team
 from schedules.rollup import mark_stale
 from schedules.slots import week_key
-from schedules.statistics import Filter, evidence_groups, overall_raw
+from schedules.statistics import Filter
 from schedules.windows import align, quarter_of
 
 PAIRS = (("checked", "correct"), ("answered", "not_yet"))  # (whole, sensitive part)
@@ -146,9 +145,30 @@ def _scopes(org: Org) -> list[Filter]:
     ]
 
 
-def download_everything(service, org: Org, finest: set) -> tuple[list[Published], list[frozenset]]:
+def coverage(org: Org, rows: list[tuple], min_cell: int) -> dict[tuple, dict[str, str | None]]:
+    """Per finest cell, where the method counts it: its role and theme after pooling (None: left out), by
+    the project's own pure rule, from the true numbers of people (an attacker who knows more than a lead)."""
+    base: dict[tuple, set[int]] = {}
+    by: dict[str, dict[tuple, set[int]]] = {"role": {}, "theme": {}}
+    for cell, person, _ in rows:
+        unit = (org.team_ids[cell[0]], cell[1], cell[3])
+        base.setdefault(unit, set()).add(person)
+        by["role"].setdefault((unit, cell[2]), set()).add(person)
+        by["theme"].setdefault((unit, cell[4]), set()).add(person)
+    base_people = {u: len(p) for u, p in base.items()}
+    pooled = {d: pooled_keys(base_people, {k: len(p) for k, p in v.items()}, min_cell=min_cell) for d, v in by.items()}
+    out = {}
+    for cell, _, _ in rows:
+        unit = (org.team_ids[cell[0]], cell[1], cell[3])
+        out[cell] = {"role": pooled["role"][(unit, cell[2])], "theme": pooled["theme"][(unit, cell[4])]}
+    return out
+
+
+def download_everything(service, org: Org, rows: list[tuple]) -> tuple[list[Published], list[frozenset]]:
     """Every figure any lead or admin can see; also the cells of every row shown as suppressed."""
     names = {v: k for k, v in org.team_ids.items()}
+    where = coverage(org, rows, service.settings.min_cell)
+    finest = set(where)
     published, hidden = [], []
     with Session(service.engine) as session:
         fresh(service, session)
@@ -163,29 +183,30 @@ def download_everything(service, org: Org, finest: set) -> tuple[list[Published]
                     if (scope.team_id is None or c[0] == names[scope.team_id])
                     and (scope.agency is None or c[1] == scope.agency)
                     and (weeks is None or c[3] in weeks)
+                    and where[c]["role"] is not None
                 }
                 for by in DIMS:
                     table = stats_table(
                         service, session, by=by, where=Filter(start, end, scope.team_id, scope.agency), refresh_first=False
                     )
-                    column = {"role": 2, "team": 0, "agency": 1, "week": 3, "theme": 4}[by]
                     for row in (*table.rows, table.total):
-                        cells = frozenset(inside if row is table.total else {c for c in inside if c[column] == row.key})
+                        if row is table.total:
+                            cells = frozenset(inside)
+                        elif by in ("role", "theme"):
+                            cells = frozenset(c for c in inside if where[c][by] == row.key)
+                        else:
+                            column = {"team": 0, "agency": 1, "week": 3}[by]
+                            cells = frozenset(c for c in inside if c[column] == row.key)
                         _add(published, hidden, cells, row.counts)
         for theme in sorted({c[4] for c in finest}):
-            ids = tuple(i for i, t in theme_map(service).items() if t == theme)
-            where = Filter(lesson_ids=ids)
-            table = build_table(
-                "evidence",
-                evidence_groups(session, where=where),
-                overall_raw(session, where=where),
-                min_cell=service.settings.min_cell,
-            )
+            table = evidence_table(service, session, lesson=None, theme=theme)
             for row in table.rows:
                 quarter, agency = row.key.split("|", 1)
-                cells = frozenset(c for c in finest if c[4] == theme and c[1] == agency and quarter_of(c[3]) == quarter)
+                cells = frozenset(
+                    c for c in finest if where[c]["theme"] == theme and c[1] == agency and quarter_of(c[3]) == quarter
+                )
                 _add(published, hidden, cells, row.counts)
-            _add(published, hidden, frozenset(c for c in finest if c[4] == theme), table.total.counts)
+            _add(published, hidden, frozenset(c for c in finest if where[c]["theme"] == theme), table.total.counts)
     return published, hidden
 
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from bot.core.agenda import agenda_link, current_agenda
+from bot.core.agenda import published_theme_figures as agenda_figures, agenda_link, current_agenda
 from bot.web.app import create_app
 from bot.cli.main import app
 from bot.core.stats import stats_table
@@ -102,10 +102,19 @@ def test_seeded_team_gets_its_weak_theme_and_its_figures(service):
         item = current_agenda(service, session, team_id=team_id, week="2026-W48")
         by_theme = stats_table(service, session, by="theme", where=Filter(team_id=team_id))
         again = current_agenda(service, session, team_id=team_id, week="2026-W48")
+        seen_by_chooser = agenda_figures(service, session, team_id)
     assert again == item  # stored: every pull shows the same item
-    assert item.theme_id in ("disguised-compliance", "hidden-men")  # the seeded themes with most "not yet"
-    row = next(r for r in by_theme.rows if r.key == item.theme_id)
-    assert item.figures["replies"] == row.counts["answered"]
+    # The chooser weighs exactly what the lead's own theme table shows (rounded, pooled), nothing raw, so
+    # the choice tells the lead nothing the dashboard does not (issue 14).
+    published = {r.key: r.counts for r in by_theme.rows if r.counts["answered"] is not None}
+    assert seen_by_chooser and {k: (f.answered, f.not_yet, f.checked, f.correct) for k, f in seen_by_chooser.items()} == {
+        k: (c["answered"], c["not_yet"], c["checked"], c["correct"]) for k, c in published.items()
+    }
+    row = next((r for r in by_theme.rows if r.key == item.theme_id), None)
+    if row is None or (row.counts["answered"] or 0) < service.settings.min_cell:
+        assert item.figures == {}
+    else:
+        assert item.figures["replies"] == row.counts["answered"]
     assert len(item.questions) in (2, 3) and item.team_action and item.sources
     text = agenda_text(item, "txt")
     assert len(text.split()) < 500  # one page
