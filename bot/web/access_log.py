@@ -1,16 +1,18 @@
-"""Access logs without tokens: reply, unsubscribe, agenda and sign-in links carry signed tokens, and query
-strings carry answers. The log keeps the route's shape (/r/{token}) and drops the query."""
+"""Access logs without tokens: reply, unsubscribe, agenda, follow-up, record, sharing and sign-in links carry
+signed tokens, and query strings carry answers. The log keeps the route's shape (/r/{token}) and drops the
+query. Any path segment shaped like a token of the one signer (bot/core/signing.py: three dot-separated
+parts) is replaced, so a new page with a token in its path is covered without being listed here."""
 
 import copy
 import logging
 import re
 
-TOKEN_PATH = re.compile(r"^/(r|u|a|dashboard/s)/[^/?]+")
+TOKEN_SEGMENT = re.compile(r"^[^./]+\.[^./]+\.[^/]+$")
 
 
 def tokenless(path: str) -> str:
     path = path.split("?", 1)[0]
-    return TOKEN_PATH.sub(lambda m: f"/{m.group(1)}/{{token}}", path)
+    return "/".join("{token}" if TOKEN_SEGMENT.match(segment) else segment for segment in path.split("/"))
 
 
 class TokenlessAccessLog(logging.Filter):

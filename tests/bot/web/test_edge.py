@@ -111,6 +111,10 @@ def test_team_names_with_ampersands_make_working_csv_links(service, seeded):  # 
         ("/u/5.abc.def", "/u/{token}"),
         ("/a/3.x.y?week=2026-W48", "/a/{token}"),
         ("/dashboard/s/9.a.b", "/dashboard/s/{token}"),
+        ("/me/1.6b373d37.-9Zy8A3N34fJuUWpTZKEAB3p/record.pdf", "/me/{token}/record.pdf"),  # a private record
+        ("/f/2.6b2d.MJa6h49X?outcome=helped", "/f/{token}"),
+        ("/shared/7.6b2d.Zx_-1", "/shared/{token}"),
+        ("/reminders-off/4.6b2d.Qq", "/reminders-off/{token}"),
         ("/dashboard?team=Blue", "/dashboard"),
         ("/healthz", "/healthz"),
     ],
