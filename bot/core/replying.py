@@ -16,7 +16,7 @@ from schedules.concern import check_concern
 from schedules.followups import FollowUpReply, record_followup
 from schedules.lesson_versions import lesson_as_sent
 from schedules.loop_store import cancel_reminders
-from schedules.models import Delivery, FollowUpAnswer, Reply
+from schedules.models import Delivery, FollowUpAnswer, Person, Reply
 from schedules.redaction import redact
 from schedules.replies import Answer, ReplyError, fit_reflection, load_known, stage_reply
 
@@ -108,6 +108,9 @@ def stage_replies(service: Service, session: Session, requests: list[ReplyReques
     ids = {r.delivery_id for r in requests}
     deliveries = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))}
     known = load_known(session, deliveries.values())
+    # The people of the batch in one query: the channels' owner checks then find them in the session (held
+    # here until the batch is staged: the session's identity map keeps only weak references).
+    _held_people = session.exec(select(Person).where(col(Person.id).in_({d.person_id for d in deliveries.values()}))).all()
     now = utcnow()
     results: list[SavedReply | Exception] = []
     # No flush before each query of the loop (owner checks, stored lesson versions): none of them reads the

@@ -46,9 +46,11 @@ def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
 
 
 def check_owner(session: Session, delivery: Delivery, *, user_id: str) -> None:
-    """The reply path's check for a tap (bot.core.replying.ReplyRequest.check)."""
-    assert delivery.id is not None  # a stored delivery
-    _check_owner(session, delivery.id, user_id)
+    """The reply path's check for a tap (bot.core.replying.ReplyRequest.check). The reply writer loads the
+    people of a whole batch first, so this reads the session, not the database, once per tap."""
+    person = session.get(Person, delivery.person_id) if delivery.person_id is not None else None
+    if person is None or person.slack_user_id != user_id:
+        raise NotYours(f"delivery {delivery.id} was not sent to Slack user {user_id}")
 
 
 def message_after(saved: SavedReply, container: dict, *, contact: str) -> Updated:
