@@ -84,3 +84,25 @@ def loop_message(
         reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))
     links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now), record_url)
     return LoopMessage(kind, reply_to, first_name, lesson, read_on, links)
+
+
+def redrawn_message(
+    service: Service, session: Session, *, delivery: Delivery, person: Person, lesson: Lesson, now: datetime
+) -> LoopMessage:
+    """A follow-up or impact question as a chat message is redrawn once answered (Slack and Teams alike): the
+    message it was sent as, dated from its nudge's send."""
+    assert delivery.id is not None and person.id is not None  # stored rows
+    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
+    read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
+    return loop_message(
+        service,
+        kind=delivery.kind,
+        delivery_id=delivery.id,
+        parent_id=delivery.parent_id or delivery.id,
+        person_id=person.id,
+        first_name=person.name.split()[0],
+        lesson=lesson,
+        read_on=read_on,
+        unsubscribe_url="",
+        now=now,
+    )
