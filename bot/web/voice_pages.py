@@ -1,6 +1,7 @@
 """Propose a lesson and log a practice moment from the email pages. The reply link's signed token says who
 is writing (the person the nudge went to); a GET only shows the form, a POST saves through bot.core.voice."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -36,6 +37,17 @@ def _writer(service: Service, session: Session, token: str) -> Person:
     if not person:
         raise BadToken("this link no longer belongs to anyone")
     return person
+
+
+def _as_writer(request: Request, token: str, page: Callable[[Service, Session, Person], HTMLResponse]) -> HTMLResponse:
+    """`page` for the person the reply link was sent to; a bad or stale link gets the bad-link page."""
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            person = _writer(service, session, token)
+        except BadToken as exc:
+            return bad_link_page(exc)
+        return page(service, session, person)
 
 
 def _thanks(service: Service, saved: SavedText, message: str, token: str) -> HTMLResponse:
@@ -86,13 +98,7 @@ def _moment_form(service: Service, token: str, *, status: int = 200, problem: st
 
 @router.get("/r/{token}/propose", response_class=HTMLResponse)
 def show_proposal_form(request: Request, token: str):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
-    return _proposal_form(service, token)
+    return _as_writer(request, token, lambda service, session, person: _proposal_form(service, token))
 
 
 @router.post("/r/{token}/propose", response_class=HTMLResponse)
@@ -104,12 +110,7 @@ def post_proposal(
     roles: Annotated[list[str] | None, Form()] = None,
     credit: Annotated[str | None, Form()] = None,
 ):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            person = _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
+    def save(service: Service, session: Session, person: Person) -> HTMLResponse:
         try:
             text = ProposalText(
                 typed_text(what_happened, field="what happened", limit=LIMIT),
@@ -119,28 +120,16 @@ def post_proposal(
             )
             saved = submit_proposal(service, session, person=person, text=text)
         except (FormProblem, ProposalError) as exc:  # the form comes back with everything they wrote
-            return _proposal_form(
-                service,
-                token,
-                status=422,
-                problem=str(exc),
-                what_happened=what_happened,
-                learned=learned,
-                roles=roles,
-                credit=credit,
-            )
-    return _thanks(service, saved, THANKS_PROPOSAL, token)
+            given = {"what_happened": what_happened, "learned": learned, "roles": roles, "credit": credit}
+            return _proposal_form(service, token, status=422, problem=str(exc), **given)
+        return _thanks(service, saved, THANKS_PROPOSAL, token)
+
+    return _as_writer(request, token, save)
 
 
 @router.get("/r/{token}/moment", response_class=HTMLResponse)
 def show_moment_form(request: Request, token: str):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
-    return _moment_form(service, token)
+    return _as_writer(request, token, lambda service, session, person: _moment_form(service, token))
 
 
 @router.post("/r/{token}/moment", response_class=HTMLResponse)
@@ -152,12 +141,7 @@ def post_moment(
     what_helped: Annotated[str, TEXT] = "",
     factors: Annotated[list[str] | None, Form()] = None,
 ):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            person = _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
+    def save(service: Service, session: Session, person: Person) -> HTMLResponse:
         try:
             text = MomentText(
                 outcome,
@@ -167,14 +151,8 @@ def post_moment(
             )
             saved = submit_moment(service, session, person=person, text=text)
         except (FormProblem, MomentError) as exc:
-            return _moment_form(
-                service,
-                token,
-                status=422,
-                problem=str(exc),
-                outcome=outcome,
-                what_happened=what_happened,
-                what_helped=what_helped,
-                factors=factors,
-            )
-    return _thanks(service, saved, THANKS_MOMENT, token)
+            given = {"outcome": outcome, "what_happened": what_happened, "what_helped": what_helped, "factors": factors}
+            return _moment_form(service, token, status=422, problem=str(exc), **given)
+        return _thanks(service, saved, THANKS_MOMENT, token)
+
+    return _as_writer(request, token, save)
