@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from math import sqrt
 
 
-
 @dataclass(frozen=True)
 class WaveAssignment:
     team_id: int
