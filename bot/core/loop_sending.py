@@ -92,8 +92,6 @@ def redrawn_message(
     """A follow-up or impact question as a chat message is redrawn once answered (Slack and Teams alike): the
     message it was sent as, dated from its nudge's send."""
     assert delivery.id is not None and person.id is not None  # stored rows
-    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
-    read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
     return loop_message(
         service,
         kind=delivery.kind,
@@ -102,7 +100,13 @@ def redrawn_message(
         person_id=person.id,
         first_name=person.name.split()[0],
         lesson=lesson,
-        read_on=read_on,
+        read_on=nudge_read_on(session, delivery),
         unsubscribe_url="",
         now=now,
     )
+
+
+def nudge_read_on(session: Session, delivery: Delivery) -> date:
+    """The day a follow-up or impact question says its lesson was read: when its nudge went out."""
+    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
+    return ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()

@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from bot.core.clock import utcnow
-from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_followup
+from bot.core.loop_sending import nudge_read_on
+from bot.core.replying import FollowUpReply, ReplyError, safety_notice, save_followup, signed_delivery
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, typed_text
 from bot.web.pages import bad_link_page, message_page, service_of
@@ -54,20 +55,15 @@ def reminders_off(request: Request, token: str):
 
 
 def _followup(request: Request, session: Session, token: str) -> tuple[Delivery, LoopMessage]:
-    service = service_of(request)
-    data = service.signer.verify("followup", token, utcnow())
-    try:
-        delivery, lesson = delivery_and_lesson(service, session, data.subject_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
+    delivery, lesson = signed_delivery(service_of(request), session, "followup", token)
     assert delivery.id is not None  # a stored delivery
-    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
-    read_on = (parent.sent_at or parent.due_at).date() if parent else delivery.due_at.date()
     person = session.get(Person, delivery.person_id) if delivery.person_id else None
     name = person.name.split()[0] if person else ""
     if delivery.kind not in ("followup", "impact"):
         raise BadToken("this link is not for a follow-up or an impact question")
-    return delivery, LoopMessage(delivery.kind, delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
+    return delivery, LoopMessage(
+        delivery.kind, delivery.id, name, lesson, nudge_read_on(session, delivery), LoopLinks(f"/f/{token}", "")
+    )
 
 
 def _page(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.web.pages import bad_link_page, message_page, service_of
-from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, delivery_and_lesson
+from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, signed_delivery
 from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
 from bot.core.clock import utcnow
@@ -21,21 +21,12 @@ from digests.nudge import PRACTICE_CHOICES
 from digests.slack_nudge import REFLECTION_LIMIT
 from digests.render import render
 from lesson_bank.model import Lesson
-from schedules.models import Delivery, Person, PersonStatus, Reply
+from schedules.models import Person, PersonStatus, Reply
 from schedules.privacy import set_status
 from schedules.rollout import CHECKIN
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.web")
-
-
-def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
-    """The delivery a link is bound to, and its lesson exactly as it was sent."""
-    data = service.signer.verify("reply", token, utcnow())
-    try:
-        return delivery_and_lesson(service, session, data.subject_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
 
 
 def _form_page(
@@ -74,7 +65,7 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
     service = service_of(request)
     with Session(service.engine) as session:
         try:
-            delivery, lesson = _delivery(service, session, token)
+            delivery, lesson = signed_delivery(service, session, "reply", token)
         except BadToken as exc:
             return bad_link_page(exc)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
@@ -102,7 +93,7 @@ async def post_reply(
     service = service_of(request)
     with Session(service.engine) as session:
         try:
-            delivery, lesson = _delivery(service, session, token)
+            delivery, lesson = signed_delivery(service, session, "reply", token)
         except BadToken as exc:
             return bad_link_page(exc)
     text = normalised_text(reflection)

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from bot.core.clock import utcnow
-from bot.core.replying import UnknownDelivery, delivery_and_lesson
+from bot.core.replying import signed_delivery
 from bot.core.service import Service
 from bot.core.signing import BadToken
 from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
@@ -28,11 +27,7 @@ LIMIT = 2000
 
 def _writer(service: Service, session: Session, token: str) -> Person:
     """The person a reply link was sent to. Raises BadToken."""
-    delivery_id = service.signer.verify("reply", token, utcnow()).subject_id
-    try:
-        delivery, _ = delivery_and_lesson(service, session, delivery_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
+    delivery, _ = signed_delivery(service, session, "reply", token)
     person = delivery.person_id and session.get(Person, delivery.person_id)
     if not person:
         raise BadToken("this link no longer belongs to anyone")
