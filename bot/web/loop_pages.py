@@ -7,12 +7,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from bot.core.clock import utcnow
 from bot.core.loop_sending import nudge_read_on
 from bot.core.replying import FollowUpReply, ReplyError, safety_notice, save_followup, signed_delivery
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, typed_text
-from bot.web.pages import bad_link_page, message_page, service_of
+from bot.web.pages import bad_link_page, change_person, confirm_page, message_page, service_of
 from digests.loop_messages import LoopLinks, LoopMessage, asked
 from digests.render import render
 from schedules.followups import BARRIER_LIMIT
@@ -24,11 +23,10 @@ router = APIRouter()
 
 @router.get("/reminders-off/{token}", response_class=HTMLResponse)
 def show_reminders_off(request: Request, token: str):
-    try:
-        service_of(request).signer.verify("reminders", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    return message_page(
+    return confirm_page(
+        request,
+        "reminders",
+        token,
         "No more reminders?",
         "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
         action=f"/reminders-off/{token}",
@@ -38,18 +36,11 @@ def show_reminders_off(request: Request, token: str):
 
 @router.post("/reminders-off/{token}", response_class=HTMLResponse)
 def reminders_off(request: Request, token: str):
-    service = service_of(request)
-    try:
-        data = service.signer.verify("reminders", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    with Session(service.engine) as session:
-        person = session.get(Person, data.subject_id)
-        if person is not None:
-            set_reminders(session, person=person, on=False)
-            session.commit()
-    return message_page(
-        "Done",
+    return change_person(
+        request,
+        "reminders",
+        token,
+        lambda session, person: set_reminders(session, person=person, on=False),
         "No more reminders. Your weekly lessons continue; you can switch reminders back on in Slack's Home tab or ask your lead.",
     )
 
