@@ -10,6 +10,7 @@ from digests.csv_cells import csv_text
 
 from digests.loop_tables import SUPPRESSED, LoopTable, loop_dict
 from digests.nudge import EmailParts
+from schedules.loop_stats import COMMITMENT_MEASURES
 
 IMPACT_COLUMNS = (
     "lesson_id",
@@ -18,13 +19,7 @@ IMPACT_COLUMNS = (
     "reached",
     "reply_rate_without_reminder",
     "reply_rate_with_reminder",
-    "commitments",
-    "followups_sent",
-    "followups_answered",
-    "helped",
-    "not_fit",
-    "not_yet_tried",
-    "no_longer_relevant",
+    *COMMITMENT_MEASURES,
     "tried_and_helped_rate",
     "barriers",
 )

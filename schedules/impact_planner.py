@@ -141,18 +141,15 @@ def plan_impact(
 
 
 def as_planned(due: ImpactDue, person: Recipient, now: datetime, hours: WorkingHours = WorkingHours()) -> PlannedDelivery:
-    """The outbox row: kind "impact", its parent the answered nudge, the group snapshot the figures read."""
-    return PlannedDelivery(
-        due.person_id,
+    """The outbox row for `person` (the one `due` is for): kind "impact", its parent the answered nudge, the group
+    snapshot the figures read."""
+    return PlannedDelivery.for_person(
+        person,
         due.period,
         due.lesson_id,
         due.lesson_version,
         send_time(due.due_at, now, person.timezone, hours),
-        False,
         due.channel,
-        person.role,
-        person.team_id,
-        person.agency,
         kind=KIND,
         parent_id=due.parent_id,
         months=due.interval,

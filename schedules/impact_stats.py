@@ -14,7 +14,7 @@ from sqlmodel.sql.expression import Select
 
 from schedules.impact_planner import KIND, SCALE
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Team
-from schedules.statistics import Filter, GroupCounts
+from schedules.statistics import Filter, GroupCounts, deliveries_in_scope
 
 IMPACT_MEASURES = ("asked", "answered", *(value for value, _ in SCALE), "lines")
 IMPACT_DIMENSIONS = ("theme", "role", "team", "agency", "week", "months")  # week: the month it was asked
@@ -58,12 +58,7 @@ def impact_rows(session: Session, *, where: Filter) -> list[ImpactRow]:
         query = query.where(col(Delivery.period) >= f"i{where.start:%Y-%m}")
     if where.end:
         query = query.where(col(Delivery.period) <= f"i{where.end:%Y-%m}")
-    if where.team_id is not None:
-        query = query.where(Delivery.team_id == where.team_id)
-    if where.agency is not None:
-        query = query.where(Delivery.agency == where.agency)
-    if where.lesson_ids is not None:
-        query = query.where(col(Delivery.lesson_id).in_(where.lesson_ids))
+    query = deliveries_in_scope(query, where)
     return [
         ImpactRow(
             person or 0,

@@ -78,38 +78,11 @@ def record_rows(session: Session, *, person_id: int) -> list[RecordRow]:
     )
     impact = impact_answers(session, person_id=person_id)
     rows = []
-    for (
-        delivery_id,
-        lesson_id,
-        version,
-        sent_at,
-        is_review,
-        correct,
-        practice,
-        reflection,
-        replied_at,
-        followup_sent_at,
-        outcome,
-        barrier,
-    ) in session.exec(query):
+    for row in session.exec(query):
+        # The columns are picked in RecordRow's order; only the id and send time need narrowing.
+        delivery_id, lesson_id, version, sent_at = row[:4]
         assert delivery_id is not None and sent_at is not None  # a stored delivery, selected as sent
-        rows.append(
-            RecordRow(
-                delivery_id,
-                lesson_id,
-                version,
-                sent_at,
-                is_review,
-                correct,
-                practice,
-                reflection,
-                replied_at,
-                followup_sent_at,
-                outcome,
-                barrier,
-                tuple(impact.get(delivery_id, ())),
-            )
-        )
+        rows.append(RecordRow(delivery_id, lesson_id, version, sent_at, *row[4:], impact=tuple(impact.get(delivery_id, ()))))
     return rows
 
 

@@ -85,17 +85,13 @@ def plan_reminders(
         if send_at >= next_slot_after(person, nudge.sent_at):
             continue
         planned.append(
-            PlannedDelivery(
-                person.id,
+            PlannedDelivery.for_person(
+                person,
                 reminder_period(nudge.delivery_id),
                 nudge.lesson_id,
                 nudge.lesson_version,
                 send_at,
-                False,
                 nudge.channel,
-                person.role,
-                person.team_id,
-                person.agency,
                 kind="reminder",
                 parent_id=nudge.delivery_id,
             )
@@ -146,17 +142,13 @@ def plan_followups(
         if slot_at > now + horizon:
             continue
         planned.append(
-            PlannedDelivery(
-                person.id,
+            PlannedDelivery.for_person(
+                person,
                 followup_period(commitment.delivery_id),
                 commitment.lesson_id,
                 commitment.lesson_version,
                 send_time(slot_at, now, person.timezone, hours),
-                False,
                 commitment.channel,
-                person.role,
-                person.team_id,
-                person.agency,
                 kind="followup",
                 parent_id=commitment.delivery_id,
             )

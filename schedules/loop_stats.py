@@ -14,11 +14,8 @@ from schedules.loop_planner import COMMITMENTS
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
 from schedules.statistics import Filter, GroupCounts, dimension, sent_nudges_in
 
-LOOP_MEASURES = (
-    "delivered",
-    "reminded",
-    "replied_unprompted",
-    "replied_after_reminder",
+# What practitioners committed to change and what came of it: the part of the loop the evidence export reports.
+COMMITMENT_MEASURES = (
     "commitments",
     "followups_sent",
     "followups_answered",
@@ -26,8 +23,8 @@ LOOP_MEASURES = (
     "not_fit",
     "not_yet_tried",
     "no_longer_relevant",
-    "barriers",
 )
+LOOP_MEASURES = ("delivered", "reminded", "replied_unprompted", "replied_after_reminder", *COMMITMENT_MEASURES, "barriers")
 OUTCOME_MEASURES = {"helped": "helped", "not_fit": "not_fit", "not_yet": "not_yet_tried", "not_relevant": "no_longer_relevant"}
 
 

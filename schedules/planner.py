@@ -63,6 +63,38 @@ class PlannedDelivery:
     parent_id: int | None = None  # a reminder's, follow-up's or impact question's nudge
     months: int | None = None  # an impact question's interval (issue 17)
 
+    @classmethod
+    def for_person(
+        cls,
+        person: Recipient,
+        period: str,
+        lesson_id: str,
+        lesson_version: str,
+        due_at: datetime,
+        channel: str,
+        *,
+        is_review: bool = False,
+        kind: str = "nudge",
+        parent_id: int | None = None,
+        months: int | None = None,
+    ) -> "PlannedDelivery":
+        """A delivery for `person`, with the group snapshot (role, team, agency) its figures are counted by."""
+        return cls(
+            person.id,
+            period,
+            lesson_id,
+            lesson_version,
+            due_at,
+            is_review,
+            channel,
+            person.role,
+            person.team_id,
+            person.agency,
+            kind=kind,
+            parent_id=parent_id,
+            months=months,
+        )
+
 
 @cache
 def _lesson_hash(lesson_id: str) -> int:
@@ -145,17 +177,8 @@ def plan(
         if choice:
             lesson, is_review = choice
             planned.append(
-                PlannedDelivery(
-                    person.id,
-                    slot.period,
-                    lesson.id,
-                    lesson.version,
-                    due_at,
-                    is_review,
-                    person.channel,
-                    person.role,
-                    person.team_id,
-                    person.agency,
+                PlannedDelivery.for_person(
+                    person, slot.period, lesson.id, lesson.version, due_at, person.channel, is_review=is_review
                 )
             )
     return planned

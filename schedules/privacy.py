@@ -149,5 +149,13 @@ def purge_old_replies(session: Session, *, before: datetime) -> int:
     return deleted
 
 
+def purge_old_answer_lines(session: Session, *, before: datetime) -> int:
+    """Clear the optional line ("what got in the way", or an impact answer's line) of follow-up and impact
+    answers made before `before`: the same retention as a reflection. The answer itself stays, as the
+    anonymous count it is in the figures."""
+    old = update(FollowUpAnswer).where(col(FollowUpAnswer.created_at) < before, col(FollowUpAnswer.barrier).is_not(None))
+    return session.exec(old.values(barrier=None)).rowcount or 0
+
+
 def tally_total(session: Session) -> int:
     return session.exec(select(func.coalesce(func.sum(ReplyTally.count), 0))).one()

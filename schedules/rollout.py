@@ -102,19 +102,7 @@ def plan_checkins(
                 if lesson is None or period in planned_before.get(person.id, frozenset()):
                     continue
                 planned.append(
-                    PlannedDelivery(
-                        person.id,
-                        period,
-                        lesson.id,
-                        lesson.version,
-                        due_at,
-                        False,
-                        person.channel,
-                        person.role,
-                        person.team_id,
-                        person.agency,
-                        kind=CHECKIN,
-                    )
+                    PlannedDelivery.for_person(person, period, lesson.id, lesson.version, due_at, person.channel, kind=CHECKIN)
                 )
     return planned
 

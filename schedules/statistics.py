@@ -87,6 +87,12 @@ def sent_nudges_in(query: Any, where: Filter) -> Any:
         query = query.where(Delivery.period >= week_key(where.start))
     if where.end:
         query = query.where(Delivery.period <= week_key(where.end))
+    return deliveries_in_scope(query, where)
+
+
+def deliveries_in_scope(query: Any, where: Filter) -> Any:
+    """Deliveries in the filter's team, agency and lessons, by their group snapshot (the window is the caller's:
+    nudges count by ISO week, impact questions by the month asked)."""
     if where.team_id is not None:
         query = query.where(Delivery.team_id == where.team_id)
     if where.agency is not None:

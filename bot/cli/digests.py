@@ -5,13 +5,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.options import chosen_lessons, day, fail
+from bot.cli.options import AsCsv, AsJson, chosen_lessons, fail, figures
 
 from sqlmodel import Session
 
 from bot.core.agenda import current_agenda
 from bot.core.clock import utcnow
-from bot.core.stats import BadDimension, evidence_table, fresh, stats_table, theme_map
+from bot.core.stats import evidence_table, fresh, stats_table, theme_map
 from digests.agenda_render import FORMATS, agenda_text
 from digests.disclosure import PLAIN_WORDS
 from digests.evidence import evidence_csv
@@ -86,8 +86,8 @@ def stats(
     start: Annotated[Optional[str], typer.Option("--from", help="First send date (YYYY-MM-DD)")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last send date (YYYY-MM-DD)")] = None,
     by: Annotated[str, typer.Option(help="theme, role, team, agency or week")] = "week",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+    as_json: AsJson = False,
+    as_csv_out: AsCsv = False,
     loop: Annotated[bool, typer.Option("--loop", help="Reminders, commitments, follow-ups and barriers instead")] = False,
     impact: Annotated[
         bool, typer.Option("--impact", help="Impact at 3, 6 and 12 months instead (--by also takes months)")
@@ -95,27 +95,16 @@ def stats(
 ) -> None:
     """Anonymous statistics; small numbers are suppressed."""
     from digests.statistics import as_dict
-    from sqlmodel import Session
 
-    where = Filter(start=day("--from", start), end=day("--to", end))
-    service = _service()
     if loop or impact:  # issues 13 and 17: the same tables as `lessonloop loop stats` and `lessonloop loop impact`
         from bot.cli.loop import print_table
         from bot.core.loop_figures import impact_table, loop_table
         from digests.loop_tables import impact_text
 
-        with Session(service.engine) as session:
-            try:
-                loop_rows = (impact_table if impact else loop_table)(service, session, by=by, where=where)
-            except BadDimension as exc:
-                fail(str(exc))
+        loop_rows = figures(impact_table if impact else loop_table, by=by, start=start, end=end)
         print_table(loop_rows, as_json=as_json, as_csv_out=as_csv_out, text=impact_text if impact else None)
         return
-    with Session(service.engine) as session:
-        try:
-            table = stats_table(service, session, by=by, where=where)
-        except BadDimension as exc:
-            fail(str(exc))
+    table = figures(stats_table, by=by, start=start, end=end)
     if as_csv_out:
         typer.echo(as_csv(table), nl=False)
     elif as_json:

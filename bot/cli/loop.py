@@ -5,11 +5,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.options import chosen_lessons, day, fail
+from bot.cli.options import AsCsv, AsJson, chosen_lessons, figures
 from sqlmodel import Session
 
 from bot.core.loop_figures import loop_table
-from bot.core.stats import BadDimension
 from digests.loop_impact import impact_csv
 from digests.loop_tables import loop_csv, loop_dict, loop_text
 from schedules.statistics import Filter
@@ -22,20 +21,11 @@ def stats(
     start: Annotated[Optional[str], typer.Option("--from", help="First send date (YYYY-MM-DD)")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last send date (YYYY-MM-DD)")] = None,
     by: Annotated[str, typer.Option(help="theme, role, team, agency or week")] = "week",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+    as_json: AsJson = False,
+    as_csv_out: AsCsv = False,
 ) -> None:
     """Reply rate with and without a reminder; commitments, follow-ups answered, tried-and-helped, barriers."""
-    from bot.cli.ops import open_service
-
-    where = Filter(start=day("--from", start), end=day("--to", end))
-    service = open_service()
-    with Session(service.engine) as session:
-        try:
-            table = loop_table(service, session, by=by, where=where)
-        except BadDimension as exc:
-            fail(str(exc))
-            return
+    table = figures(loop_table, by=by, start=start, end=end)
     print_table(table, as_json=as_json, as_csv_out=as_csv_out)
 
 
@@ -53,22 +43,14 @@ def impact(
     start: Annotated[Optional[str], typer.Option("--from", help="First month asked (YYYY-MM-DD)")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last month asked (YYYY-MM-DD)")] = None,
     by: Annotated[str, typer.Option(help="theme, role, team, agency, week (the month asked) or months")] = "week",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-    as_csv_out: Annotated[bool, typer.Option("--csv", help="CSV output")] = False,
+    as_json: AsJson = False,
+    as_csv_out: AsCsv = False,
 ) -> None:
     """Impact at 3, 6 and 12 months (issue 17): asked, answered, and how much difference it made."""
-    from bot.cli.ops import open_service
     from bot.core.loop_figures import impact_table
     from digests.loop_tables import impact_text
 
-    where = Filter(start=day("--from", start), end=day("--to", end))
-    service = open_service()
-    with Session(service.engine) as session:
-        try:
-            table = impact_table(service, session, by=by, where=where)
-        except BadDimension as exc:
-            fail(str(exc))
-            return
+    table = figures(impact_table, by=by, start=start, end=end)
     print_table(table, as_json=as_json, as_csv_out=as_csv_out, text=impact_text)
 
 

@@ -1,9 +1,12 @@
 """What every command does with a bad option: one clear line naming it, exit status 2."""
 
 from datetime import date
-from typing import NoReturn
+from typing import Annotated, NoReturn, TypeVar
+from collections.abc import Callable
 
 import typer
+
+T = TypeVar("T")
 
 
 def fail(message: str) -> NoReturn:
@@ -26,3 +29,26 @@ def chosen_lessons(themes: dict[str, str], lesson: str | None, theme: str | None
     if not ids:
         fail(f"--lesson: no lesson '{lesson}'" if lesson else f"--theme: no lessons with theme '{theme}'")
     return ids
+
+
+# The output switches every statistics command offers, spelled once so they read the same everywhere.
+AsJson = Annotated[bool, typer.Option("--json", help="JSON output")]
+AsCsv = Annotated[bool, typer.Option("--csv", help="CSV output")]
+
+
+def figures(build: Callable[..., T], *, by: str, start: str | None, end: str | None) -> T:
+    """Open the service and build a statistics table for --by over --from/--to: `build` is one of
+    bot.core's table builders, which refuse a --by they cannot group by (a bad option, said as such)."""
+    from sqlmodel import Session
+
+    from bot.cli.ops import open_service
+    from bot.core.stats import BadDimension
+    from schedules.statistics import Filter
+
+    where = Filter(start=day("--from", start), end=day("--to", end))
+    service = open_service()
+    with Session(service.engine) as session:
+        try:
+            return build(service, session, by=by, where=where)
+        except BadDimension as exc:
+            fail(str(exc))

@@ -69,16 +69,6 @@ def agenda_record(service: Service, session: Session, team: Team, week: str, *, 
     choice = _choose(service, session, team, week)
     if choice is None:
         return None
-    if not store:
-        return AgendaRecord(
-            team_id=team.id,
-            week=week,
-            theme_id=choice.theme_id,
-            lesson_id=choice.lesson.id,
-            lesson_version=choice.lesson.version,
-            created_at=utcnow(),
-        )
-    record_versions(session, lessons=[choice.lesson], now=utcnow())
     record = AgendaRecord(
         team_id=team.id,
         week=week,
@@ -87,6 +77,9 @@ def agenda_record(service: Service, session: Session, team: Team, week: str, *, 
         lesson_version=choice.lesson.version,
         created_at=utcnow(),
     )
+    if not store:
+        return record
+    record_versions(session, lessons=[choice.lesson], now=utcnow())
     session.add(record)
     try:
         session.commit()

@@ -84,3 +84,29 @@ def loop_message(
         reply_to, url = delivery_id, followup_url(service, service.signer.sign("followup", delivery_id, expires))
     links = LoopLinks(url, unsubscribe_url, reminders_off_url(service, person_id, now), record_url)
     return LoopMessage(kind, reply_to, first_name, lesson, read_on, links)
+
+
+def redrawn_message(
+    service: Service, session: Session, *, delivery: Delivery, person: Person, lesson: Lesson, now: datetime
+) -> LoopMessage:
+    """A follow-up or impact question as a chat message is redrawn once answered (Slack and Teams alike): the
+    message it was sent as, dated from its nudge's send."""
+    assert delivery.id is not None and person.id is not None  # stored rows
+    return loop_message(
+        service,
+        kind=delivery.kind,
+        delivery_id=delivery.id,
+        parent_id=delivery.parent_id or delivery.id,
+        person_id=person.id,
+        first_name=person.name.split()[0],
+        lesson=lesson,
+        read_on=nudge_read_on(session, delivery),
+        unsubscribe_url="",
+        now=now,
+    )
+
+
+def nudge_read_on(session: Session, delivery: Delivery) -> date:
+    """The day a follow-up or impact question says its lesson was read: when its nudge went out."""
+    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
+    return ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()

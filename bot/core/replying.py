@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bot.core.service import Service
 
 from bot.core.clock import utcnow
+from bot.core.signing import BadToken
 from lesson_bank.model import Lesson
 from schedules.concern import check_concern
 from schedules.followups import FollowUpReply, record_followup
@@ -80,6 +81,16 @@ def delivery_and_lesson(service: Service, session: Session, delivery_id: int) ->
     if lesson is None:
         raise UnknownDelivery("this lesson is no longer available")
     return delivery, lesson.as_asked(delivery.is_review)
+
+
+def signed_delivery(service: Service, session: Session, purpose: str, token: str) -> tuple[Delivery, Lesson]:
+    """The delivery a signed link (`purpose`: "reply" or "followup") is bound to, and its lesson as sent.
+    Raises BadToken, also when the delivery or its lesson no longer exists: to the person it is a dead link."""
+    data = service.signer.verify(purpose, token, utcnow())
+    try:
+        return delivery_and_lesson(service, session, data.subject_id)
+    except UnknownDelivery as exc:
+        raise BadToken(str(exc)) from None
 
 
 def _checked(text: str | None) -> tuple[str | None, tuple[str, ...], bool]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiosmtplib
 
+from bot.email.mailer import smtp_client
 from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
@@ -78,16 +79,7 @@ class SmtpChannel(EmailRenderer):
         return smtp_data(self.render(job))
 
     def _new_client(self) -> aiosmtplib.SMTP:
-        t = self.target
-        return aiosmtplib.SMTP(
-            hostname=t.host,
-            port=t.port,
-            username=t.username,
-            password=t.password,
-            use_tls=t.use_tls,
-            start_tls=t.start_tls,
-            timeout=30,
-        )
+        return smtp_client(self.target)
 
     async def _ready(self, client: aiosmtplib.SMTP) -> None:
         if not client.is_connected:

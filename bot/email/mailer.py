@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import aiosmtplib
 
-from bot.core.settings import Settings
+from bot.core.settings import Settings, SmtpTarget
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,14 @@ async def send_message(settings: Settings, message: EmailMessage) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"mail-{uuid.uuid4().hex}.eml").write_bytes(message.as_bytes())
         return
-    await aiosmtplib.send(
-        message,
-        sender=parseaddr(settings.from_email)[1],
+    async with smtp_client(target) as client:
+        await client.send_message(message, sender=parseaddr(settings.from_email)[1])
+
+
+def smtp_client(target: SmtpTarget) -> aiosmtplib.SMTP:
+    """An SMTP client for the configured server, not yet connected: every email this service sends goes
+    through one of these (one-off mails here, the nudge channel's pool in bot/email/channel.py)."""
+    return aiosmtplib.SMTP(
         hostname=target.host,
         port=target.port,
         username=target.username,

@@ -1,4 +1,5 @@
-"""The retention job: replies and reflections past the retention period go; anonymous counts stay."""
+"""The retention job: replies and reflections past the retention period go, and so does the written line of
+follow-up and impact answers; anonymous counts stay."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from bot.core.service import Service
 from bot.core.clock import utcnow
 from schedules import audit
 from schedules.models import Reply
-from schedules.privacy import purge_old_replies
+from schedules.privacy import purge_old_answer_lines, purge_old_replies
 
 
 def retention_cutoff(service: Service, days: int | None = None):
@@ -28,6 +29,8 @@ def run_retention(service: Service, days: int | None = None, *, actor: str = "sy
     cutoff = retention_cutoff(service, days)
     with Session(service.engine) as session:
         deleted = purge_old_replies(session, before=cutoff)
-        audit.record(session, actor=actor, action="retention", detail=f"{deleted} replies before {cutoff.date()}", now=utcnow())
+        cleared = purge_old_answer_lines(session, before=cutoff)
+        detail = f"{deleted} replies and {cleared} follow-up lines before {cutoff.date()}"
+        audit.record(session, actor=actor, action="retention", detail=detail, now=utcnow())
         session.commit()
     return deleted

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.core.clock import utcnow
 from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, safety_notice, save_followup
 from bot.core.service import Service
-from bot.core.loop_sending import loop_message
+from bot.core.loop_sending import redrawn_message
 from bot.slack.home_tab import find_person, publish_home
 from bot.slack.taps import NotYours
 from bot.slack.web import SlackApi
@@ -63,21 +63,7 @@ def record_followup_tap(
     with Session(service.engine) as session:
         delivery, person = _own(session, delivery_id, user_id)
         saved = save_followup(service, session, delivery_id=delivery_id, answer=answer)
-        assert delivery.id is not None and person.id is not None  # stored rows
-        parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
-        read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
-        message = loop_message(
-            service,
-            kind=delivery.kind,
-            delivery_id=delivery.id,
-            parent_id=delivery.parent_id or delivery.id,
-            person_id=person.id,
-            first_name=person.name.split()[0],
-            lesson=saved.lesson,
-            read_on=read_on,
-            unsubscribe_url="",
-            now=utcnow(),
-        )
+        message = redrawn_message(service, session, delivery=delivery, person=person, lesson=saved.lesson, now=utcnow())
         channel, _, ts = (delivery.external_ref or "").partition(":")
         blocks = followup_blocks(message, saved.answer.outcome, bool(saved.answer.barrier))
         return FollowUpShown(

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session
 
-from bot.core.loop_sending import loop_message
+from bot.core.loop_sending import redrawn_message
 from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, safety_notice, save_followup
 from bot.core.service import Service
 from bot.core.signing import BadToken
@@ -43,21 +43,7 @@ def record_followup_press(service: Service, data: dict, sender_aad_id: str | Non
             saved = save_followup(service, session, delivery_id=delivery_id, answer=answer)
         except (ReplyError, UnknownDelivery) as exc:
             raise BadAction(str(exc)) from None
-        assert delivery.id is not None and person.id is not None  # stored rows
-        parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
-        read_on = ((parent.sent_at or parent.due_at) if parent else delivery.due_at).date()
-        message = loop_message(
-            service,
-            kind=delivery.kind,
-            delivery_id=delivery.id,
-            parent_id=delivery.parent_id or delivery.id,
-            person_id=person.id,
-            first_name=person.name.split()[0],
-            lesson=saved.lesson,
-            read_on=read_on,
-            unsubscribe_url="",
-            now=now,
-        )
+        message = redrawn_message(service, session, delivery=delivery, person=person, lesson=saved.lesson, now=now)
         card = followup_card(message, token, saved.answer.outcome, bool(saved.answer.barrier))
         notice = safety_notice(saved, service.settings.organisation_contact)
         if notice:

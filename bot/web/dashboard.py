@@ -134,6 +134,15 @@ def _guarded(request: Request, start, end, team, build):
             return RedirectResponse(SIGNED_OUT, status_code=303)
 
 
+def csv_download(body: str, filename: str) -> Response:
+    """A dashboard table as a CSV file the browser saves rather than shows."""
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, team: str | None = None, by: str = "team"):
     start, end = request.query_params.get("from"), request.query_params.get("to")
@@ -179,12 +188,8 @@ def table_csv(request: Request, by: str, team: str | None = None):
     start, end = request.query_params.get("from"), request.query_params.get("to")
 
     def build(service, session, who, where):
-        headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
         if by == "barriers":
-            body = barriers_csv(barriers(service, session, where=where))
-            return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-        table = stats_table(service, session, by=by, where=where)
-        headers = {"Content-Disposition": f'attachment; filename="lessonloop-{by}.csv"'}
-        return Response(as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+            return csv_download(barriers_csv(barriers(service, session, where=where)), f"lessonloop-{by}.csv")
+        return csv_download(as_csv(stats_table(service, session, by=by, where=where)), f"lessonloop-{by}.csv")
 
     return _guarded(request, start, end, team, build)

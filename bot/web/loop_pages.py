@@ -7,11 +7,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
-from bot.core.clock import utcnow
-from bot.core.replying import FollowUpReply, ReplyError, UnknownDelivery, delivery_and_lesson, safety_notice, save_followup
+from bot.core.loop_sending import nudge_read_on
+from bot.core.replying import FollowUpReply, ReplyError, safety_notice, save_followup, signed_delivery
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, typed_text
-from bot.web.pages import bad_link_page, message_page, service_of
+from bot.web.pages import bad_link_page, change_person, confirm_page, message_page, service_of
 from digests.loop_messages import LoopLinks, LoopMessage, asked
 from digests.render import render
 from schedules.followups import BARRIER_LIMIT
@@ -23,11 +23,10 @@ router = APIRouter()
 
 @router.get("/reminders-off/{token}", response_class=HTMLResponse)
 def show_reminders_off(request: Request, token: str):
-    try:
-        service_of(request).signer.verify("reminders", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    return message_page(
+    return confirm_page(
+        request,
+        "reminders",
+        token,
         "No more reminders?",
         "You will not be reminded about unanswered lessons. Your weekly lessons continue.",
         action=f"/reminders-off/{token}",
@@ -37,37 +36,25 @@ def show_reminders_off(request: Request, token: str):
 
 @router.post("/reminders-off/{token}", response_class=HTMLResponse)
 def reminders_off(request: Request, token: str):
-    service = service_of(request)
-    try:
-        data = service.signer.verify("reminders", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    with Session(service.engine) as session:
-        person = session.get(Person, data.subject_id)
-        if person is not None:
-            set_reminders(session, person=person, on=False)
-            session.commit()
-    return message_page(
-        "Done",
+    return change_person(
+        request,
+        "reminders",
+        token,
+        lambda session, person: set_reminders(session, person=person, on=False),
         "No more reminders. Your weekly lessons continue; you can switch reminders back on in Slack's Home tab or ask your lead.",
     )
 
 
 def _followup(request: Request, session: Session, token: str) -> tuple[Delivery, LoopMessage]:
-    service = service_of(request)
-    data = service.signer.verify("followup", token, utcnow())
-    try:
-        delivery, lesson = delivery_and_lesson(service, session, data.subject_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
+    delivery, lesson = signed_delivery(service_of(request), session, "followup", token)
     assert delivery.id is not None  # a stored delivery
-    parent = session.get(Delivery, delivery.parent_id) if delivery.parent_id else None
-    read_on = (parent.sent_at or parent.due_at).date() if parent else delivery.due_at.date()
     person = session.get(Person, delivery.person_id) if delivery.person_id else None
     name = person.name.split()[0] if person else ""
     if delivery.kind not in ("followup", "impact"):
         raise BadToken("this link is not for a follow-up or an impact question")
-    return delivery, LoopMessage(delivery.kind, delivery.id, name, lesson, read_on, LoopLinks(f"/f/{token}", ""))
+    return delivery, LoopMessage(
+        delivery.kind, delivery.id, name, lesson, nudge_read_on(session, delivery), LoopLinks(f"/f/{token}", "")
+    )
 
 
 def _page(

@@ -3,6 +3,7 @@
 no dashboard page, lead or admin role can open it. From it the person can share part of it with their
 supervisor and stop sharing (issue 17 part 5, bot/web/supervision_pages.py)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +37,18 @@ def record_person(service: Service, session: Session, token: str, now: datetime)
     if person is None:
         raise BadToken("this record no longer exists")
     return person
+
+
+def as_record_owner(request: Request, token: str, page: Callable[[Service, Session, Person, datetime], Response]) -> Response:
+    """`page` for the person a record link was signed for, at one moment `now`; a bad or stale link gets the
+    bad-link page."""
+    service, now = service_of(request), utcnow()
+    with Session(service.engine) as session:
+        try:
+            person = record_person(service, session, token, now)
+        except BadToken as exc:
+            return bad_link_page(exc)
+        return page(service, session, person, now)
 
 
 def _record(request: Request, token: str) -> LearningRecord:
@@ -117,14 +130,10 @@ def record_page(
 
 @router.get("/me/{token}", response_class=HTMLResponse)
 def show_record(request: Request, token: str):
-    service = service_of(request)
-    now = utcnow()
-    with Session(service.engine) as session:
-        try:
-            person = record_person(service, session, token, now)
-        except BadToken as exc:
-            return bad_link_page(exc)
-        return record_page(service, session, person, token, now, query=dict(request.query_params))
+    query = dict(request.query_params)
+    return as_record_owner(
+        request, token, lambda service, session, person, now: record_page(service, session, person, token, now, query=query)
+    )
 
 
 @router.get("/me/{token}/record.pdf")

@@ -9,11 +9,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from bot.web.pages import bad_link_page, message_page, service_of
-from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, delivery_and_lesson
+from bot.web.pages import bad_link_page, change_person, confirm_page, service_of
+from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, signed_delivery
 from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
-from bot.core.clock import utcnow
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, query_number, small_number, typed_text
 from digests.loop_messages import checkin_practice_question, theme_of
@@ -21,21 +20,12 @@ from digests.nudge import PRACTICE_CHOICES
 from digests.slack_nudge import REFLECTION_LIMIT
 from digests.render import render
 from lesson_bank.model import Lesson
-from schedules.models import Delivery, Person, PersonStatus, Reply
+from schedules.models import PersonStatus, Reply
 from schedules.privacy import set_status
 from schedules.rollout import CHECKIN
 
 router = APIRouter()
 log = logging.getLogger("lessonloop.web")
-
-
-def _delivery(service: Service, session: Session, token: str) -> tuple[Delivery, Lesson]:
-    """The delivery a link is bound to, and its lesson exactly as it was sent."""
-    data = service.signer.verify("reply", token, utcnow())
-    try:
-        return delivery_and_lesson(service, session, data.subject_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
 
 
 def _form_page(
@@ -74,7 +64,7 @@ def show_reply(request: Request, token: str, check: str | None = None, practice:
     service = service_of(request)
     with Session(service.engine) as session:
         try:
-            delivery, lesson = _delivery(service, session, token)
+            delivery, lesson = signed_delivery(service, session, "reply", token)
         except BadToken as exc:
             return bad_link_page(exc)
         existing = session.exec(select(Reply).where(Reply.delivery_id == delivery.id)).first()
@@ -102,7 +92,7 @@ async def post_reply(
     service = service_of(request)
     with Session(service.engine) as session:
         try:
-            delivery, lesson = _delivery(service, session, token)
+            delivery, lesson = signed_delivery(service, session, "reply", token)
         except BadToken as exc:
             return bad_link_page(exc)
     text = normalised_text(reflection)
@@ -154,11 +144,10 @@ async def post_reply(
 
 @router.api_route("/u/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def show_unsubscribe(request: Request, token: str):
-    try:
-        service_of(request).signer.verify("unsubscribe", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    return message_page(
+    return confirm_page(
+        request,
+        "unsubscribe",
+        token,
         "Stop weekly lessons?",
         "You will get no more LessonLoop nudges. Your past answers stay anonymous.",
         action=f"/u/{token}",
@@ -169,14 +158,10 @@ def show_unsubscribe(request: Request, token: str):
 @router.post("/u/{token}", response_class=HTMLResponse)
 def one_click_unsubscribe(request: Request, token: str):
     """RFC 8058: mail clients POST `List-Unsubscribe=One-Click` here; it takes effect at once."""
-    service = service_of(request)
-    try:
-        data = service.signer.verify("unsubscribe", token, utcnow())
-    except BadToken as exc:
-        return bad_link_page(exc)
-    with Session(service.engine) as session:
-        person = session.get(Person, data.subject_id)
-        if person is not None:  # already forgotten: nothing left to stop
-            set_status(session, person=person, status=PersonStatus.UNSUBSCRIBED)
-            session.commit()
-    return message_page("Done", "You will get no more LessonLoop nudges.")
+    return change_person(
+        request,
+        "unsubscribe",
+        token,
+        lambda session, person: set_status(session, person=person, status=PersonStatus.UNSUBSCRIBED),
+        "You will get no more LessonLoop nudges.",
+    )

@@ -2,13 +2,15 @@
 (safeguarding leads see their agency's, admins every one) and practice-moment figures (in the viewer's usual scope). Sign-in and scope
 come from bot.web.dashboard_auth, as for every dashboard page."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.core.proposal_review import accept, decline
+from bot.core.service import Service
 from bot.core.voice_figures import MOMENT_DIMENSIONS, moments
 from bot.web import dashboard_auth as auth
 from bot.web.dashboard import SIGNED_OUT, _guarded
@@ -37,7 +39,8 @@ def _agency(who: auth.Viewer) -> str | None:
     return None if who.access == "admin" else who.agency
 
 
-def _queue_page(request: Request, notice: str | None = None, status: int = 200):
+def _for_reviewer(request: Request, page: Callable[[Service, Session, auth.Viewer], Response]) -> Response:
+    """`page` for a signed-in safeguarding lead or admin; anyone else is sent to sign in or told it is not theirs."""
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -46,17 +49,25 @@ def _queue_page(request: Request, notice: str | None = None, status: int = 200):
             return message_page("Not available", str(exc), 403)
         except PermissionError:
             return RedirectResponse(SIGNED_OUT, status_code=303)
-        items = review_queue(session, agency=_agency(who))
-    taxonomy = load_taxonomy()
-    page = render(
-        "pages/proposals.html.j2",
-        items=items,
-        notice=notice,
-        folder=service.settings.local_lessons,
-        themes=[(t, term.label) for t, term in taxonomy.themes.items()],
-        role_labels={r: term.label for r, term in taxonomy.roles.items()},
-    )
-    return HTMLResponse(page, status_code=status)
+        return page(service, session, who)
+
+
+def _queue_page(request: Request, notice: str | None = None, status: int = 200) -> Response:
+    def page(service: Service, session: Session, who: auth.Viewer) -> Response:
+        taxonomy = load_taxonomy()
+        return HTMLResponse(
+            render(
+                "pages/proposals.html.j2",
+                items=review_queue(session, agency=_agency(who)),
+                notice=notice,
+                folder=service.settings.local_lessons,
+                themes=[(t, term.label) for t, term in taxonomy.themes.items()],
+                role_labels={r: term.label for r, term in taxonomy.roles.items()},
+            ),
+            status_code=status,
+        )
+
+    return _for_reviewer(request, page)
 
 
 @router.get("/dashboard/proposals", response_class=HTMLResponse)
@@ -77,7 +88,7 @@ def proposals_json(request: Request):
         return JSONResponse([item.as_dict() for item in review_queue(session, agency=_agency(who))])
 
 
-def _review(request: Request, act) -> HTMLResponse | RedirectResponse:
+def _review(request: Request, act) -> Response:
     service = service_of(request)
     with Session(service.engine) as session:
         try:
@@ -121,33 +132,30 @@ def moments_page(request: Request, team: str | None = None):
     return _guarded(request, start, end, team, build)
 
 
-def _said_did_page(request: Request, *, status: int = 200, problem: str | None = None, notice: str | None = None, **given):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            who = _reviewer(request, session)
-        except auth.Forbidden as exc:
-            return message_page("Not available", str(exc), 403)
-        except PermissionError:
-            return RedirectResponse(SIGNED_OUT, status_code=303)
-        notes = list_notes(session, scope_agency=_agency(who))
-        queue = review_queue(session, agency=_agency(who))
-    taxonomy = load_taxonomy()
-    page = render(
-        "pages/said_did.html.j2",
-        notes=notes,
-        proposals=queue,
-        problem=problem,
-        notice=notice,
-        audiences=AUDIENCES,
-        themes=[(t, term.label) for t, term in taxonomy.themes.items()],
-        factors=[(f, term.label) for f, term in taxonomy.factors.items()],
-        about=given.get("about", ""),
-        audience_kind=given.get("audience_kind", "agency"),
-        audience=given.get("audience", ""),
-        text=given.get("text", ""),
-    )
-    return HTMLResponse(page, status_code=status)
+def _said_did_page(
+    request: Request, *, status: int = 200, problem: str | None = None, notice: str | None = None, **given
+) -> Response:
+    def page(service: Service, session: Session, who: auth.Viewer) -> Response:
+        taxonomy = load_taxonomy()
+        return HTMLResponse(
+            render(
+                "pages/said_did.html.j2",
+                notes=list_notes(session, scope_agency=_agency(who)),
+                proposals=review_queue(session, agency=_agency(who)),
+                problem=problem,
+                notice=notice,
+                audiences=AUDIENCES,
+                themes=[(t, term.label) for t, term in taxonomy.themes.items()],
+                factors=[(f, term.label) for f, term in taxonomy.factors.items()],
+                about=given.get("about", ""),
+                audience_kind=given.get("audience_kind", "agency"),
+                audience=given.get("audience", ""),
+                text=given.get("text", ""),
+            ),
+            status_code=status,
+        )
+
+    return _for_reviewer(request, page)
 
 
 @router.get("/dashboard/said-did", response_class=HTMLResponse)

@@ -1,14 +1,14 @@
 """Propose a lesson and log a practice moment from the email pages. The reply link's signed token says who
 is writing (the person the nudge went to); a GET only shows the form, a POST saves through bot.core.voice."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from bot.core.clock import utcnow
-from bot.core.replying import UnknownDelivery, delivery_and_lesson
+from bot.core.replying import signed_delivery
 from bot.core.service import Service
 from bot.core.signing import BadToken
 from bot.core.voice import THANKS_MOMENT, THANKS_PROPOSAL, SavedText, submit_moment, submit_proposal
@@ -27,15 +27,22 @@ LIMIT = 2000
 
 def _writer(service: Service, session: Session, token: str) -> Person:
     """The person a reply link was sent to. Raises BadToken."""
-    delivery_id = service.signer.verify("reply", token, utcnow()).subject_id
-    try:
-        delivery, _ = delivery_and_lesson(service, session, delivery_id)
-    except UnknownDelivery as exc:
-        raise BadToken(str(exc)) from None
+    delivery, _ = signed_delivery(service, session, "reply", token)
     person = delivery.person_id and session.get(Person, delivery.person_id)
     if not person:
         raise BadToken("this link no longer belongs to anyone")
     return person
+
+
+def _as_writer(request: Request, token: str, page: Callable[[Service, Session, Person], HTMLResponse]) -> HTMLResponse:
+    """`page` for the person the reply link was sent to; a bad or stale link gets the bad-link page."""
+    service = service_of(request)
+    with Session(service.engine) as session:
+        try:
+            person = _writer(service, session, token)
+        except BadToken as exc:
+            return bad_link_page(exc)
+        return page(service, session, person)
 
 
 def _thanks(service: Service, saved: SavedText, message: str, token: str) -> HTMLResponse:
@@ -86,13 +93,7 @@ def _moment_form(service: Service, token: str, *, status: int = 200, problem: st
 
 @router.get("/r/{token}/propose", response_class=HTMLResponse)
 def show_proposal_form(request: Request, token: str):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
-    return _proposal_form(service, token)
+    return _as_writer(request, token, lambda service, session, person: _proposal_form(service, token))
 
 
 @router.post("/r/{token}/propose", response_class=HTMLResponse)
@@ -104,12 +105,7 @@ def post_proposal(
     roles: Annotated[list[str] | None, Form()] = None,
     credit: Annotated[str | None, Form()] = None,
 ):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            person = _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
+    def save(service: Service, session: Session, person: Person) -> HTMLResponse:
         try:
             text = ProposalText(
                 typed_text(what_happened, field="what happened", limit=LIMIT),
@@ -119,28 +115,16 @@ def post_proposal(
             )
             saved = submit_proposal(service, session, person=person, text=text)
         except (FormProblem, ProposalError) as exc:  # the form comes back with everything they wrote
-            return _proposal_form(
-                service,
-                token,
-                status=422,
-                problem=str(exc),
-                what_happened=what_happened,
-                learned=learned,
-                roles=roles,
-                credit=credit,
-            )
-    return _thanks(service, saved, THANKS_PROPOSAL, token)
+            given = {"what_happened": what_happened, "learned": learned, "roles": roles, "credit": credit}
+            return _proposal_form(service, token, status=422, problem=str(exc), **given)
+        return _thanks(service, saved, THANKS_PROPOSAL, token)
+
+    return _as_writer(request, token, save)
 
 
 @router.get("/r/{token}/moment", response_class=HTMLResponse)
 def show_moment_form(request: Request, token: str):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
-    return _moment_form(service, token)
+    return _as_writer(request, token, lambda service, session, person: _moment_form(service, token))
 
 
 @router.post("/r/{token}/moment", response_class=HTMLResponse)
@@ -152,12 +136,7 @@ def post_moment(
     what_helped: Annotated[str, TEXT] = "",
     factors: Annotated[list[str] | None, Form()] = None,
 ):
-    service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            person = _writer(service, session, token)
-        except BadToken as exc:
-            return bad_link_page(exc)
+    def save(service: Service, session: Session, person: Person) -> HTMLResponse:
         try:
             text = MomentText(
                 outcome,
@@ -167,14 +146,8 @@ def post_moment(
             )
             saved = submit_moment(service, session, person=person, text=text)
         except (FormProblem, MomentError) as exc:
-            return _moment_form(
-                service,
-                token,
-                status=422,
-                problem=str(exc),
-                outcome=outcome,
-                what_happened=what_happened,
-                what_helped=what_helped,
-                factors=factors,
-            )
-    return _thanks(service, saved, THANKS_MOMENT, token)
+            given = {"outcome": outcome, "what_happened": what_happened, "what_helped": what_helped, "factors": factors}
+            return _moment_form(service, token, status=422, problem=str(exc), **given)
+        return _thanks(service, saved, THANKS_MOMENT, token)
+
+    return _as_writer(request, token, save)

@@ -21,7 +21,7 @@ from bot.jobs.planning import run_planning
 from bot.jobs.retention import run_retention
 from bot.core.clock import utcnow
 from schedules.concern import check_concern
-from schedules.models import AuditEvent, Delivery, Person, Reply, ReplyTally
+from schedules.models import AuditEvent, Delivery, FollowUpAnswer, Person, Reply, ReplyTally
 from schedules.redaction import nhs_check_digit_ok, redact
 from tests.helpers import add_people
 
@@ -187,6 +187,51 @@ def test_retention_deletes_old_replies_and_keeps_anonymous_counts(service, sent)
         assert session.exec(select(Reply)).all() == []
         (tally,) = session.exec(select(ReplyTally)).all()
     assert (tally.role, tally.practice, tally.count) == ("teacher", "already", 1)
+
+
+def test_retention_clears_old_follow_up_lines_like_reflections(service, sent):
+    """What got in the way (a follow-up's optional line) is free text like a reflection: past the retention
+    period it goes; the answer stays, and a newer line is kept."""
+    with Session(service.engine) as session:
+        nudge = session.exec(select(Delivery)).first()
+        assert nudge is not None and nudge.id is not None
+        written = {}
+        for age_days, line in ((800, "no time on the ward that month"), (10, "the form was missing")):
+            followup = Delivery(
+                person_id=nudge.person_id,
+                period=f"f{nudge.id}-{age_days}",
+                lesson_id=nudge.lesson_id,
+                lesson_version=nudge.lesson_version,
+                channel=nudge.channel,
+                kind="followup",
+                parent_id=nudge.id,
+                status="sent",
+                due_at=utcnow() - timedelta(days=age_days),
+                created_at=utcnow() - timedelta(days=age_days),
+            )
+            session.add(followup)
+            session.flush()
+            assert followup.id is not None
+            when = utcnow() - timedelta(days=age_days)
+            session.add(
+                FollowUpAnswer(
+                    delivery_id=followup.id,
+                    person_id=nudge.person_id,
+                    lesson_id=nudge.lesson_id,
+                    outcome="not_fit",
+                    barrier=line,
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+            written[age_days] = followup.id
+        session.commit()
+    run_retention(service)
+    with Session(service.engine) as session:
+        kept = {a.delivery_id: (a.outcome, a.barrier) for a in session.exec(select(FollowUpAnswer))}
+        detail = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "retention")).one()
+    assert kept == {written[800]: ("not_fit", None), written[10]: ("not_fit", "the form was missing")}
+    assert "1 follow-up lines" in detail
 
 
 def test_forget_leaves_no_copy_in_the_sqlite_file_or_its_wal(service, sent, settings, monkeypatch):
