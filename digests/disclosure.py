@@ -151,11 +151,40 @@ def safe_pieces(base: list[Piece], split: list[Piece] | None, *, min_cell: int) 
     return [replace(p, people=min(p.people, people[_unit(p)])) for p in _merge(relabelled, lambda p: (_unit(p), p.key))]
 
 
-def whole_theme_lessons(theme_pieces: list[Piece], lesson_pieces: list[Piece], theme_of: Mapping[str, str]) -> list[Piece]:
+def whole_theme_lessons(
+    theme_pieces: list[Piece], lesson_pieces: list[Piece], theme_of: Mapping[str, str], *, measure: str = "delivered"
+) -> list[Piece]:
     """Lesson pieces that are the whole of their theme's piece in a team-week (pooled theme pieces
-    first): a lesson shown beside its theme must not leave a remainder smaller than a piece."""
-    whole = {(_unit(p), p.key): p.counts.get("delivered", 0) for p in theme_pieces if p.key != OTHER}
-    return [p for p in lesson_pieces if whole.get((_unit(p), theme_of.get(p.key, OTHER))) == p.counts.get("delivered", 0)]
+    first): a lesson shown beside its theme must not leave a remainder smaller than a piece. `measure`
+    counts every record of a piece (nudges sent; impact questions asked)."""
+    whole = {(_unit(p), p.key): p.counts.get(measure, 0) for p in theme_pieces if p.key != OTHER}
+    return [p for p in lesson_pieces if whole.get((_unit(p), theme_of.get(p.key, OTHER))) == p.counts.get(measure, 0)]
+
+
+def published_pieces_of(
+    source: Callable[[str], list[Piece]], dim: str, *, theme_of: Mapping[str, str], min_cell: int, measure: str = "delivered"
+) -> list[Piece]:
+    """The safe pieces of one figure surface (the statistics, the loop figures, impact questions, practice
+    moments): `source(d)` gives its raw team-period cells for d = "base" or a dimension ("lesson" needs
+    "theme" too). "base": whole team-periods; "lesson": lessons that are their theme's whole piece;
+    any other dimension: pooled by `pooled_keys`. Every surface goes through here, so all follow one rule."""
+    base = source("base")
+    if dim == "base":
+        return safe_pieces(base, None, min_cell=min_cell)
+    if dim == "lesson":
+        by_theme = safe_pieces(base, source("theme"), min_cell=min_cell)
+        return whole_theme_lessons(by_theme, source("lesson"), theme_of, measure=measure)
+    return safe_pieces(base, source(dim), min_cell=min_cell)
+
+
+def label_of(by: str) -> Callable[[Piece], str]:
+    """The row a piece is added to in a table by `by`: its week (or month), team, agency, or its own value."""
+    return {
+        "week": lambda p: p.week,
+        "team": lambda p: p.team,
+        "agency": lambda p: p.agency,
+        "total": lambda p: "total",
+    }.get(by, lambda p: p.key)
 
 
 def groups_of(pieces: Iterable[Piece], label: Callable[[Piece], str]) -> list[GroupCounts]:
@@ -172,6 +201,6 @@ def groups_of(pieces: Iterable[Piece], label: Callable[[Piece], str]) -> list[Gr
     return [GroupCounts(key, people, counts, keys) for key, (people, counts, keys) in sorted(rows.items())]
 
 
-def total_of(pieces: Iterable[Piece]) -> GroupCounts:
+def total_of(pieces: Iterable[Piece], measures: Iterable[str] = MEASURES) -> GroupCounts:
     rows = groups_of(pieces, lambda _: "total")
-    return rows[0] if rows else GroupCounts("total", 0, dict.fromkeys(MEASURES, 0), dict.fromkeys(MEASURES, 0))
+    return rows[0] if rows else GroupCounts("total", 0, dict.fromkeys(measures, 0), dict.fromkeys(measures, 0))

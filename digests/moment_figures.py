@@ -1,13 +1,13 @@
-"""Practice-moment figures for leads: counts by factor, theme or period under the same disclosure control
-as every other figure (digests.disclosure), and excerpts only under the barriers rule
+"""Practice-moment figures for leads: counts by factor, theme or month, added up from safe team-month
+pieces under the same disclosure control as every other figure (digests.disclosure), and excerpts only under the barriers rule
 (digests.barriers.group_barriers: a group written by fewer than k people shows none)."""
 
 from dataclasses import dataclass
 
 from digests.barriers import BarrierTheme, group_barriers
-from digests.disclosure import publish_counts
+from digests.disclosure import OTHER, publish_counts
 from digests.statistics import SUPPRESSED
-from schedules.moments import MomentCounts
+from schedules.statistics import GroupCounts
 
 COLUMNS = ("moments", "people")
 
@@ -47,34 +47,28 @@ class MomentTable:
 
 def moment_table(
     by: str,
-    counts: MomentCounts,
+    groups: list[GroupCounts],
+    total: GroupCounts,
+    samples: list[tuple[str, str, str]],
     *,
-    total_moments: int,
-    total_people: int,
     labels: dict[str, str],
     min_cell: int,
-    keys: list[str] | None = None,
-    total_key_sum: int = 0,
 ) -> MomentTable:
-    """`keys` lists every group to show (so an empty factor shows 0, not nothing). Every count is published
-    by the cell-key method (rounded to a multiple of 5 from its own key); a group of fewer than `min_cell`
-    people shows nothing, and the total is a cell of its own, so nothing is recovered by subtraction."""
-    keys = keys if keys is not None else sorted(counts.moments)
+    """`groups` and `total` are sums of safe team-month pieces (digests.disclosure): every row has
+    `min_cell` writers or more in each piece behind it. Every count is published by the cell-key method
+    (rounded to a multiple of 5 from its own key); "people" is the sum of the pieces' writers (a writer
+    counts once per team, month and row), so it adds up like every other figure."""
 
-    def row(key: str, moments: int, people: int, key_sum: int) -> MomentRow:
-        if moments == 0:
-            return MomentRow(key, labels.get(key, key), 0, 0)
+    def row(group: GroupCounts) -> MomentRow:
         shown = publish_counts(
-            {"moments": moments, "people": people},
-            {"moments": key_sum, "people": key_sum},
-            people=people,
+            {m: group.counts.get(m, 0) for m in COLUMNS},
+            {m: group.keys.get("moments", 0) for m in COLUMNS},
+            people=group.people,
             min_cell=min_cell,
             cap_by=None,
         )
-        return MomentRow(key, labels.get(key, key), shown["moments"], shown["people"])
+        return MomentRow(group.key, labels.get(group.key, group.key), shown["moments"], shown["people"])
 
-    rows = [row(k, counts.moments.get(k, 0), counts.people.get(k, 0), counts.key_sums.get(k, 0)) for k in keys]
-    total = row("total", total_moments, total_people, total_key_sum)
-    excerpt_counts = {k: (counts.moments.get(k, 0), counts.key_sums.get(k, 0)) for k in keys}
-    excerpts = group_barriers(excerpt_counts, counts.samples, labels=labels, min_cell=min_cell)
-    return MomentTable(by, tuple(rows), total, tuple(excerpts), min_cell)
+    excerpt_counts = {g.key: (g.counts.get("moments", 0), g.keys.get("moments", 0)) for g in groups if g.key != OTHER}
+    excerpts = group_barriers(excerpt_counts, [s for s in samples if s[0] in excerpt_counts], labels=labels, min_cell=min_cell)
+    return MomentTable(by, tuple(row(g) for g in groups), row(total), tuple(excerpts), min_cell)

@@ -2,9 +2,8 @@
 and how, grouped by one dimension. Each sent question is one row with its one answer (unique per delivery),
 so nothing is counted twice; only the group snapshot on the delivery is read, never a name.
 
-Questions are few (at most one a person a month), so rows are grouped here rather than in SQL: that lets
-the evidence export group by quarter and agency while counting distinct people per group, as the
-threshold needs."""
+Questions are few (at most one a person a month), so rows are grouped here rather than in SQL, into
+team-month pieces that digests/disclosure.py pools like every other figure."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlmodel.sql.expression import Select
 
 from schedules.impact_planner import KIND, SCALE
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Team
-from schedules.statistics import Filter, GroupCounts, deliveries_in_scope
+from schedules.statistics import Filter, Piece, deliveries_in_scope
 
 IMPACT_MEASURES = ("asked", "answered", *(value for value, _ in SCALE), "lines")
 IMPACT_DIMENSIONS = ("theme", "role", "team", "agency", "week", "months")  # week: the month it was asked
@@ -23,6 +22,7 @@ IMPACT_DIMENSIONS = ("theme", "role", "team", "agency", "week", "months")  # wee
 @dataclass(frozen=True)
 class ImpactRow:
     person: int  # an opaque number, only to count distinct people (0 once forgotten)
+    team_id: int  # 0: no team
     lesson_id: str
     role: str
     team: str
@@ -38,6 +38,7 @@ def impact_rows(session: Session, *, where: Filter) -> list[ImpactRow]:
     """Sent impact questions asked within the window's months and in its scope, each with its answer."""
     picked: Select = Select(
         col(Delivery.person_id),
+        col(Delivery.team_id),
         col(Delivery.lesson_id),
         col(Delivery.role),
         col(Team.name),
@@ -62,6 +63,7 @@ def impact_rows(session: Session, *, where: Filter) -> list[ImpactRow]:
     return [
         ImpactRow(
             person or 0,
+            team_id or 0,
             lesson,
             role,
             team or "(no team)",
@@ -72,43 +74,48 @@ def impact_rows(session: Session, *, where: Filter) -> list[ImpactRow]:
             outcome,
             bool(line and line.strip()),
         )  # fmt: skip
-        for person, lesson, role, team, agency, period, months, key, outcome, line in session.exec(query)
+        for person, team_id, lesson, role, team, agency, period, months, key, outcome, line in session.exec(query)
     ]
 
 
-def key_of(by: str, theme_of: dict[str, str]) -> Callable[[ImpactRow], str]:
-    """The group a row falls in: a theme (the lesson id with no theme map), role, team, agency, the month it
-    was asked, the interval, or "quarter|agency" for evidence."""
-    if by == "theme":
+def quarter_of_month(month: str) -> str:
+    """'2026-Q4' for '2026-11'."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def key_of(dim: str, theme_of: dict[str, str]) -> Callable[[ImpactRow], str]:
+    """The value a question has in a dimension that splits a team-month: its theme (the lesson id with no
+    theme map), lesson, role or interval; "" for "base" (the whole team-month)."""
+    if dim == "theme":
         return lambda r: theme_of.get(r.lesson_id, "other") if theme_of else r.lesson_id
-    if by == "evidence":
-        return lambda r: f"{r.month[:4]}-Q{(int(r.month[5:7]) - 1) // 3 + 1}|{r.agency}"
     return {
+        "base": lambda r: "",
+        "lesson": lambda r: r.lesson_id,
         "role": lambda r: r.role,
-        "team": lambda r: r.team,
-        "agency": lambda r: r.agency,
-        "week": lambda r: r.month,
         "months": lambda r: f"{r.months:02d}",  # sorts 3 before 12
-    }[by]
+    }[dim]
 
 
 def _measures(row: ImpactRow) -> tuple[str, ...]:
     return ("asked",) + (("answered", row.outcome) if row.outcome else ()) + (("lines",) if row.line else ())
 
 
-def group_impact(rows: list[ImpactRow], key: Callable[[ImpactRow], str]) -> tuple[list[GroupCounts], GroupCounts]:
-    """Counts, distinct people and cell keys (the sum of the counted records' keys) per group and in total."""
-
-    def grouped(members: list[ImpactRow], name: str) -> GroupCounts:
+def impact_pieces(rows: list[ImpactRow], *, dim: str, theme_of: dict[str, str]) -> list[Piece]:
+    """The raw pieces of the impact figures: one team (within one agency) in one month asked, split by
+    `dim` ("base", "theme", "lesson", "role" or "months"), with counts, cell keys and distinct people.
+    digests.disclosure pools them as it pools the statistics' team-weeks (a question a person a month
+    at most, so a team-month is the finest period that holds several answers)."""
+    key = key_of(dim, theme_of)
+    cells: dict[tuple[int, str, str, str, str], list[ImpactRow]] = {}
+    for row in rows:
+        cells.setdefault((row.team_id, row.team, row.agency, row.month, key(row)), []).append(row)
+    out = []
+    for (team_id, team, agency, month, value), members in sorted(cells.items()):
         counts = dict.fromkeys(IMPACT_MEASURES, 0)
         keys = dict.fromkeys(IMPACT_MEASURES, 0)
         for row in members:
             for measure in _measures(row):
                 counts[measure] += 1
                 keys[measure] += row.record_key
-        return GroupCounts(name, len({r.person for r in members}), counts, keys)
-
-    by_key: dict[str, list[ImpactRow]] = {}
-    for row in rows:
-        by_key.setdefault(key(row), []).append(row)
-    return [grouped(by_key[k], k) for k in sorted(by_key)], grouped(rows, "total")
+        out.append(Piece(team_id, team, agency, month, value, len({r.person for r in members}), counts, keys))
+    return out

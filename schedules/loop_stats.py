@@ -6,13 +6,14 @@ nudge), so nothing is counted twice. Only group snapshots on the delivery are re
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules.loop_planner import COMMITMENTS
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Reply, Team
-from schedules.statistics import Filter, GroupCounts, dimension, sent_nudges_in
+from schedules.statistics import Filter, Piece, dimension, sent_nudges_in
 
 # What practitioners committed to change and what came of it: the part of the loop the evidence export reports.
 COMMITMENT_MEASURES = (
@@ -37,7 +38,11 @@ def _key_sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, Delivery.record_key), else_=0))
 
 
-def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str, str]) -> tuple[list[GroupCounts], GroupCounts]:
+def loop_pieces(session: Session, *, dim: str, where: Filter, theme_of: dict[str, str]) -> list[Piece]:
+    """Every team-week cell of `dim` ("base", "role", "theme" or "lesson") in the window and scope, with the
+    loop measures and their cell keys: the raw pieces digests.disclosure pools, as for every statistic.
+    `people` is exact: distinct people sent a nudge in that team, agency, week and value, the same
+    people as the statistics' pieces (the same sent nudges), so both surfaces pool alike."""
     reminder, followup = aliased(Delivery), aliased(Delivery)
     reminded = col(reminder.sent_at).is_not(None)
     conditions = (
@@ -52,32 +57,34 @@ def loop_groups(session: Session, *, by: str, where: Filter, theme_of: dict[str,
         and_(col(FollowUpAnswer.barrier).is_not(None), col(FollowUpAnswer.barrier) != ""),
     )
     measures = (*(_sum(c) for c in conditions), *(_key_sum(c) for c in conditions))
-    key = dimension(by, theme_of).label("key")
-
-    def query(*keys):
-        q = select(*keys, func.count(distinct(Delivery.person_id)), *measures).select_from(Delivery)
-        q = q.outerjoin(Reply, Reply.delivery_id == Delivery.id)
-        q = q.outerjoin(
-            reminder, and_(reminder.parent_id == Delivery.id, reminder.kind == "reminder", reminder.status == DeliveryStatus.SENT)
+    value = {"base": literal(""), "lesson": col(Delivery.lesson_id)}.get(dim)
+    cols: tuple[Any, ...] = (
+        func.coalesce(Delivery.team_id, 0),
+        func.coalesce(Team.name, "(no team)"),
+        col(Delivery.agency),
+        col(Delivery.period),
+        (dimension(dim, theme_of) if value is None else value).label("key"),
+    )
+    q: Select[*tuple[Any, ...]] = Select(*cols, func.count(distinct(col(Delivery.person_id))), *measures).select_from(Delivery)
+    sent = DeliveryStatus.SENT
+    q = q.outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
+    q = q.outerjoin(
+        reminder, and_(col(reminder.parent_id) == Delivery.id, col(reminder.kind) == "reminder", col(reminder.status) == sent)
+    )
+    q = q.outerjoin(
+        followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup", col(followup.status) == sent)
+    )
+    q = q.outerjoin(FollowUpAnswer, col(FollowUpAnswer.delivery_id) == followup.id)
+    q = q.outerjoin(Team, col(Team.id) == Delivery.team_id)
+    n = len(LOOP_MEASURES)
+    out = []
+    for row in session.exec(_scoped(q, where).group_by(*cols)).all():
+        counts = {m: int(v or 0) for m, v in zip(LOOP_MEASURES, row[6 : 6 + n])}
+        keys = {m: int(v or 0) for m, v in zip(LOOP_MEASURES, row[6 + n :])}
+        out.append(
+            Piece(int(row[0] or 0), str(row[1]), str(row[2] or ""), str(row[3]), str(row[4]), int(row[5] or 0), counts, keys)
         )
-        q = q.outerjoin(
-            followup, and_(followup.parent_id == Delivery.id, followup.kind == "followup", followup.status == DeliveryStatus.SENT)
-        )
-        q = q.outerjoin(FollowUpAnswer, FollowUpAnswer.delivery_id == followup.id)
-        if by == "team":
-            q = q.outerjoin(Team, Team.id == Delivery.team_id)
-        return _scoped(q, where)
-
-    def counts(row) -> dict[str, int]:
-        return {name: int(value or 0) for name, value in zip(LOOP_MEASURES, row)}
-
-    def group(key_value: str, people, row) -> GroupCounts:
-        n = len(LOOP_MEASURES)
-        return GroupCounts(key_value, int(people), counts(row[:n]), counts(row[n:]))
-
-    groups = [group(str(row[0]), row[1], row[2:]) for row in session.exec(query(key).group_by(key).order_by(key)).all()]
-    total_row = session.exec(query()).one()
-    return groups, group("total", total_row[0], total_row[1:])
+    return out
 
 
 def _scoped(query: Any, where: Filter) -> Any:

@@ -3,8 +3,7 @@ contributing factors. Stored without a person id; counted by factor, theme and p
 
 import hashlib
 import hmac
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -12,6 +11,8 @@ from sqlmodel import Session, select
 from schedules.models import Person
 from schedules.disclosure_constants import RECORD_KEY_SPACE
 from schedules.slots import week_key
+from schedules.statistics import Piece
+from schedules.windows import month_of_week
 from schedules.voice_models import PracticeMoment
 
 OUTCOMES = {"near_miss": "Nearly went wrong", "went_well": "Went well"}
@@ -71,16 +72,6 @@ def add_moment(session: Session, *, person: Person, text: MomentText, secret: by
     return moment
 
 
-@dataclass(frozen=True)
-class MomentCounts:
-    """Per key (a factor, theme or period): moments, distinct writers, and recent texts for excerpts."""
-
-    moments: dict[str, int]
-    people: dict[str, int]
-    samples: list[tuple[str, str, str]]  # (key, writer hash: only counted, text)
-    key_sums: dict[str, int] = field(default_factory=dict)  # per key, the sum of its moments' record keys
-
-
 def record_key(moment: PracticeMoment) -> int:
     """A moment's fixed record key for disclosure control (digests/disclosure.py): derived from the writer's
     keyed hash, which leads never see, and the moment's id, so the same moment always weighs the same."""
@@ -103,20 +94,41 @@ def moment_rows(
     return list(session.exec(query))
 
 
-def count_by(rows: list[PracticeMoment], by: str) -> MomentCounts:
-    """Pure: group rows by 'factor' (a moment counts once under each of its factors), 'theme', 'outcome' or 'period'."""
-    moments: Counter[str] = Counter()
-    key_sums: Counter[str] = Counter()
-    writers: dict[str, set[str]] = {}
-    samples: list[tuple[str, str, str]] = []
+def _values(row: PracticeMoment, dim: str) -> list[str]:
+    """A moment's values in a dimension: every factor it names ("none" if none, so every writer is under
+    at least one value, as pooled_keys assumes), or its one theme or outcome; "" for "base"."""
+    if dim == "base":
+        return [""]
+    if dim == "factor":
+        return [f for f in row.factors.split(",") if f] or ["none"]
+    return [getattr(row, dim) or "none"]
+
+
+def moment_pieces(rows: list[PracticeMoment], *, dim: str) -> list[Piece]:
+    """Pure: the raw pieces of the moment figures, one team (within one agency) in one calendar month,
+    split by `dim` ("base", "factor", "theme" or "outcome"). Moments carry no person and no delivery, so
+    a piece's people are its distinct writers (by keyed hash) and its period a month: with at most a few
+    moments a person, a team's week would almost never hold min_cell writers. A moment counts once under
+    each of its factors."""
+    cells: dict[tuple[int, str, str, str], list[PracticeMoment]] = {}
     for row in rows:
-        if by == "factor":
-            keys = [f for f in row.factors.split(",") if f]
-        else:
-            keys = [getattr(row, by) or "none"]
-        for key in keys:
-            moments[key] += 1
-            key_sums[key] += record_key(row)
-            writers.setdefault(key, set()).add(row.writer)
-            samples.append((key, row.writer, f"{row.what_happened} {row.what_helped}".strip()))
-    return MomentCounts(dict(moments), {k: len(v) for k, v in writers.items()}, samples, dict(key_sums))
+        for value in _values(row, dim):
+            cells.setdefault((row.team_id or 0, row.agency or "", month_of_week(row.period), value), []).append(row)
+    out = []
+    for (team_id, agency, month, value), members in sorted(cells.items()):
+        keys = sum(map(record_key, members))
+        writers = len({m.writer for m in members})
+        out.append(Piece(team_id, "", agency, month, value, writers, {"moments": len(members)}, {"moments": keys}))
+    return out
+
+
+def moment_samples(rows: list[PracticeMoment], *, dim: str, named: set[tuple[int, str, str, str]]) -> list[tuple[str, str, str]]:
+    """(value, writer hash: only counted, text) for excerpts under digests.barriers' k-writer rule, from
+    moments in `named` pieces only ((team id, agency, month, value) counted under their own value): a
+    writer pooled into "other" is never quoted under their value."""
+    return [
+        (value, row.writer, f"{row.what_happened} {row.what_helped}".strip())
+        for row in rows
+        for value in _values(row, dim)
+        if (row.team_id or 0, row.agency or "", month_of_week(row.period), value) in named
+    ]

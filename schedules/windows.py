@@ -49,5 +49,12 @@ def quarter_of(period: str) -> str:
     return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
 
 
+def month_of_week(period: str) -> str:
+    """The calendar month of an ISO week key such as 2026-W48, by its Thursday (as `align` counts): '2026-11'."""
+    year, week = period.split("-W")
+    thursday = date.fromisocalendar(int(year), int(week), 4)
+    return f"{thursday:%Y-%m}"
+
+
 def weeks_between(start: date, end: date) -> list[str]:
     return sorted({week_key(start + timedelta(days=d)) for d in range(0, (end - start).days + 1, 7)})

@@ -185,14 +185,18 @@ def feedback(as_json: Annotated[bool, typer.Option("--json", help="JSON output")
     from sqlmodel import Session
 
     from bot.cli.ops import open_service
-    from schedules.feedback import lesson_feedback
+    from bot.core.stats import fresh, published_pieces
+    from schedules.feedback import single_role_pieces
+    from schedules.statistics import Filter
 
     from digests.disclosure import PLAIN_WORDS
     from digests.feedback import published_feedback
 
     service = open_service()
     with Session(service.engine) as session:
-        data = published_feedback(lesson_feedback(session), min_cell=service.settings.min_cell)
+        fresh(service, session)
+        parts = published_pieces(service, session, dim="lesson", where=Filter())
+        data = published_feedback(parts, single_role_pieces(session), min_cell=service.settings.min_cell)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return

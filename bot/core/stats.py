@@ -9,7 +9,7 @@ from bot.core.service import Service
 
 from bot.core.clock import utcnow
 from digests.barriers import BarrierTheme, group_barriers
-from digests.disclosure import OTHER, groups_of, safe_pieces, total_of, whole_theme_lessons
+from digests.disclosure import OTHER, groups_of, published_pieces_of, total_of
 from digests.statistics import StatsTable, build_table
 from lesson_bank.taxonomy import load_taxonomy
 from schedules.rollup import refresh
@@ -52,14 +52,10 @@ def labels_for(by: str, min_cell: int = 5) -> dict[str, str]:
 def published_pieces(service: Service, session: Session, *, dim: str, where: Filter) -> list[Piece]:
     """The pieces every figure in this window and scope is added up from (digests/disclosure.py): dim
     "base", "role", "theme" or "lesson" (lessons only where a lesson is its theme's whole piece)."""
-    themes, k = theme_map(service), service.settings.min_cell
-    base = pieces(session, dim="base", where=where, theme_of=themes)
-    if dim == "base":
-        return safe_pieces(base, None, min_cell=k)
-    if dim == "lesson":
-        by_theme = safe_pieces(base, pieces(session, dim="theme", where=where, theme_of=themes), min_cell=k)
-        return whole_theme_lessons(by_theme, pieces(session, dim="lesson", where=where, theme_of=themes), themes)
-    return safe_pieces(base, pieces(session, dim=dim, where=where, theme_of=themes), min_cell=k)
+    themes = theme_map(service)
+    return published_pieces_of(
+        lambda d: pieces(session, dim=d, where=where, theme_of=themes), dim, theme_of=themes, min_cell=service.settings.min_cell
+    )
 
 
 def published_groups(service: Service, session: Session, *, by: str, where: Filter) -> tuple[list[GroupCounts], GroupCounts]:

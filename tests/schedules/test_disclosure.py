@@ -1,11 +1,11 @@
 """Disclosure control across every table, window and export: the differencing attacks in issue 14 and an
 adversarial property test with an exact integer solver over everything a signed-in user can download."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.core.settings import Settings
 from bot.core.stats import published_pieces, stats_table
@@ -250,3 +250,55 @@ def test_the_sample_limit_can_only_hide_never_pick_out_a_writer(samples, limit):
         assert shown.theme_id in full and len(writers[shown.theme_id]) >= 5
         assert len(shown.excerpts) <= len({w for theme, w, _ in samples[:limit] if theme == shown.theme_id})
     assert group_barriers(counts, samples, labels={}, min_cell=5) == group_barriers(counts, samples[::-1], labels={}, min_cell=5)
+
+
+# --- the issue's scenario on the other figure surfaces (loop, impact, lesson feedback) -------------------
+
+
+def test_loop_figures_agency_police_row_minus_betas_recovers_nothing(service):
+    """Closing the loop by role (issue 13): the agency's police row is Beta's, figure for figure."""
+    from bot.core.loop_figures import loop_table
+    from digests.loop_tables import loop_dict
+
+    org, _ = _scenario(service)
+    with Session(service.engine) as session:
+        agency = loop_dict(loop_table(service, session, by="role", where=Filter(agency="Agency")))
+        beta = loop_dict(loop_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Beta"])))
+        alpha = loop_dict(loop_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Alpha"])))
+    police = next(r for r in agency["rows"] if r["key"] == "police")
+    assert [r["key"] for r in alpha["rows"]] == [OTHER]
+    assert police == next(r for r in beta["rows"] if r["key"] == "police")
+
+
+def _ask_impact(service, org: Org) -> None:
+    """One impact question a person in November, answered: Alpha's officer says "not at all"."""
+    from schedules.models import Delivery, FollowUpAnswer, Person
+
+    at = datetime(2026, 11, 3, 10, tzinfo=timezone.utc)
+    with Session(service.engine) as session:
+        for i, person in enumerate(session.exec(select(Person).order_by(Person.id))):
+            question = Delivery(person_id=person.id, kind="impact", period=f"i{at:%Y-%m}", months=3, lesson_id=org.lessons[0],
+                                lesson_version="1", role=person.role, team_id=person.team_id, agency=person.agency,
+                                status="sent", due_at=at, sent_at=at, created_at=at)  # fmt: skip
+            session.add(question)
+            session.flush()
+            outcome = "not_at_all" if i == 5 else ("a_lot", "a_little")[i % 2]
+            session.add(FollowUpAnswer(delivery_id=question.id, person_id=person.id, lesson_id=org.lessons[0],
+                                       outcome=outcome, created_at=at, updated_at=at))  # fmt: skip
+        session.commit()
+
+
+def test_impact_figures_agency_police_row_minus_betas_recovers_nothing(service):
+    """Impact questions by role (issue 17): Alpha's officer is pooled into Alpha's "other"."""
+    from bot.core.loop_figures import impact_table
+    from digests.loop_tables import loop_dict
+
+    org, _ = _scenario(service)
+    _ask_impact(service, org)
+    with Session(service.engine) as session:
+        agency = loop_dict(impact_table(service, session, by="role", where=Filter(agency="Agency")))
+        beta = loop_dict(impact_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Beta"])))
+        alpha = loop_dict(impact_table(service, session, by="role", where=Filter(agency="Agency", team_id=org.team_ids["Alpha"])))
+    police = next(r for r in agency["rows"] if r["key"] == "police")
+    assert [r["key"] for r in alpha["rows"]] == [OTHER]
+    assert police == next(r for r in beta["rows"] if r["key"] == "police")
