@@ -5,6 +5,7 @@ not enough: matplotlib's renderer and other C code hold the interpreter lock for
 milliseconds, which stalls every other thread of the process."""
 
 import asyncio
+import os
 import logging
 import multiprocessing
 import signal
@@ -33,6 +34,8 @@ async def run_jobs(service: Service, stop: asyncio.Event, *, seconds: int = 60) 
 
 def _child(make_service: Callable[[Settings], Service], settings: Settings, seconds: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Below the web process on a busy machine: a tick can wait a moment, a Slack ack (3 s) or a page cannot.
+    os.nice(JOBS_NICENESS)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -40,6 +43,9 @@ def _child(make_service: Callable[[Settings], Service], settings: Settings, seco
         await run_jobs(make_service(settings), stop, seconds=seconds)
 
     asyncio.run(main())
+
+
+JOBS_NICENESS = 5
 
 
 class JobsProcess:

@@ -28,10 +28,12 @@ class LoopProbe(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
         self.slow: list[float] = []
+        self.what: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.startswith("Executing") and record.args:
             self.slow.append(float(record.args[-1]))
+            self.what.append(str(record.args[0])[:300])
 
     @property
     def worst(self) -> float:
@@ -86,7 +88,7 @@ async def test_a_full_tick_in_the_jobs_process_never_holds_the_serving_loop(sett
         await asyncio.to_thread(jobs.stop)
     service.engine.dispose()
     assert sent(service) >= PEOPLE
-    assert probe.slow == [], f"callbacks held the serving loop for {[round(s * 1000) for s in probe.slow]} ms"
+    assert probe.slow == [], f"callbacks held the serving loop for {[round(s * 1000) for s in probe.slow]} ms: {probe.what}"
 
 
 async def test_the_probe_reports_a_callback_that_holds_the_loop():
