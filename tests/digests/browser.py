@@ -4,6 +4,7 @@ registry into tests/renderers (package-lock.json committed; CI runs `npm ci` the
 
 import json
 import shutil
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RENDERERS = ROOT / "tests" / "renderers"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The golden tests redraw the screenshots in docs/ only when asked (WRITE_SCREENSHOTS=1 uv run pytest
+# tests/digests), so a test run never changes files of the repository.
+WRITE_SCREENSHOTS = os.environ.get("WRITE_SCREENSHOTS") == "1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
 ARGS = [

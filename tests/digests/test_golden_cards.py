@@ -64,7 +64,7 @@ def test_card_drawn_by_microsofts_renderer_at_450px_clips_nothing(page, name):
     assert not clipped, f"{name}: " + "; ".join(clipped)
     violations = page.evaluate(browser.AXE, "#host")
     assert not violations, f"{name}: " + "; ".join(violations)
-    if name.endswith(SHOWN):
+    if browser.WRITE_SCREENSHOTS and name.endswith(SHOWN):
         browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("#host").screenshot(path=str(browser.SCREENSHOTS / f"{name}.png"))
 

@@ -105,17 +105,20 @@ def chromium():
 
 
 def _check(chromium, name: str, html: str) -> None:
+    # One page for both widths: the content and axe-core are loaded once, then the viewport is resized and
+    # every check runs again on the new layout.
+    page = chromium.new_page(viewport={"width": WIDTHS[0], "height": 800})
+    page.set_content(html)
+    page.add_script_tag(path=str(browser.SCRIPTS["axe"]))
     for width in WIDTHS:
-        page = chromium.new_page(viewport={"width": width, "height": 800})
-        page.set_content(html)
-        page.add_script_tag(path=str(browser.SCRIPTS["axe"]))
+        page.set_viewport_size({"width": width, "height": 800})
         violations = page.evaluate(browser.AXE, None)
         assert not violations, f"{name} at {width}px: " + "; ".join(violations)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways at {width}px"
-        if width == 375 and (name.startswith("page-") or name.endswith(SHOWN)):
+        if browser.WRITE_SCREENSHOTS and width == 375 and (name.startswith("page-") or name.endswith(SHOWN)):
             browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(browser.SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        page.close()
+    page.close()
 
 
 @pytest.mark.parametrize("name", sorted(EMAILS))
