@@ -28,7 +28,7 @@ from schedules.planner import PlannedDelivery
 from schedules.slots import week_key
 from schedules.statistics import Filter
 
-DEMO_REFLECTION = "I will ask to see where the baby sleeps on every home visit, not only the living room."
+DEMO_REFLECTION = "I will write down who else I see in the home, and ask about them, on every visit."  # fits any lesson
 IMPACT_REFLECTION = "I will talk this lesson through with my team at our next meeting."
 IMPACT_LINE = "We now talk through one case like this at every team meeting."
 IMPACT_MONTHS = 3

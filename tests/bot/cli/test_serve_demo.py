@@ -46,7 +46,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
         assert httpx.get(re.search(rf"{base}/f/[\w.-]+", asked).group()).status_code == 200
         record = re.search(rf"{base}/me/[\w.-]+", followup.get_body(("plain",)).get_content()).group()
         page = httpx.get(record)
-        assert page.status_code == 200 and "I will ask to see where the baby sleeps" in page.text
+        assert page.status_code == 200 and "I will write down who else I see in the home" in page.text
         assert "We now talk through one case like this" in page.text  # last month's impact answer
         assert httpx.get(f"{record}/record.pdf", timeout=60).content.startswith(b"%PDF")  # the first PDF loads fpdf2
         text = message_from_bytes(mails[0].read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
