@@ -328,6 +328,8 @@ async def _chunked(channel: Channel, next_item: NextItem, report: Report, ready:
 
 async def dispatch_due(service: Service, clock: Clock) -> DispatchStats:
     """Send everything due now until nothing is left. `clock()` gives aware UTC."""
+    if "email" not in service.channels:  # a service built without channels (benchmarks, tools) sends nothing
+        return DispatchStats()
     claimant = Claimant(lease=timedelta(seconds=service.settings.lease_seconds))
     async with OutcomeRecorder(service.engine, claimant, clock) as recorder:
         run = _Run(service, clock, recorder)

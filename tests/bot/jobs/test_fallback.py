@@ -60,3 +60,23 @@ def test_unconfigured_chat_channel_goes_by_email(service):
     with Session(service.engine) as session:
         delivery = session.exec(select(Delivery)).one()
     assert (delivery.channel, delivery.fallback_reason, delivery.role) == ("email", "teams is not configured", "gp")
+
+
+async def test_a_service_without_channels_dispatches_nothing_and_loses_nothing(settings):
+    """Benchmarks and tools build a service with no channels; a tick must leave its nudges waiting, not crash."""
+    from bot.compose import build_service
+    from bot.jobs.dispatcher import dispatch_due
+    from bot.jobs.planning import run_planning
+    from schedules.models import Delivery
+    from sqlmodel import Session, select
+    from tests.conftest import utc
+    from tests.helpers import add_people
+
+    service = build_service(settings, with_channels=False)
+    add_people(service.engine, ["a@example.org,Ann Smith,social-worker,North,Council,Europe/London,Tuesday,10:00"])
+    run_planning(service, utc(2026, 11, 24, 12))
+    stats = await dispatch_due(service, lambda: utc(2026, 11, 24, 12))
+    with Session(service.engine) as session:
+        statuses = [d.status for d in session.exec(select(Delivery))]
+    assert (stats.sent, stats.failed) == (0, 0) and statuses == ["pending"]
+    service.engine.dispose()
