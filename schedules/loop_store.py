@@ -13,7 +13,10 @@ from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Rep
 from schedules.people import recipient
 from schedules.planner import History
 
-LOOKBACK = timedelta(days=28)  # a nudge older than this is past reminding; reply links last 30 days
+# A reminder that could only go out once the next weekly lesson is due is dropped (loop_planner.plan_reminders),
+# so a nudge sent more than a week ago (a day more for clock changes) is past reminding: the query that runs
+# every minute reads only the last eight days' unanswered nudges, not the reply links' thirty.
+LOOKBACK = timedelta(days=8)
 
 
 def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[SentNudge]:
@@ -32,6 +35,7 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
             col(Reply.id).is_(None),
             col(reminder.id).is_(None),
             Person.status == PersonStatus.ACTIVE,
+            col(Person.reminders).is_(True),  # the person's own switch: off means no reminder to plan
         )
         .order_by(col(Delivery.id))
     )
