@@ -137,6 +137,19 @@ def block_action(user_id: str, action_id: str, value: str, *, channel: str = "D"
     }
 
 
+def view_submission(view: dict, values: dict, *, view_id: str = "V1", trigger_id: str = "trig.2", user_id: str = "U0") -> dict:
+    """A modal's submission as Slack sends it: the opened view with what the person typed in `values`."""
+    return {
+        "type": "view_submission",
+        "user": {"id": user_id, "team_id": "T1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": trigger_id,
+        "view": {**view, "id": view_id, "state": {"values": values}},
+    }
+
+
 def eventually(check, timeout: float = 20.0):
     """Poll until check() is truthy (work after ack happens in the background)."""
     deadline = time.monotonic() + timeout

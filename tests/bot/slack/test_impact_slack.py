@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.web.app import create_app
 from schedules.models import Delivery, FollowUpAnswer, Reply
-from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_interaction, send_week
+from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_interaction, send_week, view_submission
 from tests.conftest import utc
 
 IMPACT_SLOT = utc(2027, 3, 2, 10)
@@ -81,19 +81,7 @@ def test_the_impact_question_in_slack_one_tap_a_changed_tap_then_a_line(slack_se
         assert eventually(lambda: slack_api.ok_calls("views.open"))
         view = slack_api.ok_calls("views.open")[0].params["view"]
         assert view["private_metadata"] == str(impact.id) and "Anything to add?" in json.dumps(view)
-        submission = {
-            "type": "view_submission",
-            "user": {"id": "U0", "team_id": "T1"},
-            "team": {"id": "T1"},
-            "api_app_id": "A1",
-            "token": "x",
-            "trigger_id": "trig.2",
-            "view": {
-                **view,
-                "id": "V1",
-                "state": {"values": {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}}},
-            },
-        }
+        submission = view_submission(view, {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}})
         assert post_interaction(client, submission).status_code == 200
         assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "999" in c.params.get("text", "")])
     [answer] = answers(slack_service)

@@ -18,6 +18,7 @@ from tests.bot.slack.helpers import (
     post_interaction,
     send_week,
     signed_headers,
+    view_submission,
 )
 
 
@@ -117,15 +118,7 @@ def test_add_a_reflection_opens_a_modal_and_saves_it(slack_service, slack_api, s
     view = slack_api.ok_calls("views.open")[0].params["view"]
     assert view["callback_id"] == "reflection" and view["private_metadata"] == str(delivery.id)
     assert "do not include details that identify a child or family" in json.dumps(view)
-    submission = {
-        "type": "view_submission",
-        "user": {"id": "U0", "team_id": "T1"},
-        "team": {"id": "T1"},
-        "api_app_id": "A1",
-        "token": "x",
-        "trigger_id": "trig.2",
-        "view": {**view, "id": "V1", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": "  "}}}}},
-    }
+    submission = view_submission(view, {"reflection": {"text": {"type": "plain_text_input", "value": "  "}}})
     empty = post_interaction(client, submission)
     assert empty.status_code == 200 and empty.json()["response_action"] == "errors" and "reflection" in empty.json()["errors"]
     submission["view"]["state"]["values"]["reflection"]["text"]["value"] = "I will see the child alone next visit."
@@ -143,15 +136,9 @@ def test_a_reflection_with_identifying_details_is_stored_redacted_and_the_signpo
     assert eventually(lambda: slack_api.ok_calls("views.open"))
     view = slack_api.ok_calls("views.open")[0].params["view"]
     text = "Tyler at LS6 2AB told me today his stepdad hits him"
-    submission = {
-        "type": "view_submission",
-        "user": {"id": "U0", "team_id": "T1"},
-        "team": {"id": "T1"},
-        "api_app_id": "A1",
-        "token": "x",
-        "trigger_id": "trig.3",
-        "view": {**view, "id": "V2", "state": {"values": {"reflection": {"text": {"type": "plain_text_input", "value": text}}}}},
-    }
+    submission = view_submission(
+        view, {"reflection": {"text": {"type": "plain_text_input", "value": text}}}, view_id="V2", trigger_id="trig.3"
+    )
     assert post_interaction(client, submission).status_code == 200
     assert eventually(lambda: replies(slack_service))
     (reply,) = replies(slack_service)

@@ -10,7 +10,15 @@ from sqlmodel import Session, select
 
 from bot.web.app import create_app
 from schedules.models import Delivery, Person, Reply
-from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_event, post_interaction, send_week
+from tests.bot.slack.helpers import (
+    add_slack_people,
+    block_action,
+    eventually,
+    post_event,
+    post_interaction,
+    send_week,
+    view_submission,
+)
 from tests.conftest import utc
 
 FRIDAY = utc(2026, 11, 27, 12)
@@ -150,19 +158,7 @@ def test_the_follow_up_in_slack_one_tap_then_what_got_in_the_way(slack_service, 
         assert eventually(lambda: slack_api.ok_calls("views.open"))
         view = slack_api.ok_calls("views.open")[0].params["view"]
         assert view["callback_id"] == "followup_barrier" and view["private_metadata"] == str(followup.id)
-        submission = {
-            "type": "view_submission",
-            "user": {"id": "U0", "team_id": "T1"},
-            "team": {"id": "T1"},
-            "api_app_id": "A1",
-            "token": "x",
-            "trigger_id": "trig.2",
-            "view": {
-                **view,
-                "id": "V1",
-                "state": {"values": {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}}},
-            },
-        }
+        submission = view_submission(view, {"barrier": {"text": {"type": "plain_text_input", "value": CONCERN}}})
         assert post_interaction(client, submission).status_code == 200
         assert eventually(lambda: [c for c in slack_api.ok_calls("chat.postMessage") if "999" in c.params.get("text", "")])
     [answer] = answers(slack_service)

@@ -10,7 +10,15 @@ from sqlmodel import Session, select
 
 from bot.web.app import create_app
 from schedules.voice_models import LessonProposal, PracticeMoment
-from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_event, post_interaction, send_week
+from tests.bot.slack.helpers import (
+    add_slack_people,
+    block_action,
+    eventually,
+    post_event,
+    post_interaction,
+    send_week,
+    view_submission,
+)
 
 
 @pytest.fixture
@@ -31,18 +39,7 @@ def open_modal(client, slack_api, action_id: str) -> dict:
 
 
 def submit(client, view: dict, values: dict):
-    return post_interaction(
-        client,
-        {
-            "type": "view_submission",
-            "user": {"id": "U0", "team_id": "T1"},
-            "team": {"id": "T1"},
-            "api_app_id": "A1",
-            "token": "x",
-            "trigger_id": "trig.2",
-            "view": {**view, "id": "V9", "state": {"values": values}},
-        },
-    )
+    return post_interaction(client, view_submission(view, values, view_id="V9"))
 
 
 def text(value: str) -> dict:
