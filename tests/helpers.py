@@ -24,3 +24,23 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def answer_directly(engine, nudge, *, practice: str, at) -> None:
+    """A reply written straight to its table, not through the reply path (as another replica's, or an answer
+    given long ago): `at` is when it was given."""
+    from schedules.models import Reply
+
+    with Session(engine) as session:
+        session.add(
+            Reply(
+                delivery_id=nudge.id,
+                person_id=nudge.person_id,
+                lesson_id=nudge.lesson_id,
+                lesson_version=nudge.lesson_version,
+                practice=practice,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.commit()

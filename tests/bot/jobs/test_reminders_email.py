@@ -15,7 +15,7 @@ from bot.web.app import create_app
 from schedules.models import Delivery, Person, PersonStatus, Reply
 from schedules.privacy import set_status
 from tests.conftest import utc
-from tests.helpers import add_people
+from tests.helpers import add_people, answer_directly
 
 NOW = utc(2026, 11, 24, 12)  # Tuesday; the nudge goes at once (slot 10:00 passed)
 FRIDAY = utc(2026, 11, 27, 12)  # three working days later, in working hours
@@ -97,19 +97,9 @@ async def test_the_dispatcher_cancels_a_reminder_whose_nudge_was_answered_meanwh
     service = smtp_service(settings, smtp_server.port)
     nudge = await nudge_sent(service)
     run_planning(service, FRIDAY)
-    with Session(service.engine) as session:  # an answer that did not come through save_reply (e.g. another replica's race)
-        session.add(
-            Reply(
-                delivery_id=nudge.id,
-                person_id=nudge.person_id,
-                lesson_id=nudge.lesson_id,
-                lesson_version=nudge.lesson_version,
-                practice="changed",
-                created_at=FRIDAY,
-                updated_at=FRIDAY,
-            )
-        )
-        session.commit()
+    answer_directly(
+        service.engine, nudge, practice="changed", at=FRIDAY
+    )  # an answer that did not come through save_reply (e.g. another replica's race)
     stats = await dispatch_due(service, lambda: FRIDAY)
     assert (stats.sent, stats.cancelled) == (0, 1) and len(smtp_server.messages) == 1
     await service.close()

@@ -13,6 +13,7 @@ from bot.web.app import create_app
 from schedules.models import Delivery, FollowUpAnswer, Reply
 from tests.bot.slack.helpers import add_slack_people, block_action, eventually, post_interaction, send_week, view_submission
 from tests.conftest import utc
+from tests.helpers import answer_directly
 
 IMPACT_SLOT = utc(2027, 3, 2, 10)
 CONCERN = "A girl told me today her stepdad hits her, should I report it? Family at SW1A 1AA"
@@ -37,19 +38,9 @@ def test_the_impact_question_in_slack_one_tap_a_changed_tap_then_a_line(slack_se
     add_slack_people(slack_service, slack_api, 1)
     send_week(slack_service)
     [nudge] = rows(slack_service, "nudge")
-    with Session(slack_service.engine) as session:  # she answered an hour after the nudge
-        session.add(
-            Reply(
-                delivery_id=nudge.id,
-                person_id=nudge.person_id,
-                lesson_id=nudge.lesson_id,
-                lesson_version=nudge.lesson_version,
-                practice="already",
-                created_at=nudge.sent_at + timedelta(hours=1),
-                updated_at=nudge.sent_at,
-            )
-        )
-        session.commit()
+    answer_directly(
+        slack_service.engine, nudge, practice="already", at=nudge.sent_at + timedelta(hours=1)
+    )  # she answered an hour after the nudge
     assert send_week(slack_service, IMPACT_SLOT).sent == 1
     [impact] = rows(slack_service, "impact")
     assert (impact.channel, impact.status, impact.parent_id, impact.months) == ("slack", "sent", nudge.id, 3)

@@ -20,6 +20,7 @@ from tests.bot.slack.helpers import (
     view_submission,
 )
 from tests.conftest import utc
+from tests.helpers import answer_directly
 
 FRIDAY = utc(2026, 11, 27, 12)
 
@@ -125,19 +126,9 @@ def test_the_follow_up_in_slack_one_tap_then_what_got_in_the_way(slack_service, 
     add_slack_people(slack_service, slack_api, 1)
     send_week(slack_service)
     [nudge] = rows(slack_service, "nudge")
-    with Session(slack_service.engine) as session:  # she answered "changed" an hour after the nudge
-        session.add(
-            Reply(
-                delivery_id=nudge.id,
-                person_id=nudge.person_id,
-                lesson_id=nudge.lesson_id,
-                lesson_version=nudge.lesson_version,
-                practice="changed",
-                created_at=nudge.sent_at + timedelta(hours=1),
-                updated_at=nudge.sent_at,
-            )
-        )
-        session.commit()
+    answer_directly(
+        slack_service.engine, nudge, practice="changed", at=nudge.sent_at + timedelta(hours=1)
+    )  # she answered "changed" an hour after the nudge
     assert send_week(slack_service, FOLLOW_UP_SLOT).sent == 1
     [followup] = rows(slack_service, "followup")
     assert (followup.channel, followup.status, followup.parent_id) == ("slack", "sent", nudge.id)

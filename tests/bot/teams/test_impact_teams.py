@@ -12,6 +12,7 @@ from bot.jobs.planning import run_planning
 from schedules.models import Delivery, FollowUpAnswer, Reply
 from tests.bot.teams.test_bot import SCHEMA, card_of, install, people, press
 from tests.conftest import utc
+from tests.helpers import answer_directly
 
 NOW = utc(2026, 11, 24, 12)
 IMPACT_SLOT = utc(2027, 3, 2, 10)
@@ -36,19 +37,7 @@ async def test_an_impact_card_is_valid_and_its_presses_are_recorded(service, tea
     run_planning(service, NOW)
     await dispatch_due(service, lambda: NOW)
     [nudge] = kind(service, "nudge")
-    with Session(service.engine) as session:
-        session.add(
-            Reply(
-                delivery_id=nudge.id,
-                person_id=nudge.person_id,
-                lesson_id=nudge.lesson_id,
-                lesson_version=nudge.lesson_version,
-                practice="already",
-                created_at=NOW + timedelta(hours=1),
-                updated_at=NOW,
-            )
-        )
-        session.commit()
+    answer_directly(service.engine, nudge, practice="already", at=NOW + timedelta(hours=1))
     run_planning(service, IMPACT_SLOT)
     assert (await dispatch_due(service, lambda: IMPACT_SLOT)).sent == 1
     [impact] = kind(service, "impact")

@@ -10,6 +10,7 @@ from bot.jobs.planning import run_planning
 from schedules.models import Delivery, Reply
 from tests.bot.teams.test_bot import SCHEMA, card_of, install, people, press
 from tests.conftest import utc
+from tests.helpers import answer_directly
 
 NOW = utc(2026, 11, 24, 12)
 FRIDAY = utc(2026, 11, 27, 12)
@@ -60,19 +61,7 @@ async def test_a_follow_up_card_is_valid_and_its_answers_are_recorded_apart_and_
     run_planning(service, NOW)
     await dispatch_due(service, lambda: NOW)
     [nudge] = kind(service, "nudge")
-    with Session(service.engine) as session:
-        session.add(
-            Reply(
-                delivery_id=nudge.id,
-                person_id=nudge.person_id,
-                lesson_id=nudge.lesson_id,
-                lesson_version=nudge.lesson_version,
-                practice="not_yet",
-                created_at=NOW + timedelta(hours=1),
-                updated_at=NOW,
-            )
-        )
-        session.commit()
+    answer_directly(service.engine, nudge, practice="not_yet", at=NOW + timedelta(hours=1))
     slot = utc(2026, 12, 29, 10)
     run_planning(service, slot)
     assert (await dispatch_due(service, lambda: slot)).sent == 1
