@@ -12,7 +12,6 @@ from schedules.people import recipient
 from schedules.planner import Recipient
 
 LATE = timedelta(days=62)  # a question not asked within two months of its interval is not asked at all
-BUSY_KINDS = ("nudge", "reminder", "followup", "checkin", KIND)  # a roll-out check-in (issue 13) is a message too
 
 
 def impact_people(
@@ -56,7 +55,7 @@ def impact_people(
         assert person_id is not None  # selected by person id
         asked.setdefault(person_id, set()).add((lesson_id, interval or 0))
         months.setdefault(person_id, set()).add(period.removeprefix("i"))
-    busy = busy_weeks(session, person_ids=ids, kinds=BUSY_KINDS)
+    busy = busy_weeks(session, person_ids=ids)
     found = []
     for person_id, (person, answered) in people.items():
         to = recipient(person)

@@ -8,15 +8,20 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import COMMITMENTS, Commitment, SentNudge, week_of
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
 from schedules.people import recipient
 from schedules.planner import History
+from schedules.rollout import CHECKIN
 
 # A reminder that could only go out once the next weekly lesson is due is dropped (loop_planner.plan_reminders),
 # so a nudge sent more than a week ago (a day more for clock changes) is past reminding: the query that runs
 # every minute reads only the last eight days' unanswered nudges, not the reply links' thirty.
 LOOKBACK = timedelta(days=8)
+# Every kind of delivery that puts a message in a person's week: a follow-up or an impact question goes only
+# to a week that holds none of them.
+MESSAGE_KINDS = ("nudge", "reminder", "followup", IMPACT, CHECKIN)
 
 
 def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[SentNudge]:
@@ -103,9 +108,7 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
     return found
 
 
-def busy_weeks(
-    session: Session, *, person_ids: list[int], kinds: tuple[str, ...] = ("nudge", "followup", "impact", "checkin")
-) -> dict[int, set[str]]:
+def busy_weeks(session: Session, *, person_ids: list[int], kinds: tuple[str, ...] = MESSAGE_KINDS) -> dict[int, set[str]]:
     """Each person's local weeks that hold a delivery of one of `kinds` (cancelled ones free the week again):
     a nudge by its period, the others by the local week they are due in."""
     # sqlmodel's select() is typed for at most four columns; for more it builds this same Select.

@@ -21,7 +21,7 @@ class LoopContext:
 
 def loop_context(service: Service, session: Session, rows: list[tuple[int, str, int | None, int]]) -> LoopContext:
     """`rows` are (delivery id, kind, parent id, person id) of a claimed batch."""
-    loop_rows = [row for row in rows if row[1] in ("reminder", "followup", "impact")]  # a check-in has no nudge behind it
+    loop_rows = [row for row in rows if row[2] is not None]  # those with a nudge behind them (not a check-in)
     if not loop_rows:
         return LoopContext()
     parents = {row[2] for row in loop_rows if row[2] is not None}
