@@ -100,10 +100,6 @@ class Source:
             text += f": {self.url}"
         return text
 
-    def citation(self) -> str:
-        """What readers see for this source. Internal provenance shows as nothing at all."""
-        return self.reader_citation()
-
 
 @dataclass(frozen=True)
 class Lesson:

@@ -3,7 +3,7 @@ what the message should show afterwards. The saving itself happens in bot.slack.
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.core.replying import ReplyError, SavedReply, delivery_and_lesson, safety_notice
 from bot.core.service import Service
@@ -34,20 +34,10 @@ def parse_value(value: str) -> tuple[int, str]:
     return int(delivery), choice
 
 
-def _check_owner(session: Session, delivery_id: int, user_id: str) -> None:
-    """One query: was this delivery sent to this Slack user? (Anyone can forge a button value.)"""
-    owner = session.exec(
-        select(Person.slack_user_id)
-        .join(Delivery, col(Delivery.person_id) == col(Person.id))
-        .where(col(Delivery.id) == delivery_id)
-    ).first()
-    if owner != user_id:
-        raise NotYours(f"delivery {delivery_id} was not sent to Slack user {user_id}")
-
-
 def check_owner(session: Session, delivery: Delivery, *, user_id: str) -> None:
-    """The reply path's check for a tap (bot.core.replying.ReplyRequest.check). The reply writer loads the
-    people of a whole batch first, so this reads the session, not the database, once per tap."""
+    """Was this delivery sent to this Slack user? (Anyone can forge a button value.) The reply path's check
+    for a tap (bot.core.replying.ReplyRequest.check): the reply writer loads the people of a whole batch
+    first, so there it reads the session, not the database."""
     person = session.get(Person, delivery.person_id) if delivery.person_id is not None else None
     if person is None or person.slack_user_id != user_id:
         raise NotYours(f"delivery {delivery.id} was not sent to Slack user {user_id}")
@@ -73,8 +63,8 @@ def message_after(saved: SavedReply, container: dict, *, contact: str) -> Update
 
 def reflection_view(service: Service, *, user_id: str, delivery_id: int) -> dict:
     with Session(service.engine) as session:
-        _check_owner(session, delivery_id, user_id)
         delivery, lesson = delivery_and_lesson(service, session, delivery_id)
+        check_owner(session, delivery, user_id=user_id)  # anyone can forge a button value
         assert delivery.id is not None  # a stored delivery
         existing = session.exec(select(Reply.reflection).where(Reply.delivery_id == delivery.id)).first()
         return reflection_modal(lesson, delivery.id, existing)

@@ -236,7 +236,7 @@ def test_reader_text_never_shows_seed_line_references(tmp_path):
         "Working together to safeguard children 2023, Department for Education (2023): "
         "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",
     )
-    assert all("lines" not in s.citation() and "003_" not in s.citation() for s in lesson.sources)
+    assert all("lines" not in s.reader_citation() and "003_" not in s.reader_citation() for s in lesson.sources)
 
 
 def test_unknown_placeholder_is_rejected_known_ones_pass(tmp_path):
