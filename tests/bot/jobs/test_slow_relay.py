@@ -1,8 +1,9 @@
 """A slow relay with two dispatchers and no fault at all must never send a message twice (issue 15).
 
-Time is scaled so the test runs in seconds: each message takes 0.06 s of real time at the relay, which
+Time is scaled so the test runs in seconds: each message takes 0.15 s of real time at the relay, which
 the dispatchers' clock sees as 15 s, so one dispatcher's claimed batch outlives any fixed lease while
-the other keeps ticking."""
+the other keeps ticking. The scale leaves a renewal 0.4 s of real time before its lease runs out: at 250
+simulated seconds a real one (0.16 s) a busy machine running the suite in parallel delayed renewals past it."""
 
 import asyncio
 import time
@@ -21,8 +22,8 @@ from tests.conftest import RecordingHandler, free_port, utc
 from tests.helpers import add_people
 
 START = utc(2026, 11, 24, 12)
-SCALE = 250  # simulated seconds per real second
-RELAY_DELAY = 0.06  # real seconds a message (15 s on the dispatchers' clock)
+SCALE = 100  # simulated seconds per real second
+RELAY_DELAY = 0.15  # real seconds a message (15 s on the dispatchers' clock)
 
 
 class SlowHandler(RecordingHandler):
