@@ -42,10 +42,30 @@ from tests.bot.slack.web_api_standin import TOKEN
 SECRET = "bench-signing-secret"
 
 
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        found.append(parent)
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass  # the task ended meanwhile
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """CPU a server process has used (user + system): what a request costs, however busy the machine is."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU a server and every process it started have used (user + system): what a request costs, however busy
+    the machine is. Includes serve's jobs process and, with --workers, every web process."""
+    total = 0
+    for each in _descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -103,7 +123,7 @@ def start_standin(port: int) -> subprocess.Popen:
     raise RuntimeError("the Slack stand-in did not start")
 
 
-def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess.Popen:
+def start_server(url: str, api_url: str, port: int, workdir: Path, workers: int = 1) -> subprocess.Popen:
     env = {
         **os.environ,
         "LESSONLOOP_ENV": "dev",
@@ -114,6 +134,7 @@ def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess
         "LESSONLOOP_SLACK_API_URL": api_url,
         "LESSONLOOP_SLACK_PER_MINUTE": "10000",  # the highest the setting allows
         "LESSONLOOP_MAIL_DIR": str(workdir / "outbox"),
+        "LESSONLOOP_WEB_WORKERS": str(workers),
     }
     log = open(workdir / "serve.log", "wb")
     proc = subprocess.Popen(
@@ -126,11 +147,23 @@ def start_server(url: str, api_url: str, port: int, workdir: Path) -> subprocess
     for _ in range(200):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                settle(proc.pid)
                 return proc
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.terminate()
     raise RuntimeError(f"lessonloop serve did not start; see {workdir / 'serve.log'}")
+
+
+def settle(pid: int, quiet: float = 0.05, longest: float = 30.0) -> None:
+    """Wait until the server's processes are idle: serve answers /healthz before its jobs process has loaded
+    the lesson bank and run its first tick, and that start-up is not what a request costs."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(0.5)
+        if cpu_seconds(pid) - before < quiet:
+            return
 
 
 async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int, Counter]:

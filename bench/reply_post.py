@@ -25,6 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import closed_loop, request_bytes
 from bench.ack_latency import cpu_seconds, free_port, prepare, start_server, start_standin, stored_replies
 from bot.core.settings import Settings
 from bot.core.signing import Signer
@@ -56,29 +57,19 @@ def start_empty(port: int) -> subprocess.Popen:
     raise RuntimeError("the empty ASGI app did not start")
 
 
-async def fire(port: int, paths: list[str], concurrency: int) -> tuple[list[float], int, float]:
-    latencies: list[float] = []
-    failures = 0
-    queue = list(reversed(paths))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+FORM = b"check=1&practice=changed"
 
-        async def worker() -> None:
-            nonlocal failures
-            while queue:
-                path = queue.pop()
-                started = time.perf_counter()
-                try:
-                    response = await client.post(path, data={"check": "1", "practice": "changed"})
-                    failures += response.status_code != 200
-                except httpx.HTTPError:
-                    failures += 1
-                    continue
-                latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, failures, time.perf_counter() - started
+def post_requests(paths: list[str]) -> list[bytes]:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return [request_bytes("POST", path, FORM, headers) for path in paths]
+
+
+def fire(port: int, paths: list[str], concurrency: int) -> tuple[list[float], int, float]:
+    outcome = asyncio.run(closed_loop(port, post_requests(paths), concurrency))
+    if outcome.errors:
+        print(f"errors: {outcome.errors}; statuses {outcome.statuses}")
+    return outcome.latencies, outcome.failures, outcome.elapsed
 
 
 def figures(latencies: list[float], elapsed: float, n: int) -> dict:
@@ -91,13 +82,13 @@ def figures(latencies: list[float], elapsed: float, n: int) -> dict:
     }
 
 
-def run(n: int, concurrency: int, database_url: str | None, yardstick: bool) -> dict:
+def run(n: int, concurrency: int, database_url: str | None, yardstick: bool, workers: int = 1) -> dict:
     if yardstick:
         port = free_port()
         proc = start_empty(port)
         try:
             cpu = cpu_seconds(proc.pid)
-            latencies, failures, elapsed = asyncio.run(fire(port, [f"/r/x{i}" for i in range(n)], concurrency))
+            latencies, failures, elapsed = fire(port, [f"/r/x{i}" for i in range(n)], concurrency)
             cpu = cpu_seconds(proc.pid) - cpu
         finally:
             proc.terminate()
@@ -111,10 +102,10 @@ def run(n: int, concurrency: int, database_url: str | None, yardstick: bool) -> 
     signer = Signer(Settings(env="dev", secret_key="bench-secret").signing_key())
     expires = datetime.now(timezone.utc) + timedelta(days=7)
     paths = [f"/r/{signer.sign('reply', delivery_id, expires)}" for delivery_id, _ in taps]
-    server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir)
+    server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir, workers)
     try:
         before, cpu = stored_replies(url, 0, wait=0), cpu_seconds(server.pid)
-        latencies, failures, elapsed = asyncio.run(fire(port, paths, concurrency))
+        latencies, failures, elapsed = fire(port, paths, concurrency)
         cpu = cpu_seconds(server.pid) - cpu
         stored = stored_replies(url, n, wait=30) - before
     finally:
@@ -138,8 +129,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--database-url")
     parser.add_argument("--yardstick", action="store_true", help="the empty ASGI app instead of lessonloop")
+    parser.add_argument("--workers", type=int, default=1, help="web processes of lessonloop serve")
     args = parser.parse_args()
-    result = run(args.n, args.concurrency, args.database_url, args.yardstick)
+    result = run(args.n, args.concurrency, args.database_url, args.yardstick, args.workers)
     what = "empty ASGI app" if args.yardstick else f"lessonloop serve ({(args.database_url or 'sqlite').split(':')[0]})"
     print(
         f"{args.n} POSTs at concurrency {args.concurrency} against {what}: p50 {result['p50_ms']:.1f} ms, "

@@ -165,6 +165,9 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port")] = 8000,
         demo: Annotated[bool, typer.Option("--demo", help="Seed the demo roster and send the first nudges now")] = False,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=32, help="Web processes (default: LESSONLOOP_WEB_WORKERS, or 1)")
+        ] = None,
     ) -> None:
         """Run the web app with the scheduler ticking planning and dispatch."""
         from bot.core.settings import Settings
@@ -188,7 +191,11 @@ def register(app: typer.Typer) -> None:
                     f"demo: wrote {', '.join(written)} to {DEMO_ENV.resolve()}; the other lessonloop commands "
                     "run in this folder use them (delete it, or set your own values, for real use)"
                 )
-        settings = Settings(env="demo", base_url=base_url) if demo else Settings()
+        if demo:
+            os.environ.update(LESSONLOOP_ENV="demo", LESSONLOOP_BASE_URL=base_url)  # also what web workers read
+        if workers is not None:
+            os.environ["LESSONLOOP_WEB_WORKERS"] = str(workers)
+        settings = Settings()
         service = open_service(settings)
         if demo:
             asyncio.run(_seed_demo(service, settings))
@@ -202,11 +209,39 @@ def register(app: typer.Typer) -> None:
             await service.close()
 
         typer.echo(f"LessonLoop on {base_url} (health: /healthz)")
+        if settings.web_workers > 1:
+            _serve_workers(service, settings, host, port)
+            return
         web_app = create_app(service, lifespan)
         # Everything built so far (lessons, models, routes) lives as long as the process: move it out of the
         # cyclic collector's sight, so a full collection during a burst of taps scans only what requests made.
         gc.freeze()
         uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=uvicorn_log_config())
+
+    def _serve_workers(service, settings, host: str, port: int) -> None:
+        """Several web processes on one socket (uvicorn's supervisor restarts any that dies), beside one jobs
+        process. Each web process builds its own service from the environment (bot.web.workers)."""
+        import uvicorn
+
+        from bot.jobs.runner import JobsProcess
+        from bot.web.access_log import uvicorn_log_config
+
+        asyncio.run(service.close())  # the parent only checked settings and migrated; workers open their own
+        service.engine.dispose()
+        jobs = JobsProcess(build_service, settings)
+        jobs.start()
+        try:
+            uvicorn.run(
+                "bot.web.workers:app_from_environment",
+                factory=True,
+                workers=settings.web_workers,
+                host=host,
+                port=port,
+                log_level="info",
+                log_config=uvicorn_log_config(),
+            )
+        finally:
+            jobs.stop()
 
     @app.command("db-upgrade")
     def db_upgrade() -> None:

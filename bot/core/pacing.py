@@ -21,6 +21,28 @@ CONVERSATION_LIMITS: tuple[Window, ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800
 TENANT_LIMITS: tuple[Window, ...] = ((50, 1.0),)
 
 
+_processes_sharing = 1  # web processes of one service that each keep their own limiters (serve --workers)
+
+
+def share_limits_among(processes: int) -> None:
+    """Several web processes each count only their own events, so each keeps 1/processes of every limit:
+    together they stay inside what the service publishes. Called once, at the start of a web worker."""
+    global _processes_sharing
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, not {processes}")
+    _processes_sharing = processes
+
+
+def shared(windows: tuple[Window, ...], processes: int) -> tuple[Window, ...]:
+    """This process's share of each window: fewer events in the same time, or one event in a longer time
+    when the count cannot be divided (a per-minute budget spread as one event every 60/budget seconds)."""
+    if processes == 1:
+        return windows
+    return tuple(
+        (count // processes, seconds) if count >= processes else (1, seconds * processes / count) for count, seconds in windows
+    )
+
+
 def even_spread(per_minute: int) -> tuple[Window, ...]:
     """`per_minute` events a minute, evenly spaced rather than in a burst at the start of each minute."""
     if per_minute < 1:
@@ -36,8 +58,8 @@ class Limiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
-        self.windows, self.clock, self.sleep = windows, clock, sleep
-        self._events: deque[float] = deque(maxlen=max((count for count, _ in windows), default=1))
+        self.windows, self.clock, self.sleep = shared(windows, _processes_sharing), clock, sleep
+        self._events: deque[float] = deque(maxlen=max((count for count, _ in self.windows), default=1))
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None  # xapp-...: Socket Mode, for organisations without a public URL
     slack_api_url: str = "https://slack.com/api/"
     slack_per_minute: int = Field(300, ge=1, le=10_000)  # chat.postMessage budget per workspace
+    # Web processes `serve` runs (each with its own share of every rate limit, bot.core.pacing); the scheduler
+    # and dispatcher stay one process whatever this says.
+    web_workers: int = Field(1, ge=1, le=32)
     slack_lookup_per_minute: int = Field(50, ge=1, le=1000)  # users.lookupByEmail and conversations.open (Tier 3)
 
     def __init__(self, **values) -> None:

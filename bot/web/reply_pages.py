@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from bot.web.pages import bad_link_page, change_person, confirm_page, service_of
+from bot.web.pages import bad_link_page, change_person, confirm_page, message_page, service_of
 from bot.core.replying import Answer, ReplyError, ReplyRequest, UnknownDelivery, signed_delivery
 from bot.core.reply_writer import reply_writer
 from bot.core.service import Service
+from bot.core.clock import utcnow
 from bot.core.signing import BadToken
 from bot.web.form_input import FormProblem, normalised_text, query_number, small_number, typed_text
 from digests.loop_messages import checkin_practice_question, theme_of
@@ -88,16 +89,25 @@ async def post_reply(
     reflection: Annotated[str | None, Form()] = None,  # length checked as the browser counts it, below
 ):
     """Answers "thanks" only once the reply is committed: the reply writer saves the answers arriving together
-    in one transaction (bot.core.reply_writer), so this never holds a connection or the write lock itself."""
+    in one transaction (bot.core.reply_writer), so this never holds a connection or the write lock itself.
+    Nothing is read before the save: the writer loads the delivery anyway (and refuses a gone one), so the
+    token alone says which delivery; the form is read back from the database only to show a problem."""
     service = service_of(request)
-    with Session(service.engine) as session:
-        try:
-            delivery, lesson = signed_delivery(service, session, "reply", token)
-        except BadToken as exc:
-            return bad_link_page(exc)
+    try:
+        delivery_id = service.signer.verify("reply", token, utcnow()).subject_id
+    except BadToken as exc:
+        return bad_link_page(exc)
     text = normalised_text(reflection)
 
     def again(error: str, status: int) -> HTMLResponse:
+        try:
+            with Session(service.engine) as session:
+                delivery, lesson = signed_delivery(service, session, "reply", token)
+        except BadToken as exc:
+            return bad_link_page(exc)
+        except SQLAlchemyError:  # the database is away: still hand the person back what they wrote
+            keep = f" What you wrote, to copy: {text}" if text.strip() else ""
+            return message_page("We could not save this just now", f"Please try again in a minute.{keep}", 503)
         return _form_page(
             service,
             token,
@@ -118,15 +128,14 @@ async def post_reply(
     if answer.check_answer is None and answer.practice is None and not text.strip():
         return again("Choose an answer or write a reflection, then press save.", 422)
     try:
-        assert delivery.id is not None  # a stored delivery
-        saved = await reply_writer(service).save_async(ReplyRequest(delivery.id, answer))
+        saved = await reply_writer(service).save_async(ReplyRequest(delivery_id, answer))
     except UnknownDelivery as exc:
         return bad_link_page(exc)
     except ReplyError as exc:
         return again(f"Please try again: {exc}.", 422)
     except SQLAlchemyError as exc:
         # Only the kind of error: a database message can quote the reflection it was given.
-        log.error("reply to delivery %s not saved: database error %s", delivery.id, type(exc).__name__)
+        log.error("reply to delivery %s not saved: database error %s", delivery_id, type(exc).__name__)
         return again("We could not save this just now. Your text is below: please try again in a minute.", 503)
     return HTMLResponse(
         render(

@@ -206,6 +206,26 @@ def test_a_database_error_while_saving_keeps_the_text_and_logs_none_of_it(servic
     assert "Jayden" not in str(failed.value)  # what a traceback in the server log would print
 
 
+def test_a_database_that_cannot_be_reached_still_hands_the_text_back(service, sent, caplog, tmp_path):
+    """The POST reads nothing before saving (the token says which delivery), so when the database is away the
+    page that says so cannot show the lesson: it still gives the person back what they wrote."""
+    from sqlalchemy import create_engine
+
+    client, reply, _, _ = sent
+    working = service.engine
+    service.engine = create_engine(f"sqlite:///{tmp_path / 'missing-folder' / 'gone.db'}")
+    try:
+        response = TestClient(client.app, raise_server_exceptions=False).post(
+            reply, data={"practice": "changed", "reflection": "Asked to see Kai's bedroom"}
+        )
+    finally:
+        service.engine.dispose()
+        service.engine = working
+    assert response.status_code == 503 and "Asked to see Kai" in response.text
+    assert "Kai" not in caplog.text
+    assert replies(service) == []
+
+
 def test_a_reflection_lengthened_by_redaction_still_fits_every_edit_box(service, sent):
     """Slack's modal, the Teams card and this page all accept 2,000 characters: what is stored must too."""
     client, reply, _, _ = sent
