@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import open_loop, request_bytes
 from bench.slack_fanout import seed_linked_people
 from bot.core.db import upgrade
 from bot.jobs.planning import run_planning
@@ -166,36 +167,24 @@ def settle(pid: int, quiet: float = 0.05, longest: float = 30.0) -> None:
             return
 
 
-async def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int, Counter]:
-    verifier = SignatureVerifier(SECRET)
-    latencies, failures, errors = [], 0, Counter()
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+def tap_requests(taps: list[tuple[int, str]]) -> list[bytes]:
+    """Each tap signed as Slack signs it (v0 HMAC of the timestamp and body), prepared before the burst."""
+    verifier, ts = SignatureVerifier(SECRET), str(int(time.time()))
+    requests = []
+    for delivery_id, user in taps:
+        body = tap_body(delivery_id, user)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+        }
+        requests.append(request_bytes("POST", "/slack/events", body.encode(), headers))
+    return requests
 
-        async def one(delivery_id: int, user: str) -> None:
-            nonlocal failures
-            body, ts = tap_body(delivery_id, user), str(int(time.time()))
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
-            }
-            started = time.perf_counter()
-            try:
-                response = await client.post("/slack/events", content=body, headers=headers)
-            except httpx.TransportError as exc:  # e.g. a kept-alive connection the server had just closed
-                failures += 1
-                errors[type(exc).__name__] += 1
-                return
-            latencies.append(time.perf_counter() - started)
-            failures += response.status_code != 200
 
-        start, tasks = time.perf_counter(), []
-        for i, (delivery_id, user) in enumerate(taps):
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(delivery_id, user)))
-        await asyncio.gather(*tasks)
-    return latencies, failures, errors
+def fire(port: int, taps: list[tuple[int, str]], rate: float) -> tuple[list[float], int, Counter]:
+    outcome = asyncio.run(open_loop(port, tap_requests(taps), rate))
+    return outcome.latencies, outcome.failures, Counter(outcome.errors)
 
 
 def stored_replies(url: str, want: int, wait: float = 60.0) -> int:
@@ -214,6 +203,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=1, help="web processes of lessonloop serve")
     args = parser.parse_args()
     total = int(args.rate * args.seconds)
     workdir = Path(tempfile.mkdtemp(prefix="lessonloop-ack-bench-"))
@@ -221,10 +211,10 @@ def main() -> None:
     api_port, port = free_port(), free_port()
     standin = start_standin(api_port)
     taps = prepare(url, total)
-    server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir)
+    server = start_server(url, f"http://127.0.0.1:{api_port}/api/", port, workdir, args.workers)
     try:
         cpu = cpu_seconds(server.pid)
-        latencies, failures, errors = asyncio.run(fire(port, taps, args.rate))
+        latencies, failures, errors = fire(port, taps, args.rate)
         burst_end = time.monotonic()
         stored = stored_replies(url, total)
         stored_after = time.monotonic() - burst_end
