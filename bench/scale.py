@@ -1,8 +1,9 @@
 """Organisation size: import a roster of N people, plan their due week, then an idle minute tick.
 
-    uv run python bench/scale.py [--n 1000000] [--database-url URL]
+    uv run python bench/scale.py [--n 1000000] [--database-url URL] [--only import]
 
-- import: `lessonloop people import` in a child process: wall time and its peak memory (max RSS);
+- import: `lessonloop people import` in a child process: wall time, its CPU time and its peak memory (max
+  RSS); `--only import` stops there (a 1,000,000-person import without planning it);
 - planning: run_planning at everyone's slot (all N due): seconds, and ms a person;
 - idle tick: the scheduler's whole tick (plan, dispatch, channel posts, rollup, weekly) a minute later,
   when nobody is due: CPU seconds of this process.
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,7 @@ from bot.jobs.scheduler import tick
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
 MEASURE_RSS = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN); print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss)"
 )
 
 
@@ -67,7 +69,7 @@ def next_tuesday_slot() -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc)
 
 
-def run(n: int, url: str) -> dict:
+def run(n: int, url: str, only_import: bool = False) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="lessonloop-scale-"))
     url = url or f"sqlite:///{workdir / 'bench.db'}"
     reset(url)
@@ -84,7 +86,12 @@ def run(n: int, url: str) -> dict:
         capture_output=True,
         text=True,
     )
-    import_s, import_mib = time.perf_counter() - began, int(out.stdout.split()[-1]) / 1024
+    import_s = time.perf_counter() - began
+    child_cpu, maxrss = out.stdout.split()[-2:]
+    import_cpu_s, import_mib = float(child_cpu), int(maxrss) / 1024
+    if only_import:
+        shutil.rmtree(workdir)  # a million-person roster and its SQLite database: half a gigabyte
+        return {"people": n, "import_s": import_s, "import_cpu_s": import_cpu_s, "import_peak_mib": import_mib}
 
     settings = Settings(env="dev", database_url=url, secret_key="bench-secret", mail_dir=workdir / "outbox")
     service = build_service(settings, with_channels=False)
@@ -114,6 +121,7 @@ def run(n: int, url: str) -> dict:
     return {
         "people": n,
         "import_s": import_s,
+        "import_cpu_s": import_cpu_s,
         "import_peak_mib": import_mib,
         "planned": result.inserted,
         "plan_s": plan_s,
@@ -127,9 +135,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--only", choices=["import"], help="measure the roster import alone (no planning or tick)")
     args = parser.parse_args()
-    r = run(args.n, args.database_url)
+    r = run(args.n, args.database_url, only_import=args.only == "import")
     db = (args.database_url or "sqlite").split(":")[0]
+    if args.only == "import":
+        print(
+            f"{db}, {r['people']:,} people: import {r['import_s']:.1f} s ({r['import_cpu_s']:.1f} s CPU in the importing "
+            f"process), peak {r['import_peak_mib']:.0f} MiB"
+        )
+        print("RESULT " + json.dumps(r))
+        return
     print(
         f"{db}, {r['people']:,} people: import {r['import_s']:.1f} s, peak {r['import_peak_mib']:.0f} MiB; "
         f"planning the due week {r['plan_s']:.1f} s ({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "

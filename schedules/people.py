@@ -1,116 +1,13 @@
-"""People and teams: upsert a checked roster, and read who is reachable for planning."""
+"""People: read who is reachable for planning (a roster is written by schedules.roster_import)."""
 
-from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from sqlalchemy import insert, tuple_, update
+from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from schedules.models import PLAN_NOW, Person, PersonStatus, Team
+from schedules.models import Person, PersonStatus
 from schedules.planner import Recipient
-from schedules.roster import RosterRow
-
-
-PAGE = 1000  # people written per statement group: bounded IN lists and memory at any roster size
-
-
-def team_ids(session: Session, teams: dict[str, str]) -> dict[str, int]:
-    """{team name: agency} -> {team name: id}, creating the teams not yet known (a roster has few teams)."""
-    found = {team.name: team for team in session.exec(select(Team).where(col(Team.name).in_(teams)))}
-    for name, agency in teams.items():
-        if name not in found:
-            found[name] = Team(name=name, agency=agency)
-            session.add(found[name])
-    session.flush()
-    ids: dict[str, int] = {}
-    for name, team in found.items():
-        assert team.id is not None  # stored, or flushed just above
-        ids[name] = team.id
-    return ids
-
-
-def _values(row: RosterRow, team_id: int) -> dict:
-    return {
-        "name": row.name,
-        "role": row.role,
-        "agency": row.agency,
-        "team_id": team_id,
-        "timezone": row.timezone,
-        "nudge_day": row.nudge_day,
-        "nudge_time": row.nudge_time.strftime("%H:%M"),
-        "access": row.access,
-    }
-
-
-def upsert_page(
-    session: Session, *, rows: list[RosterRow], teams: dict[str, int], default_channel: str, now: datetime
-) -> tuple[int, int]:
-    """Insert or update up to a page of people by email, in three statements (no ORM objects: a million
-    people stay flat). Returns (created, updated). The caller commits."""
-    known: dict[str, int | None] = dict(
-        session.execute(select(Person.email, Person.id).where(col(Person.email).in_([r.email for r in rows]))).all()
-    )
-    new, changed = [], []
-    for row in rows:
-        values = _values(row, teams[row.team])
-        if row.email in known:
-            changed.append(
-                {
-                    "id": known[row.email],
-                    "next_plan_at": PLAN_NOW,
-                    **values,  # bulk: no ORM event fires
-                    **({"channel": row.channel} if row.channel else {}),
-                    **({"reminders": row.reminders} if row.reminders is not None else {}),
-                    **({"supervisor_email": row.supervisor_email or None} if row.supervisor_email is not None else {}),
-                }
-            )
-        else:
-            new.append(
-                {
-                    "email": row.email,
-                    "created_at": now,
-                    "status": PersonStatus.ACTIVE,
-                    "next_plan_at": PLAN_NOW,
-                    "channel": row.channel or default_channel,
-                    "reminders": row.reminders is not False,
-                    "supervisor_email": row.supervisor_email or None,
-                    **values,
-                }
-            )
-    if new:
-        session.execute(insert(Person), new)
-    # rows that name a channel, a reminders switch or a supervisor and rows that keep theirs differ in columns:
-    # one executemany for each shape
-    shapes: dict[frozenset[str], list[dict]] = {}
-    for values in changed:
-        shapes.setdefault(frozenset(values), []).append(values)
-    for group in shapes.values():
-        session.execute(update(Person), group)
-    return len(new), len(changed)
-
-
-def upsert_roster(
-    session: Session, *, rows: Iterable[RosterRow], default_channel: str, now: datetime, teams: dict[str, str] | None = None
-) -> tuple[int, int]:
-    """Insert or update people by email, a page at a time. Returns (created, updated). The caller commits.
-    `teams` ({name: agency}, as the checking pass collects it) saves holding the rows to find them."""
-    if teams is None:
-        rows = list(rows)
-        teams = {row.team: row.agency for row in rows}
-    ids = team_ids(session, teams)
-    created = updated = 0
-    page: list[RosterRow] = []
-    for row in rows:
-        page.append(row)
-        if len(page) == PAGE:
-            counts = upsert_page(session, rows=page, teams=ids, default_channel=default_channel, now=now)
-            created, updated, page = created + counts[0], updated + counts[1], []
-    if page:
-        counts = upsert_page(session, rows=page, teams=ids, default_channel=default_channel, now=now)
-        created, updated = created + counts[0], updated + counts[1]
-    return created, updated
-
 
 _RECIPIENT_COLUMNS = (
     col(Person.id),

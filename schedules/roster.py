@@ -1,11 +1,12 @@
 """Read and check a roster CSV. Pure: text in, rows or problems out; nothing is written here.
 
-Streamed: a roster of a million people is read row by row (roster_rows), never held whole. Problems never
-repeat what a person wrote in the email column (a roster is personal data; error output ends up in
-terminals, logs and tickets): they name the file, line and column and say what is wrong."""
+Streamed: a roster of a million people is read row by row (roster_rows), never held whole; a repeated email
+is found where the rows are staged (schedules.roster_import), not by holding every address here. Problems
+never repeat what a person wrote (a roster is personal data; error output ends up in terminals, logs and
+tickets): they name the file, line and column and say what is wrong."""
 
+import bisect
 import csv
-import hashlib
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class RosterRow:
     # Who they may share their learning record with in one click (issue 17). None: no such column, leave
     # as it is; "": the column is there and empty, so nobody.
     supervisor_email: str | None = None
+    line: int = 0  # where it is in the file, for problems found later (a repeated email)
 
 
 class _Row:
@@ -135,6 +137,7 @@ def _parse_row(row: _Row, roles: set[str]) -> RosterRow | None:
         access,
         SWITCH_VALUES.get(switch),
         supervisor,
+        row.line,
     )
 
 
@@ -142,19 +145,25 @@ MAX_PROBLEMS = 200  # listed in full; beyond this only counted, so a wholly wron
 
 
 class Problems(list):
-    """The problems found so far (the first MAX_PROBLEMS), and how many in all."""
+    """The problems found so far, in line order (the first MAX_PROBLEMS by line), and how many in all.
+
+    By line, not as found: repeated emails are found after every row has been read, and are listed among
+    the others as if found in one pass."""
 
     total = 0
 
     def append(self, problem: Problem) -> None:
         self.total += 1
-        if len(self) < MAX_PROBLEMS:
-            super().append(problem)
+        if len(self) < MAX_PROBLEMS or problem.line < self[-1].line:
+            bisect.insort(self, problem, key=lambda p: p.line)  # after any of the same line: order found
+            del self[MAX_PROBLEMS:]
 
-
-def _email_key(email: str) -> int:
-    # 8 bytes a person instead of the address: a million emails checked for repeats in ~70 MiB
-    return int.from_bytes(hashlib.blake2b(email.encode(), digest_size=8).digest(), "big")
+    def add_counted(self, listed: Iterable[Problem], total: int) -> None:
+        """`total` problems of which only `listed` (the first, at most MAX_PROBLEMS) are spelled out."""
+        before = self.total
+        for problem in listed:
+            self.append(problem)
+        self.total = before + total
 
 
 NUL_PROBLEM = "the file contains NUL bytes (is it a spreadsheet or UTF-16 file? save it as CSV UTF-8)"
@@ -171,7 +180,8 @@ def _without_nul(lines: Iterable[str], path: str, problems: Problems) -> Iterato
 
 def roster_rows(lines: Iterable[str], path: str, roles: set[str], problems: Problems) -> Iterator[RosterRow]:
     """Each good row, in file order; each problem appended to `problems`. Any problem means the caller must
-    change nothing, so import reads the file twice: once to check it all, then to write it."""
+    change nothing: import stages the rows as they come and writes nothing of them if any problem appears.
+    Each row is checked on its own: an email repeated on a later line is found where the rows are staged."""
     try:
         yield from _roster_rows(_without_nul(lines, path, problems), path, roles, problems)
     except csv.Error as exc:
@@ -190,18 +200,11 @@ def _roster_rows(lines: Iterable[str], path: str, roles: set[str], problems: Pro
         problems.append(Problem(path, 1, f"unknown column(s): {', '.join(unknown)}"))
     if missing or unknown:
         return
-    seen: set[int] = set()
     count = 0
     for raw in reader:
-        line = reader.line_num
-        parsed = _parse_row(_Row(path, line, raw, problems), roles)
+        parsed = _parse_row(_Row(path, reader.line_num, raw, problems), roles)
         if parsed is None:
             continue
-        key = _email_key(parsed.email)
-        if key in seen:
-            problems.append(Problem(path, line, "column 'email': the same email as an earlier line"))
-            continue
-        seen.add(key)
         count += 1
         yield parsed
     if not count and not problems.total:
@@ -209,7 +212,8 @@ def _roster_rows(lines: Iterable[str], path: str, roles: set[str], problems: Pro
 
 
 def parse_roster(text: str, path: str, roles: set[str]) -> tuple[list[RosterRow], list[Problem]]:
-    """Every row checked, for a roster small enough to hold; any problem means the caller must change nothing."""
+    """Every row checked on its own (repeats are found when staged), for a roster small enough to hold; any
+    problem means the caller must change nothing."""
     problems = Problems()
     rows = list(roster_rows(io.StringIO(text), path, roles, problems))
     return rows, list(problems)

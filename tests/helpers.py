@@ -1,13 +1,15 @@
 """Small builders shared by tests."""
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
 
 from bot.core.clock import utcnow
 from lesson_bank.taxonomy import load_taxonomy
-from schedules.people import upsert_roster
-from schedules.roster import parse_roster
+from schedules.roster import Problems, RosterRow, parse_roster
+from schedules.roster_import import import_rows
 
 HEADER = "email,name,role,team,agency,timezone,nudge_day,nudge_time\n"
 
@@ -16,8 +18,13 @@ def add_people(engine, csv_rows: list[str]) -> None:
     rows, problems = parse_roster(HEADER + "\n".join(csv_rows) + "\n", "test.csv", set(load_taxonomy().roles))
     assert not problems, [str(p) for p in problems]
     with Session(engine) as session:
-        upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+        upsert_roster(session, rows, now=utcnow())
         session.commit()
+
+
+def upsert_roster(session: Session, rows: Iterable[RosterRow], *, now: datetime) -> tuple[int, int]:
+    """Checked rows written as `people import` writes them (email the default channel); the caller commits."""
+    return import_rows(session, rows, path="test.csv", problems=Problems(), default_channel="email", now=now)
 
 
 def write(path: Path, text: str) -> Path:

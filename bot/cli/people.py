@@ -1,9 +1,10 @@
 """`lessonloop people ...`: import a roster.
 
-A roster is read twice, row by row: once to check every row (any problem rejects the file whole and changes
-nothing), then to write it a page at a time in one transaction. Memory stays flat at any size: nothing holds
-the file, the rows or an ORM object per person. Heavy modules are imported inside the command, so that
-`lessonloop --help` stays quick."""
+A roster is read once, row by row: each row is checked and staged in the database (schedules.roster_import),
+then written from there in a few statements, all in one transaction; any problem (a row's own, or an email
+repeated on a later line) rejects the file whole and changes nothing. Memory stays flat at any size: nothing
+holds the file, the rows, the addresses or an ORM object per person. Heavy modules are imported inside the
+command, so that `lessonloop --help` stays quick."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
+    from schedules.roster import Problems
 
 app = typer.Typer(help="People and teams.", no_args_is_help=True)
 
@@ -22,49 +24,52 @@ class RosterRejected(Exception):
         self.lines = lines
 
 
-def _check(path: Path, roles: set[str]) -> dict[str, str]:
-    """Pass one: every row checked. Returns the teams ({name: agency}) the roster names."""
-    from schedules.roster import Problems, roster_rows
+def _rejection(path: Path, problems: "Problems") -> RosterRejected:
+    more = problems.total - len(problems)
+    return RosterRejected([str(p) for p in problems] + ([f"{path}: ... and {more} more problem(s)"] if more else []))
 
-    problems = Problems()
-    teams: dict[str, str] = {}
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            for row in roster_rows(lines, str(path), roles, problems):
-                teams.setdefault(row.team, row.agency)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterRejected(
-            [f"{path}:0: error: cannot read the file ({type(exc).__name__}: {exc.args[-1] if exc.args else ''})"]
-        ) from None
-    if problems.total:
-        more = [f"{path}: ... and {problems.total - len(problems)} more problem(s)"] if problems.total > len(problems) else []
-        raise RosterRejected([str(p) for p in problems] + more)
-    return teams
+
+def _unreadable(path: Path, exc: Exception) -> RosterRejected:
+    return RosterRejected([f"{path}:0: error: cannot read the file ({type(exc).__name__}: {exc.args[-1] if exc.args else ''})"])
 
 
 def import_roster_file(settings: "Settings", path: Path, actor: str = "cli") -> tuple[int, int]:
-    """Check the whole file first; any problem rejects it whole and changes nothing."""
+    """Check and stage every row; any problem rejects the file whole and changes nothing."""
     from sqlmodel import Session
 
     from bot.core.clock import utcnow
     from bot.core.db import make_engine, upgrade
     from lesson_bank.taxonomy import load_taxonomy
     from schedules import audit
-    from schedules.people import upsert_roster
     from schedules.roster import Problems, roster_rows
+    from schedules.roster_import import RosterProblems, import_rows
 
     roles = set(load_taxonomy().roles)
-    teams = _check(path, roles)
+    try:
+        lines = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     url = settings.sqlalchemy_url()
     upgrade(url)
     engine = make_engine(url)
+    problems = Problems()
     try:
-        with Session(engine) as session, path.open(encoding="utf-8-sig", newline="") as lines:
-            # with Slack configured people are nudged there unless their row says otherwise; anyone not
-            # found in the workspace gets email (with the reason) and stays on email
-            default = "slack" if settings.slack_enabled else "email"
-            rows = roster_rows(lines, str(path), roles, Problems())
-            counts = upsert_roster(session, rows=rows, default_channel=default, now=utcnow(), teams=teams)
+        with lines, Session(engine) as session:  # closed without a commit: rolled back
+            try:
+                counts = import_rows(
+                    session,
+                    roster_rows(lines, str(path), roles, problems),
+                    path=str(path),
+                    problems=problems,
+                    # with Slack configured people are nudged there unless their row says otherwise; anyone not
+                    # found in the workspace gets email (with the reason) and stays on email
+                    default_channel="slack" if settings.slack_enabled else "email",
+                    now=utcnow(),
+                )
+            except (OSError, UnicodeDecodeError) as exc:
+                raise _unreadable(path, exc) from None
+            except RosterProblems:
+                raise _rejection(path, problems) from None
             audit.record(
                 session,
                 actor=actor,

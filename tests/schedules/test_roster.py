@@ -42,7 +42,7 @@ def test_every_problem_names_row_and_column():
     assert any(m.startswith("roster.csv:3: error: column 'email'") for m in messages)
     for column in ("role", "timezone", "nudge_day", "nudge_time", "channel", "access"):
         assert any(m.startswith(f"roster.csv:4: error: column '{column}'") for m in messages), column
-    assert any(m.startswith("roster.csv:5: error: column 'email': the same email as an earlier line") for m in messages)
+    assert not any("roster.csv:5" in m for m in messages)  # a repeat is found where rows are staged: test_roster_import
     assert not any("ok@example.org" in m or "not-an-email" in m for m in messages)  # no personal data in errors
 
 

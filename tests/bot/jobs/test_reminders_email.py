@@ -149,7 +149,7 @@ async def test_the_organisation_switch_the_roster_column_and_a_pause_each_stop_r
 
 
 def add_people_with_switch(service, switch: str) -> None:
-    from schedules.people import upsert_roster
+    from tests.helpers import upsert_roster
     from schedules.roster import parse_roster
     from lesson_bank.taxonomy import load_taxonomy
 
@@ -157,7 +157,7 @@ def add_people_with_switch(service, switch: str) -> None:
     rows, problems = parse_roster(text, "roster.csv", set(load_taxonomy().roles))
     assert not problems
     with Session(service.engine) as session:
-        upsert_roster(session, rows=rows, default_channel="email", now=NOW)
+        upsert_roster(session, rows, now=NOW)
         session.commit()
     if not deliveries(service, "nudge"):
         run_planning(service, NOW)

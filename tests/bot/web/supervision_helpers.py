@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.core.clock import utcnow
 from bot.core.learning_records import record_url
 from schedules.models import Delivery, DeliveryStatus, FollowUpAnswer, Person, Reply
-from schedules.people import upsert_roster
+from tests.helpers import upsert_roster
 from schedules.roster import parse_roster
 from lesson_bank.taxonomy import load_taxonomy
 
@@ -79,7 +79,7 @@ def shared_history(service) -> History:
     assert not problems, [str(p) for p in problems]
     lessons = sorted(service.lessons.values(), key=lambda lesson: lesson.id)[:4]
     with Session(service.engine) as session:
-        upsert_roster(session, rows=rows, default_channel="email", now=utcnow())
+        upsert_roster(session, rows, now=utcnow())
         session.flush()
         ann = session.exec(select(Person).where(Person.email == "ann@example.org")).one()
         ben = session.exec(select(Person).where(Person.email == "ben@example.org")).one()
