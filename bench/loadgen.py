@@ -39,9 +39,18 @@ class Outcome:
         self.errors[type(exc).__name__] = self.errors.get(type(exc).__name__, 0) + 1
 
 
+KEEP_IDLE = 4.0  # seconds a kept-alive connection is reused: uvicorn closes one idle for 5 s, as servers do
+
+
 class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.idle_since = time.monotonic()
+
+    def reusable(self) -> bool:
+        """What an HTTP client checks before reusing a kept-alive connection: not closed by the server, not idle
+        so long that the server is about to close it (a request sent then would be lost, not refused)."""
+        return not self.reader.at_eof() and time.monotonic() - self.idle_since < KEEP_IDLE
 
     @classmethod
     async def open(cls, port: int) -> "Connection":
@@ -70,6 +79,7 @@ class Connection:
                     break
         elif length:
             await self.reader.readexactly(length)
+        self.idle_since = time.monotonic()
         return status
 
     def close(self) -> None:
@@ -106,7 +116,12 @@ async def open_loop(port: int, requests: list[bytes], rate: float) -> Outcome:
 
     async def one(request: bytes) -> None:
         started = time.perf_counter()
-        connection = idle.pop() if idle else None
+        connection = None
+        while idle and connection is None:
+            connection = idle.pop()
+            if not connection.reusable():
+                connection.close()
+                connection = None
         try:
             connection = connection or await Connection.open(port)
             outcome.record(await connection.exchange(request), time.perf_counter() - started)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 from contextlib import asynccontextmanager
@@ -177,6 +176,7 @@ def register(app: typer.Typer) -> None:
         from bot.jobs.runner import JobsProcess
         from bot.web.access_log import uvicorn_log_config
         from bot.web.app import create_app
+        from bot.web.workers import settle_web_process
 
         if port_in_use(host, port):
             typer.echo(
@@ -213,9 +213,7 @@ def register(app: typer.Typer) -> None:
             _serve_workers(service, settings, host, port)
             return
         web_app = create_app(service, lifespan)
-        # Everything built so far (lessons, models, routes) lives as long as the process: move it out of the
-        # cyclic collector's sight, so a full collection during a burst of taps scans only what requests made.
-        gc.freeze()
+        settle_web_process()
         uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=uvicorn_log_config())
 
     def _serve_workers(service, settings, host: str, port: int) -> None:
