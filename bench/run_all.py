@@ -60,31 +60,44 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_i16")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks-table.md"))
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="web processes of lessonloop serve")
     args = parser.parse_args()
     size, runs, pg = (QUICK if args.quick else FULL), args.runs, args.pg_url
     began = time.time()
     rows: list[tuple[str, str, str, str]] = []  # what, lessonloop, yardstick, target
 
-    taps = repeated(runs, ["bench/ack_latency.py", "--rate", str(size["taps_rate"]), "--seconds", str(size["taps_seconds"])])
+    workers = ["--workers", str(args.workers)]
     empty = repeated(runs, ["bench/reply_post.py", "--yardstick", "--n", str(size["posts"])])
-    rows.append(
-        (
-            f"Slack taps at {size['taps_rate']}/s for {size['taps_seconds']} s (SQLite)",
-            f"ack p50 {cell(taps['p50_ms'], ' ms', 0)}, p99 {cell(taps['p99_ms'], ' ms', 0)}, over 3 s {cell(taps['over_3s'], '', 0)}; "
-            f"not answered {cell(taps['failures'], '', 0)}; stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
-            f"server CPU {cell(taps['server_cpu_ms_per_tap'], ' ms', 2)} a tap",
-            f"empty ASGI app at concurrency 50: p99 {cell(empty['p99_ms'], ' ms', 0)}, server CPU {cell(empty['server_cpu_ms_per_req'], ' ms', 2)} a request",
-            "p99 <= 100 ms, 0 over 3 s, all stored within 2 s",
-        )
+    yardstick = (
+        f"empty ASGI app, same server and client, concurrency 50: p99 {cell(empty['p99_ms'], ' ms', 0)}, "
+        f"{cell(empty['req_per_s'], ' req/s', 0)}, server CPU {cell(empty['server_cpu_ms_per_req'], ' ms', 2)} a request"
     )
     for name, url in (("SQLite", None), ("PostgreSQL", pg)):
-        post = repeated(runs, ["bench/reply_post.py", "--n", str(size["posts"]), *(["--database-url", url] if url else [])], url)
+        on = ["--database-url", url] if url else []
+        taps = repeated(
+            runs,
+            ["bench/ack_latency.py", "--rate", str(size["taps_rate"]), "--seconds", str(size["taps_seconds"]), *workers, *on],
+            url,
+        )
         rows.append(
             (
-                f"reply page POST, concurrency 50, {size['posts']:,} posts ({name})",
+                f"Slack taps at {size['taps_rate']}/s for {size['taps_seconds']} s ({name}, {args.workers} web processes)",
+                f"ack p50 {cell(taps['p50_ms'], ' ms', 0)}, p99 {cell(taps['p99_ms'], ' ms', 0)}, over 3 s {cell(taps['over_3s'], '', 0)}; "
+                f"not answered {cell(taps['failures'], '', 0)}; stored {cell(taps['stored'], '', 0)} of {int(taps['taps'][0])}, the last {cell(taps['stored_after_s'], ' s', 2)} after the burst; "
+                f"server CPU {cell(taps['server_cpu_ms_per_tap'], ' ms', 2)} a tap",
+                yardstick,
+                "p99 <= 100 ms, 0 over 3 s, all stored within 2 s",
+            )
+        )
+    for name, url in (("SQLite", None), ("PostgreSQL", pg)):
+        on = ["--database-url", url] if url else []
+        post = repeated(runs, ["bench/reply_post.py", "--n", str(size["posts"]), *workers, *on], url)
+        rows.append(
+            (
+                f"reply page POST, concurrency 50, {size['posts']:,} posts ({name}, {args.workers} web processes)",
                 f"p50 {cell(post['p50_ms'], ' ms', 0)}, p99 {cell(post['p99_ms'], ' ms', 0)}; {cell(post['req_per_s'], ' req/s', 0)}; "
                 f"stored {cell(post['stored_per_s'], '/s', 0)}; server CPU {cell(post['server_cpu_ms_per_req'], ' ms', 2)} a request",
-                f"empty ASGI app: p99 {cell(empty['p99_ms'], ' ms', 0)}, {cell(empty['req_per_s'], ' req/s', 0)}",
+                yardstick,
                 "p99 <= 150 ms, >= 1,000 replies/s stored",
             )
         )
@@ -149,7 +162,7 @@ def main() -> None:
     text = [
         "# Benchmarks",
         "",
-        f"Written by `uv run python bench/run_all.py{' --quick' if args.quick else ''} --runs {runs}` on "
+        f"Written by `uv run python bench/run_all.py{' --quick' if args.quick else ''} --runs {runs} --workers {args.workers}` on "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC ({platform.machine()}, {os.cpu_count()} CPUs, load average at the end "
         f"{' '.join(load)}; took {(time.time() - began) / 60:.0f} min). Each figure: median of {runs} run(s) (min-max).",
         "Wall-clock figures move with whatever else the machine runs; CPU figures and the yardsticks beside them do not.",
