@@ -116,11 +116,11 @@ def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: dat
     return inserted
 
 
-def claim_due(session: Session, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:
+def claim_due(db: leases.Db, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:
     """Claim up to `limit` due rows (or rows whose holder's lease ran out) for `claimant`."""
     ready = and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now)
     return leases.claim(
-        session, Delivery, ready=ready, claimant=claimant, now=now, limit=limit, order_by=(Delivery.due_at, Delivery.id)
+        db, Delivery, ready=ready, claimant=claimant, now=now, limit=limit, order_by=(Delivery.due_at, Delivery.id)
     )
 
 
@@ -136,6 +136,13 @@ class Outcome:
 
 
 _INSERT_ATTEMPTS = insert(DeliveryAttempt)  # built once: outcomes are written many times a second
+# PostgreSQL: every attempt of a group commit in one statement, one array parameter a column
+_PG_INSERT_ATTEMPTS = text(
+    "INSERT INTO deliveryattempt (delivery_id, at, channel, outcome, detail) "
+    "SELECT id, CAST(:at AS timestamp), channel, outcome, detail "
+    "FROM unnest(CAST(:id AS int[]), CAST(:channel AS text[]), CAST(:outcome AS text[]), CAST(:detail AS text[])) "
+    "AS v(id, channel, outcome, detail)"
+)
 _FINAL = {"failed": DeliveryStatus.FAILED, "expired": DeliveryStatus.EXPIRED, "cancelled": DeliveryStatus.CANCELLED}
 
 
@@ -155,23 +162,36 @@ def _new_values(o: Outcome, now: datetime) -> dict | None:
     return values
 
 
-def record_outcomes(session: Session, *, outcomes: list[Outcome], now: datetime, claimant: Claimant) -> None:
+def record_outcomes(db: leases.Db, *, outcomes: list[Outcome], now: datetime, claimant: Claimant) -> None:
     """Write every attempt and move each row on (sent, back to pending, failed, expired, cancelled), in one
     transaction. A message that went out is marked sent even if this claimant's lease ran out meanwhile,
     so nobody sends it again; any other outcome is written only while the claim is still held."""
-    session.connection().execute(
-        _INSERT_ATTEMPTS,
-        [
-            {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
-            for o in outcomes
-        ],
-    )
+    connection = db.connection() if isinstance(db, Session) else db
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            _PG_INSERT_ATTEMPTS,
+            {
+                "at": as_utc(now).replace(tzinfo=None),
+                "id": [o.delivery_id for o in outcomes],
+                "channel": [o.channel for o in outcomes],
+                "outcome": [o.outcome for o in outcomes],
+                "detail": [o.detail for o in outcomes],
+            },
+        )
+    else:
+        connection.execute(
+            _INSERT_ATTEMPTS,
+            [
+                {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
+                for o in outcomes
+            ],
+        )
     sent: list[tuple[int, dict[str, Any]]] = []
     other: list[tuple[int, dict[str, Any]]] = []
     for o in outcomes:
         values = _new_values(o, now)
         if values is not None:
             (sent if o.outcome == "sent" else other).append((o.delivery_id, values))
-    leases.finish(session, Delivery, sent, claimant=claimant, held_only=False)
-    leases.finish(session, Delivery, other, claimant=claimant)
-    session.commit()
+    leases.finish(connection, Delivery, sent, claimant=claimant, held_only=False)
+    leases.finish(connection, Delivery, other, claimant=claimant)
+    db.commit()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -56,6 +56,9 @@ class OutcomeRecorder:
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        # One connection for this run's writes, not one from the pool (and a ping) each time; replaced
+        # after an error, since a dropped connection is the usual one.
+        self._connection: Connection | None = None
 
     async def __aenter__(self) -> "OutcomeRecorder":
         self._task = asyncio.create_task(self._run())
@@ -66,6 +69,8 @@ class OutcomeRecorder:
         self._wake.set()
         if self._task is not None:
             await self._task
+        if self._connection is not None:
+            await asyncio.to_thread(self._connection.close)
 
     def holds(self) -> bool:
         """True while every lease we hold is surely ours for a while yet: safe to start another send."""
@@ -117,11 +122,17 @@ class OutcomeRecorder:
                 await self._write(batch, now, renew)
 
     def _write_sync(self, outcomes: list[Outcome], now: datetime, renew: bool) -> None:
-        with Session(self.engine) as session:
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        try:
             if renew:
-                leases.renew(session, Delivery, claimant=self.claimant, now=now)
+                leases.renew(self._connection, Delivery, claimant=self.claimant, now=now)
             if outcomes:
-                record_outcomes(session, outcomes=outcomes, now=now, claimant=self.claimant)
+                record_outcomes(self._connection, outcomes=outcomes, now=now, claimant=self.claimant)
+        except BaseException:
+            connection, self._connection = self._connection, None
+            connection.close()  # rolls back; the next write starts on a fresh connection
+            raise
 
     async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None] | None]], now: datetime, renew: bool) -> None:
         outcomes = [o for o, _ in batch]
