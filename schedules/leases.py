@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, TextClause, and_, bindparam, or_, text, update
+from sqlalchemy import Connection, and_, bindparam, func, null, or_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
@@ -28,8 +28,9 @@ DEFAULT_LEASE = timedelta(seconds=60)
 Db = Session | Connection
 
 
-def dialect_name(db: Db) -> str:
-    return db.get_bind().dialect.name if isinstance(db, Session) else db.dialect.name
+def connection_of(db: Db) -> Connection:
+    """The connection a statement runs on (a session's is inside its transaction)."""
+    return db.connection() if isinstance(db, Session) else db
 
 
 def _new_id() -> str:
@@ -78,18 +79,17 @@ def claim(
     if among is not None:
         claimable = and_(among, claimable)
     candidates: Any = select(table.id).where(claimable).order_by(*order_by).limit(limit)
-    if dialect_name(db) == "postgresql":
+    if connection_of(db).dialect.name == "postgresql":
         # Materialised, so the locked rows are chosen once: a plan may otherwise run the subquery again
         # (and, skipping nothing it locked itself, pick more rows than `limit`).
         candidates = select(candidates.with_for_update(skip_locked=True).cte("candidates").prefix_with("MATERIALIZED").c.id)
-    claimed = db.execute(
+    claimed = connection_of(db).execute(
         update(table)
         .where(table.id.in_(candidates), claimable)
         .values(
             status=SENDING, claimed_by=claimant.id, claimed_at=now, lease_until=now + claimant.lease, attempts=table.attempts + 1
         )
         .returning(table.id)
-        .execution_options(synchronize_session=False)
     )
     ids = sorted(claimed.scalars())
     db.commit()
@@ -98,11 +98,8 @@ def claim(
 
 def renew(db: Db, table: Any, *, claimant: Claimant, now: datetime) -> int:
     """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
-    result = db.execute(
-        update(table)
-        .where(table.claimed_by == claimant.id, table.status == SENDING)
-        .values(lease_until=now + claimant.lease)
-        .execution_options(synchronize_session=False)
+    result = connection_of(db).execute(
+        update(table).where(table.claimed_by == claimant.id, table.status == SENDING).values(lease_until=now + claimant.lease)
     )
     db.commit()
     return result.rowcount
@@ -123,21 +120,40 @@ def _finish_statement(table: Any, columns: tuple[str, ...], held_only: bool) -> 
     )
 
 
+def unnest(table: Any, columns: tuple[str, ...], prefix: str) -> Any:
+    """PostgreSQL: rows given as one array parameter a column, `unnest(:v_id, :v_status, ...) AS v(id, status, ...)`,
+    typed as the table's columns: a statement for many rows with a few parameters, not a few a row. Parameter
+    names carry a prefix: an UPDATE would take a parameter named like one of its columns as a value to set."""
+    of = table.__table__.c
+    arrays = (bindparam(prefix + name, type_=postgresql.ARRAY(of[name].type)) for name in columns)
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
 @functools.cache
-def _finish_arrays(table: Any, columns: tuple[str, ...], held_only: bool) -> TextClause:
-    """PostgreSQL: the same update for many rows as one statement with one array parameter a column
-    (UPDATE ... FROM unnest), instead of a statement a row: one round trip, and far less work in Python."""
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer.quote
-    types = {name: table.__table__.c[name].type for name in ("id", *columns)}
-    arrays = ", ".join(f"CAST(:{name} AS {kind.compile(dialect=dialect)}[])" for name, kind in types.items())
-    where = f"t.id = v.id AND t.status = '{SENDING}'" + (" AND t.claimed_by = :holder" if held_only else "")
-    sql = (
-        f"UPDATE {quote(table.__tablename__)} AS t SET claimed_by = NULL, lease_until = NULL"
-        + "".join(f", {quote(c)} = v.{quote(c)}" for c in columns)
-        + f" FROM unnest({arrays}) AS v({', '.join(quote(name) for name in types)}) WHERE {where}"
-    )
-    return text(sql).bindparams(*(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in types.items()))
+def finish_update(table: Any, columns: tuple[str, ...], held_only: bool, prefix: str = "v_") -> Any:
+    """PostgreSQL: `finish` for every row given these columns, as one UPDATE ... FROM unnest(...) whose
+    parameters `finish_params` fills. Built once per shape; `prefix` keeps the parameter names of several
+    such updates apart when a caller runs them in one statement of its own (as data-modifying CTEs)."""
+    given = unnest(table, ("id", *columns), prefix)
+    where = [table.id == given.c.id, table.status == SENDING]
+    if held_only:
+        where.append(table.claimed_by == bindparam(prefix + "holder"))
+    return update(table).where(*where).values(claimed_by=null(), lease_until=null(), **{c: given.c[c] for c in columns})
+
+
+def finish_params(
+    batch: list[tuple[int, dict[str, Any]]], columns: tuple[str, ...], *, claimant: Claimant, held_only: bool, prefix: str = "v_"
+) -> dict[str, Any]:
+    params = {prefix + "id": [row_id for row_id, _ in batch], **{prefix + c: [values[c] for _, values in batch] for c in columns}}
+    return params | ({prefix + "holder": claimant.id} if held_only else {})
+
+
+def by_columns(rows: list[tuple[int, dict[str, Any]]]) -> dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]]:
+    """The rows grouped by which columns they set: each group is one statement."""
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for row_id, values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append((row_id, values))
+    return groups
 
 
 def finish(db: Db, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant, held_only: bool = True) -> int:
@@ -145,23 +161,17 @@ def finish(db: Db, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claima
     the attempt records in the same transaction. With `held_only`, a row this claimant no longer holds
     (its lease ran out and someone else claimed it) is left alone: the new holder decides. Rows with the
     same set of columns go in one statement."""
-    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
-    for row_id, values in rows:
-        groups.setdefault(tuple(sorted(values)), []).append((row_id, values))
-    connection = db.connection() if isinstance(db, Session) else db
-    arrays = connection.dialect.name == "postgresql"
+    connection = connection_of(db)
     changed = 0
-    for columns, batch in groups.items():
-        if arrays:
-            params = {"id": [row_id for row_id, _ in batch], **{c: [values[c] for _, values in batch] for c in columns}}
-            if held_only:
-                params["holder"] = claimant.id
-            result = connection.execute(_finish_arrays(table, columns, held_only), params)
-        else:  # SQLite: executemany of one cached statement runs in C, with no round trips to save
-            statement = _finish_statement(table, columns, held_only)
-            result = connection.execute(
-                statement,
-                [{"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}} for row_id, values in batch],
-            )
+    for columns, batch in by_columns(rows).items():
+        if connection.dialect.name == "postgresql":
+            params = finish_params(batch, columns, claimant=claimant, held_only=held_only)
+            changed += max(connection.execute(finish_update(table, columns, held_only), params).rowcount, 0)
+            continue
+        # SQLite: executemany of one cached statement runs in C, with no round trips to save
+        result = connection.execute(
+            _finish_statement(table, columns, held_only),
+            [{"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}} for row_id, values in batch],
+        )
         changed += max(result.rowcount, 0)
     return changed

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -48,6 +49,13 @@ class EmailRenderer:
         )
 
 
+MayFinish = Callable[[], Awaitable[bool]]
+
+
+class _Unfinished(Exception):
+    """A message left without its final dot: not sent."""
+
+
 def classify(exc: Exception) -> TransportError:
     """5xx answers and refused recipients are permanent; 4xx, timeouts and dropped connections are not."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -63,7 +71,11 @@ def classify(exc: Exception) -> TransportError:
 
 class SmtpChannel(EmailRenderer):
     """Sends over a few long-lived SMTP connections in parallel: one sender per connection takes the next
-    prepared message, sends it and reports the result before taking another."""
+    prepared message and sends it while the previous one's outcome is being written down.
+
+    What a crash may repeat stays one message a connection: a message is accepted only by the final dot
+    of its DATA, and a sender writes that dot only once the previous message's outcome is committed. So
+    the commit overlaps the next message's envelope and body instead of holding the connection idle."""
 
     name = "email"
 
@@ -79,9 +91,10 @@ class SmtpChannel(EmailRenderer):
         again per send: aiosmtplib's `data()` would re-scan every line ending and leading dot."""
         return smtp_data(self.render(job))
 
-    async def _transaction(self, connection: "_Connection", recipient: str, data: bytes) -> None:
-        """MAIL, RCPT, DATA for one message, then the bytes prepared by `prepare`. Addresses were checked
-        when the roster was imported, so they are not parsed again here."""
+    async def _transaction(self, connection: "_Connection", recipient: str, data: bytes, may_finish: MayFinish) -> None:
+        """MAIL, RCPT, DATA for one message, then the bytes prepared by `prepare`, the final dot only once
+        `may_finish()` says so. Addresses were checked when the roster was imported, so they are not parsed
+        again here."""
         replies = await connection.replies()
         timeout = connection.client.timeout
         commands = (self._mail_from, b"RCPT TO:<" + recipient.encode("utf-8") + b">\r\n", b"DATA\r\n")
@@ -100,27 +113,45 @@ class SmtpChannel(EmailRenderer):
             if rcpt.code not in (250, 251):
                 raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(rcpt.code, rcpt.message, recipient)])
             raise aiosmtplib.SMTPDataError(go.code, go.message)
-        (done,) = await replies.exchange(data, 1, timeout)
+        body, dot = data[:-3], data[-3:]  # `smtp_data` ends every message with CRLF "." CRLF
+        replies.write(body)
+        if not await may_finish():
+            # Without its final dot the server drops the message; the row comes back when its lease ends.
+            raise _Unfinished("not sent: this dispatcher's claims could not be renewed")
+        (done,) = await replies.exchange(dot, 1, timeout)
         if done.code != 250:
             raise aiosmtplib.SMTPDataError(done.code, done.message)
 
-    async def _send(self, connection: "_Connection", job: Job, data: bytes) -> SendResult:
+    async def _send(self, connection: "_Connection", job: Job, data: bytes, may_finish: MayFinish) -> SendResult:
         try:
-            await self._transaction(connection, job.email, data)
+            await self._transaction(connection, job.email, data, may_finish)
             return None
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError, _Unfinished) as exc:
             if not isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
-                connection.drop()  # a broken connection is replaced on the next message
+                connection.drop()  # a broken (or abandoned) connection is replaced on the next message
             return classify(exc)
 
-    async def stream(self, next_item: NextItem, report: Report) -> None:
+    async def stream(self, next_item: NextItem, report: Report, still_held: Callable[[], bool] = lambda: True) -> None:
+        """`still_held()` is asked before each final dot: False (this dispatcher's claims may have run out)
+        leaves the message unsent."""
         while len(self._connections) < self._size:
             self._connections.append(_Connection(smtp_client(self.target)))
 
         async def sender(connection: _Connection) -> None:
-            while (item := await next_item()) is not None:
-                job, data = item
-                await report(job, await self._send(connection, job, data))
+            recording: list[asyncio.Future[None]] = []  # outcomes of this connection not yet committed
+
+            async def may_finish() -> bool:
+                while recording:
+                    await recording.pop(0)
+                return still_held()
+
+            try:
+                while (item := await next_item()) is not None:
+                    job, data = item
+                    result = await self._send(connection, job, data, may_finish)
+                    recording.append(asyncio.ensure_future(report(job, result)))
+            finally:
+                await asyncio.gather(*recording)
 
         await asyncio.gather(*(sender(c) for c in self._connections))
 

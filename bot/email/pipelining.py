@@ -39,6 +39,12 @@ class Replies(asyncio.Protocol):
         if self._error is None:
             self._transport.set_protocol(self._protocol)
 
+    def write(self, data: bytes) -> None:
+        """Write what needs no reply of its own (a message's body, before its final dot)."""
+        if self._error is not None:
+            raise self._error
+        self._transport.write(data)  # type: ignore[attr-defined]  # a stream transport
+
     async def exchange(self, data: bytes, replies: int, timeout: float | None) -> list[SMTPResponse]:
         """Write `data` (commands, or a message prepared for DATA) and return the next `replies` replies.
         A timeout leaves the connection in an unknown state: the caller closes it."""

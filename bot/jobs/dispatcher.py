@@ -203,27 +203,38 @@ class _Run:
             return None
 
     async def produce(self) -> None:
-        while not self.stopped and (batch := await self._next_batch()) is not None:
-            rows, already, lessons, loop, said_did = batch
-            for delivery, person in rows:
-                now = self.clock()
-                lesson = lessons[delivery.lesson_id, delivery.lesson_version]
-                if (outcome := self._unsendable(delivery, person, lesson, now, loop)) is not None:
-                    self.recorder.record_later(outcome)
-                    continue
-                channel = delivery.channel
-                if channel not in self.service.channels:
-                    channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
-                self.in_flight[delivery.id] = delivery
-                notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
-                if notes:
-                    self.notes[delivery.id] = [(note.id, person.id) for note in notes]
-                await self._enqueue(
-                    channel,
-                    self._job(lesson, delivery, person, person.id not in already, now, loop, tuple(note.text for note in notes)),
-                )
-                if self.stopped:
-                    return
+        # The next batch is claimed and loaded (database round trips, in a thread) while this one is
+        # rendered and queued, so the senders never wait for a claim.
+        upcoming = asyncio.ensure_future(self._next_batch())
+        try:
+            while not self.stopped and (batch := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(self._next_batch())
+                await self._queue_batch(batch)
+        finally:
+            await asyncio.wait([upcoming])  # what it claims and nobody sends comes back when its lease ends
+
+    async def _queue_batch(self, batch: Any) -> None:
+        """Render each claimed message and queue it for its channel (or write down why it cannot go)."""
+        rows, already, lessons, loop, said_did = batch
+        for delivery, person in rows:
+            now = self.clock()
+            lesson = lessons[delivery.lesson_id, delivery.lesson_version]
+            if (outcome := self._unsendable(delivery, person, lesson, now, loop)) is not None:
+                self.recorder.record_later(outcome)
+                continue
+            channel = delivery.channel
+            if channel not in self.service.channels:
+                channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
+            self.in_flight[delivery.id] = delivery
+            notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
+            if notes:
+                self.notes[delivery.id] = [(note.id, person.id) for note in notes]
+            await self._enqueue(
+                channel,
+                self._job(lesson, delivery, person, person.id not in already, now, loop, tuple(note.text for note in notes)),
+            )
+            if self.stopped:
+                return
 
     def _next_item(self, channel: str) -> NextItem:
         queue = self.queues[channel]
@@ -289,7 +300,7 @@ class _Run:
         channel = self.service.channels[name]
         next_item, report = self._next_item(name), self._report(name)
         if hasattr(channel, "stream"):
-            await channel.stream(next_item, report)
+            await channel.stream(next_item, report, self.recorder.holds)
             return
         await _chunked(channel, next_item, report, ready=lambda: not self.queues[name].empty())
 
