@@ -95,13 +95,13 @@ def _load(service: Service, ids: list[int], now: datetime):
     )
     query = picked.join(Person).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.id))
     with Session(service.engine) as session:
-        rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.exec(query)]
+        # plain columns: run as Core, past the ORM's per-statement work
+        rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.connection().execute(query)]
         person_ids = [person.id for _, person in rows]
-        already = set(
-            session.exec(
-                select(Delivery.person_id).where(col(Delivery.person_id).in_(person_ids), Delivery.status == DeliveryStatus.SENT)
-            )
+        sent_before = select(Delivery.person_id).where(
+            col(Delivery.person_id).in_(person_ids), Delivery.status == DeliveryStatus.SENT
         )
+        already = set(session.connection().execute(sent_before.distinct()).scalars())
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
         loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])

@@ -142,7 +142,12 @@ class OutcomeRecorder:
 
     def _write_sync(self, outcomes: list[Outcome], now: datetime, renew: bool) -> None:
         if self._connection is None:
-            self._connection = self.engine.connect()
+            connection = self.engine.connect()
+            if connection.dialect.name == "postgresql":
+                # record_outcomes and renew are one statement each on PostgreSQL, atomic by themselves: no
+                # BEGIN and COMMIT round trips around them while the senders wait for the commit
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
         try:
             if renew:
                 leases.renew(self._connection, Delivery, claimant=self.claimant, now=now)
