@@ -191,6 +191,9 @@ class _Run:
 
     async def _enqueue(self, channel: str, job: Job) -> None:
         await self.queues[channel].put((job, self.service.channels[channel].prepare(job)))
+        # A put with room does not yield: without this the producer would render until the queue is full,
+        # holding back the replies and commits the senders are waiting for (each render is CPU work).
+        await asyncio.sleep(0)
 
     async def _next_batch(self):
         """Claim and load the next batch; None when nothing is due, or the database cannot be reached
