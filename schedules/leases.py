@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, and_, bindparam, func, null, update
+from sqlalchemy import Connection, and_, any_, bindparam, func, null, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
@@ -142,6 +142,15 @@ def unnest(table: Any, columns: tuple[str, ...], prefix: str) -> Any:
     of = table.__table__.c
     arrays = (bindparam(prefix + name, type_=postgresql.ARRAY(of[name].type)) for name in columns)
     return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def in_list(column: Any, name: str, *, postgres: bool) -> Any:
+    """`column IN` the list given at execution as parameter `name`: one array parameter on PostgreSQL
+    (`= ANY(:name)`), since psycopg parses a statement with a placeholder a value anew each time (a few ms
+    for a batch's ids); an expanding IN elsewhere."""
+    if postgres:
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 @functools.cache
