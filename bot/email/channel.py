@@ -113,12 +113,12 @@ class SmtpChannel(EmailRenderer):
             if rcpt.code not in (250, 251):
                 raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(rcpt.code, rcpt.message, recipient)])
             raise aiosmtplib.SMTPDataError(go.code, go.message)
-        body, dot = data[:-3], data[-3:]  # `smtp_data` ends every message with CRLF "." CRLF
-        replies.write(body)
+        replies.write(memoryview(data)[:-3])  # `smtp_data` ends every message with CRLF "." CRLF; no copy
+
         if not await may_finish():
             # Without its final dot the server drops the message; the row comes back when its lease ends.
             raise _Unfinished("not sent: this dispatcher's claims could not be renewed")
-        (done,) = await replies.exchange(dot, 1, timeout)
+        (done,) = await replies.exchange(b".\r\n", 1, timeout)
         if done.code != 250:
             raise aiosmtplib.SMTPDataError(done.code, done.message)
 

@@ -39,7 +39,7 @@ class Replies(asyncio.Protocol):
         if self._error is None:
             self._transport.set_protocol(self._protocol)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Write what needs no reply of its own (a message's body, before its final dot)."""
         if self._error is not None:
             raise self._error
