@@ -1,46 +1,55 @@
-"""Plan and send N nudges to an SMTP sink on loopback; print messages per second end to end
-(claim, render, sign, send, record each outcome) beside two yardsticks on the same sink, each the median
-of --runs runs with min and max:
+"""Plan and send N nudges to an SMTP sink on loopback; print messages per second end to end (claim, load,
+render, sign, send, record each outcome) beside two yardsticks run in the same round, on the same sink,
+with the same number of connections and the same number of messages of the same size:
 
-    smtp-source   Postfix's own SMTP client blasting messages of the same size (the ceiling)
-    raw loop      aiosmtplib `sendmail` of pre-built messages over the same number of connections
-                  (no database, no rendering: what a plain Python sender manages)
+    smtp-source   Postfix's own SMTP client sending messages of the same size (the ceiling)
+    raw loop      aiosmtplib `sendmail` of one pre-built message (no database, no rendering: what a plain
+                  Python sender manages)
 
-    uv run python bench/dispatch.py [--n 10000] [--runs 3] [--database-url URL]
+    uv run python bench/dispatch.py [--n 3000] [--runs 3] [--database-url postgresql://...]
+                                    [--postfix-tools CMD]
 
-It starts Postfix's `smtp-sink` and `smtp-source` found on PATH (Debian: `apt-get install postfix`, or
-unpack it without starting Postfix: `apt-get download postfix && dpkg -x postfix_*.deb ~/postfix` and put
-`~/postfix/usr/sbin` on PATH with `LD_LIBRARY_PATH=~/postfix/usr/lib/postfix`). When they are missing it
-says so, uses an aiosmtpd sink and leaves smtp-source out."""
+SQLite always; PostgreSQL too when --database-url is given (its public schema is DROPPED and recreated each
+run: give it a database of its own). Each ratio is taken within one round (ours, then the raw loop, then
+smtp-source, back to back), then the median of --runs rounds with min and max, because on a shared machine
+the rates of all three move together. The last line is RESULT {json} for bench/run_all.py.
+
+Postfix's `smtp-sink` and `smtp-source` are found on PATH or in /usr/sbin (Debian package postfix), or run
+through --postfix-tools CMD (default $POSTFIX_TOOLS): a command that runs the tool named by its first
+argument, such as a script that unpacks Postfix's package without installing it. Without smtp-sink an
+aiosmtpd sink stands in and smtp-source is left out."""
 
 import argparse
 import asyncio
-import os
-import statistics
+import json
 import multiprocessing
+import os
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiosmtplib
-from sqlalchemy import create_engine, func, insert, make_url, text
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.scale import reset
+from bot.compose import build_service
 from bot.core.db import upgrade
+from bot.core.settings import Settings
 from bot.jobs.dispatcher import dispatch_due
 from bot.jobs.planning import run_planning
-from bot.compose import build_service
-from bot.core.settings import Settings
 from schedules.models import Delivery, Person, Team
 
 ROLES = ["social-worker", "health-visitor", "midwife", "gp", "teacher", "early-years", "police", "volunteer"]
@@ -62,14 +71,21 @@ def wait_for(port: int) -> None:
     raise RuntimeError(f"no SMTP sink on port {port}")
 
 
-def start_sink() -> tuple[subprocess.Popen, str, str]:
+def postfix_tool(name: str, wrapper: str | None) -> list[str] | None:
+    """The command that runs one of Postfix's test tools, or None when it cannot be found."""
+    if wrapper:
+        return [wrapper, name]
+    found = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    return [found] if found else None
+
+
+def start_sink(wrapper: str | None) -> tuple[subprocess.Popen, str, str]:
     port = free_port()
-    smtp_sink = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
+    smtp_sink = postfix_tool("smtp-sink", wrapper)
     if smtp_sink:
-        cmd = [smtp_sink, "-u", "nobody", "-c", f"127.0.0.1:{port}", "1000"]
-        kind = "postfix smtp-sink"
+        cmd, kind = [*smtp_sink, "-u", "nobody", "-c", f"127.0.0.1:{port}", "1000"], "postfix smtp-sink"
     else:
-        print("smtp-sink not on PATH (Debian package postfix); using an aiosmtpd sink", file=sys.stderr)
+        print("smtp-sink not found (Debian package postfix, or --postfix-tools); using an aiosmtpd sink", file=sys.stderr)
         code = (
             "import asyncio; from aiosmtpd.controller import Controller\n"
             "class H:\n async def handle_DATA(self, s, se, e): return '250 OK'\n"
@@ -123,23 +139,14 @@ def seed_people(engine, n: int) -> None:
         session.commit()
 
 
-def fresh_database(base: str | None, workdir: Path, run: int) -> tuple[str, object]:
-    """A new empty database for one run: a SQLite file, or a PostgreSQL database beside `base`'s."""
-    if not base:
-        return f"sqlite:///{workdir / f'bench{run}.db'}", lambda: None
-    url = make_url(Settings(database_url=base).sqlalchemy_url())
-    name = f"lessonloop_bench_dispatch_{os.getpid()}_{run}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+def fresh_database(postgres: str | None, workdir: Path, run: int) -> str:
+    """An empty database for one run: a new SQLite file, or the given PostgreSQL database's public schema
+    dropped and recreated."""
+    if not postgres:
+        return f"sqlite:///{workdir / f'bench{run}.db'}"
+    url = Settings(database_url=postgres).sqlalchemy_url()
+    reset(url)
+    return url
 
 
 async def sample_message(workdir: Path) -> bytes:
@@ -157,7 +164,8 @@ async def sample_message(workdir: Path) -> bytes:
     return next(folder.glob("*.eml")).read_bytes()
 
 
-async def lessonloop_run(url: str, sink: str, args) -> tuple[float, int, dict]:
+async def lessonloop_run(url: str, sink: str, args) -> tuple[float, int, dict, float]:
+    """Messages a second end to end, how many were sent, rows by status, and CPU ms a message (all threads)."""
     settings = Settings(
         env="test",
         database_url=url,
@@ -206,95 +214,114 @@ async def raw_loop(sink: str, n: int, connections: int, message: bytes) -> tuple
     return n / elapsed, cpu / n * 1000
 
 
-def smtp_source_rate(sink: str, n: int, connections: int, size: int) -> float | None:
-    source = shutil.which("smtp-source")
-    if source is None:
+def smtp_source_rate(tool: list[str] | None, sink: str, n: int, connections: int, size: int) -> float | None:
+    if tool is None:
         return None
     t0 = time.perf_counter()
+    command = [*tool, "-d", "-s", str(connections), "-m", str(n), "-l", str(size)]
     subprocess.run(
-        [
-            source,
-            "-d",
-            "-s",
-            str(connections),
-            "-m",
-            str(n),
-            "-l",
-            str(size),
-            "-f",
-            "lessonloop@localhost",
-            "-t",
-            "person@example.org",
-            sink,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        [*command, "-f", "lessonloop@localhost", "-t", "person@example.org", sink], check=True, stdout=subprocess.DEVNULL
     )
     return n / (time.perf_counter() - t0)
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f}/s (min {min(values):,.0f}, max {max(values):,.0f})"
+@dataclass
+class Rounds:
+    """One database's rounds: each list has a value a round."""
+
+    ours: list[float]
+    raw: list[float]
+    source: list[float]
+    ours_cpu: list[float]
+    raw_cpu: list[float]
+
+
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
+
+async def measure(database: str | None, sink: str, source: list[str] | None, message: bytes, workdir: Path, args) -> Rounds:
+    rounds = Rounds([], [], [], [], [])
+    yardstick_connections = args.connections * args.dispatchers  # the same number of connections in all
+    for run in range(args.runs):
+        url = fresh_database(database, workdir, run)
+        rate, sent, states, cpu = await lessonloop_run(url, sink, args)
+        if sent != args.n:
+            print(f"run {run}: sent {sent} of {args.n} (rows by status: {states})", file=sys.stderr)
+        rounds.ours.append(rate)
+        rounds.ours_cpu.append(cpu)
+        raw_rate, raw_cpu = await raw_loop(sink, args.n, yardstick_connections, message)
+        rounds.raw.append(raw_rate)
+        rounds.raw_cpu.append(raw_cpu)
+        if (source_rate := smtp_source_rate(source, sink, args.n, yardstick_connections, len(message))) is not None:
+            rounds.source.append(source_rate)
+    if database:
+        reset(Settings(database_url=database).sqlalchemy_url())
+    return rounds
+
+
+def report(name: str, r: Rounds) -> dict[str, float]:
+    """Print one database's figures; the RESULT entries: medians of the rounds, ratios taken round by round."""
+    vs_raw = [ours / raw for ours, raw in zip(r.ours, r.raw)]
+    vs_source = [ours / source for ours, source in zip(r.ours, r.source)]
+    print(f"{name}:")
+    print(f"  lessonloop end to end  {spread(r.ours)}/s   CPU {spread(r.ours_cpu, '{:.2f}')} ms a message (all threads)")
+    print(f"  raw aiosmtplib loop    {spread(r.raw)}/s   CPU {spread(r.raw_cpu, '{:.2f}')} ms a message")
+    print(f"  smtp-source            {spread(r.source)}/s" if r.source else "  smtp-source            not found")
+    print(f"  lessonloop / raw loop = {spread(vs_raw, '{:.2f}')}; lessonloop / smtp-source = {spread(vs_source, '{:.2f}')}")
+    result = {
+        "rate": statistics.median(r.ours),
+        "raw_rate": statistics.median(r.raw),
+        "cpu_ms": statistics.median(r.ours_cpu),
+        "raw_cpu_ms": statistics.median(r.raw_cpu),
+        "vs_raw": statistics.median(vs_raw),
+    }
+    if r.source:
+        result |= {"source_rate": statistics.median(r.source), "vs_source": statistics.median(vs_source)}
+    return {f"{name.lower()}_{key}": value for key, value in result.items()}
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sink", help="HOST:PORT of a running SMTP sink")
-    parser.add_argument("--database-url", help="a PostgreSQL URL (a fresh database is made beside it per run); default SQLite")
+    parser.add_argument("--database-url", help="also PostgreSQL: its public schema is DROPPED and recreated each run")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--dispatchers", type=int, default=1, help="dispatcher processes claiming from the same outbox")
+    parser.add_argument(
+        "--postfix-tools",
+        default=os.environ.get("POSTFIX_TOOLS"),
+        help="a command that runs the Postfix tool named by its first argument (default $POSTFIX_TOOLS, else PATH)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lessonloop-bench-"))
-    sink_proc, sink, kind = (None, args.sink, "given sink") if args.sink else start_sink()
-    ours: list[float] = []
-    raw: list[float] = []
-    ours_cpu: list[float] = []
-    raw_cpu: list[float] = []
-    source: list[float] = []
+    sink_proc, sink, kind = (None, args.sink, "given sink") if args.sink else start_sink(args.postfix_tools)
+    source = postfix_tool("smtp-source", args.postfix_tools)
+    result: dict[str, float] = {}
     try:
         message = await sample_message(workdir)
-        for run in range(args.runs):
-            url, drop = fresh_database(args.database_url, workdir, run)
-            try:
-                rate, sent, states, cpu = await lessonloop_run(url, sink, args)
-            finally:
-                drop()
-            if sent != args.n:
-                print(f"run {run}: sent {sent} of {args.n} (rows by status: {states})", file=sys.stderr)
-            ours.append(rate)
-            ours_cpu.append(cpu)
-            raw_rate, cpu = await raw_loop(sink, args.n, args.connections, message)
-            raw.append(raw_rate)
-            raw_cpu.append(cpu)
-            if (rate := smtp_source_rate(sink, args.n, args.connections, len(message))) is not None:
-                source.append(rate)
+        print(
+            f"sink: {kind}; {args.n:,} messages of {len(message):,} bytes; {args.dispatchers} dispatcher(s) x "
+            f"{args.connections} connections (the yardsticks: {args.dispatchers * args.connections}); median of {args.runs} (min-max)"
+        )
+        databases = [("SQLite", None)] + ([("PostgreSQL", args.database_url)] if args.database_url else [])
+        for name, database in databases:
+            result |= report(name, await measure(database, sink, source, message, workdir, args))
     finally:
         if sink_proc:
             sink_proc.terminate()
         shutil.rmtree(workdir, ignore_errors=True)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    database = "postgresql" if args.database_url else "sqlite"
-    print(
-        f"sink: {kind}; database: {database}; {args.n} messages of {len(message):,} bytes; {args.dispatchers} dispatcher(s) x "
-        f"{args.connections} connections; batch {args.batch}; median of {args.runs}"
-    )
-    print(f"lessonloop end to end  {spread(ours)}   CPU {statistics.median(ours_cpu):.2f} ms a message (all threads)")
-    print(
-        f"raw aiosmtplib loop    {spread(raw)}   CPU {statistics.median(raw_cpu):.2f} ms a message; "
-        f"lessonloop / raw = {statistics.median(ours) / statistics.median(raw):.2f}"
-    )
-    if source:
-        print(
-            f"smtp-source            {spread(source)}   lessonloop / smtp-source = "
-            f"{statistics.median(ours) / statistics.median(source):.2f}"
-        )
-    else:
-        print("smtp-source            not on PATH (Debian package postfix)")
-    print(f"peak memory (max RSS): {peak_mib:,.0f} MiB")
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["message_bytes"] = len(message)
+    print(f"peak memory of this process (max RSS): {result['peak_rss_mib']:,.0f} MiB")
+    print("RESULT " + json.dumps({key: round(value, 3) for key, value in result.items()}))
 
 
 if __name__ == "__main__":

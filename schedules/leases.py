@@ -16,12 +16,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import Connection, and_, any_, bindparam, func, null, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 SENDING = "sending"
 DEFAULT_LEASE = timedelta(seconds=60)
+# Every function here takes an open Session, or a Connection: the dispatcher holds one connection for a run
+# instead of taking one from the pool (and pinging it) for each of its many small writes.
+Db = Session | Connection
+
+
+def connection_of(db: Db) -> Connection:
+    """The connection a statement runs on (a session's is inside its transaction)."""
+    return db.connection() if isinstance(db, Session) else db
 
 
 def _new_id() -> str:
@@ -50,7 +59,7 @@ def lease_ran_out(table: Any, now: datetime) -> ColumnElement[bool]:
 
 
 def claim(
-    session: Session,
+    db: Db,
     table: Any,
     *,
     ready: ColumnElement[bool],
@@ -60,43 +69,54 @@ def claim(
     order_by: tuple = (),
     among: ColumnElement[bool] | None = None,
 ) -> list[int]:
-    """Claim up to `limit` rows that are `ready` (or whose lease ran out) for `claimant`; commits.
-    `among` narrows the rows considered (one team's post, one lead's digest).
+    """Claim up to `limit` rows whose lease ran out, then rows that are `ready`, for `claimant`; commits
+    and returns their ids in order. `among` narrows the rows considered (one team's post, one lead's digest).
 
-    Two claimers never get the same row: the UPDATE re-checks each row, and PostgreSQL skips rows
-    another claimer has locked. `attempts` counts claims, so a crash still counts as an attempt."""
-    claimable = or_(ready, lease_ran_out(table, now))
+    Each is one UPDATE ... RETURNING on one condition, so an index on (status, <order_by>) finds the next
+    rows without sorting everything that is due. Two claimers never get the same row: the UPDATE re-checks
+    each row, and PostgreSQL skips rows another claimer has locked (SQLite has one writer at a time).
+    `attempts` counts claims, so a crash still counts as an attempt."""
+    ids = _claim_where(db, table, lease_ran_out(table, now), among, claimant, now, limit, order_by)
+    if len(ids) < limit:
+        ids += _claim_where(db, table, ready, among, claimant, now, limit - len(ids), order_by)
+    db.commit()
+    return sorted(ids)
+
+
+def _claim_where(
+    db: Db,
+    table: Any,
+    claimable: ColumnElement[bool],
+    among: ColumnElement[bool] | None,
+    claimant: Claimant,
+    now: datetime,
+    limit: int,
+    order_by: tuple,
+) -> list[int]:
     if among is not None:
         claimable = and_(among, claimable)
-    candidates = select(table.id).where(claimable).order_by(*order_by).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(session.exec(candidates))
-    if not ids:
-        session.commit()
-        return []
-    session.execute(
+    candidates: Any = select(table.id).where(claimable).order_by(*order_by).limit(limit)
+    if connection_of(db).dialect.name == "postgresql":
+        # Materialised, so the locked rows are chosen once: a plan may otherwise run the subquery again
+        # (and, skipping nothing it locked itself, pick more rows than `limit`).
+        candidates = select(candidates.with_for_update(skip_locked=True).cte("candidates").prefix_with("MATERIALIZED").c.id)
+    claimed = connection_of(db).execute(
         update(table)
-        .where(table.id.in_(ids), claimable)
+        .where(table.id.in_(candidates), claimable)
         .values(
             status=SENDING, claimed_by=claimant.id, claimed_at=now, lease_until=now + claimant.lease, attempts=table.attempts + 1
         )
+        .returning(table.id)
     )
-    claimed = list(
-        session.exec(
-            select(table.id).where(table.id.in_(ids), table.claimed_by == claimant.id, table.status == SENDING).order_by(table.id)
-        )
-    )
-    session.commit()
-    return claimed
+    return list(claimed.scalars())
 
 
-def renew(session: Session, table: Any, *, claimant: Claimant, now: datetime) -> int:
+def renew(db: Db, table: Any, *, claimant: Claimant, now: datetime) -> int:
     """Extend every lease this claimant holds to a full lease from `now`; commits. Returns how many."""
-    result = session.exec(
+    result = connection_of(db).execute(
         update(table).where(table.claimed_by == claimant.id, table.status == SENDING).values(lease_until=now + claimant.lease)
     )
-    session.commit()
+    db.commit()
     return result.rowcount
 
 
@@ -115,19 +135,67 @@ def _finish_statement(table: Any, columns: tuple[str, ...], held_only: bool) -> 
     )
 
 
-def finish(
-    session: Session, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant, held_only: bool = True
-) -> int:
+def unnest(table: Any, columns: tuple[str, ...], prefix: str) -> Any:
+    """PostgreSQL: rows given as one array parameter a column, `unnest(:v_id, :v_status, ...) AS v(id, status, ...)`,
+    typed as the table's columns: a statement for many rows with a few parameters, not a few a row. Parameter
+    names carry a prefix: an UPDATE would take a parameter named like one of its columns as a value to set."""
+    of = table.__table__.c
+    arrays = (bindparam(prefix + name, type_=postgresql.ARRAY(of[name].type)) for name in columns)
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def in_list(column: Any, name: str, *, postgres: bool) -> Any:
+    """`column IN` the list given at execution as parameter `name`: one array parameter on PostgreSQL
+    (`= ANY(:name)`), since psycopg parses a statement with a placeholder a value anew each time (a few ms
+    for a batch's ids); an expanding IN elsewhere."""
+    if postgres:
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@functools.cache
+def finish_update(table: Any, columns: tuple[str, ...], held_only: bool, prefix: str = "v_") -> Any:
+    """PostgreSQL: `finish` for every row given these columns, as one UPDATE ... FROM unnest(...) whose
+    parameters `finish_params` fills. Built once per shape; `prefix` keeps the parameter names of several
+    such updates apart when a caller runs them in one statement of its own (as data-modifying CTEs)."""
+    given = unnest(table, ("id", *columns), prefix)
+    where = [table.id == given.c.id, table.status == SENDING]
+    if held_only:
+        where.append(table.claimed_by == bindparam(prefix + "holder"))
+    return update(table).where(*where).values(claimed_by=null(), lease_until=null(), **{c: given.c[c] for c in columns})
+
+
+def finish_params(
+    batch: list[tuple[int, dict[str, Any]]], columns: tuple[str, ...], *, claimant: Claimant, held_only: bool, prefix: str = "v_"
+) -> dict[str, Any]:
+    params = {prefix + "id": [row_id for row_id, _ in batch], **{prefix + c: [values[c] for _, values in batch] for c in columns}}
+    return params | ({prefix + "holder": claimant.id} if held_only else {})
+
+
+def by_columns(rows: list[tuple[int, dict[str, Any]]]) -> dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]]:
+    """The rows grouped by which columns they set: each group is one statement."""
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for row_id, values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append((row_id, values))
+    return groups
+
+
+def finish(db: Db, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claimant: Claimant, held_only: bool = True) -> int:
     """Give up the claim on each (id, new column values) row; does not commit, so the caller can write
     the attempt records in the same transaction. With `held_only`, a row this claimant no longer holds
     (its lease ran out and someone else claimed it) is left alone: the new holder decides. Rows with the
     same set of columns go in one statement."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, values in rows:
-        params = {"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}}
-        groups.setdefault(tuple(sorted(values)), []).append(params)
+    connection = connection_of(db)
     changed = 0
-    for columns, batch in groups.items():
-        result = session.connection().execute(_finish_statement(table, columns, held_only), batch)
+    for columns, batch in by_columns(rows).items():
+        if connection.dialect.name == "postgresql":
+            params = finish_params(batch, columns, claimant=claimant, held_only=held_only)
+            changed += max(connection.execute(finish_update(table, columns, held_only), params).rowcount, 0)
+            continue
+        # SQLite: executemany of one cached statement runs in C, with no round trips to save
+        result = connection.execute(
+            _finish_statement(table, columns, held_only),
+            [{"row_id": row_id, "holder": claimant.id, **{f"new_{c}": v for c, v in values.items()}} for row_id, values in batch],
+        )
         changed += max(result.rowcount, 0)
     return changed

@@ -86,10 +86,14 @@ def addressed_to(note: SaidDidNote, who: Recipient) -> bool:
     return who.role == note.audience
 
 
+def _fresh_notes(session: Session, now: datetime) -> list[SaidDidNote]:
+    return list(session.exec(select(SaidDidNote).where(SaidDidNote.created_at >= now - FRESH_FOR).order_by(col(SaidDidNote.id))))
+
+
 def pending_notes(session: Session, people: Iterable[Recipient], now: datetime) -> dict[int, list[SaidDidNote]]:
     """For each person, the recent notes addressed to them that they have not had yet (oldest first)."""
     people = list(people)
-    notes = list(session.exec(select(SaidDidNote).where(SaidDidNote.created_at >= now - FRESH_FOR).order_by(col(SaidDidNote.id))))
+    notes = _fresh_notes(session, now)
     if not notes or not people:
         return {}
     seen = set(
@@ -179,7 +183,7 @@ def pending_for_people(session: Session, person_ids: list[int], now: datetime) -
     """pending_notes for these people, reading their role, team and agency."""
     from schedules.models import Person
 
-    if not person_ids:
+    if not person_ids or not _fresh_notes(session, now):  # most weeks there is no note: skip reading the people
         return {}
     rows = session.exec(select(Person.id, Person.role, Person.team_id, Person.agency).where(col(Person.id).in_(person_ids)))
     return pending_notes(session, [Recipient(*row) for row in rows], now)

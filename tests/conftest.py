@@ -159,6 +159,11 @@ class RecordingHandler:
     def __init__(self):
         self.messages: list[Envelope] = []
         self.reject: dict[str, str] = {}  # address -> SMTP reply for RCPT
+        self.pipelining = False  # offer PIPELINING (RFC 2920) after EHLO: clients may then send MAIL, RCPT, DATA together
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:

@@ -1,7 +1,6 @@
 """Signed, expiring tokens bound to one delivery and one purpose (reply links, unsubscribe)."""
 
 import base64
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,8 @@ class Signer:
         self._key = key
 
     def _mac(self, purpose: str, payload: str) -> str:
-        return _b64(hmac.new(self._key, f"{purpose}:{payload}".encode(), hashlib.sha256).digest()[:18])
+        # the one-shot digest runs in C (hmac.new builds a Python HMAC object each time): three links a message
+        return _b64(hmac.digest(self._key, f"{purpose}:{payload}".encode(), "sha256")[:18])
 
     def sign(self, purpose: str, subject_id: int, expires: datetime) -> str:
         payload = f"{subject_id:x}.{int(expires.timestamp()):x}"

@@ -48,10 +48,12 @@ class Channel(Protocol):
 
 # A channel that sends as messages arrive (a pipeline per connection) instead of a whole list at once:
 # `next_item()` gives the next prepared message, or None when there is no more; `report(job, result)`
-# is awaited after each send, and returns once the outcome is written down.
+# returns once the outcome is written down, and a channel may send on meanwhile, as long as it finishes
+# a send (the step after which it cannot be taken back) only once the outcomes it reported before are
+# written and `still_held()` says the dispatcher's claims hold.
 NextItem = Callable[[], Awaitable[tuple[Job, Any] | None]]
 Report = Callable[[Job, SendResult], Awaitable[None]]
 
 
 class StreamingChannel(Channel, Protocol):
-    async def stream(self, next_item: NextItem, report: Report) -> None: ...
+    async def stream(self, next_item: NextItem, report: Report, still_held: Callable[[], bool]) -> None: ...

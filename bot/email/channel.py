@@ -3,12 +3,14 @@
 import asyncio
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from pathlib import Path
 
 import aiosmtplib
 
 from bot.email.mailer import smtp_client
+from bot.email.pipelining import Replies
 from bot.email.mime import build_encoded_email, qp_filled, smtp_data
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
@@ -47,6 +49,13 @@ class EmailRenderer:
         )
 
 
+MayFinish = Callable[[], Awaitable[bool]]
+
+
+class _Unfinished(Exception):
+    """A message left without its final dot: not sent."""
+
+
 def classify(exc: Exception) -> TransportError:
     """5xx answers and refused recipients are permanent; 4xx, timeouts and dropped connections are not."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -62,7 +71,11 @@ def classify(exc: Exception) -> TransportError:
 
 class SmtpChannel(EmailRenderer):
     """Sends over a few long-lived SMTP connections in parallel: one sender per connection takes the next
-    prepared message, sends it and reports the result before taking another."""
+    prepared message and sends it while the previous one's outcome is being written down.
+
+    What a crash may repeat stays one message a connection: a message is accepted only by the final dot
+    of its DATA, and a sender writes that dot only once the previous message's outcome is committed. So
+    the commit overlaps the next message's envelope and body instead of holding the connection idle."""
 
     name = "email"
 
@@ -70,7 +83,7 @@ class SmtpChannel(EmailRenderer):
         super().__init__(sender=sender, domain=domain, named=named)
         self.target, self.envelope_from = target, parseaddr(sender)[1]
         self._mail_from = b"MAIL FROM:<" + self.envelope_from.encode("utf-8") + b">\r\n"
-        self._clients: list[aiosmtplib.SMTP] = []
+        self._connections: list[_Connection] = []
         self._size = connections
 
     def prepare(self, job: Job) -> bytes:
@@ -78,60 +91,69 @@ class SmtpChannel(EmailRenderer):
         again per send: aiosmtplib's `data()` would re-scan every line ending and leading dot."""
         return smtp_data(self.render(job))
 
-    def _new_client(self) -> aiosmtplib.SMTP:
-        return smtp_client(self.target)
+    async def _transaction(self, connection: "_Connection", recipient: str, data: bytes, may_finish: MayFinish) -> None:
+        """MAIL, RCPT, DATA for one message, then the bytes prepared by `prepare`, the final dot only once
+        `may_finish()` says so. Addresses were checked when the roster was imported, so they are not parsed
+        again here."""
+        replies = await connection.replies()
+        timeout = connection.client.timeout
+        commands = (self._mail_from, b"RCPT TO:<" + recipient.encode("utf-8") + b">\r\n", b"DATA\r\n")
+        if connection.pipelining:
+            mail, rcpt, go = await replies.exchange(b"".join(commands), 3, timeout)
+        else:  # one command at a time, stopping at the first refusal
+            (mail,) = await replies.exchange(commands[0], 1, timeout)
+            (rcpt,) = await replies.exchange(commands[1], 1, timeout) if mail.code == 250 else [mail]
+            (go,) = await replies.exchange(commands[2], 1, timeout) if rcpt.code in (250, 251) else [rcpt]
+        if (mail.code, go.code) != (250, 354) or rcpt.code not in (250, 251):
+            if go.code == 354:  # RFC 2920 3.1: DATA was accepted without a recipient; an empty message ends it
+                await replies.exchange(b".\r\n", 1, timeout)
+            await replies.exchange(b"RSET\r\n", 1, timeout)
+            if mail.code != 250:
+                raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, self.envelope_from)
+            if rcpt.code not in (250, 251):
+                raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(rcpt.code, rcpt.message, recipient)])
+            raise aiosmtplib.SMTPDataError(go.code, go.message)
+        replies.write(memoryview(data)[:-3])  # `smtp_data` ends every message with CRLF "." CRLF; no copy
 
-    async def _ready(self, client: aiosmtplib.SMTP) -> None:
-        if not client.is_connected:
-            await client.connect()
-        if client.last_ehlo_response is None:
-            await client.ehlo()
+        if not await may_finish():
+            # Without its final dot the server drops the message; the row comes back when its lease ends.
+            raise _Unfinished("not sent: this dispatcher's claims could not be renewed")
+        (done,) = await replies.exchange(b".\r\n", 1, timeout)
+        if done.code != 250:
+            raise aiosmtplib.SMTPDataError(done.code, done.message)
 
-    async def _command(self, client: aiosmtplib.SMTP, line: bytes) -> aiosmtplib.SMTPResponse:
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("connection lost")
-        protocol.write(line)  # the reply is awaited straight after, before the loop runs anything else
-        return await protocol.read_response(timeout=client.timeout)
-
-    async def _transaction(self, client: aiosmtplib.SMTP, recipient: str, data: bytes) -> None:
-        """MAIL, RCPT, DATA for one message, with the bytes prepared by `prepare`. Addresses were checked
-        when the roster was imported, so they are not parsed again here."""
-        response = await self._command(client, self._mail_from)
-        if response.code != 250:
-            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, self.envelope_from)
-        response = await self._command(client, b"RCPT TO:<" + recipient.encode("utf-8") + b">\r\n")
-        if response.code not in (250, 251):
-            await client.rset()
-            raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)])
-        response = await self._command(client, b"DATA\r\n")
-        if response.code != 354:
-            await client.rset()
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-        response = await self._command(client, data)
-        if response.code != 250:
-            raise aiosmtplib.SMTPDataError(response.code, response.message)
-
-    async def _send(self, client: aiosmtplib.SMTP, job: Job, data: bytes) -> SendResult:
+    async def _send(self, connection: "_Connection", job: Job, data: bytes, may_finish: MayFinish) -> SendResult:
         try:
-            await self._ready(client)
-            await self._transaction(client, job.email, data)
+            await self._transaction(connection, job.email, data, may_finish)
             return None
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError, _Unfinished) as exc:
             if not isinstance(exc, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused):
-                client.close()  # a broken connection is replaced on the next message
+                connection.drop()  # a broken (or abandoned) connection is replaced on the next message
             return classify(exc)
 
-    async def stream(self, next_item: NextItem, report: Report) -> None:
-        while len(self._clients) < self._size:
-            self._clients.append(self._new_client())
+    async def stream(self, next_item: NextItem, report: Report, still_held: Callable[[], bool] = lambda: True) -> None:
+        """`still_held()` is asked before each final dot: False (this dispatcher's claims may have run out)
+        leaves the message unsent."""
+        while len(self._connections) < self._size:
+            self._connections.append(_Connection(smtp_client(self.target)))
 
-        async def sender(client: aiosmtplib.SMTP) -> None:
-            while (item := await next_item()) is not None:
-                job, data = item
-                await report(job, await self._send(client, job, data))
+        async def sender(connection: _Connection) -> None:
+            recording: list[asyncio.Future[None]] = []  # outcomes of this connection not yet committed
 
-        await asyncio.gather(*(sender(c) for c in self._clients))
+            async def may_finish() -> bool:
+                while recording:
+                    await recording.pop(0)
+                return still_held()
+
+            try:
+                while (item := await next_item()) is not None:
+                    job, data = item
+                    result = await self._send(connection, job, data, may_finish)
+                    recording.append(asyncio.ensure_future(report(job, result)))
+            finally:
+                await asyncio.gather(*recording)
+
+        await asyncio.gather(*(sender(c) for c in self._connections))
 
     async def deliver(self, prepared: list[tuple[Job, bytes]]) -> dict[int, SendResult]:
         waiting = iter(prepared)
@@ -147,13 +169,43 @@ class SmtpChannel(EmailRenderer):
         return results
 
     async def close(self) -> None:
-        for client in self._clients:
-            if client.is_connected:
-                try:
-                    await client.quit()
-                except aiosmtplib.SMTPException:
-                    client.close()
-        self._clients.clear()
+        for connection in self._connections:
+            await connection.quit()
+        self._connections.clear()
+
+
+class _Connection:
+    """One SMTP connection: aiosmtplib connects and says EHLO (and STARTTLS, AUTH when configured), then
+    its transactions go through `Replies` until QUIT."""
+
+    def __init__(self, client: aiosmtplib.SMTP):
+        self.client = client
+        self.pipelining = False
+        self._replies: Replies | None = None
+
+    async def replies(self) -> Replies:
+        if self._replies is None or not self.client.is_connected:
+            if not self.client.is_connected:
+                await self.client.connect()
+            if self.client.last_ehlo_response is None:
+                await self.client.ehlo()
+            self.pipelining = self.client.supports_extension("pipelining")
+            self._replies = Replies(self.client)
+        return self._replies
+
+    def drop(self) -> None:
+        self._replies = None
+        self.client.close()
+
+    async def quit(self) -> None:
+        if self._replies is not None:
+            self._replies.release()
+            self._replies = None
+        if self.client.is_connected:
+            try:
+                await self.client.quit()
+            except aiosmtplib.SMTPException:
+                self.client.close()
 
 
 class MailFolderChannel(EmailRenderer):

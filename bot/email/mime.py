@@ -6,6 +6,7 @@ envelope is written directly: headers encoded only when they need it, bodies quo
 import binascii
 import re
 import secrets
+from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate
 
@@ -25,23 +26,38 @@ def _qp(text: str) -> bytes:
 # encoded. Each piece starts on its own encoded line, joined by soft line breaks ("=" CRLF), which a
 # reader removes: the decoded text is exactly the filled-in stencil, and no encoded line grows too long.
 _PLACEHOLDER = re.compile("(\x00[a-z]+\x00)")
-_encoded: dict[str, list[bytes | str]] = {}
 
 
-def _qp_pieces(stencil: str) -> list[bytes | str]:
-    pieces = _encoded.get(stencil)
-    if pieces is None:
+@dataclass(frozen=True)
+class _Encoded:
+    pieces: tuple[bytes, ...]  # the encoded text, with b"" where each placeholder goes
+    slots: tuple[tuple[int, str], ...]  # (position in pieces, placeholder)
+    names: frozenset[str]  # the placeholders it has
+
+
+_encoded: dict[str, _Encoded] = {}
+
+
+def _qp_pieces(stencil: str) -> _Encoded:
+    found = _encoded.get(stencil)
+    if found is None:
         if len(_encoded) > 2048:
             _encoded.clear()
-        pieces = [part if i % 2 else _qp(part) for i, part in enumerate(_PLACEHOLDER.split(stencil)) if part]
-        _encoded[stencil] = pieces
-    return pieces
+        parts = [part for part in _PLACEHOLDER.split(stencil) if part]
+        slots = tuple((i, part) for i, part in enumerate(parts) if _PLACEHOLDER.fullmatch(part))
+        pieces = tuple(b"" if _PLACEHOLDER.fullmatch(part) else _qp(part) for part in parts)
+        found = _encoded[stencil] = _Encoded(pieces, slots, frozenset(name for _, name in slots))
+    return found
 
 
 def qp_filled(stencil: str, values: dict[str, str]) -> bytes:
     """The stencil with its placeholders filled in, quoted-printable, as `_qp` of the filled text decodes."""
-    encoded = {placeholder: _qp(value) for placeholder, value in values.items()}
-    return b"=\r\n".join(piece if isinstance(piece, bytes) else encoded[piece] for piece in _qp_pieces(stencil))
+    encoded = _qp_pieces(stencil)
+    filled = {name: _qp(values[name]) for name in encoded.names}  # each value once, however often it appears
+    pieces = list(encoded.pieces)
+    for i, name in encoded.slots:
+        pieces[i] = filled[name]
+    return b"=\r\n".join(pieces)
 
 
 def build_encoded_email(

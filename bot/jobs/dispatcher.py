@@ -8,15 +8,15 @@ permanently for a person (account removed, app uninstalled), hands the nudge to 
 kept on the delivery."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel import Session, col
 
 from bot.core.service import Service
 from bot.core.transport import Channel, Job, NextItem, Report, SendResult, TransportError
@@ -27,6 +27,7 @@ from digests.nudge import Nudge, NudgeLinks
 from lesson_bank.model import Lesson, Status
 from schedules.delivery_health import relay_health
 from schedules.lesson_versions import lesson_as_sent
+from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryStatus, Person
 from schedules.outbox import Outcome
@@ -42,9 +43,9 @@ CHAT_CHUNK = 20  # a chat channel without a pipeline gets lists this long (outco
 _END = None
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    """What a send needs of a delivery and its person: plain columns, no ORM objects per row."""
+class _Claimed(NamedTuple):
+    """What a send needs of a delivery and its person: plain columns, no ORM objects per row (a tuple:
+    thousands are made a second)."""
 
     id: int
     lesson_id: str
@@ -61,47 +62,42 @@ class _Claimed:
     timezone: str
 
 
-@dataclass(frozen=True)
-class _Addressee:
+class _Addressee(NamedTuple):
     id: int
     name: str
     email: str
     status: str
 
 
-def _load(service: Service, ids: list[int], now: datetime):
-    # sqlmodel's select() is typed for at most four columns; for more it builds this same Select. The ids are
-    # primary keys read back, so never None (the models say `int | None` only for rows not yet inserted).
-    picked: Select[
-        int, str, str, bool, str, int, str, datetime, datetime | None, str | None, str, int | None, str, int, str, str, str
-    ] = Select(
-        col(Delivery.id),
-        col(Delivery.lesson_id),
-        col(Delivery.lesson_version),
-        col(Delivery.is_review),
-        col(Delivery.channel),
-        col(Delivery.attempts),
-        col(Delivery.period),
-        col(Delivery.due_at),
-        col(Delivery.first_due_at),
-        col(Delivery.message_token),
-        col(Delivery.kind),
-        col(Delivery.parent_id),
-        col(Person.timezone),
-        col(Person.id),
-        col(Person.name),
-        col(Person.email),
-        col(Person.status),
+@functools.cache
+def _claimed(postgres: bool) -> Any:
+    """The claimed rows with their people: plain columns, built once (building it cost more than running it)."""
+    columns: list[Any] = [Delivery.id, Delivery.lesson_id, Delivery.lesson_version, Delivery.is_review, Delivery.channel]
+    columns += [Delivery.attempts, Delivery.period, Delivery.due_at, Delivery.first_due_at, Delivery.message_token]
+    columns += [Delivery.kind, Delivery.parent_id, Person.timezone, Person.id, Person.name, Person.email, Person.status]
+    return (
+        sql_select(*(col(c) for c in columns))
+        .join(Person)
+        .where(leases.in_list(col(Delivery.id), "ids", postgres=postgres))
+        .order_by(col(Delivery.id))
     )
-    query = picked.join(Person).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.id))
+
+
+@functools.cache
+def _sent_before(postgres: bool) -> Any:
+    """Who among these people has had a message before (the first nudge says more)."""
+    people = leases.in_list(col(Delivery.person_id), "people", postgres=postgres)
+    return sql_select(col(Delivery.person_id)).where(people, col(Delivery.status) == DeliveryStatus.SENT).distinct()
+
+
+def _load(service: Service, ids: list[int], now: datetime):
     with Session(service.engine) as session:
-        rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in session.exec(query)]
-        person_ids = [person.id for _, person in rows]
-        already = set(
-            session.exec(
-                select(Delivery.person_id).where(col(Delivery.person_id).in_(person_ids), Delivery.status == DeliveryStatus.SENT)
-            )
-        )
+        # plain columns: run as Core, past the ORM's per-statement work
+        connection = session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        rows = [(_Claimed(*row[:13]), _Addressee(*row[13:])) for row in connection.execute(_claimed(postgres), {"ids": ids})]
+        people = [person.id for _, person in rows]
+        already = set(connection.execute(_sent_before(postgres), {"people": people}).scalars())
         versions = {(d.lesson_id, d.lesson_version) for d, _ in rows}
         as_sent = {key: lesson_as_sent(session, current=service.lessons, lesson_id=key[0], version=key[1]) for key in versions}
         loop = loop_context(service, session, [(d.id, d.kind, d.parent_id, p.id) for d, p in rows])
@@ -191,6 +187,9 @@ class _Run:
 
     async def _enqueue(self, channel: str, job: Job) -> None:
         await self.queues[channel].put((job, self.service.channels[channel].prepare(job)))
+        # A put with room does not yield: without this the producer would render until the queue is full,
+        # holding back the replies and commits the senders are waiting for (each render is CPU work).
+        await asyncio.sleep(0)
 
     async def _next_batch(self):
         """Claim and load the next batch; None when nothing is due, or the database cannot be reached
@@ -203,27 +202,38 @@ class _Run:
             return None
 
     async def produce(self) -> None:
-        while not self.stopped and (batch := await self._next_batch()) is not None:
-            rows, already, lessons, loop, said_did = batch
-            for delivery, person in rows:
-                now = self.clock()
-                lesson = lessons[delivery.lesson_id, delivery.lesson_version]
-                if (outcome := self._unsendable(delivery, person, lesson, now, loop)) is not None:
-                    self.recorder.record_later(outcome)
-                    continue
-                channel = delivery.channel
-                if channel not in self.service.channels:
-                    channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
-                self.in_flight[delivery.id] = delivery
-                notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
-                if notes:
-                    self.notes[delivery.id] = [(note.id, person.id) for note in notes]
-                await self._enqueue(
-                    channel,
-                    self._job(lesson, delivery, person, person.id not in already, now, loop, tuple(note.text for note in notes)),
-                )
-                if self.stopped:
-                    return
+        # The next batch is claimed and loaded (database round trips, in a thread) while this one is
+        # rendered and queued, so the senders never wait for a claim.
+        upcoming = asyncio.ensure_future(self._next_batch())
+        try:
+            while not self.stopped and (batch := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(self._next_batch())
+                await self._queue_batch(batch)
+        finally:
+            await asyncio.wait([upcoming])  # what it claims and nobody sends comes back when its lease ends
+
+    async def _queue_batch(self, batch: Any) -> None:
+        """Render each claimed message and queue it for its channel (or write down why it cannot go)."""
+        rows, already, lessons, loop, said_did = batch
+        for delivery, person in rows:
+            now = self.clock()
+            lesson = lessons[delivery.lesson_id, delivery.lesson_version]
+            if (outcome := self._unsendable(delivery, person, lesson, now, loop)) is not None:
+                self.recorder.record_later(outcome)
+                continue
+            channel = delivery.channel
+            if channel not in self.service.channels:
+                channel, self.reasons[delivery.id] = "email", f"{delivery.channel} is not configured"
+            self.in_flight[delivery.id] = delivery
+            notes = said_did.get(person.id, ()) if delivery.kind == "nudge" else ()
+            if notes:
+                self.notes[delivery.id] = [(note.id, person.id) for note in notes]
+            await self._enqueue(
+                channel,
+                self._job(lesson, delivery, person, person.id not in already, now, loop, tuple(note.text for note in notes)),
+            )
+            if self.stopped:
+                return
 
     def _next_item(self, channel: str) -> NextItem:
         queue = self.queues[channel]
@@ -289,7 +299,7 @@ class _Run:
         channel = self.service.channels[name]
         next_item, report = self._next_item(name), self._report(name)
         if hasattr(channel, "stream"):
-            await channel.stream(next_item, report)
+            await channel.stream(next_item, report, self.recorder.holds)
             return
         await _chunked(channel, next_item, report, ready=lambda: not self.queues[name].empty())
 

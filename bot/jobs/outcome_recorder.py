@@ -8,11 +8,12 @@ not be reached), so senders stop starting new messages before anyone else may cl
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -23,6 +24,7 @@ from schedules.outbox import Outcome, claim_due, record_outcomes
 
 log = logging.getLogger("lessonloop.dispatch")
 Clock = Callable[[], datetime]
+MAX_GATHER = 0.02  # seconds a write waits at most for the senders the previous one released
 
 
 @dataclass
@@ -56,6 +58,9 @@ class OutcomeRecorder:
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        # One connection for this run's writes, not one from the pool (and a ping) each time; replaced
+        # after an error, since a dropped connection is the usual one.
+        self._connection: Connection | None = None
 
     async def __aenter__(self) -> "OutcomeRecorder":
         self._task = asyncio.create_task(self._run())
@@ -66,24 +71,24 @@ class OutcomeRecorder:
         self._wake.set()
         if self._task is not None:
             await self._task
+        if self._connection is not None:
+            await asyncio.to_thread(self._connection.close)
 
     def holds(self) -> bool:
         """True while every lease we hold is surely ours for a while yet: safe to start another send."""
         return self.renewed_at is not None and self.claimant.still_holds(self.renewed_at, self.clock())
 
     async def claim(self, limit: int) -> list[int]:
-        """Claim the next due rows, and renew what we already hold in the same breath."""
+        """Claim the next due rows. Their leases run from now, so they outlive those already held, which
+        the recorder renews every third of a lease: `renewed_at` stays the oldest renewal that counts."""
         now = self.clock()
 
         def work() -> list[int]:
             with Session(self.engine) as session:
-                ids = claim_due(session, now=now, limit=limit, claimant=self.claimant)
-                if ids:
-                    leases.renew(session, Delivery, claimant=self.claimant, now=now)
-                return ids
+                return claim_due(session, now=now, limit=limit, claimant=self.claimant)
 
         ids = await asyncio.to_thread(work)
-        if ids:
+        if ids and self.renewed_at is None:
             self.renewed_at = now
         return ids
 
@@ -99,29 +104,59 @@ class OutcomeRecorder:
         self._wake.set()
         await done
 
+    def _waiting(self) -> int:
+        return sum(1 for _, done in self._pending if done is not None)
+
     async def _run(self) -> None:
         tick = min(self.claimant.renew_every.total_seconds(), 1.0)
+        released = 0  # senders the last write let go on: each reports its next outcome within a round trip
+        took = 0.0  # how long the last write took
         while True:
             if not self._pending:
                 if self._closing:
                     return
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=tick)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+                await self._sleep(tick)
+            # Group commit: wait for the senders the last write released, so one commit takes them all,
+            # instead of each write taking whoever came first and the rest waiting a whole write more.
+            # No longer than the last write took: a sender that does not come back costs what waiting for
+            # a running write would.
+            deadline = time.monotonic() + took
+            while not self._closing and self._waiting() < released and (left := deadline - time.monotonic()) > 0:
+                await self._sleep(left)
             batch, self._pending = self._pending, []
             now = self.clock()
             renew = self.renewed_at is not None and now - self.renewed_at >= self.claimant.renew_every
             if batch or renew:
+                started = time.monotonic()
                 await self._write(batch, now, renew)
+                took = min(time.monotonic() - started, MAX_GATHER)
+            released = sum(1 for _, done in batch if done is not None)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until an outcome arrives, or `seconds`."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
 
     def _write_sync(self, outcomes: list[Outcome], now: datetime, renew: bool) -> None:
-        with Session(self.engine) as session:
+        if self._connection is None:
+            connection = self.engine.connect()
+            if connection.dialect.name == "postgresql":
+                # record_outcomes and renew are one statement each on PostgreSQL, atomic by themselves: no
+                # BEGIN and COMMIT round trips around them while the senders wait for the commit
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        try:
             if renew:
-                leases.renew(session, Delivery, claimant=self.claimant, now=now)
+                leases.renew(self._connection, Delivery, claimant=self.claimant, now=now)
             if outcomes:
-                record_outcomes(session, outcomes=outcomes, now=now, claimant=self.claimant)
+                record_outcomes(self._connection, outcomes=outcomes, now=now, claimant=self.claimant)
+        except BaseException:
+            connection, self._connection = self._connection, None
+            connection.close()  # rolls back; the next write starts on a fresh connection
+            raise
 
     async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None] | None]], now: datetime, renew: bool) -> None:
         outcomes = [o for o, _ in batch]

@@ -9,7 +9,7 @@ from bot.core.service import Service
 from bot.jobs.loop_planning import plan_loop
 from schedules.loop_store import with_followup_weeks
 from schedules.lesson_versions import record_versions
-from schedules.outbox import histories, insert_planned
+from schedules.outbox import histories, insert_planned, refresh_statistics
 from schedules.people import planning_recipients, set_next_plan_at
 from schedules.planner import History, PlannedDelivery, next_plan_at, plan
 from schedules.rollout import Rollout, plan_checkins
@@ -81,6 +81,7 @@ def run_planning(
                 session.commit()
         if keep_planned:
             all_planned += planned
+    refresh_statistics(service.engine, inserted)
     extra = loop_planned + checkins
     return PlanResult(all_planned + (extra if keep_planned else []), inserted + (0 if dry_run else len(extra)))
 
