@@ -1,8 +1,10 @@
 """Organisation size: import a roster of N people, plan their due week, then an idle minute tick.
 
-    uv run python bench/scale.py [--n 1000000] [--database-url URL]
+    uv run python bench/scale.py [--n 1000000] [--database-url URL] [--seed sql]
 
 - import: `lessonloop people import` in a child process: wall time and its peak memory (max RSS);
+  with `--seed sql` the same people are written by one INSERT ... SELECT in the database instead (no import
+  figures), to measure planning and the tick at sizes where the import itself would take the time;
 - planning: run_planning at everyone's slot (all N due): seconds, and ms a person;
 - idle tick: the scheduler's whole tick (plan, dispatch, channel posts, rollup, weekly) a minute later,
   when nobody is due: CPU seconds of this process.
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.compose import build_service
 from bot.core import clock
+from bot.core.db import upgrade
 from bot.core.settings import Settings
 from bot.jobs.planning import run_planning
 from bot.jobs.scheduler import tick
@@ -58,6 +61,40 @@ def write_roster(path: Path, n: int) -> None:
             )
 
 
+def seed_sql(url: str, n: int) -> None:
+    """The roster write_roster describes, written in the database by one INSERT ... SELECT over a series
+    (generate_series on PostgreSQL, a recursive CTE on SQLite): seconds at a million people."""
+    upgrade(url)
+    postgres = url.startswith("postgresql")
+    series = (
+        "SELECT generate_series(0, :n - 1) AS i"
+        if postgres
+        else "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < :n) SELECT i FROM s"
+    )
+    roles = " UNION ALL ".join(f"SELECT {k} AS k, '{role}' AS role" for k, role in enumerate(ROLES))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                f"INSERT INTO team (name, agency, meeting_day, meeting_time, timezone, theme_posts) "
+                f"SELECT 'Team ' || i, 'Agency ' || (i % 10), 2, '10:00', 'Europe/London', false FROM ({series}) s"
+            ),
+            {"n": min(n, 500)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO person (email, name, role, team_id, agency, timezone, nudge_day, nudge_time, channel, access,"
+                " status, created_at, reminders) "
+                f"SELECT 'person' || i || '@example.org', 'Person ' || i, r.role, t.id, 'Agency ' || (i % 10),"
+                " 'Europe/London', 1, '10:00', 'email', 'member', 'active', :now, true"
+                f" FROM ({series}) s JOIN ({roles}) r ON r.k = s.i % {len(ROLES)}"
+                " JOIN team t ON t.name = 'Team ' || (s.i % 500) ORDER BY s.i"
+            ),
+            {"n": n, "now": datetime.now(timezone.utc).replace(tzinfo=None)},
+        )
+    engine.dispose()
+
+
 def next_tuesday_slot() -> datetime:
     """A Tuesday 10:00 (London) ahead of the real clock, so the planned nudges are not due for sending."""
     now = datetime.now(timezone.utc)
@@ -67,10 +104,8 @@ def next_tuesday_slot() -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc)
 
 
-def run(n: int, url: str) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="lessonloop-scale-"))
-    url = url or f"sqlite:///{workdir / 'bench.db'}"
-    reset(url)
+def import_roster(workdir: Path, url: str, n: int) -> tuple[float, float]:
+    """`lessonloop people import` of n people in a child process: (seconds, peak MiB)."""
     roster = workdir / "roster.csv"
     write_roster(roster, n)
     env = {**os.environ, "LESSONLOOP_ENV": "dev", "LESSONLOOP_DATABASE_URL": url, "LESSONLOOP_SECRET_KEY": "bench-secret"}
@@ -84,14 +119,25 @@ def run(n: int, url: str) -> dict:
         capture_output=True,
         text=True,
     )
-    import_s, import_mib = time.perf_counter() - began, int(out.stdout.split()[-1]) / 1024
+    return time.perf_counter() - began, int(out.stdout.split()[-1]) / 1024
+
+
+def run(n: int, url: str, *, seed: str = "import") -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="lessonloop-scale-"))
+    url = url or f"sqlite:///{workdir / 'bench.db'}"
+    reset(url)
+    import_s = import_mib = None
+    if seed == "sql":
+        seed_sql(url, n)
+    else:
+        import_s, import_mib = import_roster(workdir, url, n)
 
     settings = Settings(env="dev", database_url=url, secret_key="bench-secret", mail_dir=workdir / "outbox")
     service = build_service(settings, with_channels=False)
     slot = next_tuesday_slot()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     result = run_planning(service, slot, keep_planned=False)
-    plan_s = time.perf_counter() - began
+    plan_s, plan_cpu_s = time.perf_counter() - began, time.process_time() - cpu
 
     # as if the dispatcher had sent them all an hour ago (by the real clock, which the rollup reads); then the real tick, a minute later, with nobody due
     with service.engine.begin() as connection:
@@ -117,6 +163,7 @@ def run(n: int, url: str) -> dict:
         "import_peak_mib": import_mib,
         "planned": result.inserted,
         "plan_s": plan_s,
+        "plan_cpu_s": plan_cpu_s,
         "plan_ms_per_person": 1000 * plan_s / n,
         "idle_tick_cpu_s": tick_cpu,
         "idle_tick_wall_s": tick_wall,
@@ -127,12 +174,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--seed", choices=["import", "sql"], default="import", help="how the people are written")
     args = parser.parse_args()
-    r = run(args.n, args.database_url)
+    r = run(args.n, args.database_url, seed=args.seed)
     db = (args.database_url or "sqlite").split(":")[0]
+    imported = (
+        f"import {r['import_s']:.1f} s, peak {r['import_peak_mib']:.0f} MiB" if r["import_s"] is not None else "seeded by SQL"
+    )
     print(
-        f"{db}, {r['people']:,} people: import {r['import_s']:.1f} s, peak {r['import_peak_mib']:.0f} MiB; "
-        f"planning the due week {r['plan_s']:.1f} s ({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "
+        f"{db}, {r['people']:,} people: {imported}; "
+        f"planning the due week {r['plan_s']:.1f} s, {r['plan_cpu_s']:.1f} s CPU "
+        f"({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "
         f"idle tick {r['idle_tick_cpu_s']:.3f} s CPU ({r['idle_tick_wall_s']:.3f} s wall)"
     )
     print("RESULT " + json.dumps(r))
