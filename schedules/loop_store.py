@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from schedules.id_sets import in_ids
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import COMMITMENTS, Commitment, SentNudge, week_of
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
@@ -136,7 +137,7 @@ def with_followup_weeks(session: Session, found: dict[int, History], *, person_i
         select(Delivery.person_id, Delivery.due_at, Person.timezone)
         .join(Person, col(Person.id) == Delivery.person_id)
         .where(
-            col(Delivery.person_id).in_(person_ids),
+            in_ids(session, col(Delivery.person_id), person_ids),
             col(Delivery.kind).in_(["followup", "impact"]),
             Delivery.status != DeliveryStatus.CANCELLED,
         )

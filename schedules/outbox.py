@@ -8,11 +8,13 @@ from uuid import uuid4
 from sqlalchemy import and_, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import Select
 
 from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
 from schedules.disclosure_constants import new_record_key
+from schedules.id_sets import in_ids
 from schedules.planner import CardState, History, PlannedDelivery
 from schedules.timeutil import as_utc
 
@@ -25,7 +27,7 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
     delivered: dict[int, dict[str, datetime]] = {}
     rows = session.exec(
         select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at).where(
-            Delivery.kind == "nudge", col(Delivery.person_id).in_(person_ids)
+            Delivery.kind == "nudge", in_ids(session, col(Delivery.person_id), person_ids)
         )
     )
     for person_id, period, lesson_id, due_at in rows:
@@ -34,8 +36,18 @@ def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
         last = delivered.setdefault(person_id, {})
         last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
     cards: dict[int, dict[str, CardState]] = {}
-    for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(person_ids))):
-        cards.setdefault(card.person_id, {})[card.lesson_id] = CardState(card.due_at, card.last_review_at, card.retired)
+    # columns, not ORM objects (each would carry its card_json); sqlmodel's select() is typed for at most four
+    # columns, so this builds the same Select itself
+    card_columns: Select[int, str, datetime, datetime, bool] = Select(
+        col(SpacingCard.person_id),
+        col(SpacingCard.lesson_id),
+        col(SpacingCard.due_at),
+        col(SpacingCard.last_review_at),
+        col(SpacingCard.retired),
+    )
+    card_rows = session.execute(card_columns.where(in_ids(session, col(SpacingCard.person_id), person_ids)))
+    for person_id, lesson_id, card_due, last_review_at, retired in card_rows:
+        cards.setdefault(person_id, {})[lesson_id] = CardState(card_due, last_review_at, retired)
     return {
         pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {}))
         for pid in set(periods) | set(cards)

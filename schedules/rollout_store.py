@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from schedules.evaluation import WaveAssignment
+from schedules.id_sets import in_ids
 from schedules.models import Delivery, DeliveryStatus, Reply, RolloutWave, Team
 from schedules.rollout import CHECKIN, Answered, Rollout
 
@@ -65,7 +66,9 @@ def save_plan(
 def checkin_periods(session: Session, *, person_ids: list[int]) -> dict[int, frozenset[str]]:
     found: dict[int, set[str]] = {}
     rows = session.exec(
-        select(Delivery.person_id, Delivery.period).where(Delivery.kind == CHECKIN, col(Delivery.person_id).in_(person_ids))
+        select(Delivery.person_id, Delivery.period).where(
+            Delivery.kind == CHECKIN, in_ids(session, col(Delivery.person_id), person_ids)
+        )
     )
     for person_id, period in rows:
         assert person_id is not None  # selected by person id
