@@ -172,11 +172,5 @@ def planning_recipients(
     return [(recipient(row), row.next_plan_at) for row in session.execute(query.limit(limit) if limit else query)]
 
 
-def set_next_plan_at(session: Session, moments: dict[int, datetime]) -> None:
-    """Record when planning next needs each of these people (one executemany, by primary key)."""
-    if moments:
-        session.execute(update(Person), [{"id": person_id, "next_plan_at": at} for person_id, at in moments.items()])
-
-
 def find_person(session: Session, *, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email.strip().lower())).first()

@@ -10,7 +10,8 @@ from bot.jobs.loop_planning import plan_loop
 from schedules.loop_store import with_followup_weeks
 from schedules.lesson_versions import record_versions
 from schedules.outbox import histories, insert_planned
-from schedules.people import planning_recipients, set_next_plan_at
+from schedules.people import planning_recipients
+from schedules.plan_times import set_next_plan_at
 from schedules.planner import History, PlannedDelivery, next_plan_at, plan
 from schedules.rollout import Rollout, plan_checkins
 from schedules.rollout_store import checkin_periods, rollout
@@ -40,6 +41,7 @@ def run_planning(
     loop_planned = [] if immediate else plan_loop(service, now, horizon=horizon, dry_run=dry_run)
     all_planned: list[PlannedDelivery] = []
     inserted, after = 0, None
+    recorded: set[str] = set()  # lessons whose version this run has stored already: each is written once a run
     due_by = None if immediate else now + horizon
     with Session(service.engine) as session:
         staged = rollout(session)  # a staged roll-out (issue 13, part 5): teams held until their wave starts
@@ -66,7 +68,7 @@ def run_planning(
             )
             if not dry_run:
                 if planned:
-                    used = {p.lesson_id for p in planned}
+                    used = {p.lesson_id for p in planned} - recorded
                     record_versions(session, lessons=[l for l in lessons if l.id in used], now=now)
                     inserted += insert_planned(session, planned=planned, now=now)
                 chosen = {p.person_id for p in planned}
@@ -79,6 +81,7 @@ def run_planning(
                     },
                 )
                 session.commit()
+                recorded |= used if planned else set()
         if keep_planned:
             all_planned += planned
     extra = loop_planned + checkins
