@@ -73,7 +73,9 @@ class Person(SQLModel, table=True):
     nudge_time: str = Field(default="10:00", max_length=5)
     channel: str = Field(default="email", max_length=10)
     access: str = Field(default="member", max_length=20)
-    status: str = Field(default=PersonStatus.ACTIVE, max_length=16, index=True)
+    # no index: a handful of values, so it never narrowed a search, and SQLite preferred it to the planning
+    # index (next_plan_at, id), walking every active person each minute (migration 0016n)
+    status: str = Field(default=PersonStatus.ACTIVE, max_length=16)
     paused_until: date | None = None
     slack_user_id: str | None = Field(default=None, max_length=32)
     slack_channel_id: str | None = Field(default=None, max_length=32)  # their DM channel with the bot
@@ -91,7 +93,8 @@ class Person(SQLModel, table=True):
     next_plan_at: datetime = Field(
         default=PLAN_NOW,
         sa_type=UTCDateTime,
-        sa_column_kwargs={"default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")},
+        # the text SQLAlchemy stores on SQLite, so the default compares with stored times there (migration 0016n)
+        sa_column_kwargs={"default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00.000000'")},
     )
 
 
@@ -117,7 +120,8 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # no index of its own: uq_delivery_slot (person_id, kind, period) serves lookups by person (migration 0016n)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(default="nudge", max_length=20)
     period: str = Field(max_length=16)  # the local ISO week of the slot, e.g. 2026-W48
     lesson_id: str = Field(max_length=80, index=True)
