@@ -15,6 +15,7 @@ from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Rep
 from schedules.people import recipient
 from schedules.planner import History
 from schedules.rollout import CHECKIN
+from schedules.sql_hints import unindexed
 
 # A reminder that could only go out once the next weekly lesson is due is dropped (loop_planner.plan_reminders),
 # so a nudge sent more than a week ago (a day more for clock changes) is past reminding: the query that runs
@@ -34,8 +35,8 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
         .outerjoin(reminder, and_(col(reminder.parent_id) == Delivery.id, col(reminder.kind) == "reminder"))
         .where(
-            Delivery.kind == "nudge",
-            Delivery.status == DeliveryStatus.SENT,
+            unindexed(col(Delivery.kind)) == "nudge",
+            unindexed(col(Delivery.status)) == DeliveryStatus.SENT,
             col(Delivery.sent_at) >= now - LOOKBACK,
             col(Delivery.sent_at) <= now - min_age,
             col(Reply.id).is_(None),
@@ -43,15 +44,16 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
             Person.status == PersonStatus.ACTIVE,
             col(Person.reminders).is_(True),  # the person's own switch: off means no reminder to plan
         )
-        .order_by(col(Delivery.id))
     )
-    rows = list(session.exec(query))
+    rows = sorted(session.exec(query), key=lambda row: row[0].id or 0)  # by nudge, as ORDER BY id did (stored: ids set)
     if not rows:
         return []
-    people = {person.id for _, person in rows}
+    people = {person.id for _, person in rows if person.id is not None}  # stored rows: always
     reminded = set(
         session.exec(
-            select(Delivery.person_id, Delivery.lesson_id).where(Delivery.kind == "reminder", col(Delivery.person_id).in_(people))
+            select(Delivery.person_id, Delivery.lesson_id).where(
+                Delivery.kind == "reminder", in_ids(session, col(Delivery.person_id), people)
+            )
         ).all()
     )
     nudges = []
@@ -81,15 +83,14 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
         .where(
-            Delivery.kind == "nudge",
+            unindexed(col(Delivery.kind)) == "nudge",
             col(Reply.practice).in_(COMMITMENTS),
             col(Reply.created_at) <= now - min_age,
             col(followup.id).is_(None),
             col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]),
         )
-        .order_by(col(Delivery.id))
     )
-    rows = list(session.exec(query))
+    rows = sorted(session.exec(query), key=lambda row: row[0].id or 0)  # by nudge, as ORDER BY id did (stored: ids set)
     busy = busy_weeks(session, person_ids=list({p.id for _, p, _ in rows if p.id is not None}))
     found = []
     for d, p, r in rows:
@@ -118,7 +119,7 @@ def busy_weeks(session: Session, *, person_ids: list[int], kinds: tuple[str, ...
     )
     rows = session.exec(
         picked.join(Person, col(Person.id) == Delivery.person_id).where(
-            col(Delivery.person_id).in_(person_ids),
+            in_ids(session, col(Delivery.person_id), person_ids),
             col(Delivery.kind).in_(kinds),
             Delivery.status != DeliveryStatus.CANCELLED,
         )

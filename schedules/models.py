@@ -362,6 +362,10 @@ class FollowUpAnswer(SQLModel, table=True):
 
 # The tick plans only people whose next_plan_at has come (issue 16).
 Index("ix_person_next_plan", col(Person.next_plan_at), col(Person.id))
+# The tick looks for safeguarding leads due a weekly digest: a partial index holds only them (a handful), so
+# the search is not a walk over everyone, and writing anyone else's next planning time never touches it.
+LEADS = text("access = 'safeguarding_lead'")
+Index("ix_person_lead", col(Person.id), sqlite_where=LEADS, postgresql_where=LEADS)
 SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")
 
 

@@ -1,4 +1,5 @@
-"""Issue 16, planning at scale: "look now" stored as the text SQLite compares, and two indexes fewer.
+"""Issue 16, planning and the idle tick at scale: "look now" stored as the text SQLite compares, two indexes
+fewer and one partial index more.
 
 - person.next_plan_at's server default was '1970-01-01 00:00:00', while SQLAlchemy stores a DateTime on SQLite
   as '1970-01-01 00:00:00.000000'. SQLite compares the two as text, so a row written by a bulk insert that
@@ -9,6 +10,8 @@
 - ix_person_status indexed a column of a handful of values: it narrowed no search, SQLite chose it over
   ix_person_next_plan for "who is due" (walking every active person, every minute), and every next planning
   time written updated it too.
+- ix_person_lead: a partial index of the safeguarding leads, whom the tick reads for their weekly digest
+  (it walked every person each minute).
 
 Revision ID: 0016n
 Revises: 0013e
@@ -44,9 +47,12 @@ def upgrade() -> None:
         op.execute(f"UPDATE person SET next_plan_at = '{LOOK_NOW}' WHERE next_plan_at = '{OLD_LOOK_NOW}'")
     op.drop_index("ix_delivery_person_id", table_name="delivery")
     op.drop_index("ix_person_status", table_name="person")
+    leads = sa.text("access = 'safeguarding_lead'")
+    op.create_index("ix_person_lead", "person", ["id"], sqlite_where=leads, postgresql_where=leads)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_person_lead", table_name="person")
     op.create_index("ix_person_status", "person", ["status"], unique=False)
     op.create_index("ix_delivery_person_id", "delivery", ["person_id"], unique=False)
     _default(OLD_LOOK_NOW)

@@ -18,8 +18,8 @@ def shape(url: str) -> tuple[bool, str]:
     try:
         found = inspect(engine)
         indexes = {i["name"] for table in ("delivery", "person") for i in found.get_indexes(table)}
-        indexed = {"ix_delivery_person_id", "ix_person_status"} <= indexes
-        assert indexed or not {"ix_delivery_person_id", "ix_person_status"} & indexes
+        indexed = {"ix_delivery_person_id", "ix_person_status"} <= indexes and "ix_person_lead" not in indexes
+        assert indexed or ("ix_person_lead" in indexes and not {"ix_delivery_person_id", "ix_person_status"} & indexes)
         with engine.connect() as connection:
             stored = connection.execute(text("SELECT CAST(next_plan_at AS text) FROM person")).scalar_one()
         return indexed, stored
