@@ -150,7 +150,7 @@ class Delivery(SQLModel, table=True):
     # Secret and fixed: set by SQLAlchemy on every insert (ORM or Core), never shown anywhere.
     record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
     # A reminder or follow-up (issue 13): the nudge it is about. Its answers go to that nudge's reply.
-    parent_id: int | None = Field(default=None, index=True)
+    parent_id: int | None = Field(default=None)  # indexed where set: ix_delivery_parent_id, below
     # An impact question (issue 17): how many months after the answer it asks; one per (nudge, interval).
     months: int | None = None
 
@@ -333,16 +333,24 @@ class StatState(SQLModel, table=True):
     people_at: datetime = Field(sa_type=UTCDateTime)  # when the all-time people counts were last taken
 
 
+def _where_set(column: str) -> dict:
+    return {f"{dialect}_where": text(f"{column} IS NOT NULL") for dialect in ("sqlite", "postgresql")}
+
+
 # The statistics group sent nudges by period (declared here, at the end, to keep Delivery's own block unchanged).
 Index("ix_delivery_stats", col(Delivery.kind), col(Delivery.status), col(Delivery.period))
 Index("ix_reply_updated_at", col(Reply.updated_at))
-Index("ix_delivery_sent_at", col(Delivery.sent_at))
+# Partial indexes (issue 16, 0016n) for columns that stay empty on most rows: a planned delivery has no parent
+# and no send time yet, most people no Slack id, so writing those rows (a million a week) touches none of
+# them. A search by value (=, <, >=, IN, a join) implies "not null", so both databases still use them.
+Index("ix_delivery_sent_at", col(Delivery.sent_at), **_where_set("sent_at"))
+Index("ix_delivery_parent_id", col(Delivery.parent_id), **_where_set("parent_id"))
 Index("ix_deliveryattempt_at", col(DeliveryAttempt.at))  # the relay's health: failures since the last success
 Index(
     "ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period)
 )
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
-Index("ix_person_slack_user_id", col(Person.slack_user_id))
+Index("ix_person_slack_user_id", col(Person.slack_user_id), **_where_set("slack_user_id"))
 
 
 class FollowUpAnswer(SQLModel, table=True):

@@ -12,6 +12,9 @@ fewer and one partial index more.
   time written updated it too.
 - ix_person_lead: a partial index of the safeguarding leads, whom the tick reads for their weekly digest
   (it walked every person each minute).
+- ix_delivery_sent_at, ix_delivery_parent_id and ix_person_slack_user_id hold only the rows where the column
+  is set: a planned delivery has no send time or parent, most people no Slack id, so planning's writes skip
+  them; every search by value implies "not null", so both databases still use them.
 
 Revision ID: 0016n
 Revises: 0013e
@@ -27,6 +30,7 @@ down_revision = "0013e"
 branch_labels = None
 depends_on = None
 
+PARTIAL = (("delivery", "sent_at"), ("delivery", "parent_id"), ("person", "slack_user_id"))
 LOOK_NOW = "1970-01-01 00:00:00.000000"
 OLD_LOOK_NOW = "1970-01-01 00:00:00"
 
@@ -49,9 +53,16 @@ def upgrade() -> None:
     op.drop_index("ix_person_status", table_name="person")
     leads = sa.text("access = 'safeguarding_lead'")
     op.create_index("ix_person_lead", "person", ["id"], sqlite_where=leads, postgresql_where=leads)
+    for table, column in PARTIAL:
+        op.drop_index(f"ix_{table}_{column}", table_name=table)
+        where = sa.text(f"{column} IS NOT NULL")
+        op.create_index(f"ix_{table}_{column}", table, [column], sqlite_where=where, postgresql_where=where)
 
 
 def downgrade() -> None:
+    for table, column in PARTIAL:
+        op.drop_index(f"ix_{table}_{column}", table_name=table)
+        op.create_index(f"ix_{table}_{column}", table, [column])
     op.drop_index("ix_person_lead", table_name="person")
     op.create_index("ix_person_status", "person", ["status"], unique=False)
     op.create_index("ix_delivery_person_id", "delivery", ["person_id"], unique=False)
