@@ -2,7 +2,7 @@
 
 Planning writes a page of thousands of rows at once. Bound value by value, the driver adapts every one in
 Python (psycopg: about 25 us a delivery for its 19 arrays; SQLAlchemy's executemany on SQLite about as much);
-json.dumps is C and the databases parse JSON in C. The same shape on both: json_array_elements on
+json.dumps is C and the databases parse JSON in C. The same shape on both: jsonb_array_elements on
 PostgreSQL, json_each on SQLite (built in since 3.38; enabled in the usual earlier builds,
 Debian's and Python's own)."""
 
@@ -22,7 +22,8 @@ def rows_source(dialect: str, columns: Sequence[tuple[str, str]], *, param: str 
     subquery. Its WHERE lets SQLite read `INSERT ... SELECT ... ON CONFLICT` as an upsert, not a join."""
     if dialect == "postgresql":
         fields = ", ".join(f"CAST(r->>{i} AS {PG_TYPES[kind]}) AS {name}" for i, (name, kind) in enumerate(columns))
-        return f"SELECT {fields} FROM json_array_elements(CAST(:{param} AS json)) AS r WHERE true"
+        # jsonb: parsed once, each field then read in place (json re-parses a row for every ->>: 3x slower)
+        return f"SELECT {fields} FROM jsonb_array_elements(CAST(:{param} AS jsonb)) AS r WHERE true"
     fields = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(columns))
     return f"SELECT {fields} FROM json_each(:{param}) WHERE true"
 

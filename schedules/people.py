@@ -113,6 +113,7 @@ def upsert_roster(
     return created, updated
 
 
+# In Recipient's field order, then next_plan_at: _recipients builds each one from a row by position.
 _RECIPIENT_COLUMNS = (
     col(Person.id),
     col(Person.role),
@@ -189,7 +190,13 @@ def planning_recipients(
 
 
 def _recipients(session: Session, query) -> list[tuple[Recipient, datetime]]:
-    return [(recipient(row), row.next_plan_at) for row in session.execute(query)]
+    # Core rows unpacked by position (no ORM loading, no lookup by name): a page is thousands of people
+    return [
+        (Recipient(pid, role, tz, day, _clock(at), channel, status, paused_until, team_id, agency), next_plan_at)
+        for pid, role, tz, day, at, channel, status, paused_until, team_id, agency, next_plan_at in session.connection().execute(
+            query
+        )
+    ]
 
 
 def find_person(session: Session, *, email: str) -> Person | None:
