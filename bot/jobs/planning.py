@@ -1,5 +1,7 @@
 """Run the pure planner against the database and write its deliveries."""
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -61,22 +63,31 @@ def run_planning(
     writes = _Writes(lessons, now, dry_run)
     loop_planned = [] if immediate else plan_loop(service, now, horizon=horizon, dry_run=dry_run)
     all_planned: list[PlannedDelivery] = []
-    inserted, after = 0, None
+    after = None
     due_by = None if immediate else now + horizon
     with Session(service.engine) as session:
         staged = rollout(session)  # a staged roll-out (issue 13, part 5): teams held until their wave starts
     checkins, kept_checkins = 0, list[PlannedDelivery]()
     if staged is not None and staged.near_a_step(now, horizon):
         checkins = plan_checkins_now(service, staged, now, writes, horizon=horizon, keep=kept_checkins if keep_planned else None)
-    while True:
+
+    def write(planned: list[PlannedDelivery], moments: dict[int, datetime]) -> int:
         with Session(service.engine) as session:
-            page = planning_recipients(session, due_by=due_by, after=after, limit=PAGE)
-            if not page:
-                break
-            after = (page[-1][1], page[-1][0].id)
-            people = [person for person, _ in page]
-            ids = [p.id for p in people]
-            found = with_followup_weeks(session, histories(session, person_ids=ids), person_ids=ids)
+            written = writes.deliveries(session, planned)
+            set_next_plan_at(session, moments)
+            session.commit()
+        return written
+
+    with _WrittenBehind() as behind:
+        while True:
+            with Session(service.engine) as session:
+                page = planning_recipients(session, due_by=due_by, after=after, limit=PAGE)
+                if not page:
+                    break
+                after = (page[-1][1], page[-1][0].id)
+                people = [person for person, _ in page]
+                ids = [p.id for p in people]
+                found = with_followup_weeks(session, histories(session, person_ids=ids), person_ids=ids)
             planned = plan(
                 people,
                 lessons,
@@ -88,21 +99,49 @@ def run_planning(
                 wave_starts=staged.starts if staged else None,
             )
             if not dry_run:
-                inserted += writes.deliveries(session, planned)
                 chosen = {p.person_id for p in planned}
                 # looked at "now + horizon": a slot inside the horizon counts as this tick's
-                set_next_plan_at(
-                    session,
-                    {
-                        p.id: next_plan_at(p, found.get(p.id, History()), now + horizon, planned_now=p.id in chosen)
-                        for p in people
-                    },
-                )
-                session.commit()
-        if keep_planned:
-            all_planned += planned
+                moments = {
+                    p.id: next_plan_at(p, found.get(p.id, History()), now + horizon, planned_now=p.id in chosen) for p in people
+                }
+                behind.submit(write, planned, moments)
+            if keep_planned:
+                all_planned += planned
     loop_written = 0 if dry_run else len(loop_planned)
-    return PlanResult(all_planned + (loop_planned if keep_planned else []) + kept_checkins, inserted + loop_written + checkins)
+    return PlanResult(
+        all_planned + (loop_planned if keep_planned else []) + kept_checkins, behind.written + loop_written + checkins
+    )
+
+
+class _WrittenBehind:
+    """Each page is written (its deliveries and next planning times, in one transaction) on a thread of its
+    own while the next page is read and planned: the database works on one page while Python works on the
+    next, instead of each waiting for the other. One write in flight, so memory holds two pages at most.
+    Leaving the block waits for the last write; a failed write raises at the next page or on leaving."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning-writes")
+        self._pending: Future[int] | None = None
+        self.written = 0
+
+    def submit(self, write: Callable[..., int], *args) -> None:
+        self._wait()
+        self._pending = self._pool.submit(write, *args)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.written += pending.result()
+
+    def __enter__(self) -> "_WrittenBehind":
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        try:
+            if error_type is None:
+                self._wait()
+        finally:
+            self._pool.shutdown(wait=True)  # after an error elsewhere, the write in flight still ends cleanly
 
 
 def plan_checkins_now(
