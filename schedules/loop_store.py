@@ -13,7 +13,6 @@ from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import COMMITMENTS, Commitment, SentNudge, week_of
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
 from schedules.people import recipient
-from schedules.planner import History
 from schedules.rollout import CHECKIN
 from schedules.sql_hints import unindexed
 
@@ -129,29 +128,6 @@ def busy_weeks(session: Session, *, person_ids: list[int], kinds: tuple[str, ...
         assert person_id is not None  # selected by person id
         weeks.setdefault(person_id, set()).add(period if kind == "nudge" else week_of(due_at, tz))
     return weeks
-
-
-def with_followup_weeks(session: Session, found: dict[int, History], *, person_ids: list[int]) -> dict[int, History]:
-    """Histories in which a week holding a follow-up or an impact question (issue 17) counts as planned, so no
-    nudge joins it that week."""
-    rows = session.exec(
-        select(Delivery.person_id, Delivery.due_at, Person.timezone)
-        .join(Person, col(Person.id) == Delivery.person_id)
-        .where(
-            in_ids(session, col(Delivery.person_id), person_ids),
-            col(Delivery.kind).in_(["followup", "impact"]),
-            Delivery.status != DeliveryStatus.CANCELLED,
-        )
-    )
-    extra: dict[int, set[str]] = {}
-    for person_id, due_at, tz in rows:
-        assert person_id is not None  # selected by person id
-        extra.setdefault(person_id, set()).add(week_of(due_at, tz))
-    merged = dict(found)
-    for person_id, weeks in extra.items():
-        history = merged.get(person_id, History())
-        merged[person_id] = History(history.periods | frozenset(weeks), history.delivered, history.cards)
-    return merged
 
 
 def cancel_reminders(session: Session, *, parent_ids: Collection[int], reason: str) -> int:

@@ -1,12 +1,13 @@
 """The deliveries outbox: idempotent writes from the planner, safe claims by dispatchers, attempt records."""
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from schedules import leases
@@ -15,25 +16,45 @@ from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingC
 from schedules.disclosure_constants import new_record_keys
 from schedules.id_sets import in_ids
 from schedules.json_rows import Stamps, rows_source, stamp, to_json
+from schedules.impact_planner import KIND as IMPACT
+from schedules.loop_planner import week_of
 from schedules.planner import CardState, History, PlannedDelivery
 
 INSERT_BATCH = 5000  # deliveries a statement (a JSON text of about 1 MB)
 
 
-def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
-    """These people's planned weeks, last delivery per lesson, and spacing cards, in two queries."""
+# Deliveries that hold a person's week: no nudge joins a week with a follow-up or impact question in it.
+WEEK_HOLDERS = ("followup", IMPACT)
+
+
+def histories(session: Session, *, zones: Mapping[int, str]) -> dict[int, History]:
+    """These people's (id -> time zone) planned weeks (a nudge's period, or the local week of a follow-up or
+    impact question not cancelled), last nudge per lesson, and spacing cards, in two queries.
+
+    Both select by person id alone, through the index that leads with it, and the kinds are told apart here:
+    with a kind in the query, PostgreSQL with statistics from before a large planning run (a new roster's
+    first week, or a server without autovacuum) chose the index on kind and read every nudge written so far
+    for each page, so a million people took minutes more."""
+    person_ids = list(zones)
     periods: dict[int, set[str]] = {}
     delivered: dict[int, dict[str, datetime]] = {}
-    rows = session.exec(
-        select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at).where(
-            Delivery.kind == "nudge", in_ids(session, col(Delivery.person_id), person_ids)
-        )
+    rows: Select[int, str, str, str, datetime, str] = Select(
+        col(Delivery.person_id),
+        col(Delivery.kind),
+        col(Delivery.period),
+        col(Delivery.lesson_id),
+        col(Delivery.due_at),
+        col(Delivery.status),
     )
-    for person_id, period, lesson_id, due_at in rows:
-        assert person_id is not None  # selected by person id
-        periods.setdefault(person_id, set()).add(period)
-        last = delivered.setdefault(person_id, {})
-        last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
+    for person_id, kind, period, lesson_id, due_at, status in session.execute(
+        rows.where(in_ids(session, col(Delivery.person_id), person_ids))
+    ):
+        if kind == "nudge":
+            periods.setdefault(person_id, set()).add(period)
+            last = delivered.setdefault(person_id, {})
+            last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
+        elif kind in WEEK_HOLDERS and status != DeliveryStatus.CANCELLED:
+            periods.setdefault(person_id, set()).add(week_of(due_at, zones[person_id]))
     cards: dict[int, dict[str, CardState]] = {}
     # columns, not ORM objects (each would carry its card_json); sqlmodel's select() is typed for at most four
     # columns, so this builds the same Select itself

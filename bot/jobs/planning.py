@@ -10,7 +10,6 @@ from sqlmodel import Session
 from bot.core.service import Service
 from lesson_bank.model import Lesson
 from bot.jobs.loop_planning import plan_loop
-from schedules.loop_store import with_followup_weeks
 from schedules.lesson_versions import record_versions
 from schedules.outbox import histories, insert_planned
 from schedules.people import planning_recipients
@@ -86,8 +85,7 @@ def run_planning(
                     break
                 after = (page[-1][1], page[-1][0].id)
                 people = [person for person, _ in page]
-                ids = [p.id for p in people]
-                found = with_followup_weeks(session, histories(session, person_ids=ids), person_ids=ids)
+                found = histories(session, zones={p.id: p.timezone for p in people})
             planned = plan(
                 people,
                 lessons,
