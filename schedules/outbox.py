@@ -14,7 +14,7 @@ from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
 from schedules.disclosure_constants import new_record_keys
-from schedules.id_sets import in_ids
+from schedules.id_sets import by_index, in_ids
 from schedules.json_rows import Stamps, rows_source, stamp, to_json
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import week_of
@@ -34,40 +34,41 @@ def histories(session: Session, *, zones: Mapping[int, str]) -> dict[int, Histor
     Both select by person id alone, through the index that leads with it, and the kinds are told apart here:
     with a kind in the query, PostgreSQL with statistics from before a large planning run (a new roster's
     first week, or a server without autovacuum) chose the index on kind and read every nudge written so far
-    for each page, so a million people took minutes more."""
+    for each page, so a million people took minutes more; `by_index` keeps it from scanning the table."""
     person_ids = list(zones)
-    periods: dict[int, set[str]] = {}
-    delivered: dict[int, dict[str, datetime]] = {}
-    rows: Select[int, str, str, str, datetime, str] = Select(
-        col(Delivery.person_id),
-        col(Delivery.kind),
-        col(Delivery.period),
-        col(Delivery.lesson_id),
-        col(Delivery.due_at),
-        col(Delivery.status),
-    )
-    for person_id, kind, period, lesson_id, due_at, status in session.execute(
-        rows.where(in_ids(session, col(Delivery.person_id), person_ids))
-    ):
-        if kind == "nudge":
-            periods.setdefault(person_id, set()).add(period)
-            last = delivered.setdefault(person_id, {})
-            last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
-        elif kind in WEEK_HOLDERS and status != DeliveryStatus.CANCELLED:
-            periods.setdefault(person_id, set()).add(week_of(due_at, zones[person_id]))
-    cards: dict[int, dict[str, CardState]] = {}
-    # columns, not ORM objects (each would carry its card_json); sqlmodel's select() is typed for at most four
-    # columns, so this builds the same Select itself
-    card_columns: Select[int, str, datetime, datetime, bool] = Select(
-        col(SpacingCard.person_id),
-        col(SpacingCard.lesson_id),
-        col(SpacingCard.due_at),
-        col(SpacingCard.last_review_at),
-        col(SpacingCard.retired),
-    )
-    card_rows = session.execute(card_columns.where(in_ids(session, col(SpacingCard.person_id), person_ids)))
-    for person_id, lesson_id, card_due, last_review_at, retired in card_rows:
-        cards.setdefault(person_id, {})[lesson_id] = CardState(card_due, last_review_at, retired)
+    with by_index(session):
+        periods: dict[int, set[str]] = {}
+        delivered: dict[int, dict[str, datetime]] = {}
+        rows: Select[int, str, str, str, datetime, str] = Select(
+            col(Delivery.person_id),
+            col(Delivery.kind),
+            col(Delivery.period),
+            col(Delivery.lesson_id),
+            col(Delivery.due_at),
+            col(Delivery.status),
+        )
+        for person_id, kind, period, lesson_id, due_at, status in session.execute(
+            rows.where(in_ids(session, col(Delivery.person_id), person_ids))
+        ):
+            if kind == "nudge":
+                periods.setdefault(person_id, set()).add(period)
+                last = delivered.setdefault(person_id, {})
+                last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
+            elif kind in WEEK_HOLDERS and status != DeliveryStatus.CANCELLED:
+                periods.setdefault(person_id, set()).add(week_of(due_at, zones[person_id]))
+        cards: dict[int, dict[str, CardState]] = {}
+        # columns, not ORM objects (each would carry its card_json); sqlmodel's select() is typed for at most four
+        # columns, so this builds the same Select itself
+        card_columns: Select[int, str, datetime, datetime, bool] = Select(
+            col(SpacingCard.person_id),
+            col(SpacingCard.lesson_id),
+            col(SpacingCard.due_at),
+            col(SpacingCard.last_review_at),
+            col(SpacingCard.retired),
+        )
+        card_rows = session.execute(card_columns.where(in_ids(session, col(SpacingCard.person_id), person_ids)))
+        for person_id, lesson_id, card_due, last_review_at, retired in card_rows:
+            cards.setdefault(person_id, {})[lesson_id] = CardState(card_due, last_review_at, retired)
     return {
         pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {}))
         for pid in set(periods) | set(cards)
