@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, func, select, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, String, any_, bindparam, cast, func, select, text
 from sqlmodel import Session
 
 
@@ -15,7 +15,9 @@ def in_ids(session: Session, column, ids: Collection[int]) -> ColumnElement[bool
     """`column IN ids` with the ids in one parameter (an index on `column` is used on both databases; on
     PostgreSQL inside `by_index` whatever its statistics say)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer), unique=True))
+        # the array's text, cast in the server: psycopg adapts a list of ints one value at a time, in Python
+        array = "{" + ",".join(map(str, ids)) + "}"
+        return column == any_(cast(bindparam(None, array, type_=String, unique=True), ARRAY(Integer)))
     listed = func.json_each(bindparam(None, json.dumps(list(ids)), unique=True)).table_valued("value")
     return column.in_(select(listed.c.value))
 

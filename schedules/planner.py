@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from lesson_bank.model import Lesson
@@ -216,6 +217,22 @@ def next_plan_at(person: Recipient, history: History, now: datetime, *, planned_
     """When planning next needs to look at this person, having looked at `now`: this week's slot if it is still
     ahead and unplanned, else the earliest of next week's slot, the day a pause ends and a card falling due
     (a review can go out in a week whose slot passed with nothing to send). Only moves forward: > now."""
+    if not history.periods and not history.cards:  # most of a large roster: the same few answers for everyone
+        slot = (person.timezone, person.nudge_day, person.nudge_time, person.status, person.paused_until)
+        return _next_with_no_history(*slot, now, planned_now)
+    return _next_plan_at(person, history, now, planned_now=planned_now)
+
+
+@lru_cache(maxsize=4096)
+def _next_with_no_history(
+    tz: str, day: int, at: time, status: str, paused_until: date | None, now: datetime, planned_now: bool
+) -> datetime:
+    """next_plan_at for someone with nothing planned or reviewed yet: it depends on nothing else of theirs."""
+    person = Recipient(0, "", tz, day, at, status=status, paused_until=paused_until)
+    return _next_plan_at(person, History(), now, planned_now=planned_now)
+
+
+def _next_plan_at(person: Recipient, history: History, now: datetime, *, planned_now: bool) -> datetime:
     slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
     if not planned_now and slot.period not in history.periods and slot.at > now:
         return slot.at
