@@ -18,6 +18,7 @@ from schedules.id_sets import by_index
 from schedules.models import Delivery, DeliveryStatus, Person
 from schedules.outbox import insert_planned
 from schedules.planner import CardState, History, PlannedDelivery, Recipient, plan
+from tests.bot.jobs.test_evaluation_rollout_email import STEP_0, plan_rollout, sent
 from tests.conftest import utc
 from tests.helpers import add_people
 
@@ -144,3 +145,18 @@ def test_a_new_person_has_no_lesson_twice_in_a_row_across_pages(service, monkeyp
     for person_id, lesson_id in rows:
         by_person.setdefault(person_id, []).append(lesson_id)
     assert len(rows) == 14 and all(len(set(by_person[p])) == 2 for p in people)
+
+
+def test_a_roll_outs_check_ins_reach_everyone_in_its_teams_a_page_at_a_time(service, monkeypatch):
+    monkeypatch.setattr(planning, "PAGE", 2)
+    teams = plan_rollout(service)  # Ann (North) and Bob (South) are in the roll-out, Cy (West) is not
+    add_people(
+        service.engine, [f"n{i}@example.org,N{i},social-worker,North,Council,Europe/London,Tuesday,10:00" for i in range(4)]
+    )
+    first = run_planning(service, STEP_0)
+    assert sum(p.kind == "checkin" for p in first.planned) == 6
+    assert [e for e, _ in sent(service, "checkin")] == sorted(
+        ["ann@example.org", "bob@example.org", *(f"n{i}@example.org" for i in range(4))]
+    )
+    assert not any(p.kind == "checkin" for p in run_planning(service, STEP_0).planned)  # written once
+    assert set(teams) == {"North", "South", "West"}
