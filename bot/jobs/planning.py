@@ -1,5 +1,6 @@
 """Run the pure planner against the database and write its deliveries."""
 
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,7 +78,9 @@ def run_planning(
             session.commit()
         return written
 
-    with _WrittenBehind() as behind:
+    # PostgreSQL writes two pages at once on two connections (its server has the CPU to spare while Python
+    # plans); SQLite has one writer at a time, so a second would only wait
+    with _WrittenBehind(2 if service.engine.dialect.name == "postgresql" else 1) as behind:
         while True:
             with Session(service.engine) as session:
                 page = planning_recipients(session, due_by=due_by, after=after, limit=PAGE)
@@ -113,33 +116,32 @@ def run_planning(
 
 class _WrittenBehind:
     """Each page is written (its deliveries and next planning times, in one transaction) on a thread of its
-    own while the next page is read and planned: the database works on one page while Python works on the
-    next, instead of each waiting for the other. One write in flight, so memory holds two pages at most.
-    Leaving the block waits for the last write; a failed write raises at the next page or on leaving."""
+    own while the next page is read and planned: the database works on earlier pages while Python plans the
+    next, instead of each waiting for the other. At most `in_flight` writes at once, so memory holds that
+    many pages and one more. Pages are independent (different people), so they may commit in any order; a
+    page that fails leaves its people due, planned again on the next tick. Leaving the block waits for every
+    write; a failed write raises at a later page or on leaving."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning-writes")
-        self._pending: Future[int] | None = None
+    def __init__(self, in_flight: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="planning-writes")
+        self._pending: deque[Future[int]] = deque()
+        self._in_flight = in_flight
         self.written = 0
 
     def submit(self, write: Callable[..., int], *args) -> None:
-        self._wait()
-        self._pending = self._pool.submit(write, *args)
-
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self.written += pending.result()
+        while len(self._pending) >= self._in_flight:
+            self.written += self._pending.popleft().result()
+        self._pending.append(self._pool.submit(write, *args))
 
     def __enter__(self) -> "_WrittenBehind":
         return self
 
     def __exit__(self, error_type, *_) -> None:
         try:
-            if error_type is None:
-                self._wait()
+            while error_type is None and self._pending:
+                self.written += self._pending.popleft().result()
         finally:
-            self._pool.shutdown(wait=True)  # after an error elsewhere, the write in flight still ends cleanly
+            self._pool.shutdown(wait=True)  # after an error elsewhere, the writes in flight still end cleanly
 
 
 def plan_checkins_now(
