@@ -10,6 +10,8 @@ from schedules.loop_store import busy_weeks
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
 from schedules.people import recipient
 from schedules.planner import Recipient
+from schedules.id_sets import in_ids
+from schedules.sql_hints import unindexed
 
 LATE = timedelta(days=62)  # a question not asked within two months of its interval is not asked at all
 
@@ -28,8 +30,8 @@ def impact_people(
         .join(Reply, col(Reply.delivery_id) == Delivery.id)
         .join(Person, col(Person.id) == Delivery.person_id)
         .where(
-            Delivery.kind == "nudge",
-            col(Delivery.lesson_id).in_(lessons),
+            unindexed(col(Delivery.kind)) == "nudge",
+            unindexed(col(Delivery.lesson_id)).in_(lessons),
             col(Reply.created_at) >= oldest,
             col(Reply.created_at) <= newest,
             Person.status == PersonStatus.ACTIVE,
@@ -49,7 +51,7 @@ def impact_people(
     months: dict[int, set[str]] = {}
     for person_id, lesson_id, interval, period in session.exec(
         select(Delivery.person_id, Delivery.lesson_id, Delivery.months, Delivery.period).where(
-            col(Delivery.person_id).in_(ids), Delivery.kind == KIND, Delivery.status != DeliveryStatus.CANCELLED
+            in_ids(session, col(Delivery.person_id), ids), Delivery.kind == KIND, Delivery.status != DeliveryStatus.CANCELLED
         )
     ):
         assert person_id is not None  # selected by person id

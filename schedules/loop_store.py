@@ -8,12 +8,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from schedules.id_sets import in_ids
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import COMMITMENTS, Commitment, SentNudge, week_of
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
 from schedules.people import recipient
-from schedules.planner import History
 from schedules.rollout import CHECKIN
+from schedules.sql_hints import unindexed
 
 # A reminder that could only go out once the next weekly lesson is due is dropped (loop_planner.plan_reminders),
 # so a nudge sent more than a week ago (a day more for clock changes) is past reminding: the query that runs
@@ -33,8 +34,8 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
         .outerjoin(reminder, and_(col(reminder.parent_id) == Delivery.id, col(reminder.kind) == "reminder"))
         .where(
-            Delivery.kind == "nudge",
-            Delivery.status == DeliveryStatus.SENT,
+            unindexed(col(Delivery.kind)) == "nudge",
+            unindexed(col(Delivery.status)) == DeliveryStatus.SENT,
             col(Delivery.sent_at) >= now - LOOKBACK,
             col(Delivery.sent_at) <= now - min_age,
             col(Reply.id).is_(None),
@@ -42,15 +43,16 @@ def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[
             Person.status == PersonStatus.ACTIVE,
             col(Person.reminders).is_(True),  # the person's own switch: off means no reminder to plan
         )
-        .order_by(col(Delivery.id))
     )
-    rows = list(session.exec(query))
+    rows = sorted(session.exec(query), key=lambda row: row[0].id or 0)  # by nudge, as ORDER BY id did (stored: ids set)
     if not rows:
         return []
-    people = {person.id for _, person in rows}
+    people = {person.id for _, person in rows if person.id is not None}  # stored rows: always
     reminded = set(
         session.exec(
-            select(Delivery.person_id, Delivery.lesson_id).where(Delivery.kind == "reminder", col(Delivery.person_id).in_(people))
+            select(Delivery.person_id, Delivery.lesson_id).where(
+                Delivery.kind == "reminder", in_ids(session, col(Delivery.person_id), people)
+            )
         ).all()
     )
     nudges = []
@@ -80,15 +82,14 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(followup, and_(col(followup.parent_id) == Delivery.id, col(followup.kind) == "followup"))
         .where(
-            Delivery.kind == "nudge",
+            unindexed(col(Delivery.kind)) == "nudge",
             col(Reply.practice).in_(COMMITMENTS),
             col(Reply.created_at) <= now - min_age,
             col(followup.id).is_(None),
             col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]),
         )
-        .order_by(col(Delivery.id))
     )
-    rows = list(session.exec(query))
+    rows = sorted(session.exec(query), key=lambda row: row[0].id or 0)  # by nudge, as ORDER BY id did (stored: ids set)
     busy = busy_weeks(session, person_ids=list({p.id for _, p, _ in rows if p.id is not None}))
     found = []
     for d, p, r in rows:
@@ -117,7 +118,7 @@ def busy_weeks(session: Session, *, person_ids: list[int], kinds: tuple[str, ...
     )
     rows = session.exec(
         picked.join(Person, col(Person.id) == Delivery.person_id).where(
-            col(Delivery.person_id).in_(person_ids),
+            in_ids(session, col(Delivery.person_id), person_ids),
             col(Delivery.kind).in_(kinds),
             Delivery.status != DeliveryStatus.CANCELLED,
         )
@@ -127,29 +128,6 @@ def busy_weeks(session: Session, *, person_ids: list[int], kinds: tuple[str, ...
         assert person_id is not None  # selected by person id
         weeks.setdefault(person_id, set()).add(period if kind == "nudge" else week_of(due_at, tz))
     return weeks
-
-
-def with_followup_weeks(session: Session, found: dict[int, History], *, person_ids: list[int]) -> dict[int, History]:
-    """Histories in which a week holding a follow-up or an impact question (issue 17) counts as planned, so no
-    nudge joins it that week."""
-    rows = session.exec(
-        select(Delivery.person_id, Delivery.due_at, Person.timezone)
-        .join(Person, col(Person.id) == Delivery.person_id)
-        .where(
-            col(Delivery.person_id).in_(person_ids),
-            col(Delivery.kind).in_(["followup", "impact"]),
-            Delivery.status != DeliveryStatus.CANCELLED,
-        )
-    )
-    extra: dict[int, set[str]] = {}
-    for person_id, due_at, tz in rows:
-        assert person_id is not None  # selected by person id
-        extra.setdefault(person_id, set()).add(week_of(due_at, tz))
-    merged = dict(found)
-    for person_id, weeks in extra.items():
-        history = merged.get(person_id, History())
-        merged[person_id] = History(history.periods | frozenset(weeks), history.delivered, history.cards)
-    return merged
 
 
 def cancel_reminders(session: Session, *, parent_ids: Collection[int], reason: str) -> int:

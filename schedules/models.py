@@ -73,7 +73,9 @@ class Person(SQLModel, table=True):
     nudge_time: str = Field(default="10:00", max_length=5)
     channel: str = Field(default="email", max_length=10)
     access: str = Field(default="member", max_length=20)
-    status: str = Field(default=PersonStatus.ACTIVE, max_length=16, index=True)
+    # no index: a handful of values, so it never narrowed a search, and SQLite preferred it to the planning
+    # index (next_plan_at, id), walking every active person each minute (migration 0016n)
+    status: str = Field(default=PersonStatus.ACTIVE, max_length=16)
     paused_until: date | None = None
     slack_user_id: str | None = Field(default=None, max_length=32)
     slack_channel_id: str | None = Field(default=None, max_length=32)  # their DM channel with the bot
@@ -91,7 +93,8 @@ class Person(SQLModel, table=True):
     next_plan_at: datetime = Field(
         default=PLAN_NOW,
         sa_type=UTCDateTime,
-        sa_column_kwargs={"default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00'")},
+        # the text SQLAlchemy stores on SQLite, so the default compares with stored times there (migration 0016n)
+        sa_column_kwargs={"default": PLAN_NOW, "server_default": text("'1970-01-01 00:00:00.000000'")},
     )
 
 
@@ -117,7 +120,8 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # no index of its own: uq_delivery_slot (person_id, kind, period) serves lookups by person (migration 0016n)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(default="nudge", max_length=20)
     period: str = Field(max_length=16)  # the local ISO week of the slot, e.g. 2026-W48
     lesson_id: str = Field(max_length=80, index=True)
@@ -146,7 +150,7 @@ class Delivery(SQLModel, table=True):
     # Secret and fixed: set by SQLAlchemy on every insert (ORM or Core), never shown anywhere.
     record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"default": new_record_key})
     # A reminder or follow-up (issue 13): the nudge it is about. Its answers go to that nudge's reply.
-    parent_id: int | None = Field(default=None, index=True)
+    parent_id: int | None = Field(default=None)  # indexed where set: ix_delivery_parent_id, below
     # An impact question (issue 17): how many months after the answer it asks; one per (nudge, interval).
     months: int | None = None
 
@@ -329,16 +333,24 @@ class StatState(SQLModel, table=True):
     people_at: datetime = Field(sa_type=UTCDateTime)  # when the all-time people counts were last taken
 
 
+def _where_set(column: str) -> dict:
+    return {f"{dialect}_where": text(f"{column} IS NOT NULL") for dialect in ("sqlite", "postgresql")}
+
+
 # The statistics group sent nudges by period (declared here, at the end, to keep Delivery's own block unchanged).
 Index("ix_delivery_stats", col(Delivery.kind), col(Delivery.status), col(Delivery.period))
 Index("ix_reply_updated_at", col(Reply.updated_at))
-Index("ix_delivery_sent_at", col(Delivery.sent_at))
+# Partial indexes (issue 16, 0016n) for columns that stay empty on most rows: a planned delivery has no parent
+# and no send time yet, most people no Slack id, so writing those rows (a million a week) touches none of
+# them. A search by value (=, <, >=, IN, a join) implies "not null", so both databases still use them.
+Index("ix_delivery_sent_at", col(Delivery.sent_at), **_where_set("sent_at"))
+Index("ix_delivery_parent_id", col(Delivery.parent_id), **_where_set("parent_id"))
 Index("ix_deliveryattempt_at", col(DeliveryAttempt.at))  # the relay's health: failures since the last success
 Index(
     "ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period)
 )
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
-Index("ix_person_slack_user_id", col(Person.slack_user_id))
+Index("ix_person_slack_user_id", col(Person.slack_user_id), **_where_set("slack_user_id"))
 
 
 class FollowUpAnswer(SQLModel, table=True):
@@ -358,6 +370,10 @@ class FollowUpAnswer(SQLModel, table=True):
 
 # The tick plans only people whose next_plan_at has come (issue 16).
 Index("ix_person_next_plan", col(Person.next_plan_at), col(Person.id))
+# The tick looks for safeguarding leads due a weekly digest: a partial index holds only them (a handful), so
+# the search is not a walk over everyone, and writing anyone else's next planning time never touches it.
+LEADS = text("access = 'safeguarding_lead'")
+Index("ix_person_lead", col(Person.id), sqlite_where=LEADS, postgresql_where=LEADS)
 SLOT_FIELDS = ("timezone", "nudge_day", "nudge_time", "status", "paused_until", "role")
 
 

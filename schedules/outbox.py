@@ -1,120 +1,158 @@
 """The deliveries outbox: idempotent writes from the planner, safe claims by dispatchers, attempt records."""
 
 import functools
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import Engine, and_, bindparam, insert, text
 from sqlalchemy import select as sql_select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
 
 from schedules import leases
 from schedules.leases import Claimant
 from schedules.models import Delivery, DeliveryAttempt, DeliveryStatus, SpacingCard
-from schedules.disclosure_constants import new_record_key
+from schedules.disclosure_constants import new_record_keys
+from schedules.id_sets import by_index, in_ids
+from schedules.json_rows import Stamps, rows_source, stamp, to_json
+from schedules.impact_planner import KIND as IMPACT
+from schedules.loop_planner import week_of
 from schedules.planner import CardState, History, PlannedDelivery
-from schedules.timeutil import UTCDateTime, as_utc
+from schedules.timeutil import UTCDateTime
 
-INSERT_BATCH = 1000
+INSERT_BATCH = 5000  # deliveries a statement (a JSON text of about 1 MB)
 
 
-def histories(session: Session, *, person_ids: list[int]) -> dict[int, History]:
-    """These people's planned weeks, last delivery per lesson, and spacing cards, in two queries."""
-    periods: dict[int, set[str]] = {}
-    delivered: dict[int, dict[str, datetime]] = {}
-    rows = session.exec(
-        select(Delivery.person_id, Delivery.period, Delivery.lesson_id, Delivery.due_at).where(
-            Delivery.kind == "nudge", col(Delivery.person_id).in_(person_ids)
+# Deliveries that hold a person's week: no nudge joins a week with a follow-up or impact question in it.
+WEEK_HOLDERS = ("followup", IMPACT)
+
+
+def histories(session: Session, *, zones: Mapping[int, str]) -> dict[int, History]:
+    """These people's (id -> time zone) planned weeks (a nudge's period, or the local week of a follow-up or
+    impact question not cancelled), last nudge per lesson, and spacing cards, in two queries.
+
+    Both select by person id alone, through the index that leads with it, and the kinds are told apart here:
+    with a kind in the query, PostgreSQL with statistics from before a large planning run (a new roster's
+    first week, or a server without autovacuum) chose the index on kind and read every nudge written so far
+    for each page, so a million people took minutes more; `by_index` keeps it from scanning the table."""
+    person_ids = list(zones)
+    with by_index(session):
+        periods: dict[int, set[str]] = {}
+        delivered: dict[int, dict[str, datetime]] = {}
+        rows: Select[int, str, str, str, datetime, str] = Select(
+            col(Delivery.person_id),
+            col(Delivery.kind),
+            col(Delivery.period),
+            col(Delivery.lesson_id),
+            col(Delivery.due_at),
+            col(Delivery.status),
         )
-    )
-    for person_id, period, lesson_id, due_at in rows:
-        assert person_id is not None  # selected by person id
-        periods.setdefault(person_id, set()).add(period)
-        last = delivered.setdefault(person_id, {})
-        last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
-    cards: dict[int, dict[str, CardState]] = {}
-    for card in session.exec(select(SpacingCard).where(col(SpacingCard.person_id).in_(person_ids))):
-        cards.setdefault(card.person_id, {})[card.lesson_id] = CardState(card.due_at, card.last_review_at, card.retired)
+        for person_id, kind, period, lesson_id, due_at, status in session.execute(
+            rows.where(in_ids(session, col(Delivery.person_id), person_ids))
+        ):
+            if kind == "nudge":
+                periods.setdefault(person_id, set()).add(period)
+                last = delivered.setdefault(person_id, {})
+                last[lesson_id] = max(due_at, last.get(lesson_id, due_at))
+            elif kind in WEEK_HOLDERS and status != DeliveryStatus.CANCELLED:
+                periods.setdefault(person_id, set()).add(week_of(due_at, zones[person_id]))
+        cards: dict[int, dict[str, CardState]] = {}
+        # columns, not ORM objects (each would carry its card_json); sqlmodel's select() is typed for at most four
+        # columns, so this builds the same Select itself
+        card_columns: Select[int, str, datetime, datetime, bool] = Select(
+            col(SpacingCard.person_id),
+            col(SpacingCard.lesson_id),
+            col(SpacingCard.due_at),
+            col(SpacingCard.last_review_at),
+            col(SpacingCard.retired),
+        )
+        card_rows = session.execute(card_columns.where(in_ids(session, col(SpacingCard.person_id), person_ids)))
+        for person_id, lesson_id, card_due, last_review_at, retired in card_rows:
+            cards.setdefault(person_id, {})[lesson_id] = CardState(card_due, last_review_at, retired)
     return {
         pid: History(frozenset(periods.get(pid, ())), delivered.get(pid, {}), cards.get(pid, {}))
         for pid in set(periods) | set(cards)
     }
 
 
-_COLUMNS = {
-    "person_id": "int",
-    "kind": "text",
-    "parent_id": "int",
-    "months": "int",
-    "period": "text",
-    "lesson_id": "text",
-    "lesson_version": "text",
-    "is_review": "bool",
-    "channel": "text",
-    "role": "text",
-    "team_id": "int",
-    "agency": "text",
-    "status": "text",
-    "due_at": "timestamp",
-    "first_due_at": "timestamp",
-    "attempts": "int",
-    "created_at": "timestamp",
-    "message_token": "text",
-    "record_key": "int",
-}
-# PostgreSQL: one statement a batch whatever its size, one array parameter a column (not one a row), counting what it
-# inserted in the server; no RETURNING row per delivery comes back to Python.
-_PG_INSERT = text(
-    f"WITH written AS (INSERT INTO delivery ({', '.join(_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS {kind}[])' for name, kind in _COLUMNS.items())}) "
-    "ON CONFLICT (person_id, kind, period) DO NOTHING RETURNING 1) SELECT count(*) FROM written"
+# The columns a planned delivery brings, in the order of its JSON row; status, attempts, created_at and
+# first_due_at (= due_at) are the same for a whole batch and written in the statement.
+_ROW_COLUMNS = (
+    ("person_id", "int"),
+    ("kind", "text"),
+    ("parent_id", "int"),
+    ("months", "int"),
+    ("period", "text"),
+    ("lesson_id", "text"),
+    ("lesson_version", "text"),
+    ("is_review", "bool"),
+    ("channel", "text"),
+    ("role", "text"),
+    ("team_id", "int"),
+    ("agency", "text"),
+    ("due_at", "timestamp"),
+    ("message_token", "text"),
+    ("record_key", "int"),
 )
 
 
-def _row(p: PlannedDelivery, now: datetime) -> dict:
-    """Every column written explicitly: the PostgreSQL statement is raw SQL, so no model default would run.
-    The Message-ID token (issue 15) and the disclosure record key (issue 14) are random per delivery."""
-    due = as_utc(p.due_at).replace(tzinfo=None)
-    return {
-        "person_id": p.person_id,
-        "kind": p.kind,
-        "parent_id": p.parent_id,
-        "months": p.months,
-        "period": p.period,
-        "lesson_id": p.lesson_id,
-        "lesson_version": p.lesson_version,
-        "is_review": p.is_review,
-        "channel": p.channel,
-        "role": p.role,
-        "team_id": p.team_id,
-        "agency": p.agency,
-        "status": DeliveryStatus.PENDING.value,
-        "due_at": due,
-        "first_due_at": due,
-        "attempts": 0,
-        "created_at": as_utc(now).replace(tzinfo=None),
-        "message_token": uuid4().hex,
-        "record_key": new_record_key(),
-    }
+def _insert_statement(dialect: str):
+    """One statement a batch whatever its size, the rows in one JSON parameter. Every column is written
+    explicitly: the statement is raw SQL, so no model default runs. A slot already written is skipped; the
+    count of rows written comes back as one number (PostgreSQL counts RETURNING rows in the server, SQLite's
+    row count is the rows inserted), never a row per delivery."""
+    names = [name for name, _ in _ROW_COLUMNS]
+    created = "CAST(:created_at AS timestamp)" if dialect == "postgresql" else ":created_at"
+    insert = (
+        f"INSERT INTO delivery ({', '.join(names)}, status, first_due_at, attempts, created_at) "
+        f"SELECT {', '.join(f'r.{name}' for name in names)}, :status, r.due_at, 0, {created} "
+        f"FROM ({rows_source(dialect, _ROW_COLUMNS)}) AS r WHERE true "
+        "ON CONFLICT (person_id, kind, period) DO NOTHING"
+    )
+    if dialect == "postgresql":
+        insert = f"WITH written AS ({insert} RETURNING 1) SELECT count(*) FROM written"
+    return text(insert)
+
+
+_INSERT = {dialect: _insert_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def insert_planned(session: Session, *, planned: list[PlannedDelivery], now: datetime) -> int:
     """Write planned deliveries; a slot already written (by us or another process) is skipped. Returns how
-    many were written."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    many were written. The Message-ID token (issue 15) and the disclosure record key (issue 14) are random
+    per delivery, drawn a batch at a time."""
+    dialect = session.get_bind().dialect.name
+    stamps = Stamps()
     inserted = 0
     for start in range(0, len(planned), INSERT_BATCH):
-        rows = [_row(p, now) for p in planned[start : start + INSERT_BATCH]]
-        if postgres:
-            inserted += session.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS}).scalar_one()
-        else:  # SQLite: one executemany of a cached statement; sqlite3 sums its row count over the batch
-            stmt = sqlite_insert(SQLModel.metadata.tables["delivery"]).on_conflict_do_nothing(
-                index_elements=["person_id", "kind", "period"]
-            )
-            inserted += session.connection().execute(stmt, rows).rowcount
+        batch = planned[start : start + INSERT_BATCH]
+        tokens, keys = new_message_tokens(len(batch)), new_record_keys(len(batch))
+        rows = [
+            [
+                p.person_id,
+                p.kind,
+                p.parent_id,
+                p.months,
+                p.period,
+                p.lesson_id,
+                p.lesson_version,
+                p.is_review,
+                p.channel,
+                p.role,
+                p.team_id,
+                p.agency,
+                stamps[p.due_at],
+                tokens[i],
+                keys[i],
+            ]
+            for i, p in enumerate(batch)
+        ]
+        params = {"rows": to_json(rows), "status": DeliveryStatus.PENDING.value, "created_at": stamp(now)}
+        result = session.connection().execute(_INSERT[dialect], params)
+        inserted += result.scalar_one() if dialect == "postgresql" else result.rowcount
     return inserted
 
 
@@ -130,6 +168,12 @@ def refresh_statistics(engine: Engine, inserted: int) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE delivery")
             connection.commit()
+
+
+def new_message_tokens(n: int) -> list[str]:
+    """n random Message-ID tokens of 32 hex digits (as uuid4().hex is), from one draw of random bytes."""
+    digits = secrets.token_hex(16 * n)
+    return [digits[i : i + 32] for i in range(0, 32 * n, 32)]
 
 
 def claim_due(db: leases.Db, *, now: datetime, limit: int, claimant: Claimant) -> list[int]:

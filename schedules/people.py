@@ -1,14 +1,15 @@
 """People: read who is reachable for planning (a roster is written by schedules.roster_import)."""
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
-from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from schedules.models import Person, PersonStatus
 from schedules.planner import Recipient
 
+# In Recipient's field order, then next_plan_at: _recipients builds each one from a row by position.
 _RECIPIENT_COLUMNS = (
     col(Person.id),
     col(Person.role),
@@ -24,15 +25,21 @@ _RECIPIENT_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=1024)
+def _clock(text: str) -> time:
+    """ "HH:MM" as a time: a roster has a few nudge times, read for every person planned."""
+    hour, minute = (int(part) for part in text.split(":"))
+    return time(hour, minute)
+
+
 def recipient(row) -> Recipient:
     """A Person (or a row of its planning columns) as the planner sees it."""
-    hour, minute = (int(part) for part in row.nudge_time.split(":"))
     return Recipient(
         id=row.id,
         role=row.role,
         timezone=row.timezone,
         nudge_day=row.nudge_day,
-        nudge_time=time(hour, minute),
+        nudge_time=_clock(row.nudge_time),
         channel=row.channel,
         status=row.status,
         paused_until=row.paused_until,
@@ -62,17 +69,30 @@ def planning_recipients(
         query = query.where(col(Person.team_id).in_(team_ids))
     if due_by is None:
         query = query.where(col(Person.id) > (after[1] if after else 0)).order_by(col(Person.id))
-    else:
-        query = query.where(col(Person.next_plan_at) <= due_by).order_by(col(Person.next_plan_at), col(Person.id))
-        if after is not None:
-            query = query.where(tuple_(col(Person.next_plan_at), col(Person.id)) > tuple_(*after))
-    return [(recipient(row), row.next_plan_at) for row in session.execute(query.limit(limit) if limit else query)]
+        return _recipients(session, query.limit(limit) if limit else query)
+    query = query.order_by(col(Person.next_plan_at), col(Person.id))
+    if after is None:
+        due = query.where(col(Person.next_plan_at) <= due_by)
+        return _recipients(session, due.limit(limit) if limit else due)
+    # The rest of the page's time, then later times: each a seek into the index. As one comparison of
+    # (next_plan_at, id) pairs SQLite seeks on the time alone and walks every id already planned at that time,
+    # so a page cost more the further it was (at a million people due at one slot, minutes of rescanning).
+    at, last_id = after
+    page = _recipients(session, query.where(col(Person.next_plan_at) == at, col(Person.id) > last_id).limit(limit))
+    if limit is None or len(page) < limit:
+        later = query.where(col(Person.next_plan_at) > at, col(Person.next_plan_at) <= due_by)
+        page += _recipients(session, later.limit(limit - len(page)) if limit else later)
+    return page
 
 
-def set_next_plan_at(session: Session, moments: dict[int, datetime]) -> None:
-    """Record when planning next needs each of these people (one executemany, by primary key)."""
-    if moments:
-        session.execute(update(Person), [{"id": person_id, "next_plan_at": at} for person_id, at in moments.items()])
+def _recipients(session: Session, query) -> list[tuple[Recipient, datetime]]:
+    # Core rows unpacked by position (no ORM loading, no lookup by name): a page is thousands of people
+    return [
+        (Recipient(pid, role, tz, day, _clock(at), channel, status, paused_until, team_id, agency), next_plan_at)
+        for pid, role, tz, day, at, channel, status, paused_until, team_id, agency, next_plan_at in session.connection().execute(
+            query
+        )
+    ]
 
 
 def find_person(session: Session, *, email: str) -> Person | None:

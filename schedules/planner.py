@@ -4,8 +4,8 @@ import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from lesson_bank.model import Lesson
@@ -96,9 +96,24 @@ class PlannedDelivery:
         )
 
 
-@cache
-def _lesson_hash(lesson_id: str) -> int:
-    return zlib.crc32(lesson_id.encode())
+@dataclass(frozen=True)
+class Fitting:
+    """The lessons one role may get on one day, with what choosing among them needs, worked out once for
+    everyone who shares that role and day instead of once a person."""
+
+    lessons: dict[str, Lesson]
+    # (position, lesson id, primary theme, tie-break number) in the lessons' order
+    keyed: tuple[tuple[int, str, str, int], ...]
+    # the first lesson with each tie-break number: who an unseen-everything person gets
+    by_number: dict[int, Lesson]
+
+    @classmethod
+    def of(cls, lessons: dict[str, Lesson]) -> "Fitting":
+        keyed = tuple((i, l.id, l.primary_theme, zlib.crc32(l.id.encode())) for i, l in enumerate(lessons.values()))
+        by_number: dict[int, Lesson] = {}
+        for _, lesson_id, _, number in keyed:
+            by_number.setdefault(number, lessons[lesson_id])
+        return cls(lessons, keyed, by_number)
 
 
 def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Lesson | None:
@@ -114,29 +129,37 @@ def due_review(lessons: dict[str, Lesson], history: History, at: datetime) -> Le
     return lessons[min(due)[1]] if due else None
 
 
-def new_lesson(lessons: dict[str, Lesson], history: History, person_id: int, all_lessons: dict[str, Lesson]) -> Lesson | None:
-    """An unseen lesson from the theme this person has seen least."""
+def new_lesson(fitting: Fitting, history: History, person_id: int, all_lessons: dict[str, Lesson]) -> Lesson | None:
+    """An unseen lesson from the theme this person has seen least; among those, the first in an order of the
+    lessons that is stable across processes (unlike hash()) and different for each person (XOR of each
+    lesson's number with a per-person number permutes them): integer operations, not a SHA-1 per pair."""
+    salt = zlib.crc32(person_id.to_bytes(8, "little"))
+    if not history.delivered and not history.cards:
+        # Nothing seen (most people, most weeks of a new roll-out): every theme counts 0 and every lesson is
+        # fresh, so the choice is the smallest number ^ salt; XOR with salt is one-to-one, so it names one number.
+        return fitting.by_number[min(number ^ salt for number in fitting.by_number) ^ salt] if fitting.by_number else None
     seen = Counter(
         theme for lesson_id in history.delivered if lesson_id in all_lessons for theme in all_lessons[lesson_id].themes
     )
-    fresh = [
-        lesson for lesson_id, lesson in lessons.items() if lesson_id not in history.delivered and lesson_id not in history.cards
-    ]
-    if not fresh:
-        return None
-    # Ties broken stably across processes (unlike hash()) and differently for each person (XOR with a
-    # per-person number permutes the lessons' order): integer operations instead of a SHA-1 per pair.
-    salt = zlib.crc32(person_id.to_bytes(8, "little"))
-    return min(fresh, key=lambda lesson: (seen[lesson.primary_theme], _lesson_hash(lesson.id) ^ salt))
+    delivered, cards = history.delivered, history.cards
+    best = min(
+        (
+            (seen[theme], number ^ salt, i, lesson_id)
+            for i, lesson_id, theme, number in fitting.keyed
+            if lesson_id not in delivered and lesson_id not in cards
+        ),
+        default=None,
+    )  # the position breaks a tie of numbers as min() over the lessons in order did
+    return fitting.lessons[best[3]] if best else None
 
 
 def choose_lesson(
-    person: Recipient, lessons: dict[str, Lesson], history: History, at: datetime, all_lessons: dict[str, Lesson]
+    person: Recipient, fitting: Fitting, history: History, at: datetime, all_lessons: dict[str, Lesson]
 ) -> tuple[Lesson, bool] | None:
-    review = due_review(lessons, history, at)
+    review = due_review(fitting.lessons, history, at) if history.cards else None
     if review:
         return review, True
-    fresh = new_lesson(lessons, history, person.id, all_lessons)
+    fresh = new_lesson(fitting, history, person.id, all_lessons)
     return (fresh, False) if fresh else None
 
 
@@ -157,7 +180,7 @@ def plan(
     (team id -> the day its wave of a staged roll-out starts): a team is held, nothing planned for its
     people, for any week whose slot falls before that day in their time zone."""
     all_lessons = {lesson.id: lesson for lesson in lessons}
-    fitting_for: dict[tuple[str, date], dict[str, Lesson]] = {}
+    fitting_for: dict[tuple[str, date], Fitting] = {}
     planned = []
     for person in people:
         slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
@@ -171,7 +194,7 @@ def plan(
             continue
         key = (person.role, due_at.date())
         if key not in fitting_for:  # a handful of roles and days: work out each set once, not once a person
-            fitting_for[key] = {l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())}
+            fitting_for[key] = Fitting.of({l.id: l for l in lessons if person.role in l.roles and l.is_sendable(due_at.date())})
         fitting = fitting_for[key]
         choice = choose_lesson(person, fitting, history, due_at, all_lessons)
         if choice:
@@ -194,6 +217,22 @@ def next_plan_at(person: Recipient, history: History, now: datetime, *, planned_
     """When planning next needs to look at this person, having looked at `now`: this week's slot if it is still
     ahead and unplanned, else the earliest of next week's slot, the day a pause ends and a card falling due
     (a review can go out in a week whose slot passed with nothing to send). Only moves forward: > now."""
+    if not history.periods and not history.cards:  # most of a large roster: the same few answers for everyone
+        slot = (person.timezone, person.nudge_day, person.nudge_time, person.status, person.paused_until)
+        return _next_with_no_history(*slot, now, planned_now)
+    return _next_plan_at(person, history, now, planned_now=planned_now)
+
+
+@lru_cache(maxsize=4096)
+def _next_with_no_history(
+    tz: str, day: int, at: time, status: str, paused_until: date | None, now: datetime, planned_now: bool
+) -> datetime:
+    """next_plan_at for someone with nothing planned or reviewed yet: it depends on nothing else of theirs."""
+    person = Recipient(0, "", tz, day, at, status=status, paused_until=paused_until)
+    return _next_plan_at(person, History(), now, planned_now=planned_now)
+
+
+def _next_plan_at(person: Recipient, history: History, now: datetime, *, planned_now: bool) -> datetime:
     slot = weekly_slot(person.timezone, person.nudge_day, person.nudge_time, now)
     if not planned_now and slot.period not in history.periods and slot.at > now:
         return slot.at

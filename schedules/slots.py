@@ -1,6 +1,7 @@
 """When a person's weekly nudge falls, in their own time zone. Pure: the clock is passed in."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,9 @@ class Slot:
     at: datetime  # aware UTC
 
 
+# Planning asks for the same few slots (a handful of zones, days and times, one `now` a tick) for every person
+# of a large roster: pure functions, so each answer is kept, a bounded number of them.
+@lru_cache(maxsize=4096)
 def weekly_slot(tz_name: str, weekday: int, at: time, now: datetime) -> Slot:
     """This local week's slot for a weekly nudge (it may lie before or after `now`)."""
     zone = ZoneInfo(tz_name)
@@ -74,6 +78,7 @@ def weekly_slot(tz_name: str, weekday: int, at: time, now: datetime) -> Slot:
     return Slot(week_key(day), local_moment(day, at, zone).astimezone(timezone.utc))
 
 
+@lru_cache(maxsize=4096)
 def send_time(slot_at: datetime, now: datetime, tz_name: str, hours: WorkingHours) -> datetime:
     """When a due slot should go out: at the slot, or if it was missed, in the next working hours."""
     if slot_at >= now:
