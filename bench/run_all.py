@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 from bench.scale import reset
 
 QUICK = {"taps_rate": 200, "taps_seconds": 3, "posts": 500, "people": 5000, "replies": 20000, "emails": 3000}
+# the web and email sizes, organisations of 100,000 (bench/scale.py and bench/stats.py take --n 1000000 alone)
+MEDIUM = {"taps_rate": 200, "taps_seconds": 30, "posts": 5000, "people": 100_000, "replies": 100_000, "emails": 10_000}
 FULL = {"taps_rate": 200, "taps_seconds": 30, "posts": 5000, "people": 1_000_000, "replies": 1_000_000, "emails": 10_000}
 
 
@@ -57,12 +59,13 @@ def cell(values: list[float], unit: str = "", digits: int = 1) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--medium", action="store_true", help="the issue's web and email sizes, 100,000 people and replies")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/bench_i16")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks-table.md"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="web processes of lessonloop serve")
     args = parser.parse_args()
-    size, runs, pg = (QUICK if args.quick else FULL), args.runs, args.pg_url
+    size, runs, pg = (QUICK if args.quick else MEDIUM if args.medium else FULL), args.runs, args.pg_url
     began = time.time()
     rows: list[tuple[str, str, str, str]] = []  # what, lessonloop, yardstick, target
 
@@ -182,7 +185,7 @@ def main() -> None:
     text = [
         "# Benchmarks",
         "",
-        f"Written by `uv run python bench/run_all.py{' --quick' if args.quick else ''} --runs {runs} --workers {args.workers}` on "
+        f"Written by `uv run python bench/run_all.py{' --quick' if args.quick else ' --medium' if args.medium else ''} --runs {runs} --workers {args.workers}` on "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC ({platform.machine()}, {os.cpu_count()} CPUs, load average at the end "
         f"{' '.join(load)}; took {(time.time() - began) / 60:.0f} min). Each figure: median of {runs} run(s) (min-max).",
         "Wall-clock figures move with whatever else the machine runs; CPU figures and the yardsticks beside them do not.",
