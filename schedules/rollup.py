@@ -5,10 +5,11 @@ lesson-to-theme map changes, or on request after people are forgotten)."""
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, literal, or_, text
+from sqlalchemy import and_, case, delete, distinct, func, insert, literal, or_, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -216,26 +217,119 @@ COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS, *KEYS]
 
 def _people_rows(session: Session, theme_of: dict[str, str]) -> list[dict]:
     """The all-time distinct-people cells, computed by reads alone (seconds at a million replies)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One core at most: nobody waits for the recount, and on a small machine a page keeps the other.
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     rows = []
     for grain, dim in CELLS:
         rows += [dict(zip(COLUMNS, row, strict=True)) for row in session.execute(_people_select(grain, dim, theme_of))]
     return rows
 
 
-def _swap_people(session: Session, rows: list[dict], now: datetime) -> None:
-    """Replace the all-time people cells in one short write (a few thousand rows)."""
-    session.execute(delete(StatCell).where(col(StatCell.period) == ALL_TIME))
-    if rows:
-        session.execute(insert(StatCell), rows)
+CellKey = tuple[str, str, str, int, str]  # grain, dim, key, team_id, agency of an all-time cell
+
+
+def _cell_key(row: Any) -> CellKey:
+    return (row["grain"], row["dim"], row["key"], int(row["team_id"]), row["agency"])
+
+
+def people_changes(
+    counted: list[dict], current: dict[CellKey, tuple[int, int]]
+) -> tuple[list[dict], list[dict[str, int]], list[int]]:
+    """What turns the all-time cells `current` (key -> (id, people)) into `counted`: rows to insert, people
+    counts to update ({"id", "people"}) and ids to delete. Pure, so the write holds only what changed."""
+    inserts, updates = [], []
+    for row in counted:
+        old = current.get(_cell_key(row))
+        if old is None:
+            inserts.append(row)
+        elif old[1] != row["people"]:
+            updates.append({"id": old[0], "people": int(row["people"])})
+    seen = {_cell_key(row) for row in counted}
+    return inserts, updates, [cell_id for key, (cell_id, _) in current.items() if key not in seen]
+
+
+def _current_people(session: Session) -> dict[CellKey, tuple[int, int]]:
+    names = ("grain", "dim", "key", "team_id", "agency", "id", "people")
+    query: Select[*tuple[Any, ...]] = Select(*(col(getattr(StatCell, name)) for name in names))
+    rows = session.execute(query.where(col(StatCell.period) == ALL_TIME)).mappings()
+    return {_cell_key(row): (int(row["id"]), int(row["people"])) for row in rows}
+
+
+PEOPLE_BATCH = 500  # all-time cells written per transaction: each write holds the lock for milliseconds
+NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)  # people_at after a full rebuild: the tick recounts next
+
+
+def recount_all_time(session: Session, *, theme_of: dict[str, str], now: datetime, batch: int = PEOPLE_BATCH) -> bool:
+    """Retake the all-time people counts if they are PEOPLE_EVERY old; False if not due or another refresher
+    claimed them first. Nothing waits for it: the claim is a one-row write, the counting is reads alone,
+    and only the cells whose count changed are written, `batch` at a time, each in a short transaction
+    of its own. Between batches readers see some counts new and some old: both are lower bounds (counts only
+    grow; a full rebuild, after people are forgotten, resets the claim and this recount stops)."""
     state = session.get(StatState, 1)
-    if state is not None:
-        state.people_at = now
-        session.add(state)
+    if state is None or state.people_at >= now - PEOPLE_EVERY:  # read first: the tick asks every minute
+        session.commit()
+        return False
+    claim = (
+        update(StatState)
+        .where(col(StatState.id) == 1, col(StatState.people_at) < now - PEOPLE_EVERY)
+        .values(people_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = session.execute(claim).rowcount == 1  # type: ignore[attr-defined]
+    session.commit()
+    if not claimed:
+        return False
+    counted = _people_rows(session, theme_of)
+    inserts, updates, deletes = people_changes(counted, _current_people(session))
+    session.commit()  # end the reads before taking the write lock
+    steps: list[tuple[Any, list[dict] | None]] = [
+        *((delete(StatCell).where(col(StatCell.id).in_(deletes[i : i + batch])), None) for i in range(0, len(deletes), batch)),
+        *((update(StatCell), updates[i : i + batch]) for i in range(0, len(updates), batch)),
+        *((insert(StatCell), inserts[i : i + batch]) for i in range(0, len(inserts), batch)),
+    ]
+    for statement, rows in steps:
+        _lock(session, wait=True)
+        state = session.get(StatState, 1)
+        if state is None or state.people_at != now:  # rebuilt since (people forgotten?): its own recount follows
+            session.rollback()
+            return False
+        session.execute(statement, rows)
+        session.commit()
+    return True
 
 
-def _lock(session: Session) -> None:
+PAGE_WAIT_MS = 50  # SQLite: how long a page waits for the database's write lock before reading the rollup as it is
+
+
+def _lock(session: Session, *, wait: bool) -> bool:
+    """The refresher's lock, held to the end of this transaction: one refresher at a time. With wait=False
+    (a page) nobody queues behind a refresher: False, and the caller reads the rollup as it is (committed,
+    whole weeks: a refresh replaces a week's cells in one transaction).
+
+    PostgreSQL: an advisory lock only refreshers take, so a page tries it without waiting. SQLite: the
+    database's one write lock, taken up front by a write that changes nothing; every writer holds it
+    briefly (a reply, a sent message), so a page waits for it up to PAGE_WAIT_MS, not the 30 s busy timeout."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
+        if wait:
+            session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
+            return True
+        return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(6006)")).scalar_one())
+    connection = session.connection()
+    busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+    if not wait:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {PAGE_WAIT_MS}")
+    try:
+        session.execute(update(StatState).where(col(StatState.id) == 0).values(id=StatState.id))
+        return True
+    except OperationalError as error:
+        if wait or "locked" not in str(error):
+            raise
+    finally:
+        if not wait:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+    session.rollback()
+    return False
 
 
 def refresh(
@@ -246,36 +340,37 @@ def refresh(
     min_cell: int = 5,
     full: bool = False,
     recount_people: bool = True,
+    wait: bool = True,
 ) -> list[str] | None:
-    """Recompute the weeks that changed (None: all of them). One refresher at a time on PostgreSQL.
+    """Recompute the weeks that changed (None: all of them; [] also when wait=False found another refresher
+    at work). One refresher at a time (`_lock`): a page passes wait=False and never queues behind one.
 
-    The distinct-people recount (every PEOPLE_EVERY; `recount_people=False` leaves it to the tick, so a page
-    never waits for it) is read outside the writing transaction, then swapped in with a short write: it holds
-    no lock while it counts, so replies and pages carry on meanwhile."""
-    _lock(session)
+    The distinct-people recount (every PEOPLE_EVERY; `recount_people=False` leaves it to the tick) runs after
+    the weeks are written and blocks nothing (`recount_all_time`)."""
+    if not _lock(session, wait=wait):
+        return []
     state = session.get(StatState, 1)
     digest = themes_hash({**theme_of, "": f"min_cell={min_cell}"})  # the safe pieces depend on both
     periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
-    people_due = (
-        periods is None or state is None or (recount_people and state.people_at < now - PEOPLE_EVERY)
-    )  # no state: periods is None
     if periods != []:
         wipe = delete(StatCell) if periods is None else delete(StatCell).where(col(StatCell.period).in_(periods))
         session.execute(wipe)
         for grain, dim in CELLS:
             session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
+        if periods is None and session.get_bind().dialect.name == "postgresql":
+            # The planner must know the table's new size before the window query below joins it to itself: planned
+            # from an empty table's statistics it nests loops over every pair (18 minutes at 100,000 replies).
+            session.execute(text("ANALYZE statcell"))
         for dim in ("base", "role", "theme"):  # after the team cells they are made from
             session.execute(insert(StatCell).from_select(COLUMNS, _safe_select(dim, min_cell, periods)))
-        state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=now)
+        state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=NEVER)
         state.refreshed_at, state.themes_hash = now, digest
+        if periods is None:
+            state.people_at = NEVER  # the all-time cells were wiped with the rest: due at once
         session.add(state)
     session.commit()
-    if people_due:
-        rows = _people_rows(session, theme_of)
-        session.commit()  # end the read before taking the write lock
-        _lock(session)
-        _swap_people(session, rows, now)
-        session.commit()
+    if recount_people:
+        recount_all_time(session, theme_of=theme_of, now=now)
     return periods
 
 

@@ -28,7 +28,9 @@ def theme_map(service: Service) -> dict[str, str]:
 def fresh(service: Service, session: Session) -> None:
     """Bring the rollup up to date before reading it: cheap when nothing changed. The slow distinct-people
     recount is left to the tick (refresh_rollup), so a page never waits for it."""
-    refresh(session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False)
+    refresh(
+        session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False, wait=False
+    )
 
 
 def refresh_rollup(service: Service, *, full: bool = False) -> list[str] | None:
