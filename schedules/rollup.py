@@ -8,7 +8,24 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, literal, or_, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    MetaData,
+    Table,
+    and_,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -146,27 +163,28 @@ def _select(grain: str, dim: str, theme_of: dict[str, str], periods: list[str] |
     return query.group_by(key, Delivery.period, team, agency)
 
 
-def _safe_select(dim: str, min_cell: int, periods: list[str] | None) -> Any:
-    """The safe pieces of `dim`, from the team cells just written: the pooling rule of
+def _safe_select(dim: str, min_cell: int, cells: Table) -> Any:
+    """The safe pieces of `dim`, from the team cells in `cells` (the weeks being refreshed): the pooling rule of
     `digests.disclosure.pooled_keys` (the specification; a test keeps the two in step) in one query.
 
     A team-week of fewer than `min_cell` people is left out. A value with fewer than `min_cell` people goes
     to POOLED; named values join it, smallest first (by people, then key), while the rest of the team-week
     (its people minus the named values') is non-zero and below `min_cell`."""
 
-    def team_cells(d: str, *extra: Any) -> Any:
-        query = select(StatCell, *extra).where(StatCell.grain == "team", StatCell.dim == d, StatCell.period != ALL_TIME)
-        return query if periods is None else query.where(col(StatCell.period).in_(periods))
+    t = cells.c
 
-    base = team_cells("base").where(StatCell.people >= min_cell).subquery()
+    def team_cells(d: str, *extra: Any) -> Any:
+        return Select(*t, *extra).where(t.grain == "team", t.dim == d)
+
+    base = team_cells("base").where(t.people >= min_cell).subquery()
     counts = [*ROLLUP_MEASURES, *KEYS]
     head = (literal(SAFE_GRAIN), literal(dim))
     if dim == "base":
         b = base.c
         return Select(*head, b.key, b.period, b.team_id, b.agency, b.people, *(b[c] for c in counts))
-    named = case(((col(StatCell.people) >= min_cell) & (col(StatCell.key) != POOLED), 1), else_=0)
+    named = case(((t.people >= min_cell) & (t.key != POOLED), 1), else_=0)
     joined = team_cells(dim, base.c.people.label("total"), named.label("named"))
-    on = and_(StatCell.team_id == base.c.team_id, StatCell.agency == base.c.agency, StatCell.period == base.c.period)
+    on = and_(t.team_id == base.c.team_id, t.agency == base.c.agency, t.period == base.c.period)
     j = joined.join(base, on).subquery().c
     per_unit = (j.team_id, j.agency, j.period)
     w = (
@@ -202,17 +220,36 @@ def _safe_select(dim: str, min_cell: int, periods: list[str] | None) -> Any:
     ).group_by(key, w.period, w.team_id, w.agency)
 
 
-def _touched(session: Session, since: datetime) -> list[str]:
+def _touched(conn: Connection, since: datetime) -> list[str]:
     sent = select(Delivery.period).where(col(Delivery.sent_at) >= since)
     replied = select(Delivery.period).join(Reply, col(Reply.delivery_id) == Delivery.id).where(Reply.updated_at >= since)
-    return sorted(set(session.exec(sent.distinct())) | set(session.exec(replied.distinct())))
+    return sorted(set(conn.execute(sent.distinct()).scalars()) | set(conn.execute(replied.distinct()).scalars()))
 
 
 def themes_hash(theme_of: dict[str, str]) -> str:
     return hashlib.sha1(json.dumps(theme_of, sort_keys=True).encode()).hexdigest()
 
 
-COLUMNS = ["grain", "dim", "key", "period", "team_id", "agency", *COUNTS, *KEYS]
+CELL_KEY = ["grain", "dim", "key", "period", "team_id", "agency"]  # statcell's unique key
+COLUMNS = [*CELL_KEY, *COUNTS, *KEYS]
+STATCELL: Table = StatCell.__table__  # type: ignore[attr-defined]
+
+
+def _next_table() -> Table:
+    """The cells of the weeks a refresh recomputes, computed before anything is written: a temporary table, on
+    SQLite in the connection's own temporary database, so filling it takes no lock on the main one."""
+    table = Table(
+        "rollup_next",
+        MetaData(),
+        *(Column(name, STATCELL.c[name].type, nullable=False) for name in COLUMNS),
+        prefixes=["TEMPORARY"],
+    )
+    Index("ix_rollup_next_key", *(table.c[name] for name in CELL_KEY))
+    Index("ix_rollup_next_unit", *(table.c[name] for name in ("grain", "dim", "agency", "team_id", "period")))
+    return table
+
+
+NEXT = _next_table()
 
 
 def _people_rows(session: Session, theme_of: dict[str, str]) -> list[dict]:
@@ -289,7 +326,7 @@ def recount_all_time(session: Session, *, theme_of: dict[str, str], now: datetim
         *((insert(StatCell), inserts[i : i + batch]) for i in range(0, len(inserts), batch)),
     ]
     for statement, rows in steps:
-        _lock(session, wait=True)
+        _lock(session.connection(), wait=True)
         state = session.get(StatState, 1)
         if state is None or state.people_at != now:  # rebuilt since (people forgotten?): its own recount follows
             session.rollback()
@@ -302,34 +339,80 @@ def recount_all_time(session: Session, *, theme_of: dict[str, str], now: datetim
 PAGE_WAIT_MS = 50  # SQLite: how long a page waits for the database's write lock before reading the rollup as it is
 
 
-def _lock(session: Session, *, wait: bool) -> bool:
-    """The refresher's lock, held to the end of this transaction: one refresher at a time. With wait=False
-    (a page) nobody queues behind a refresher: False, and the caller reads the rollup as it is (committed,
+def _lock(conn: Connection, *, wait: bool, write: bool = True) -> bool:
+    """The refresher's lock, held to the end of this transaction. With wait=False (a page) nobody queues behind
+    a refresher: False (the transaction rolled back), and the caller reads the rollup as it is (committed,
     whole weeks: a refresh replaces a week's cells in one transaction).
 
-    PostgreSQL: an advisory lock only refreshers take, so a page tries it without waiting. SQLite: the
-    database's one write lock, taken up front by a write that changes nothing; every writer holds it
-    briefly (a reply, a sent message), so a page waits for it up to PAGE_WAIT_MS, not the 30 s busy timeout."""
-    if session.get_bind().dialect.name == "postgresql":
+    PostgreSQL: an advisory lock only refreshers take, for computing and for writing alike (one refresher at a
+    time), so a page tries it without waiting. SQLite: computing needs no lock (a temporary table); writing
+    takes the database's one write lock up front, by a write that changes nothing. Every writer holds that
+    lock briefly (a reply, a sent message), so a page waits for it up to PAGE_WAIT_MS, not the 30 s busy timeout."""
+    if conn.dialect.name == "postgresql":
         if wait:
-            session.execute(text("SELECT pg_advisory_xact_lock(6006)"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(6006)"))
             return True
-        return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(6006)")).scalar_one())
-    connection = session.connection()
-    busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+        if conn.execute(text("SELECT pg_try_advisory_xact_lock(6006)")).scalar_one():
+            return True
+        conn.rollback()
+        return False
+    if not write:
+        return True
+    busy_timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
     if not wait:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {PAGE_WAIT_MS}")
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {PAGE_WAIT_MS}")
     try:
-        session.execute(update(StatState).where(col(StatState.id) == 0).values(id=StatState.id))
+        conn.execute(update(StatState).where(col(StatState.id) == 0).values(id=StatState.id))
         return True
     except OperationalError as error:
         if wait or "locked" not in str(error):
             raise
     finally:
         if not wait:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_timeout)}")
-    session.rollback()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+    conn.rollback()
     return False
+
+
+def _state(conn: Connection) -> Any:
+    query = select(StatState.refreshed_at, StatState.themes_hash).where(col(StatState.id) == 1)
+    return conn.execute(query).first()
+
+
+def _compute(conn: Connection, *, theme_of: dict[str, str], min_cell: int, periods: list[str] | None) -> None:
+    """Fill NEXT with every cell of `periods` (None: all weeks): team, agency and all, then the safe pieces."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NEXT.name}")  # left by a refresh that failed on this connection
+    NEXT.create(conn)
+    for grain, dim in CELLS:
+        conn.execute(insert(NEXT).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
+    if conn.dialect.name == "postgresql":
+        # Temporary tables are never analyzed by autovacuum: planned blind, the window query below nests loops over
+        # every pair of cells (18 minutes for a full rebuild at 100,000 replies).
+        conn.exec_driver_sql(f"ANALYZE {NEXT.name}")
+    for dim in ("base", "role", "theme"):  # after the team cells they are made from
+        conn.execute(insert(NEXT).from_select(COLUMNS, _safe_select(dim, min_cell, NEXT)))
+
+
+def _apply(conn: Connection, periods: list[str] | None) -> None:
+    """Make statcell's cells of `periods` those in NEXT, writing only the ones that changed (after one new reply,
+    a dozen), so the write is short whatever the size of the weeks."""
+    t, n = STATCELL.c, NEXT.c
+    weeks = t.period != ALL_TIME if periods is None else t.period.in_(periods)
+    same = and_(*(t[name] == n[name] for name in CELL_KEY))
+    conn.execute(delete(STATCELL).where(weeks, ~exists().where(same)))
+    changed = or_(*(t[name] != n[name] for name in (*COUNTS, *KEYS)))
+    conn.execute(update(STATCELL).where(weeks, same, changed).values({name: n[name] for name in (*COUNTS, *KEYS)}))
+    new = select(*(n[name] for name in COLUMNS)).where(~exists().where(weeks, same))
+    conn.execute(insert(STATCELL).from_select(COLUMNS, new))
+
+
+def _still_due(before: Any, now_state: Any, *, now: datetime, digest: str, full: bool) -> bool:
+    """Whether what was computed from the state `before` may be written over the state there is now: nobody
+    marked the rollup stale meanwhile, nobody wrote a newer refresh, and an incremental refresh's other weeks
+    are still from its lesson-to-theme map."""
+    if now_state is None:
+        return before is None  # marked stale since (people forgotten?): only a rebuild of everything will do
+    return now_state.refreshed_at < now and (full or now_state.themes_hash == digest)
 
 
 def refresh(
@@ -342,39 +425,56 @@ def refresh(
     recount_people: bool = True,
     wait: bool = True,
 ) -> list[str] | None:
-    """Recompute the weeks that changed (None: all of them; [] also when wait=False found another refresher
-    at work). One refresher at a time (`_lock`): a page passes wait=False and never queues behind one.
+    """Recompute the weeks that changed (None: all of them; [] also when wait=False met another refresher).
 
-    The distinct-people recount (every PEOPLE_EVERY; `recount_people=False` leaves it to the tick) runs after
-    the weeks are written and blocks nothing (`recount_all_time`)."""
-    if not _lock(session, wait=wait):
-        return []
-    state = session.get(StatState, 1)
-    digest = themes_hash({**theme_of, "": f"min_cell={min_cell}"})  # the safe pieces depend on both
-    periods = None if full or state is None or state.themes_hash != digest else _touched(session, state.refreshed_at - MARGIN)
-    if periods != []:
-        wipe = delete(StatCell) if periods is None else delete(StatCell).where(col(StatCell.period).in_(periods))
-        session.execute(wipe)
-        for grain, dim in CELLS:
-            session.execute(insert(StatCell).from_select(COLUMNS, _select(grain, dim, theme_of, periods)))
-        # After a full rebuild PostgreSQL's planner must know the table's new contents: planned from an empty
-        # table's statistics, the window query below nests loops over every pair of cells (18 minutes at 100,000
-        # replies), and the pages' sums walk an index over every safe piece (4 times slower at 1,000,000).
-        analyze = periods is None and session.get_bind().dialect.name == "postgresql"
-        if analyze:
-            session.execute(text("ANALYZE statcell"))
-        for dim in ("base", "role", "theme"):  # after the team cells they are made from
-            session.execute(insert(StatCell).from_select(COLUMNS, _safe_select(dim, min_cell, periods)))
-        if analyze:
-            session.execute(text("ANALYZE statcell"))
-        state = state or StatState(id=1, refreshed_at=now, themes_hash=digest, people_at=NEVER)
-        state.refreshed_at, state.themes_hash = now, digest
-        if periods is None:
-            state.people_at = NEVER  # the all-time cells were wiped with the rest: due at once
-        session.add(state)
-    session.commit()
+    The cells are computed into a temporary table (NEXT) in one transaction, then written in a second, short
+    one that changes only the cells that differ: on SQLite the write lock is held for that write alone, not
+    for the seconds the computing takes at a million replies. A page passes wait=False and never queues behind
+    another refresher (`_lock`). The distinct-people recount (every PEOPLE_EVERY; `recount_people=False`
+    leaves it to the tick) runs afterwards and blocks nothing either (`recount_all_time`)."""
+    with session.get_bind().engine.connect() as conn:  # one connection: the temporary table lives on it
+        try:
+            periods = _refresh_weeks(conn, theme_of=theme_of, now=now, min_cell=min_cell, full=full, wait=wait)
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NEXT.name}")
+            conn.commit()
     if recount_people:
         recount_all_time(session, theme_of=theme_of, now=now)
+    return periods
+
+
+def _refresh_weeks(
+    conn: Connection, *, theme_of: dict[str, str], now: datetime, min_cell: int, full: bool, wait: bool
+) -> list[str] | None:
+    digest = themes_hash({**theme_of, "": f"min_cell={min_cell}"})  # the safe pieces depend on both
+    if not _lock(conn, wait=wait, write=False):
+        return []
+    before = _state(conn)
+    every = full or before is None or before.themes_hash != digest
+    periods = None if every else _touched(conn, before.refreshed_at - MARGIN)
+    if periods == []:
+        conn.commit()
+        return []
+    _compute(conn, theme_of=theme_of, min_cell=min_cell, periods=periods)
+    conn.commit()  # SQLite: the write below needs a snapshot of its own; the temporary table stays
+    if not _lock(conn, wait=wait):
+        return []
+    if not _still_due(before, _state(conn), now=now, digest=digest, full=periods is None):
+        conn.rollback()
+        return []
+    _apply(conn, periods)
+    values = {"refreshed_at": now, "themes_hash": digest}
+    if periods is None:  # the all-time people counts go too (people may have been forgotten): due at once
+        conn.execute(delete(STATCELL).where(STATCELL.c.period == ALL_TIME))
+        values["people_at"] = NEVER
+        if conn.dialect.name == "postgresql":  # the pages' sums walk an index planned blind otherwise
+            conn.exec_driver_sql("ANALYZE statcell")
+    if _state(conn) is None:
+        conn.execute(insert(StatState).values({"id": 1, "people_at": NEVER, **values}))
+    else:
+        conn.execute(update(StatState).where(col(StatState.id) == 1).values(**values))
+    conn.commit()
     return periods
 
 

@@ -4,17 +4,18 @@ changed in short transactions, and stops if a full rebuild overtakes it."""
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, text, update
+from sqlalchemy import event, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
 from bot.core.stats import fresh, refresh_rollup, stats_table, theme_map
-from schedules.models import Delivery, Reply, StatCell, StatState
+from schedules.models import AuditEvent, Delivery, Reply, StatCell, StatState
 from schedules.rollup import ALL_TIME, NEVER, mark_stale, people_changes, recount_all_time, refresh
 from schedules.statistics import Filter
 from tests.seed_history import seed_history
@@ -78,22 +79,51 @@ def page_in_thread(service) -> threading.Thread:
 
 
 @contextmanager
-def paused(engine, pattern: re.Pattern, thread_name: str) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """Holds the thread `thread_name` just after its first statement matching `pattern` (in the middle of its
-    transaction, with whatever locks that statement took) until `go` is set."""
+def paused(
+    engine, pattern: re.Pattern, thread_name: str, *, nth: int = 1, before: bool = False
+) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """Holds the thread `thread_name` just after (or before) its `nth` statement matching `pattern` (after: in the
+    middle of its transaction, with whatever locks that statement took) until `go` is set."""
     reached, go = threading.Event(), threading.Event()
+    seen = [0]
+    when = "before_cursor_execute" if before else "after_cursor_execute"
 
     def hold(_conn, _cursor, statement, *_args) -> None:
         if threading.current_thread().name == thread_name and not reached.is_set() and pattern.search(statement):
-            reached.set()
-            go.wait(30)
+            seen[0] += 1
+            if seen[0] == nth:
+                reached.set()
+                go.wait(30)
 
-    event.listen(engine, "after_cursor_execute", hold)
+    event.listen(engine, when, hold)
     try:
         yield reached, go
     finally:
         go.set()
-        event.remove(engine, "after_cursor_execute", hold)
+        event.remove(engine, when, hold)
+
+
+def before_the_write(engine):
+    """Holds the thread "refresh" when it has computed its weeks and is about to take the lock to write them
+    (PostgreSQL: its second advisory lock, the first being for computing; SQLite: the write lock)."""
+    postgres = engine.dialect.name == "postgresql"
+    pattern = re.compile(r"pg_advisory_xact_lock|UPDATE statstate SET id=statstate\.id")
+    return paused(engine, pattern, "refresh", nth=2 if postgres else 1, before=True)
+
+
+def one_row_write_ms(engine) -> float:
+    """An audit event written with no wait for a lock (SQLite: no busy timeout; PostgreSQL: a 1 s lock timeout)."""
+    began = time.perf_counter()
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        else:
+            conn.exec_driver_sql("SET lock_timeout = '1s'")
+        conn.execute(insert(AuditEvent).values(at=utcnow(), actor="test", action="test", detail=""))
+        conn.commit()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+    return (time.perf_counter() - began) * 1000
 
 
 def test_people_changes_writes_only_what_changed():
@@ -215,3 +245,77 @@ def test_a_page_never_recounts_people(history):
     with Session(service.engine) as session:
         assert recount_all_time(session, theme_of=theme_map(service), now=utcnow())
     assert all_time_cells(service.engine)
+
+
+def test_a_write_goes_through_while_a_refresh_is_computing(history):
+    """The weeks are computed into a temporary table: on SQLite that takes no lock on the database, so a reply
+    is never held up by it (it was, for seconds at a million replies)."""
+    service = history
+    touch_a_week(service.engine)
+    refresher = threading.Thread(target=refresh_rollup, args=(service,), name="refresh", daemon=True)
+    with paused(service.engine, re.compile(r"^INSERT INTO (rollup_next|statcell)"), "refresh") as (reached, go):
+        refresher.start()
+        assert reached.wait(30), "the refresh computed nothing"
+        one_row_write_ms(service.engine)  # raises "database is locked" if the refresh held the write lock
+        go.set()
+        refresher.join(30)
+    assert not refresher.is_alive()
+
+
+def test_a_refresh_writes_only_the_cells_that_changed(history):
+    service = history
+    week, team_id = touch_a_week(service.engine)
+    before = _week_cells(service.engine, week)
+    refresh_rollup(service)
+    after = _week_cells(service.engine, week)
+    changed = {key for key in after if after[key] != before.get(key)}
+    assert changed and len(changed) < len(after) / 4, "one reply changes a few cells of its week, not all"
+    assert {key: after[key][0] for key in after} == {key: before[key][0] for key in after}  # the same rows, updated
+    team_cell = next(cell for key, (_, cell) in before.items() if key[:4] == ("team", "base", "", team_id))
+    assert changed_in(service.engine, week, team_id) == team_cell["changed"] + 1
+
+
+def _week_cells(engine, week: str) -> dict[tuple, tuple[int, dict]]:
+    with Session(engine) as session:
+        cells = session.exec(select(StatCell).where(StatCell.period == week)).all()
+        return {(c.grain, c.dim, c.key, c.team_id, c.agency): (c.id, c.model_dump(exclude={"id"})) for c in cells}
+
+
+def test_a_refresh_computed_before_the_rollup_was_marked_stale_writes_nothing(history):
+    """People forgotten while a refresh computed: what it computed still counts them, so it is dropped and the
+    next refresh rebuilds everything."""
+    service = history
+    week, _ = touch_a_week(service.engine)
+    before = _week_cells(service.engine, week)
+    refresher = threading.Thread(target=refresh_rollup, args=(service,), name="refresh", daemon=True)
+    with before_the_write(service.engine) as (reached, go):
+        refresher.start()
+        assert reached.wait(30)
+        with Session(service.engine) as session:
+            mark_stale(session)
+        go.set()
+        refresher.join(30)
+    assert not refresher.is_alive()
+    with Session(service.engine) as session:
+        assert session.get(StatState, 1) is None  # still stale
+    assert _week_cells(service.engine, week) == before  # nothing written
+    assert refresh_rollup(service) is None  # the next refresh rebuilds everything
+    assert _week_cells(service.engine, week) != before
+
+
+def test_of_two_refreshes_the_newer_one_wins(history):
+    """A refresh that computed from an older snapshot does not overwrite one written after it started."""
+    service = history
+    week, team_id = touch_a_week(service.engine)
+    refresher = threading.Thread(target=refresh_rollup, args=(service,), name="refresh", daemon=True)
+    with before_the_write(service.engine) as (reached, go):
+        refresher.start()
+        assert reached.wait(30)
+        newer = touch_a_week(service.engine)  # a second reply changed, after the first refresh read
+        with Session(service.engine) as session:
+            refresh(session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False)
+        written = changed_in(service.engine, *newer), changed_in(service.engine, week, team_id)
+        go.set()
+        refresher.join(30)
+    assert not refresher.is_alive()
+    assert (changed_in(service.engine, *newer), changed_in(service.engine, week, team_id)) == written
