@@ -349,6 +349,7 @@ Index("ix_deliveryattempt_at", col(DeliveryAttempt.at))  # the relay's health: f
 Index(
     "ix_statcell_read", col(StatCell.grain), col(StatCell.dim), col(StatCell.agency), col(StatCell.team_id), col(StatCell.period)
 )
+Index("ix_statcell_period", col(StatCell.period))  # a refresh's weeks (schedules/rollup.py _apply)
 # Slack (issue 4): taps, the Home tab and the slash command find the person by their Slack user id.
 Index("ix_person_slack_user_id", col(Person.slack_user_id), **_where_set("slack_user_id"))
 

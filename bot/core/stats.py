@@ -28,7 +28,9 @@ def theme_map(service: Service) -> dict[str, str]:
 def fresh(service: Service, session: Session) -> None:
     """Bring the rollup up to date before reading it: cheap when nothing changed. The slow distinct-people
     recount is left to the tick (refresh_rollup), so a page never waits for it."""
-    refresh(session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False)
+    refresh(
+        session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False, wait=False
+    )
 
 
 def refresh_rollup(service: Service, *, full: bool = False) -> list[str] | None:
@@ -58,17 +60,25 @@ def published_pieces(service: Service, session: Session, *, dim: str, where: Fil
     )
 
 
-def published_groups(service: Service, session: Session, *, by: str, where: Filter) -> tuple[list[GroupCounts], GroupCounts]:
+def published_groups(
+    service: Service, session: Session, *, by: str, where: Filter, total: GroupCounts | None = None
+) -> tuple[list[GroupCounts], GroupCounts]:
     """The rows and the total of a table by `by`, before rounding: sums of safe pieces only. Lessons are
-    pooled here (few rows, read from the deliveries); every other table in SQL (`safe_groups`)."""
+    pooled here (few rows, read from the deliveries); every other table in SQL (`safe_groups`), with
+    `total` if given (`safe_total`, read once for the tables of one page)."""
     k = service.settings.min_cell
     if by == "lesson":
         parts = published_pieces(service, session, dim="lesson", where=where)
         return groups_of(parts, lambda p: p.key), total_of(published_pieces(service, session, dim="base", where=where))
     dim = by if by in ("role", "theme") else "base"
     rows = safe_groups(session, by="key" if dim != "base" else by, dim=dim, where=where, min_cell=k)
-    total = safe_groups(session, by="total", dim="base", where=where, min_cell=k)
-    return rows, total[0] if total else total_of([])
+    return rows, total if total is not None else safe_total(service, session, where=where)
+
+
+def safe_total(service: Service, session: Session, *, where: Filter) -> GroupCounts:
+    """The total row of every table but the lessons' (the same for all of them in one window and scope)."""
+    total = safe_groups(session, by="total", dim="base", where=where, min_cell=service.settings.min_cell)
+    return total[0] if total else total_of([])
 
 
 def aligned(where: Filter) -> Filter:
@@ -77,14 +87,17 @@ def aligned(where: Filter) -> Filter:
     return replace(where, start=start, end=end)
 
 
-def stats_table(service: Service, session: Session, *, by: str, where: Filter, refresh_first: bool = True) -> StatsTable:
+def stats_table(
+    service: Service, session: Session, *, by: str, where: Filter, refresh_first: bool = True, total: GroupCounts | None = None
+) -> StatsTable:
+    """The table by `by`; `total`: the window's total row already read for another table on the same page."""
     if by not in DIMENSIONS:
         raise BadDimension(f"--by must be one of {', '.join(DIMENSIONS)}, not '{by}'")
     where = aligned(where)
     themes = theme_map(service)
     if refresh_first:
         fresh(service, session)
-    groups, total = published_groups(service, session, by=by, where=where)
+    groups, total = published_groups(service, session, by=by, where=where, total=total)
     discussed = agenda_discussed(session, by=by, where=where, theme_of=themes) if by != "role" else None
     if discussed is not None:
         discussed["total"] = sum(discussed.values())
@@ -130,13 +143,20 @@ class Overview:
     theme: StatsTable
     role: StatsTable
     barriers: list[BarrierTheme]
+    total: GroupCounts  # before rounding: for another table of the same page (stats_table's `total`)
 
 
 def overview(service: Service, session: Session, *, where: Filter) -> Overview:
-    """Everything the dashboard's first screen shows, after one refresh of the rollup."""
+    """Everything the dashboard's first screen shows, after one refresh of the rollup; the total row, the same
+    in every table, read once."""
     fresh(service, session)
-    tables = {by: stats_table(service, session, by=by, where=where, refresh_first=False) for by in ("week", "theme", "role")}
-    return Overview(tables["week"], tables["theme"], tables["role"], barriers(service, session, where=where, refresh_first=False))
+    total = safe_total(service, session, where=aligned(where))
+    tables = {
+        by: stats_table(service, session, by=by, where=where, refresh_first=False, total=total)
+        for by in ("week", "theme", "role")
+    }
+    found = barriers(service, session, where=where, refresh_first=False)
+    return Overview(tables["week"], tables["theme"], tables["role"], found, total)
 
 
 def evidence_table(service: Service, session: Session, *, lesson: str | None, theme: str | None) -> StatsTable:

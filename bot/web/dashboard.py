@@ -150,7 +150,7 @@ def dashboard(request: Request, team: str | None = None, by: str = "team"):
     def build(service, session, who, where):
         view = overview(service, session, where=where)
         extra = (
-            stats_table(service, session, by=by, where=where, refresh_first=False)
+            stats_table(service, session, by=by, where=where, refresh_first=False, total=view.total)
             if by in DIMENSIONS and by not in ("week", "theme", "role")
             else None
         )

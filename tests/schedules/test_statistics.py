@@ -110,3 +110,41 @@ def test_scrub_removes_personal_details():
     for leaked in ("Jones", "LS1 4AB", "03/11/2026", "07700", "a.b@c.org", "Kayden"):
         assert leaked not in text
     assert scrub("I called the GP on Monday.") == "I called the GP on Monday."
+
+
+@pytest.mark.parametrize("limit", [3, 20, 1000])
+def test_barrier_samples_are_the_months_newest_barrier_reflections(service, history, limit):
+    """Whatever way a database reads them (SQLite: one query a week), the sample is the month's newest
+    `limit` barrier reflections in the scope, by delivery, newest first."""
+    from sqlmodel import select
+
+    from bot.core.stats import theme_map
+    from schedules.models import Delivery, Reply
+    from schedules.rollup import BARRIER_WORDS
+    from schedules.statistics import barrier_samples
+    from schedules.windows import month_span
+
+    start, end = month_span(2026, 10)
+    themes = theme_map(service)
+    with Session(service.engine) as session:
+        rows = session.exec(select(Delivery, Reply).join(Reply, Reply.delivery_id == Delivery.id)).all()
+        for where in (
+            Filter(start, end),
+            Filter(start, end, agency="Agency 1"),
+            Filter(start, end, team_id=history.team_ids["Team 2"]),
+        ):
+            expected = sorted(
+                (
+                    (d.id, themes.get(d.lesson_id, "other"), d.person_id or 0, r.reflection)
+                    for d, r in rows
+                    if str(start) <= str(d.due_at.date()) <= str(end)
+                    and where.agency in (None, d.agency)
+                    and where.team_id in (None, d.team_id)
+                    and r.reflection
+                    and (r.practice == "not_yet" or any(word in r.reflection.lower() for word in BARRIER_WORDS))
+                ),
+                reverse=True,
+            )[:limit]
+            assert expected, "the seeded month has barrier reflections"
+            got = barrier_samples(session, where=where, theme_of=themes, limit=limit)
+            assert got == [(theme, writer, text) for _, theme, writer, text in expected]
