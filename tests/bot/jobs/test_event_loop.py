@@ -53,7 +53,7 @@ class LoopProbe(logging.Handler):
         self._loop.slow_callback_duration = self._limit
 
 
-def roster(count: int) -> list[str]:
+def roster(count: int, first: int = 0) -> list[str]:
     """Everyone's slot is an hour ago, in a zone where it is now midday: due at the first tick, inside
     working hours, whenever the test runs."""
     now = datetime.now(timezone.utc)
@@ -61,7 +61,10 @@ def roster(count: int) -> list[str]:
     zone = "Etc/UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX signs are reversed
     local = now.astimezone(ZoneInfo(zone)) - timedelta(hours=1)
     day = local.strftime("%a").lower()
-    return [f"p{n}@example.org,Person {n},social-worker,Team {n % 5},Agency,{zone},{day},{local:%H}:00" for n in range(count)]
+    return [
+        f"p{n}@example.org,Person {n},social-worker,Team {n % 5},Agency,{zone},{day},{local:%H}:00"
+        for n in range(first, first + count)
+    ]
 
 
 def sent(service) -> int:
@@ -78,16 +81,23 @@ async def _wait_until(check, timeout: float = 120.0) -> None:
 
 async def test_a_full_tick_in_the_jobs_process_never_holds_the_serving_loop(settings):
     service = build_service(settings)
-    add_people(service.engine, roster(PEOPLE))
-    jobs = JobsProcess(build_service, settings, seconds=3600)
-    with LoopProbe() as probe:
-        # In its own process; the scheduler's first tick runs at once. Starting a process is start-up work,
-        # not the tick's, and on a busy machine it alone can take 100 ms: it happens off the probed loop.
-        await asyncio.to_thread(jobs.start)
-        await _wait_until(lambda: sent(service) >= PEOPLE)
-        await asyncio.to_thread(jobs.stop)
+    # A callback's time is wall time: on a machine busy with other work the operating system can stop this
+    # process in the middle of a short callback. A tick run on this loop holds it every time; a preemption
+    # seldom twice in a row, so a second, fresh tick is measured before the test fails.
+    for attempt in range(2):
+        add_people(service.engine, roster(PEOPLE, first=attempt * PEOPLE))
+        want = (attempt + 1) * PEOPLE
+        jobs = JobsProcess(build_service, settings, seconds=3600)
+        with LoopProbe() as probe:
+            # In its own process; the scheduler's first tick runs at once. Starting a process is start-up work,
+            # not the tick's, and on a busy machine it alone can take 100 ms: it happens off the probed loop.
+            await asyncio.to_thread(jobs.start)
+            await _wait_until(lambda want=want: sent(service) >= want)
+            await asyncio.to_thread(jobs.stop)
+        assert sent(service) >= want
+        if not probe.slow:
+            break
     service.engine.dispose()
-    assert sent(service) >= PEOPLE
     assert probe.slow == [], f"callbacks held the serving loop for {[round(s * 1000) for s in probe.slow]} ms: {probe.what}"
 
 
