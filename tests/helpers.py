@@ -51,3 +51,18 @@ def answer_directly(engine, nudge, *, practice: str, at) -> None:
             )
         )
         session.commit()
+
+
+def wait_until_serving(base: str, *, tries: int = 150) -> None:
+    """Until a `lessonloop serve` at `base` says it is healthy (each try waits up to a second, then 0.2 s)."""
+    import time
+
+    import httpx
+
+    for _ in range(tries):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).json()["status"] == "ok":
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not come up")

@@ -6,12 +6,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from email import message_from_bytes, policy
 
 import httpx
 
 from tests.conftest import CLI_WITH_FIXTURE_LESSONS, free_port
+from tests.helpers import wait_until_serving
 
 
 def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
@@ -27,14 +27,7 @@ def test_serve_demo_sends_first_nudges_and_answers_its_links(tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).json()["status"] == "ok":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("the server did not come up")
+        wait_until_serving(base)
         mails = sorted((tmp_path / "outbox").glob("delivery-*.eml"), key=lambda p: int(p.stem.split("-")[1]))
         # 13 first nudges, one follow-up (issue 13) and one impact question (issue 17), in that order
         assert len(mails) == 15 and (tmp_path / "lessonloop.db").exists()

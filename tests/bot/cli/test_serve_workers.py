@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from tests.conftest import free_port
+from tests.helpers import wait_until_serving
 
 
 def children(pid: int) -> list[int]:
@@ -36,14 +36,7 @@ def test_two_web_workers_and_one_jobs_process_serve_and_save(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).json()["status"] == "ok":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("the server did not come up")
+        wait_until_serving(base, tries=300)
         # uvicorn's supervisor starts the web workers; serve itself starts the one jobs process
         spawned = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children(proc.pid)]
         assert sum("spawn_main" in command for command in spawned) == 3, spawned  # two web workers, one jobs process
