@@ -137,7 +137,7 @@ def test_people_changes_writes_only_what_changed():
     }
     inserts, updates, deletes = people_changes([row("same", 7), row("grew", 4), row("new", 6)], current)
     assert inserts == [row("new", 6)]
-    assert updates == [{"id": 11, "people": 4}]
+    assert updates == [{"cell_id": 11, "people": 4}]
     assert deletes == [12]
 
 
