@@ -17,9 +17,9 @@ from schedules.concern import check_concern
 from schedules.followups import FollowUpReply, record_followup
 from schedules.lesson_versions import lesson_as_sent
 from schedules.loop_store import cancel_reminders
-from schedules.models import Delivery, FollowUpAnswer, Person, Reply
+from schedules.models import Delivery, FollowUpAnswer, Person
 from schedules.redaction import redact
-from schedules.replies import Answer, ReplyError, fit_reflection, load_known, stage_reply
+from schedules.replies import Answer, ReplyError, ReplyRow, fit_reflection, load_known, stage_reply, write_known
 
 
 class UnknownDelivery(LookupError):
@@ -38,7 +38,7 @@ class Checked(Protocol):
 
 @dataclass(frozen=True)
 class SavedReply:
-    reply: Reply
+    reply: ReplyRow
     lesson: Lesson
     delivery: Delivery
     removed: tuple[str, ...] = ()  # what kinds of identifying detail were taken out ("a postcode")
@@ -113,41 +113,41 @@ def _redacted(answer: Answer) -> tuple[Answer, tuple[str, ...], bool]:
 
 
 def stage_replies(service: Service, session: Session, requests: list[ReplyRequest]) -> list[SavedReply | Exception]:
-    """Stage a batch of answers in one session, in order, without committing (the caller commits them in one
+    """Write a batch of answers in one session, in order, without committing (the caller commits them in one
     transaction). Each request gets its SavedReply, or the ReplyError/UnknownDelivery (or its check's error)
     that refused it; a refused answer stages nothing, so the others are unaffected."""
     ids = {r.delivery_id for r in requests}
     deliveries = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))}
     known = load_known(session, deliveries.values())
-    # The people of the batch in one query: the channels' owner checks then find them in the session (held
-    # here until the batch is staged: the session's identity map keeps only weak references).
-    _held_people = session.exec(select(Person).where(col(Person.id).in_({d.person_id for d in deliveries.values()}))).all()
+    # The people of the batch in one query, only when an owner check will look for them in the session
+    # (held here until the batch is staged: the session's identity map keeps only weak references).
+    _held_people = (
+        session.exec(select(Person).where(col(Person.id).in_({d.person_id for d in deliveries.values()}))).all()
+        if any(r.check is not None for r in requests)
+        else []
+    )
     now = utcnow()
     results: list[SavedReply | Exception] = []
-    # No flush before each query of the loop (owner checks, stored lesson versions): none of them reads the
-    # replies staged so far, and flushing the growing batch before every query cost more than the writes.
-    with session.no_autoflush:
-        for request in requests:
-            try:
-                delivery = deliveries.get(request.delivery_id)
-                lesson = (
-                    lesson_as_sent(
-                        session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version
-                    )
-                    if delivery is not None
-                    else None
-                )
-                if delivery is None or lesson is None:
-                    raise UnknownDelivery("this lesson is no longer available")
-                assert delivery.id is not None  # a stored delivery
-                lesson = lesson.as_asked(delivery.is_review)
-                if request.check is not None:
-                    request.check(session, delivery)
-                answer, removed, concern = _redacted(request.answer)
-                reply = stage_reply(session, known, delivery=delivery, lesson=lesson, answer=answer, now=now)
-                results.append(SavedReply(reply, lesson, delivery, removed, concern))
-            except (ReplyError, UnknownDelivery, PermissionError) as exc:
-                results.append(exc)
+    for request in requests:
+        try:
+            delivery = deliveries.get(request.delivery_id)
+            lesson = (
+                lesson_as_sent(session, current=service.lessons, lesson_id=delivery.lesson_id, version=delivery.lesson_version)
+                if delivery is not None
+                else None
+            )
+            if delivery is None or lesson is None:
+                raise UnknownDelivery("this lesson is no longer available")
+            assert delivery.id is not None  # a stored delivery
+            lesson = lesson.as_asked(delivery.is_review)
+            if request.check is not None:
+                request.check(session, delivery)
+            answer, removed, concern = _redacted(request.answer)
+            reply = stage_reply(known, delivery=delivery, lesson=lesson, answer=answer, now=now)
+            results.append(SavedReply(reply, lesson, delivery, removed, concern))
+        except (ReplyError, UnknownDelivery, PermissionError) as exc:
+            results.append(exc)
+    write_known(session, known)
     answered = [r.delivery.id for r in results if isinstance(r, SavedReply) and r.delivery.id is not None]
     cancel_reminders(session, parent_ids=answered, reason="the nudge was answered")  # issue 13
     return results
@@ -164,10 +164,10 @@ def save_reply(
     """Record (or update) the reply to one delivery and commit. Raises ReplyError for an answer that cannot be
     right. Busy services go through bot.core.reply_writer, which saves many in one transaction the same way."""
     for _ in range(2):
-        [result] = stage_replies(service, session, [ReplyRequest(delivery_id, answer, check)])
-        if isinstance(result, Exception):
-            raise result
         try:
+            [result] = stage_replies(service, session, [ReplyRequest(delivery_id, answer, check)])
+            if isinstance(result, Exception):
+                raise result
             session.commit()
             return result
         except IntegrityError:

@@ -14,9 +14,9 @@ from bot.core.signing import BadToken
 from digests.cards import REFLECTION_INPUT, ReplyState, fitted_nudge_card
 from digests.nudge import Nudge, NudgeLinks
 from digests.loop_chat import checkin_card
-from schedules.models import Delivery, Person, Reply
+from schedules.models import Delivery, Person
 from schedules.rollout import CHECKIN
-from schedules.replies import REFLECTION_LIMIT
+from schedules.replies import REFLECTION_LIMIT, ReplyRow
 
 
 class BadAction(ValueError):
@@ -60,7 +60,7 @@ def parse_action(data: dict) -> PressedButton:
     return PressedButton(token, answer)
 
 
-def _state(reply: Reply | None) -> ReplyState:
+def _state(reply: ReplyRow | None) -> ReplyState:
     if reply is None:
         return ReplyState()
     return ReplyState(reply.check_answer, reply.check_correct, reply.practice, bool(reply.reflection))
