@@ -4,7 +4,7 @@ Replies and cards are staged as plain rows and written with one statement per ki
 building an ORM object cost ~80 µs a reply and flushing it as much again, most of a busy reply writer's time."""
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from collections.abc import Iterable
 from typing import Any
@@ -127,6 +127,7 @@ class Known:
 
 _REPLY_COLUMNS = tuple(f.name for f in fields(ReplyRow))
 _CARD_COLUMNS = tuple(f.name for f in fields(CardRow))
+assert _REPLY_COLUMNS[-1] == _CARD_COLUMNS[-1] == "id"
 
 
 def load_known(session: Session, deliveries: Iterable[Delivery]) -> Known:
@@ -155,19 +156,16 @@ def write_known(session: Session, known: Known) -> None:
     rows = list(known.changed.values())
     known.changed.clear()
     for table, kind in ((Reply.__table__, ReplyRow), (SpacingCard.__table__, CardRow)):  # type: ignore[attr-defined]
-        new = [_values(r) for r in rows if isinstance(r, kind) and r.id is None]
-        old = [{**_values(r), "_row": r.id} for r in rows if isinstance(r, kind) and r.id is not None]
+        names = _REPLY_COLUMNS[:-1] if kind is ReplyRow else _CARD_COLUMNS[:-1]  # all but the id, the last field
+        new = [{name: getattr(r, name) for name in names} for r in rows if isinstance(r, kind) and r.id is None]
+        old = [
+            {"_row": r.id} | {name: getattr(r, name) for name in names} for r in rows if isinstance(r, kind) and r.id is not None
+        ]
         if new:
             session.execute(insert(table), new)
         if old:
             columns: dict[str, Any] = {name: bindparam(name) for name in old[0] if name != "_row"}
             session.execute(update(table).where(table.c.id == bindparam("_row")).values(columns), old)
-
-
-def _values(row: ReplyRow | CardRow) -> dict[str, Any]:
-    values = asdict(row)
-    del values["id"]
-    return values
 
 
 def _apply_spacing(known: Known, reply: ReplyRow, delivery: Delivery, is_new: bool) -> None:

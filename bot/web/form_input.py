@@ -5,6 +5,9 @@ browser allowed could fail a server-side limit. Line breaks are normalised to LF
 every problem is reported as a FormProblem so the page is shown again with the person's text in it."""
 
 import re
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
 
 from schedules.typed_text import normalised_text
 
@@ -46,3 +49,14 @@ def small_number(value: str | None, *, field: str) -> int | None:
 def query_number(value: str | None) -> int | None:
     """A number from a link (a preselected option): anything odd is ignored, never an error page."""
     return int(value) if value and DIGITS.fullmatch(value) else None
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The fields of a POSTed page form (the last value of a repeated name, as a form dependency takes it). A
+    browser sends a plain form urlencoded: that is parsed here, from the body the size limit already let
+    through; anything else (multipart) goes through Starlette's parser. Bytes that are not UTF-8 become
+    U+FFFD rather than an error, so the person's text still comes back to them."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True, errors="replace"))
+    form = await request.form()
+    return {name: value for name, value in form.multi_items() if isinstance(value, str)}

@@ -182,6 +182,22 @@ def test_odd_input_gets_a_clear_page_with_the_text_never_a_500(service, sent, da
     assert replies(service) == []
 
 
+def test_a_form_is_read_as_the_browser_sent_it_urlencoded_or_multipart(service, sent):
+    """The reply page reads its form itself (no form dependency): raw UTF-8, percent-escapes, '+' spaces,
+    bytes that are not UTF-8 and a multipart body all arrive as the person typed them."""
+    client, reply, _, _ = sent
+    body = "practice=changed&reflection=caf%C3%A9+and+na%C3%AFve+%E2%80%94 ok&check=".encode() + b"&x=\xff"
+    response = client.post(reply, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200
+    assert replies(service)[0].reflection == "café and naïve — ok"
+    raw = "practice=already&reflection=Bad byte \xff here and ümlaut".encode("latin-1")
+    response = client.post(reply, content=raw, headers={"content-type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    assert response.status_code == 200 and replies(service)[0].reflection == "Bad byte \ufffd here and \ufffdmlaut"
+    response = client.post(reply, files={"practice": (None, "not_yet"), "reflection": (None, "Sent as multipart")})
+    assert response.status_code == 200
+    assert (replies(service)[0].practice, replies(service)[0].reflection) == ("not_yet", "Sent as multipart")
+
+
 def test_a_database_error_while_saving_keeps_the_text_and_logs_none_of_it(service, sent, caplog):
     client, reply, _, _ = sent
     with service.engine.begin() as connection:
