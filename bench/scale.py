@@ -45,12 +45,16 @@ MEASURE_RSS = (
 
 
 def reset(url: str) -> None:
+    """An empty database: PostgreSQL's public schema dropped and recreated, or a SQLite file and its WAL removed."""
     if url.startswith("postgresql"):
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def write_roster(path: Path, n: int) -> None:

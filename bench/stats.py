@@ -39,6 +39,7 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.scale import reset as empty
 from bot.compose import build_service
 from bot.core.db import make_engine, upgrade
 from bot.core.settings import Settings
@@ -56,15 +57,7 @@ PROBE_SCOPE = Filter(team_id=17)  # a team lead's page: the page most people ope
 
 
 def reset(url: str) -> None:
-    if url.startswith("postgresql"):
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    empty(url)
     upgrade(url)
 
 
