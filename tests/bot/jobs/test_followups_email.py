@@ -120,3 +120,25 @@ async def test_no_follow_up_without_a_commitment_or_when_the_organisation_turns_
 def _answers(service) -> list[FollowUpAnswer]:
     with Session(service.engine) as session:
         return list(session.exec(select(FollowUpAnswer)))
+
+
+async def test_a_commitment_is_not_read_by_a_tick_before_it_can_be_followed_up(settings, smtp_server, monkeypatch):
+    """The follow-up's slot is never earlier than the reply plus the follow-up weeks, so a tick before that
+    does not read the commitment (every tick re-read each one for the week before its slot)."""
+    import bot.jobs.loop_planning as loop_planning
+
+    service, _ = await committed(settings, smtp_server)
+    read: list[int] = []
+    real = loop_planning.commitments
+
+    def counted(session, **kwargs):
+        found = real(session, **kwargs)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(loop_planning, "commitments", counted)
+    replied = NOW + timedelta(hours=1)
+    loop_planning.plan_loop(service, replied + timedelta(weeks=4) - timedelta(minutes=10))
+    assert read == [0]
+    loop_planning.plan_loop(service, FOLLOW_UP_SLOT)
+    assert read == [0, 1] and len(rows(service, "followup")) == 1
