@@ -35,6 +35,7 @@ from bench.loadgen import open_loop, request_bytes
 from bench.slack_fanout import seed_linked_people
 from bot.core.db import upgrade
 from bot.jobs.planning import run_planning
+from bench.scale import reset
 from bot.compose import build_service
 from bot.core.settings import Settings
 from schedules.models import Delivery, Reply
@@ -76,8 +77,10 @@ def free_port() -> int:
 
 
 def prepare(url: str, people: int) -> list[tuple[int, str]]:
-    """People with sent Slack nudges; returns (delivery id, Slack user) for each."""
+    """People with sent Slack nudges in an empty database (a PostgreSQL database's public schema is DROPPED);
+    returns (delivery id, Slack user) for each."""
     settings = Settings(env="test", database_url=url, secret_key="bench-secret")
+    reset(settings.sqlalchemy_url())
     upgrade(settings.sqlalchemy_url())
     service = build_service(settings, with_channels=False)
     seed_linked_people(service.engine, people)
