@@ -48,7 +48,7 @@ def _impact(
     """Impact questions about lessons still published, never in a week a follow-up planned this tick holds."""
     settings = service.settings
     sendable = {i for i, lesson in service.lessons.items() if lesson.status is Status.PUBLISHED}
-    found = impact_people(session, now=now, intervals=settings.impact_intervals, lessons=sendable)
+    found = impact_people(session, now=now, due_by=now + horizon, intervals=settings.impact_intervals, lessons=sendable)
     recipients = {person.id: to for person, to in found}
     people = [
         replace(

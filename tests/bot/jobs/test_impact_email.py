@@ -197,3 +197,25 @@ async def test_the_persons_own_learning_record_and_export_show_their_impact_answ
         {"asked_on": "2027-03-02", "months": 3, "answer": "A little", "line": "I ask who else lives there."}
     ]
     await service.close()
+
+
+async def test_a_tick_away_from_her_slot_reads_none_of_her_answers(settings, smtp_server, monkeypatch):
+    """Impact questions go out at the weekly slot, so a tick reads only the answers of people planning is
+    about to look at (every tick read every answer of the last year)."""
+    import bot.jobs.loop_planning as loop_planning
+
+    service, _ = await answered(settings, smtp_server)
+    read: list[int] = []
+    real = loop_planning.impact_people
+
+    def counted(session, **kwargs):
+        found = real(session, **kwargs)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(loop_planning, "impact_people", counted)
+    run_planning(service, IMPACT_SLOT - timedelta(days=2))  # three months on: she is looked at (weeks missed)
+    run_planning(service, IMPACT_SLOT - timedelta(days=1))  # her slot is tomorrow: nobody read
+    assert read[1:] == [0]
+    run_planning(service, IMPACT_SLOT)
+    assert read[2:] == [1] and len(rows(service, "impact")) == 1
