@@ -38,6 +38,33 @@ def add_working_days(start: datetime, days: int, tz_name: str, hours: WorkingHou
     return hours.next_start(moment).astimezone(timezone.utc)
 
 
+# Every whole-hour UTC offset in use (UTC-12 to UTC+14) as a fixed zone ("Etc/GMT-5" is UTC+5).
+_OFFSET_ZONES = tuple("Etc/GMT" if h == 0 else f"Etc/GMT{-h:+d}" for h in range(-12, 15))
+
+
+def latest_remindable(due_by: datetime, days: int, hours: WorkingHours) -> datetime:
+    """No nudge sent after this can have its reminder due by `due_by`, in any time zone: the tick need not read
+    it yet (a bound in calendar days read Thursday's and Friday's nudges every minute of the weekend).
+    add_working_days never decreases as the sending time grows, so each UTC offset's latest sending time is
+    found by bisection; asking two hours past `due_by` covers half-hour zones and a clock change. A bound too
+    early would only delay a reminder to a later tick, never drop it."""
+    target = due_by + timedelta(hours=2)
+    earliest = due_by - timedelta(days=2 * days + 14)  # its reminder is due long before `target` in every zone
+    latest = earliest
+    for zone in _OFFSET_ZONES:
+        low, high = earliest, target  # add_working_days(low) <= target < add_working_days(high)
+        if add_working_days(low, days, zone, hours) > target:
+            continue
+        while high - low > timedelta(minutes=1):
+            middle = low + (high - low) / 2
+            if add_working_days(middle, days, zone, hours) <= target:
+                low = middle
+            else:
+                high = middle
+        latest = max(latest, low)
+    return latest
+
+
 @dataclass(frozen=True)
 class SentNudge:
     """A sent nudge that may need a reminder, with what the planner must know about it."""
@@ -168,6 +195,7 @@ __all__ = [
     "Commitment",
     "SentNudge",
     "add_working_days",
+    "latest_remindable",
     "followup_period",
     "followup_slot",
     "plan_followups",

@@ -25,50 +25,42 @@ LOOKBACK = timedelta(days=8)
 MESSAGE_KINDS = ("nudge", "reminder", "followup", IMPACT, CHECKIN)
 
 
-def sent_nudges(session: Session, *, now: datetime, min_age: timedelta) -> list[SentNudge]:
-    """Sent, unanswered nudges of active people, old enough to be due a reminder and with none written yet."""
-    reminder = aliased(Delivery)
+def sent_nudges(session: Session, *, now: datetime, sent_by: datetime) -> list[SentNudge]:
+    """Sent, unanswered nudges of active people, sent by `sent_by` (loop_planner.latest_remindable: later ones
+    cannot be due a reminder yet), whose lesson never had a reminder for that person (one reminder a lesson,
+    so this one's own included): only nudges the planner may remind now, so a tick does not re-read the same
+    skipped ones every minute."""
+    earlier = aliased(Delivery)
+    reminded = (
+        select(earlier.id)
+        .where(
+            col(earlier.person_id) == Delivery.person_id,
+            col(earlier.kind) == "reminder",
+            col(earlier.lesson_id) == Delivery.lesson_id,
+        )
+        .exists()
+    )
     query = (
         select(Delivery, Person)
         .join(Person, col(Person.id) == Delivery.person_id)
         .outerjoin(Reply, col(Reply.delivery_id) == Delivery.id)
-        .outerjoin(reminder, and_(col(reminder.parent_id) == Delivery.id, col(reminder.kind) == "reminder"))
         .where(
             unindexed(col(Delivery.kind)) == "nudge",
             unindexed(col(Delivery.status)) == DeliveryStatus.SENT,
             col(Delivery.sent_at) >= now - LOOKBACK,
-            col(Delivery.sent_at) <= now - min_age,
+            col(Delivery.sent_at) <= sent_by,
             col(Reply.id).is_(None),
-            col(reminder.id).is_(None),
+            ~reminded,
             Person.status == PersonStatus.ACTIVE,
             col(Person.reminders).is_(True),  # the person's own switch: off means no reminder to plan
         )
     )
     rows = sorted(session.exec(query), key=lambda row: row[0].id or 0)  # by nudge, as ORDER BY id did (stored: ids set)
-    if not rows:
-        return []
-    people = {person.id for _, person in rows if person.id is not None}  # stored rows: always
-    reminded = set(
-        session.exec(
-            select(Delivery.person_id, Delivery.lesson_id).where(
-                Delivery.kind == "reminder", in_ids(session, col(Delivery.person_id), people)
-            )
-        ).all()
-    )
     nudges = []
     for d, p in rows:
         assert d.id is not None and d.sent_at is not None  # a stored delivery, selected as sent
         nudges.append(
-            SentNudge(
-                d.id,
-                recipient(p),
-                d.sent_at,
-                d.lesson_id,
-                d.lesson_version,
-                d.channel,
-                reminders_on=p.reminders,
-                lesson_reminded=(p.id, d.lesson_id) in reminded,
-            )
+            SentNudge(d.id, recipient(p), d.sent_at, d.lesson_id, d.lesson_version, d.channel, reminders_on=p.reminders)
         )
     return nudges
 

@@ -11,7 +11,7 @@ from bot.core.service import Service
 from lesson_bank.model import Status
 from schedules.impact_planner import as_planned, plan_impact
 from schedules.impact_store import impact_people
-from schedules.loop_planner import plan_followups, plan_reminders, week_of
+from schedules.loop_planner import latest_remindable, plan_followups, plan_reminders, week_of
 from schedules.loop_store import commitments, sent_nudges
 from schedules.outbox import insert_planned
 from schedules.planner import PlannedDelivery
@@ -33,8 +33,8 @@ def plan_loop(
         if settings.impact_intervals:
             planned += _impact(service, session, now, horizon=horizon, taken=planned)
         if settings.reminders:
-            # calendar days are at most working days, so this only narrows the query, never drops a due one
-            nudges = sent_nudges(session, now=now, min_age=timedelta(days=settings.reminder_days))
+            sent_by = latest_remindable(now + horizon, settings.reminder_days, service.hours)
+            nudges = sent_nudges(session, now=now, sent_by=sent_by)
             planned += plan_reminders(nudges, now, delay_days=settings.reminder_days, hours=service.hours, horizon=horizon)
         if planned and not dry_run:
             insert_planned(session, planned=planned, now=now)

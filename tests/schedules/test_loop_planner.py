@@ -109,3 +109,25 @@ def test_only_commitments_are_followed_up():
     assert len(plan_followups([commitment(practice="not_yet")], later)) == 1
     assert plan_followups([commitment(practice="already")], later) == []
     assert plan_followups([commitment(practice=None)], later) == []
+
+
+def test_the_remindable_bound_holds_in_every_zone_and_skips_what_the_weekend_delays():
+    """Every nudge whose reminder is due by the tick is sent by latest_remindable (checked in zones with
+    half-hour and 45-minute offsets, across both clock changes, for every sending time on a 20-minute
+    grid); and on a Sunday it leaves out Wednesday afternoon's and Thursday's nudges, whose reminders wait
+    for the working week (a calendar-day bound read them every minute of the weekend)."""
+    from schedules.loop_planner import latest_remindable
+
+    hours = WorkingHours()
+    zones = ["Europe/London", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Pacific/Kiritimati", "Pacific/Pago_Pago"]
+    for due_by in (utc(2026, 3, 29, 9, 10), utc(2026, 10, 26, 7, 55), utc(2026, 11, 29, 12), utc(2026, 12, 1, 8, 30)):
+        for days in (1, 3, 5):
+            bound = latest_remindable(due_by, days, hours)
+            sent = due_by - timedelta(days=2 * days + 10)
+            while sent <= due_by:
+                for zone in zones:
+                    if add_working_days(sent, days, zone, hours) <= due_by:
+                        assert sent <= bound, (due_by, days, sent, zone)
+                sent += timedelta(minutes=20)
+    sunday = utc(2026, 11, 29, 12)
+    assert latest_remindable(sunday, 3, hours) < utc(2026, 11, 25, 12) < sunday - timedelta(days=3)
