@@ -131,6 +131,14 @@ def main() -> None:
                 "<= 0.2 s CPU at 1,000,000 people",
             )
         )
+        rows.append(
+            (
+                f"the tick's planning on a Sunday, {size['people']:,} people's Thursday nudges unanswered ({name})",
+                f"{cell(scale['weekend_tick_cpu_s'], ' s CPU', 3)} ({cell(scale['weekend_tick_wall_s'], ' s wall', 3)})",
+                "",
+                "nobody is due: as the idle tick",
+            )
+        )
     # bench/dispatch.py measures both databases, each beside its yardsticks in the same round
     mail = repeated(runs, ["bench/dispatch.py", "--n", str(size["emails"]), "--runs", "1", "--database-url", pg], pg)
     for name, key in (("SQLite", "sqlite"), ("PostgreSQL", "postgresql")):

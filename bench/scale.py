@@ -8,7 +8,10 @@
   figures), to measure planning and the tick at sizes where the import itself would take the time;
 - planning: run_planning at everyone's slot (all N due): seconds, and ms a person;
 - idle tick: the scheduler's whole tick (plan, dispatch, channel posts, rollup, weekly) a minute later,
-  when nobody is due: CPU seconds of this process.
+  when nobody is due: CPU seconds of this process;
+- weekend tick: the tick's planning step (nudges, reminders, follow-ups, impact questions) on the Sunday after,
+  everyone's nudge sent on the Thursday and unanswered (their reminders wait for the working week, so again
+  nobody is due).
 
 A PostgreSQL URL's public schema is DROPPED and recreated: give it a database of its own. The last line is
 RESULT {json} for bench/run_all.py."""
@@ -192,6 +195,19 @@ def run(n: int, url: str, *, seed: str = "import", only_import: bool = False) ->
         wall = time.perf_counter()
         asyncio.run(tick(service))
         tick_cpu, tick_wall = time.process_time() - cpu, time.perf_counter() - wall
+        # A weekend tick: everyone's nudge went on the Thursday and is unanswered; their reminders wait for the
+        # working week and nobody is due. A tick that reads every unanswered nudge old enough in calendar days
+        # pays for all N here, every minute of the weekend.
+        with service.engine.begin() as connection:
+            connection.execute(text("UPDATE delivery SET sent_at = :at"), {"at": (slot + timedelta(days=2)).replace(tzinfo=None)})
+        # The tick's planning step alone: the statistics refresh that the UPDATE above sets off is not a
+        # weekend's work (on a live service those sends were counted on the Thursday).
+        sunday = slot + timedelta(days=5)
+        run_planning(service, sunday, keep_planned=False)
+        cpu, wall = time.process_time(), time.perf_counter()
+        weekend = run_planning(service, sunday + timedelta(minutes=1), keep_planned=False)
+        weekend_cpu, weekend_wall = time.process_time() - cpu, time.perf_counter() - wall
+        assert weekend.inserted == 0, "nobody is due on the Sunday"
     finally:
         sys.modules["bot.jobs.scheduler"].utcnow = real_utcnow
     service.engine.dispose()
@@ -207,6 +223,8 @@ def run(n: int, url: str, *, seed: str = "import", only_import: bool = False) ->
         "plan_ms_per_person": 1000 * plan_s / n,
         "idle_tick_cpu_s": tick_cpu,
         "idle_tick_wall_s": tick_wall,
+        "weekend_tick_cpu_s": weekend_cpu,
+        "weekend_tick_wall_s": weekend_wall,
     }
 
 
@@ -234,7 +252,8 @@ def main() -> None:
         f"{db}, {r['people']:,} people: {imported}; "
         f"planning the due week {r['plan_s']:.1f} s, {r['plan_cpu_s']:.1f} s CPU{server} "
         f"({r['plan_ms_per_person']:.3f} ms a person, {r['planned']:,} planned); "
-        f"idle tick {r['idle_tick_cpu_s']:.3f} s CPU ({r['idle_tick_wall_s']:.3f} s wall)"
+        f"idle tick {r['idle_tick_cpu_s']:.3f} s CPU ({r['idle_tick_wall_s']:.3f} s wall); "
+        f"weekend tick's planning, all unanswered {r['weekend_tick_cpu_s']:.3f} s CPU ({r['weekend_tick_wall_s']:.3f} s wall)"
     )
     print("RESULT " + json.dumps(r))
 
