@@ -65,8 +65,11 @@ def sent_nudges(session: Session, *, now: datetime, sent_by: datetime) -> list[S
     return nudges
 
 
-def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[Commitment]:
-    """Replies that made a commitment, old enough to be followed up, with no follow-up written yet."""
+def commitments(session: Session, *, now: datetime, min_age: timedelta, due_by: datetime) -> list[Commitment]:
+    """Replies that made a commitment, old enough to be followed up, with no follow-up written yet, of people
+    due for planning by `due_by`: a follow-up goes at the person's weekly slot, and next_plan_at is never later
+    than that, so nobody else can have one due this tick (each tick re-read every commitment waiting for a
+    free week)."""
     followup = aliased(Delivery)
     query = (
         select(Delivery, Person, Reply)
@@ -77,6 +80,7 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta) -> list[
             unindexed(col(Delivery.kind)) == "nudge",
             col(Reply.practice).in_(COMMITMENTS),
             col(Reply.created_at) <= now - min_age,
+            col(Person.next_plan_at) <= due_by,
             col(followup.id).is_(None),
             col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]),
         )

@@ -28,7 +28,9 @@ def plan_loop(
         if settings.followups:
             # a follow-up's slot is never before the reply plus `followup_weeks`, so a younger commitment cannot be
             # due this tick: reading it every minute for the week before (as `- 7 days` did) only cost time
-            found = commitments(session, now=now, min_age=timedelta(weeks=settings.followup_weeks) - horizon)
+            found = commitments(
+                session, now=now, min_age=timedelta(weeks=settings.followup_weeks) - horizon, due_by=now + horizon
+            )
             planned += plan_followups(found, now, weeks=settings.followup_weeks, hours=service.hours, horizon=horizon)
         if settings.impact_intervals:
             planned += _impact(service, session, now, horizon=horizon, taken=planned)

@@ -123,8 +123,8 @@ def _answers(service) -> list[FollowUpAnswer]:
 
 
 async def test_a_commitment_is_not_read_by_a_tick_before_it_can_be_followed_up(settings, smtp_server, monkeypatch):
-    """The follow-up's slot is never earlier than the reply plus the follow-up weeks, so a tick before that
-    does not read the commitment (every tick re-read each one for the week before its slot)."""
+    """The follow-up's slot is never earlier than the reply plus the follow-up weeks, and it is the person's
+    weekly slot: a tick reads the commitment only then (every tick re-read each one for weeks)."""
     import bot.jobs.loop_planning as loop_planning
 
     service, _ = await committed(settings, smtp_server)
@@ -140,5 +140,8 @@ async def test_a_commitment_is_not_read_by_a_tick_before_it_can_be_followed_up(s
     replied = NOW + timedelta(hours=1)
     loop_planning.plan_loop(service, replied + timedelta(weeks=4) - timedelta(minutes=10))
     assert read == [0]
+    run_planning(service, FOLLOW_UP_SLOT - timedelta(days=3))  # the weeks missed: she is looked at, read
+    loop_planning.plan_loop(service, FOLLOW_UP_SLOT - timedelta(days=2))  # old enough, but her slot is not near
+    assert read[2:] == [0]
     loop_planning.plan_loop(service, FOLLOW_UP_SLOT)
-    assert read == [0, 1] and len(rows(service, "followup")) == 1
+    assert read[2:] == [0, 1] and len(rows(service, "followup")) == 1
