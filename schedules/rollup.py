@@ -503,6 +503,7 @@ def refresh(
     full: bool = False,
     recount_people: bool = True,
     wait: bool = True,
+    recent: timedelta | None = None,
 ) -> list[str] | None:
     """Recompute the weeks that changed (None: all of them; [] also when wait=False met another refresher).
 
@@ -510,10 +511,11 @@ def refresh(
     one that changes only the cells that differ: on SQLite the write lock is held for that write alone, not
     for the seconds the computing takes at a million replies. A page passes wait=False and never queues behind
     another refresher (`_lock`). The distinct-people recount (every PEOPLE_EVERY; `recount_people=False`
-    leaves it to the tick) runs afterwards and blocks nothing either (`recount_all_time`)."""
+    leaves it to the tick) runs afterwards and blocks nothing either (`recount_all_time`). With `recent`, a
+    rollup refreshed that recently from the same themes is left as it is (returns [])."""
     with session.get_bind().engine.connect() as conn:  # one connection: the temporary table lives on it
         try:
-            periods = _refresh_weeks(conn, theme_of=theme_of, now=now, min_cell=min_cell, full=full, wait=wait)
+            periods = _refresh_weeks(conn, theme_of=theme_of, now=now, min_cell=min_cell, full=full, wait=wait, recent=recent)
         finally:
             conn.rollback()
             _drop_temporary(conn)
@@ -524,9 +526,20 @@ def refresh(
 
 
 def _refresh_weeks(
-    conn: Connection, *, theme_of: dict[str, str], now: datetime, min_cell: int, full: bool, wait: bool
+    conn: Connection,
+    *,
+    theme_of: dict[str, str],
+    now: datetime,
+    min_cell: int,
+    full: bool,
+    wait: bool,
+    recent: timedelta | None = None,
 ) -> list[str] | None:
     digest = themes_hash({**theme_of, "": f"min_cell={min_cell}"})  # the safe pieces depend on both
+    if recent is not None and not full:
+        state = _state(conn)
+        if state is not None and state.themes_hash == digest and state.refreshed_at >= now - recent:
+            return []
     if not _lock(conn, wait=wait, write=False):
         return []
     before = _state(conn)

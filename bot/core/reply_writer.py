@@ -88,6 +88,11 @@ class ReplyWriter:
                 self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
+        # A caller that stopped waiting (a page whose client went away) cancelled its future: the answer is
+        # saved all the same, and from here on nobody can cancel it, so setting its outcome below cannot raise
+        # and take this thread (and every later reply) down with it.
+        for _, future in batch:
+            future.set_running_or_notify_cancel()
         try:
             with Session(self._service.engine, expire_on_commit=False) as session:
                 results = stage_replies(self._service, session, [request for request, _ in batch])
@@ -98,6 +103,8 @@ class ReplyWriter:
                 self._write_one(request, future)
             return
         for (_, future), result in zip(batch, results, strict=True):
+            if future.cancelled():
+                continue
             if isinstance(result, Exception):
                 future.set_exception(result)
             else:
@@ -106,13 +113,15 @@ class ReplyWriter:
     def _write_one(self, request: ReplyRequest, future: "Future[SavedReply]") -> None:
         try:
             with Session(self._service.engine, expire_on_commit=False) as session:
-                future.set_result(
-                    save_reply(
-                        self._service, session, delivery_id=request.delivery_id, answer=request.answer, check=request.check
-                    )
+                saved = save_reply(
+                    self._service, session, delivery_id=request.delivery_id, answer=request.answer, check=request.check
                 )
         except Exception as exc:
-            future.set_exception(exc)
+            if not future.cancelled():
+                future.set_exception(exc)
+            return
+        if not future.cancelled():
+            future.set_result(saved)
 
 
 def reply_writer(service: Service) -> ReplyWriter:

@@ -1,7 +1,7 @@
 """Statistics as every view asks for them (CLI, dashboard, digest, evidence): queried, labelled, suppressed."""
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -25,11 +25,24 @@ def theme_map(service: Service) -> dict[str, str]:
     return {lesson_id: lesson.primary_theme for lesson_id, lesson in service.lessons.items()}
 
 
+# The tick refreshes the rollup every minute. A page reads it as the tick left it when that was this recent:
+# recomputing the weeks with recent replies on every view took a second at a million replies (PostgreSQL,
+# bench/stats.py), and a week with replies in its last ten minutes is recomputed by every refresh.
+PAGE_FRESH_FOR = timedelta(seconds=90)
+
+
 def fresh(service: Service, session: Session) -> None:
-    """Bring the rollup up to date before reading it: cheap when nothing changed. The slow distinct-people
-    recount is left to the tick (refresh_rollup), so a page never waits for it."""
+    """Bring the rollup up to date before reading it, unless the tick did within PAGE_FRESH_FOR (so a page
+    works it out only where no tick runs). The slow distinct-people recount is left to the tick
+    (refresh_rollup), so a page never waits for it."""
     refresh(
-        session, theme_of=theme_map(service), now=utcnow(), min_cell=service.settings.min_cell, recount_people=False, wait=False
+        session,
+        theme_of=theme_map(service),
+        now=utcnow(),
+        min_cell=service.settings.min_cell,
+        recount_people=False,
+        wait=False,
+        recent=PAGE_FRESH_FOR,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
-from bot.core.stats import fresh, refresh_rollup, stats_table, theme_map
+from bot.core.stats import PAGE_FRESH_FOR, fresh, refresh_rollup, stats_table, theme_map
 from schedules.models import AuditEvent, Delivery, Reply, StatCell, StatState
 from schedules.rollup import ALL_TIME, NEVER, mark_stale, people_changes, recount_all_time, refresh
 from schedules.statistics import Filter
@@ -159,8 +159,22 @@ def test_a_page_reads_the_rollup_while_another_connection_holds_the_refreshers_l
         holder.rollback()
         holder.close()
     with Session(service.engine) as session:
-        fresh(service, session)  # the lock is free: the next page refreshes
+        fresh(service, session)  # the lock is free, but the tick refreshed under PAGE_FRESH_FOR ago: read as is
+    assert changed_in(service.engine, week, team_id) == before
+    age_the_rollup(service.engine, PAGE_FRESH_FOR + timedelta(seconds=1))
+    with Session(service.engine) as session:
+        fresh(service, session)  # no tick since: the page refreshes
     assert changed_in(service.engine, week, team_id) > before
+
+
+def age_the_rollup(engine, by: timedelta) -> None:
+    """As if the last refresh (the tick's) had been `by` ago."""
+    with Session(engine) as session:
+        state = session.get(StatState, 1)
+        assert state is not None
+        state.refreshed_at -= by
+        session.add(state)
+        session.commit()
 
 
 def test_a_page_completes_while_a_recount_is_writing(history):

@@ -92,3 +92,21 @@ def test_a_batch_that_fails_together_is_saved_one_at_a_time(service, deliveries)
         stored = {r.delivery_id: r for r in session.exec(select(Reply))}
     assert len(stored) == len(deliveries)
     assert (stored[deliveries[0].id].check_answer, stored[deliveries[0].id].practice) == (1, "already")
+
+
+def test_an_answer_whose_caller_stopped_waiting_is_saved_and_the_writer_goes_on(service, deliveries):
+    """A page whose client went away cancels its future: the answer is still saved, and the writer (one
+    thread for every reply of the process) is not taken down by setting a cancelled future's outcome."""
+    writer = ReplyWriter(service, window=0.2)
+    gone = writer.submit(ReplyRequest(deliveries[0].id, Answer(practice="changed")))
+    assert gone.cancel()  # before the writer took it (it waits 0.2 s for more)
+    refused = writer.submit(ReplyRequest(deliveries[1].id, Answer(check_answer=99)))
+    refused.cancel()
+    later = writer.submit(ReplyRequest(deliveries[2].id, Answer(practice="already")))
+    assert later.result(timeout=10).reply.practice == "already"
+    after = writer.submit(ReplyRequest(deliveries[3].id, Answer(practice="not_yet")))
+    assert after.result(timeout=10).reply.practice == "not_yet"
+    writer.close()
+    with Session(service.engine) as session:
+        stored = {r.delivery_id: r.practice for r in session.exec(select(Reply))}
+    assert stored == {deliveries[0].id: "changed", deliveries[2].id: "already", deliveries[3].id: "not_yet"}
