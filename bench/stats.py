@@ -365,13 +365,15 @@ def _for(seconds: float):
 
 
 def time_requests(service, scopes: dict[str, Filter], repeat: int, live: bool = False) -> list[float]:
-    """Each scope's page `repeat` times; p95s. live: after a reply changed (so each page first recomputes its week,
-    as every refresh does for 10 minutes after a reply)."""
+    """Each scope's page `repeat` times; p95s. live: after a reply changed and the tick's refresh (within a minute
+    of it); a refresh recomputes the weeks with replies in their last ten minutes, a page within 90 s of the
+    tick's refresh reads the rollup as the tick left it (bot.core.stats.PAGE_FRESH_FOR)."""
     p95s = []
     for name, where in scopes.items():
         samples = []
         if live:
             touch_a_reply(service.engine)
+            refresh_rollup(service)
             name = f"{name}, live"
         for _ in range(repeat):
             began = time.perf_counter()
