@@ -10,6 +10,7 @@ kept on the delivery."""
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -39,6 +40,7 @@ __all__ = ["DispatchStats", "dispatch_due"]
 log = logging.getLogger("lessonloop.dispatch")
 REACHABLE = ("active", "paused")
 QUEUED_PER_CONNECTION = 4  # rendered messages waiting per SMTP connection: enough to never starve a sender
+CLAIM_AHEAD = 0.25  # seconds of sending, at the rate so far, that one claim takes
 CHAT_CHUNK = 20  # a chat channel without a pipeline gets lists this long (outcomes are written after each)
 _END = None
 
@@ -120,7 +122,15 @@ class _Run:
         self.seen: list[tuple[int, int, int]] = []  # (note, person, delivery) for notes that went out
         # Claim about what the senders can take soon, not a whole batch: replicas share a slow relay
         # fairly, and a dispatcher that dies holds few rows until its lease runs out.
-        self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
+        self.least_claim = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
+        self.started = time.monotonic()
+
+    def claim_size(self) -> int:
+        """What the senders get through in CLAIM_AHEAD seconds at the rate so far, at least `least_claim`, at
+        most a dispatch batch. A claim and its load cost a few round trips and milliseconds of CPU however
+        many rows they take: a fast relay takes them in bigger claims, a slow one still in small ones."""
+        rate = self.recorder.stats.total / max(time.monotonic() - self.started, 1e-3)
+        return max(self.least_claim, min(self.service.settings.dispatch_batch, int(rate * CLAIM_AHEAD)))
 
     def _job(
         self,
@@ -195,7 +205,7 @@ class _Run:
         """Claim and load the next batch; None when nothing is due, or the database cannot be reached
         (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
         try:
-            ids = await self.recorder.claim(self.claim_size)
+            ids = await self.recorder.claim(self.claim_size())
             return await asyncio.to_thread(_load, self.service, ids, self.clock()) if ids else None
         except SQLAlchemyError as exc:
             log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)

@@ -36,6 +36,11 @@ class DispatchStats:
     cancelled: int = 0
     fell_back: int = 0
 
+    @property
+    def total(self) -> int:
+        """Outcomes written, a handed-over chat nudge counted as its own."""
+        return self.sent + self.retried + self.failed + self.expired + self.cancelled + self.fell_back
+
     def add(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
             field = {
