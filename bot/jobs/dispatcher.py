@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -271,21 +271,25 @@ class _Run:
             queue.put_nowait(_END)
 
     def _report(self, channel: str) -> Report:
-        async def report(job: Job, result: SendResult) -> None:
+        def report(job: Job, result: SendResult) -> Awaitable[None]:
+            """Hands the outcome to the recorder and returns its commit to wait for: a future, not a task
+            a message."""
             delivery = self.in_flight[job.delivery_id]
             if isinstance(result, TransportError) and result.permanent and channel != "email":
-                self.reasons[job.delivery_id] = f"{channel}: {result.message}"
-                self.recorder.record_later(Outcome(job.delivery_id, channel, "fell_back", result.message))
-                await self._enqueue("email", job)
-                return
+                return self._fall_back(channel, job, result)
             outcome = self._decide(delivery, channel, result, self.clock(), self.reasons.pop(job.delivery_id, None))
             del self.in_flight[job.delivery_id]
-            await self.recorder.record(outcome)
             notes = self.notes.pop(job.delivery_id, [])
             if outcome.outcome == "sent":
                 self.seen += [(note_id, person_id, job.delivery_id) for note_id, person_id in notes]
+            return self.recorder.record(outcome)
 
         return report
+
+    async def _fall_back(self, channel: str, job: Job, result: TransportError) -> None:
+        self.reasons[job.delivery_id] = f"{channel}: {result.message}"
+        self.recorder.record_later(Outcome(job.delivery_id, channel, "fell_back", result.message))
+        await self._enqueue("email", job)
 
     def _decide(self, delivery: _Claimed, channel: str, result: SendResult, now: datetime, reason: str | None) -> Outcome:
         if result is None or isinstance(result, str):
