@@ -196,7 +196,9 @@ class Outcome:
     external_ref: str | None = None  # the chat message id, so a reply can update the message
 
 
-_INSERT_ATTEMPTS = insert(DeliveryAttempt)  # built once: outcomes are written many times a second
+_SQLITE_ATTEMPTS = (
+    f"INSERT INTO {DeliveryAttempt.__tablename__} (delivery_id, at, channel, outcome, detail) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 @functools.cache
@@ -263,13 +265,9 @@ def record_outcomes(db: leases.Db, *, outcomes: list[Outcome], now: datetime, cl
             params |= leases.finish_params(batch, columns, claimant=claimant, held_only=True, prefix=f"o{i}_")
         connection.execute(_pg_record(tuple(sent_groups), tuple(other_groups)), params)
     else:
-        connection.execute(
-            _INSERT_ATTEMPTS,
-            [
-                {"delivery_id": o.delivery_id, "at": now, "channel": o.channel, "outcome": o.outcome, "detail": o.detail}
-                for o in outcomes
-            ],
-        )
+        # the driver's executemany (C) of a plain SQL text: nothing to process per parameter but the time
+        at = stamp(now)
+        connection.exec_driver_sql(_SQLITE_ATTEMPTS, [(o.delivery_id, at, o.channel, o.outcome, o.detail) for o in outcomes])
         leases.finish(connection, Delivery, sent, claimant=claimant, held_only=False)
         leases.finish(connection, Delivery, other, claimant=claimant)
     db.commit()
