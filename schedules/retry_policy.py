@@ -6,6 +6,7 @@ nudge. A failed send is tried again after 1, 2, 4 ... minutes, never more than a
 expires instead (a weekly nudge arriving the next week is worse than none)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,8 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 16)), MAX_BACKOFF)
 
 
+# Asked for every nudge a dispatcher sends, about the same few weeks and zones: pure, so each answer is kept.
+@lru_cache(maxsize=4096)
 def week_end(period: str, tz_name: str) -> datetime:
     """The end of a local ISO week such as 2026-W48 (Monday 00:00 after it, in that zone), as UTC."""
     year, week = period.split("-W")

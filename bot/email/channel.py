@@ -11,7 +11,8 @@ import aiosmtplib
 
 from bot.email.mailer import smtp_client
 from bot.email.pipelining import Replies
-from bot.email.mime import build_encoded_email, qp_filled, smtp_data
+from bot.email.data_form import DataStencil
+from bot.email.mime import build_encoded_email, qp_filled, smtp_data, to_header
 from bot.core.settings import SmtpTarget
 from bot.core.transport import Job, NextItem, Report, SendResult, TransportError
 from digests import loop_messages
@@ -21,6 +22,17 @@ from digests.nudge import Sender, email_stencil, stencil_values
 class EmailRenderer:
     def __init__(self, *, sender: str, domain: str, named: Sender = Sender()):
         self.sender, self.domain, self.named = sender, domain, named
+        self._data_stencils: dict[tuple[str, str, str], DataStencil] = {}
+
+    def _message_id(self, job: Job) -> str:
+        # A random token stored on the delivery: unique across installations and database resets, and
+        # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
+        return f"<{job.message_token or uuid.uuid4().hex}@{self.domain}>"
+
+    @staticmethod
+    def _extra_headers(job: Job) -> dict[str, str]:
+        unsubscribe = job.nudge.links.unsubscribe_url
+        return {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
     def render(self, job: Job) -> bytes:
         """The message as a .eml file holds it: CRLF line endings, quoted-printable bodies. A nudge is filled
@@ -33,10 +45,6 @@ class EmailRenderer:
             subject = stencil.subject
             text_qp = qp_filled(stencil.text, stencil_values(job.nudge, html=False))
             html_qp = qp_filled(stencil.html, stencil_values(job.nudge, html=True))
-        unsubscribe = job.nudge.links.unsubscribe_url
-        # A random token stored on the delivery: unique across installations and database resets, and
-        # the same on every attempt of one delivery, so receivers can drop a crash duplicate.
-        token = job.message_token or uuid.uuid4().hex
         return build_encoded_email(
             sender=self.sender,
             to_name=job.name,
@@ -44,8 +52,29 @@ class EmailRenderer:
             subject=subject,
             text_qp=text_qp,
             html_qp=html_qp,
-            message_id=f"<{token}@{self.domain}>",
-            extra_headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            message_id=self._message_id(job),
+            extra_headers=self._extra_headers(job),
+        )
+
+    def data(self, job: Job) -> bytes:
+        """The message as SMTP's DATA carries it (dot-stuffed, terminated): `smtp_data(render(job))`, but a
+        nudge is filled into its stencil's pieces already in that form, so nothing rescans its 12 KB."""
+        if job.loop is not None:
+            return smtp_data(self.render(job))
+        stencil = email_stencil(job.nudge, self.named)
+        key = (stencil.subject, stencil.text, stencil.html)
+        data_stencil = self._data_stencils.get(key)
+        if data_stencil is None:
+            if len(self._data_stencils) > 1024:  # a few lessons a week; bounded all the same
+                self._data_stencils.clear()
+            data_stencil = self._data_stencils[key] = DataStencil(subject=key[0], text=key[1], html=key[2])
+        return data_stencil.fill(
+            sender=self.sender,
+            to=to_header(job.name, job.email),
+            message_id=self._message_id(job),
+            extra_headers=self._extra_headers(job),
+            text_values=stencil_values(job.nudge, html=False),
+            html_values=stencil_values(job.nudge, html=True),
         )
 
 
@@ -89,7 +118,7 @@ class SmtpChannel(EmailRenderer):
     def prepare(self, job: Job) -> bytes:
         """Rendered once, in the form DATA carries it (dot-stuffed, terminated), so nothing is normalised
         again per send: aiosmtplib's `data()` would re-scan every line ending and leading dot."""
-        return smtp_data(self.render(job))
+        return self.data(job)
 
     async def _transaction(self, connection: "_Connection", recipient: str, data: bytes, may_finish: MayFinish) -> None:
         """MAIL, RCPT, DATA for one message, then the bytes prepared by `prepare`, the final dot only once

@@ -17,6 +17,11 @@ from aiosmtplib import SMTPResponse
 MAX_REPLY = 32 * 1024
 
 
+def _time_out(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_exception(aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response"))
+
+
 class Replies(asyncio.Protocol):
     """Stands in for aiosmtplib's protocol on an open connection: writes what it is given and returns the
     replies, in order, however they arrive."""
@@ -54,14 +59,17 @@ class Replies(asyncio.Protocol):
         self._transport.write(data)  # type: ignore[attr-defined]  # a stream transport
         if len(self._replies) < replies:
             self._wanted = replies
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            # a timer that fails the wait, not asyncio.timeout: that costs a task lookup, a reschedule and an
+            # uncancel check on every exchange, two a message
+            timer = None if timeout is None else loop.call_later(timeout, _time_out, waiter)
             try:
-                async with asyncio.timeout(timeout):
-                    await self._waiter
-            except TimeoutError as exc:
-                raise aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response") from exc
+                await waiter
             finally:
                 self._waiter = None
+                if timer is not None:
+                    timer.cancel()
         return [self._replies.popleft() for _ in range(replies)]
 
     def data_received(self, data: bytes) -> None:

@@ -10,7 +10,8 @@ kept on the delivery."""
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -39,6 +40,7 @@ __all__ = ["DispatchStats", "dispatch_due"]
 log = logging.getLogger("lessonloop.dispatch")
 REACHABLE = ("active", "paused")
 QUEUED_PER_CONNECTION = 4  # rendered messages waiting per SMTP connection: enough to never starve a sender
+CLAIM_AHEAD = 0.25  # seconds of sending, at the rate so far, that one claim takes
 CHAT_CHUNK = 20  # a chat channel without a pipeline gets lists this long (outcomes are written after each)
 _END = None
 
@@ -120,7 +122,15 @@ class _Run:
         self.seen: list[tuple[int, int, int]] = []  # (note, person, delivery) for notes that went out
         # Claim about what the senders can take soon, not a whole batch: replicas share a slow relay
         # fairly, and a dispatcher that dies holds few rows until its lease runs out.
-        self.claim_size = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
+        self.least_claim = min(service.settings.dispatch_batch, 2 * QUEUED_PER_CONNECTION * connections)
+        self.started = time.monotonic()
+
+    def claim_size(self) -> int:
+        """What the senders get through in CLAIM_AHEAD seconds at the rate so far, at least `least_claim`, at
+        most a dispatch batch. A claim and its load cost a few round trips and milliseconds of CPU however
+        many rows they take: a fast relay takes them in bigger claims, a slow one still in small ones."""
+        rate = self.recorder.stats.total / max(time.monotonic() - self.started, 1e-3)
+        return max(self.least_claim, min(self.service.settings.dispatch_batch, int(rate * CLAIM_AHEAD)))
 
     def _job(
         self,
@@ -195,7 +205,7 @@ class _Run:
         """Claim and load the next batch; None when nothing is due, or the database cannot be reached
         (then this run ends after what is already on its way: claimed rows come back when their lease ends)."""
         try:
-            ids = await self.recorder.claim(self.claim_size)
+            ids = await self.recorder.claim(self.claim_size())
             return await asyncio.to_thread(_load, self.service, ids, self.clock()) if ids else None
         except SQLAlchemyError as exc:
             log.warning("dispatch stops claiming for now: the database did not answer (%s)", type(exc).__name__)
@@ -261,21 +271,25 @@ class _Run:
             queue.put_nowait(_END)
 
     def _report(self, channel: str) -> Report:
-        async def report(job: Job, result: SendResult) -> None:
+        def report(job: Job, result: SendResult) -> Awaitable[None]:
+            """Hands the outcome to the recorder and returns its commit to wait for: a future, not a task
+            a message."""
             delivery = self.in_flight[job.delivery_id]
             if isinstance(result, TransportError) and result.permanent and channel != "email":
-                self.reasons[job.delivery_id] = f"{channel}: {result.message}"
-                self.recorder.record_later(Outcome(job.delivery_id, channel, "fell_back", result.message))
-                await self._enqueue("email", job)
-                return
+                return self._fall_back(channel, job, result)
             outcome = self._decide(delivery, channel, result, self.clock(), self.reasons.pop(job.delivery_id, None))
             del self.in_flight[job.delivery_id]
-            await self.recorder.record(outcome)
             notes = self.notes.pop(job.delivery_id, [])
             if outcome.outcome == "sent":
                 self.seen += [(note_id, person_id, job.delivery_id) for note_id, person_id in notes]
+            return self.recorder.record(outcome)
 
         return report
+
+    async def _fall_back(self, channel: str, job: Job, result: TransportError) -> None:
+        self.reasons[job.delivery_id] = f"{channel}: {result.message}"
+        self.recorder.record_later(Outcome(job.delivery_id, channel, "fell_back", result.message))
+        await self._enqueue("email", job)
 
     def _decide(self, delivery: _Claimed, channel: str, result: SendResult, now: datetime, reason: str | None) -> Outcome:
         if result is None or isinstance(result, str):

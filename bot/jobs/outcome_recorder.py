@@ -36,6 +36,11 @@ class DispatchStats:
     cancelled: int = 0
     fell_back: int = 0
 
+    @property
+    def total(self) -> int:
+        """Outcomes written, a handed-over chat nudge counted as its own."""
+        return self.sent + self.retried + self.failed + self.expired + self.cancelled + self.fell_back
+
     def add(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
             field = {
@@ -97,12 +102,12 @@ class OutcomeRecorder:
         self._pending.append((outcome, None))
         self._wake.set()
 
-    async def record(self, outcome: Outcome) -> None:
-        """Returns once the outcome is committed."""
+    def record(self, outcome: Outcome) -> "asyncio.Future[None]":
+        """A future done once the outcome is committed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((outcome, done))
         self._wake.set()
-        await done
+        return done
 
     def _waiting(self) -> int:
         return sum(1 for _, done in self._pending if done is not None)
@@ -134,10 +139,12 @@ class OutcomeRecorder:
 
     async def _sleep(self, seconds: float) -> None:
         """Until an outcome arrives, or `seconds`."""
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        if not self._wake.is_set():
+            try:
+                async with asyncio.timeout(seconds):  # not wait_for: that wraps the wait in a task each time
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
         self._wake.clear()
 
     def _write_sync(self, outcomes: list[Outcome], now: datetime, renew: bool) -> None:

@@ -165,6 +165,9 @@ def test_one_group_of_every_kind_of_outcome_is_written_in_one_statement_on_postg
     with Session(service.engine) as session:
         attempts = sorted((a.delivery_id, a.channel, a.outcome, a.detail) for a in session.exec(select(DeliveryAttempt)))
     assert attempts == sorted((o.delivery_id, o.channel, o.outcome, o.detail) for o in outcomes)
+    with Session(service.engine) as session:  # the retry's due time is stored as SQLAlchemy stores one: it compares
+        assert ids[3] not in claim_due(session, now=retry_at - timedelta(microseconds=1), limit=6, claimant=me)
+        assert ids[3] in claim_due(session, now=retry_at, limit=6, claimant=me)
 
 
 def test_a_planning_pass_that_writes_many_rows_refreshes_the_outbox_statistics(service, monkeypatch):

@@ -137,3 +137,45 @@ async def test_a_message_is_left_unfinished_when_the_claims_may_have_run_out(smt
     await asyncio.sleep(0.1)
     assert results[1] is None and isinstance(results[2], TransportError) and not results[2].permanent
     assert [e.rcpt_tos for e in smtp_server.messages] == [["p1@example.org"]]  # the server dropped message 2
+
+
+async def test_a_server_that_stops_answering_times_the_message_out_and_the_next_goes_on_a_new_connection(monkeypatch):
+    """The exchange's own timer fails the wait: the message is a transient failure (retried later), and the
+    connection, left in an unknown state, is replaced for the next message."""
+    server = PipeliningOnly()
+    answered = 0
+    serve = server.serve
+
+    async def silent_once(reader, writer):
+        nonlocal answered
+        answered += 1
+        if answered == 1:  # the first connection greets and answers EHLO, then says nothing more
+            writer.write(b"220 ready\r\n")
+            await reader.readline()
+            writer.write(b"250-test\r\n250 PIPELINING\r\n")
+            await asyncio.sleep(5)
+            writer.close()
+            return
+        await serve(reader, writer)
+
+    listening = await asyncio.start_server(silent_once, "127.0.0.1", server.port)
+    channel = channel_to(server.port)
+    monkeypatch.setattr("bot.email.channel.smtp_client", _short_timeout())
+    try:
+        results = await asyncio.wait_for(channel.deliver([job(1), job(2)]), 4.0)
+    finally:
+        await channel.close()
+        listening.close()
+    assert isinstance(results[1], TransportError) and not results[1].permanent and "Timed out" in results[1].message
+    assert results[2] is None and len(server.delivered) == 1
+
+
+def _short_timeout():
+    from bot.email.mailer import smtp_client
+
+    def client(target):
+        made = smtp_client(target)
+        made.timeout = 0.5
+        return made
+
+    return client

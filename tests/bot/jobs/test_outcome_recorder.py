@@ -43,3 +43,20 @@ async def test_a_write_waits_for_the_senders_the_last_one_released(service):
     assert writes == [3, 3]
     with Session(service.engine) as session:
         assert set(session.exec(select(Delivery.status))) == {DeliveryStatus.SENT}
+
+
+async def test_claims_grow_with_the_rate_the_senders_reach_and_stay_small_for_a_slow_relay(service):
+    from bot.jobs.dispatcher import CLAIM_AHEAD, _Run
+
+    settings = service.settings.model_copy(update={"smtp_connections": 2, "dispatch_batch": 1000})
+    service.settings = settings
+    async with OutcomeRecorder(service.engine, Claimant(), lambda: utc(2026, 11, 24, 12)) as recorder:
+        run = _Run(service, lambda: utc(2026, 11, 24, 12), recorder)
+        assert run.claim_size() == run.least_claim == 16  # nothing sent yet: two connections' worth
+        run.started = time.monotonic() - 1.0
+        recorder.stats.sent = 2000  # 2,000 a second
+        assert int(2000 * CLAIM_AHEAD * 0.9) <= run.claim_size() <= int(2000 * CLAIM_AHEAD)
+        recorder.stats.sent = 10  # a slow relay: 10 a second
+        assert run.claim_size() == 16
+        recorder.stats.sent = 100_000
+        assert run.claim_size() == 1000  # never more than a dispatch batch
