@@ -66,3 +66,18 @@ def wait_until_serving(base: str, *, tries: int = 150) -> None:
         except httpx.HTTPError:
             time.sleep(0.2)
     raise AssertionError("the server did not come up")
+
+
+def returned_lengths(monkeypatch, module, name: str) -> list[int]:
+    """Wrap `module.name` (a query function) for the test: each call's result length is appended to the list
+    returned, so a test can say how many rows a tick read."""
+    lengths: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        found = real(*args, **kwargs)
+        lengths.append(len(found))
+        return found
+
+    monkeypatch.setattr(module, name, counted)
+    return lengths

@@ -15,7 +15,7 @@ from bot.jobs.planning import run_planning
 from bot.web.app import create_app
 from schedules.models import Delivery, FollowUpAnswer, Reply
 from tests.conftest import utc
-from tests.helpers import add_people
+from tests.helpers import add_people, returned_lengths
 
 NOW = utc(2026, 11, 24, 12)  # Tuesday; Ann's slot is Tuesdays 10:00
 FOLLOW_UP_SLOT = utc(2026, 12, 29, 10)  # the first Tuesday slot four weeks after her reply
@@ -128,15 +128,7 @@ async def test_a_commitment_is_not_read_by_a_tick_before_it_can_be_followed_up(s
     import bot.jobs.loop_planning as loop_planning
 
     service, _ = await committed(settings, smtp_server)
-    read: list[int] = []
-    real = loop_planning.commitments
-
-    def counted(session, **kwargs):
-        found = real(session, **kwargs)
-        read.append(len(found))
-        return found
-
-    monkeypatch.setattr(loop_planning, "commitments", counted)
+    read = returned_lengths(monkeypatch, loop_planning, "commitments")
     replied = NOW + timedelta(hours=1)
     loop_planning.plan_loop(service, replied + timedelta(weeks=4) - timedelta(minutes=10))
     assert read == [0]

@@ -19,7 +19,7 @@ from schedules.outbox import insert_planned
 from schedules.planner import PlannedDelivery
 from schedules.privacy import set_status
 from tests.conftest import utc
-from tests.helpers import add_people
+from tests.helpers import add_people, returned_lengths
 
 NOW = utc(2026, 11, 24, 12)  # Tuesday; Ann's slot is Tuesdays 10:00 (London: UTC in winter)
 SECOND = NOW + timedelta(days=7)  # her second lesson
@@ -205,15 +205,7 @@ async def test_a_tick_away_from_her_slot_reads_none_of_her_answers(settings, smt
     import bot.jobs.loop_planning as loop_planning
 
     service, _ = await answered(settings, smtp_server)
-    read: list[int] = []
-    real = loop_planning.impact_people
-
-    def counted(session, **kwargs):
-        found = real(session, **kwargs)
-        read.append(len(found))
-        return found
-
-    monkeypatch.setattr(loop_planning, "impact_people", counted)
+    read = returned_lengths(monkeypatch, loop_planning, "impact_people")
     run_planning(service, IMPACT_SLOT - timedelta(days=2))  # three months on: she is looked at (weeks missed)
     run_planning(service, IMPACT_SLOT - timedelta(days=1))  # her slot is tomorrow: nobody read
     assert read[1:] == [0]
