@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from schedules.impact_planner import KIND, Answered, ImpactPerson, add_months
 from schedules.loop_store import busy_weeks
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
-from schedules.people import recipient
+from schedules.people import due_for_planning, recipient
 from schedules.planner import Recipient
 from schedules.id_sets import in_ids
 from schedules.sql_hints import unindexed
@@ -22,9 +22,8 @@ def impact_people(
     """Active people due for planning by `due_by` with an answer to one of `lessons` old enough for the
     shortest interval and young enough for the longest, each with what the pure planner must know.
 
-    A question goes out at the person's weekly slot, and a person's next_plan_at is never later than their
-    next slot, so only people planning is about to look at can be asked this tick: found through that
-    index, an idle tick reads nobody (it read every answer of the last year, each minute)."""
+    A question goes at the weekly slot, so only people due for planning (`due_for_planning`) can be asked
+    this tick: an idle tick reads nobody (it read every answer of the last year, each minute)."""
     if not intervals:
         return []
     oldest = add_months(now - LATE, -max(intervals))
@@ -36,7 +35,7 @@ def impact_people(
         .where(
             unindexed(col(Delivery.kind)) == "nudge",
             unindexed(col(Delivery.lesson_id)).in_(lessons),
-            col(Person.next_plan_at) <= due_by,
+            due_for_planning(due_by),
             col(Reply.created_at) >= oldest,
             col(Reply.created_at) <= newest,
             Person.status == PersonStatus.ACTIVE,

@@ -12,7 +12,7 @@ from schedules.id_sets import in_ids
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import COMMITMENTS, Commitment, SentNudge, week_of
 from schedules.models import Delivery, DeliveryStatus, Person, PersonStatus, Reply
-from schedules.people import recipient
+from schedules.people import due_for_planning, recipient
 from schedules.rollout import CHECKIN
 from schedules.sql_hints import unindexed
 
@@ -67,9 +67,8 @@ def sent_nudges(session: Session, *, now: datetime, sent_by: datetime) -> list[S
 
 def commitments(session: Session, *, now: datetime, min_age: timedelta, due_by: datetime) -> list[Commitment]:
     """Replies that made a commitment, old enough to be followed up, with no follow-up written yet, of people
-    due for planning by `due_by`: a follow-up goes at the person's weekly slot, and next_plan_at is never later
-    than that, so nobody else can have one due this tick (each tick re-read every commitment waiting for a
-    free week)."""
+    due for planning by `due_by` (`due_for_planning`: a follow-up goes at the weekly slot, so nobody else can
+    have one due this tick; each tick re-read every commitment waiting for a free week)."""
     followup = aliased(Delivery)
     query = (
         select(Delivery, Person, Reply)
@@ -80,7 +79,7 @@ def commitments(session: Session, *, now: datetime, min_age: timedelta, due_by: 
             unindexed(col(Delivery.kind)) == "nudge",
             col(Reply.practice).in_(COMMITMENTS),
             col(Reply.created_at) <= now - min_age,
-            col(Person.next_plan_at) <= due_by,
+            due_for_planning(due_by),
             col(followup.id).is_(None),
             col(Person.status).in_([PersonStatus.ACTIVE, PersonStatus.PAUSED]),
         )

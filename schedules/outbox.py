@@ -21,7 +21,7 @@ from schedules.json_rows import Stamps, rows_source, stamp, to_json
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import week_of
 from schedules.planner import CardState, History, PlannedDelivery
-from schedules.timeutil import UTCDateTime, as_utc
+from schedules.timeutil import UTCDateTime, naive_utc
 
 INSERT_BATCH = 5000  # deliveries a statement (a JSON text of about 1 MB)
 
@@ -224,10 +224,6 @@ def _pg_record_sql(sent: tuple[tuple[str, ...], ...], other: tuple[tuple[str, ..
     return str(compiled), {name: value for name, value in compiled.params.items() if value is not None}
 
 
-def _naive(moment: datetime | None) -> datetime | None:
-    return None if moment is None else as_utc(moment).replace(tzinfo=None)
-
-
 _FINAL = {"failed": DeliveryStatus.FAILED, "expired": DeliveryStatus.EXPIRED, "cancelled": DeliveryStatus.CANCELLED}
 
 
@@ -279,7 +275,7 @@ def record_outcomes(db: leases.Db, *, outcomes: list[Outcome], now: datetime, cl
                 stamped += [f"{prefix}{i}_{c}" for c in leases.timestamp_columns(Delivery, columns)]
         for name in stamped:  # as UTCDateTime binds them: naive UTC
             given = params[name]
-            params[name] = [_naive(v) for v in given] if isinstance(given, list) else _naive(given)
+            params[name] = [naive_utc(v) for v in given] if isinstance(given, list) else naive_utc(given)
         sql, constants = _pg_record_sql(tuple(sent_groups), tuple(other_groups), connection.dialect)
         connection.exec_driver_sql(sql, params | constants)
     else:

@@ -48,6 +48,13 @@ def recipient(row) -> Recipient:
     )
 
 
+def due_for_planning(due_by: datetime):
+    """People whose next_plan_at has come by `due_by`, found through its index (next_plan_at, id). A message
+    that goes at a person's weekly slot (a nudge, a follow-up, an impact question) can only be due for them:
+    next_plan_at is never later than a person's next slot."""
+    return col(Person.next_plan_at) <= due_by
+
+
 def planning_recipients(
     session: Session,
     *,
@@ -72,7 +79,7 @@ def planning_recipients(
         return _recipients(session, query.limit(limit) if limit else query)
     query = query.order_by(col(Person.next_plan_at), col(Person.id))
     if after is None:
-        due = query.where(col(Person.next_plan_at) <= due_by)
+        due = query.where(due_for_planning(due_by))
         return _recipients(session, due.limit(limit) if limit else due)
     # The rest of the page's time, then later times: each a seek into the index. As one comparison of
     # (next_plan_at, id) pairs SQLite seeks on the time alone and walks every id already planned at that time,

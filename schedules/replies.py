@@ -127,6 +127,9 @@ class Known:
 
 _REPLY_COLUMNS = tuple(f.name for f in fields(ReplyRow))
 _CARD_COLUMNS = tuple(f.name for f in fields(CardRow))
+# The rows mirror their tables: a column added to one and not the other would be silently left unwritten.
+assert set(_REPLY_COLUMNS) == set(Reply.__table__.c.keys()), "ReplyRow and the reply table differ"  # type: ignore[attr-defined]
+assert set(_CARD_COLUMNS) == set(SpacingCard.__table__.c.keys()), "CardRow and the spacingcard table differ"  # type: ignore[attr-defined]
 assert _REPLY_COLUMNS[-1] == _CARD_COLUMNS[-1] == "id"
 
 

@@ -145,6 +145,7 @@ def test_a_page_reads_the_rollup_while_another_connection_holds_the_refreshers_l
     service = history
     week, team_id = touch_a_week(service.engine)
     before = changed_in(service.engine, week, team_id)
+    age_the_rollup(service.engine, PAGE_FRESH_FOR + timedelta(seconds=1))  # no tick lately: the page would refresh
     holder = service.engine.connect()
     try:
         if holder.dialect.name == "postgresql":  # the refreshers' advisory lock
@@ -159,11 +160,21 @@ def test_a_page_reads_the_rollup_while_another_connection_holds_the_refreshers_l
         holder.rollback()
         holder.close()
     with Session(service.engine) as session:
-        fresh(service, session)  # the lock is free, but the tick refreshed under PAGE_FRESH_FOR ago: read as is
+        fresh(service, session)  # the lock is free: the next page refreshes
+    assert changed_in(service.engine, week, team_id) > before
+
+
+def test_a_page_reads_the_rollup_as_the_tick_left_it_for_a_while(history):
+    """Within PAGE_FRESH_FOR of the last refresh a page recomputes nothing; after it, the page refreshes."""
+    service = history
+    week, team_id = touch_a_week(service.engine)
+    before = changed_in(service.engine, week, team_id)
+    with Session(service.engine) as session:
+        fresh(service, session)
     assert changed_in(service.engine, week, team_id) == before
     age_the_rollup(service.engine, PAGE_FRESH_FOR + timedelta(seconds=1))
     with Session(service.engine) as session:
-        fresh(service, session)  # no tick since: the page refreshes
+        fresh(service, session)
     assert changed_in(service.engine, week, team_id) > before
 
 
@@ -177,8 +188,9 @@ def age_the_rollup(engine, by: timedelta) -> None:
         session.commit()
 
 
-def test_a_page_completes_while_a_recount_is_writing(history):
+def test_a_page_completes_while_a_recount_is_writing(history, monkeypatch):
     service = history
+    monkeypatch.setattr("bot.core.stats.PAGE_FRESH_FOR", timedelta(0))  # the page refreshes (writes a week) too
     make_recount_due(service.engine, zero_counts=True)
     touch_a_week(service.engine)  # changed within the clock-skew margin: every refresh, the page's too, has a week to write
     recount = threading.Thread(target=refresh_rollup, args=(service,), name="recount", daemon=True)
