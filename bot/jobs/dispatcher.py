@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from bot.core.service import Service
+from bot.core.switching import short_switch_interval
 from bot.core.transport import Channel, Job, NextItem, Report, SendResult, TransportError
 from bot.jobs.outcome_recorder import Clock, DispatchStats, OutcomeRecorder
 from bot.core.learning_records import record_url
@@ -355,13 +356,14 @@ async def dispatch_due(service: Service, clock: Clock) -> DispatchStats:
     if "email" not in service.channels:  # a service built without channels (benchmarks, tools) sends nothing
         return DispatchStats()
     claimant = Claimant(lease=timedelta(seconds=service.settings.lease_seconds))
-    async with OutcomeRecorder(service.engine, claimant, clock) as recorder:
-        run = _Run(service, clock, recorder)
-        try:
-            await run.run()
-        finally:
-            if run.seen:
-                await asyncio.to_thread(_mark_seen, service, run.seen, clock())
+    with short_switch_interval():
+        async with OutcomeRecorder(service.engine, claimant, clock) as recorder:
+            run = _Run(service, clock, recorder)
+            try:
+                await run.run()
+            finally:
+                if run.seen:
+                    await asyncio.to_thread(_mark_seen, service, run.seen, clock())
     stats = recorder.stats
     if stats.retried or stats.failed or stats.expired:
         _warn_if_failing(service, clock())
