@@ -1,4 +1,6 @@
-"""The interpreter's thread switch interval, made short while a dispatcher sends.
+"""The interpreter's thread switch interval: short for the whole of a web process, and while a dispatcher sends.
+
+Why a web process sets it: bot.web.workers.settle_web_process.
 
 A dispatcher's event loop shares the interpreter lock with the threads it hands database work to (claims,
 loads, outcome writes). A thread that wants the lock gets it when the holder gives it up, at the latest
@@ -14,7 +16,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-DISPATCH_SWITCH_INTERVAL = 0.0005  # seconds
+WEB_SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
+DISPATCH_SWITCH_INTERVAL = 0.0005
 
 _lock = threading.Lock()
 _users = 0

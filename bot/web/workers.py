@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from bot.compose import build_service
 from bot.core.pacing import share_limits_among
 from bot.core.settings import Settings
+from bot.core.switching import WEB_SWITCH_INTERVAL
 from bot.web.app import create_app
 
 
@@ -30,9 +31,6 @@ def app_from_environment() -> FastAPI:
     return app
 
 
-SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
-
-
 def settle_web_process() -> None:
     """Once the app is built, before the first request.
 
@@ -42,6 +40,6 @@ def settle_web_process() -> None:
     The reply writer's thread (bot.core.reply_writer) shares the interpreter lock with the event loop that
     acks Slack and answers pages. Each time the loop gives the lock up for a socket call, the writer may keep
     it for the whole switch interval before the loop gets it back; a shorter interval bounds that wait at
-    1 ms instead of 5 ms per socket call, at the price of a few more lock hand-overs."""
+    1 ms instead of 5 ms per socket call, at the price of a few more lock hand-overs (bot.core.switching)."""
     gc.freeze()
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    sys.setswitchinterval(WEB_SWITCH_INTERVAL)
