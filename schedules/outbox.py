@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, insert, text
-from sqlalchemy import select as sql_select
+from sqlalchemy import Engine, and_, text
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
@@ -21,7 +20,6 @@ from schedules.json_rows import Stamps, rows_source, stamp, to_json
 from schedules.impact_planner import KIND as IMPACT
 from schedules.loop_planner import week_of
 from schedules.planner import CardState, History, PlannedDelivery
-from schedules.timeutil import UTCDateTime, naive_utc
 
 INSERT_BATCH = 5000  # deliveries a statement (a JSON text of about 1 MB)
 
@@ -201,27 +199,36 @@ _SQLITE_ATTEMPTS = (
 )
 
 
+_ATTEMPT_ROWS = (("delivery_id", "int"), ("channel", "text"), ("outcome", "text"), ("detail", "text"))
+
+
 @functools.cache
-def _pg_record(sent: tuple[tuple[str, ...], ...], other: tuple[tuple[str, ...], ...]) -> Any:
-    """PostgreSQL: the attempts inserted from arrays, with the finish of each group of rows (by the columns
-    it sets) as a CTE; built once per shape."""
-    given = leases.unnest(DeliveryAttempt, ("delivery_id", "channel", "outcome", "detail"), "a_")
-    attempts = insert(DeliveryAttempt).from_select(
-        ["delivery_id", "channel", "outcome", "detail", "at"],
-        sql_select(given.c.delivery_id, given.c.channel, given.c.outcome, given.c.detail, bindparam("a_at", type_=UTCDateTime)),
+def _pg_record_sql(sent: tuple[tuple[str, ...], ...], other: tuple[tuple[str, ...], ...], dialect: Any) -> str:
+    """PostgreSQL: the attempts inserted, with the finish of each group of rows (by the columns it sets) as a
+    data-modifying CTE, every group's rows as one JSON parameter (`schedules.json_rows`), as the driver's SQL
+    text; built once per shape. Seven arrays a write cost psycopg 0.29 ms of Python to adapt and the server
+    0.71 ms in all; JSON 0.15 and 0.49 ms (10 rows), and the writer's Python time is what a busy event loop's
+    hold on the interpreter lock stretches while the senders wait for the commit."""
+    stamped = leases.timestamp_columns(Delivery, tuple(c for columns in (*sent, *other) for c in columns))
+    finishes = []
+    for prefix, groups, held_only in (("s", sent, False), ("o", other, True)):
+        for i, columns in enumerate(groups):
+            name = f"{prefix}{i}"
+            source = rows_source(
+                "postgresql", (("id", "int"), *((c, "timestamp" if c in stamped else "text") for c in columns)), param=name
+            )
+            sets = ", ".join(["claimed_by = NULL", "lease_until = NULL", *(f"{c} = r.{c}" for c in columns)])
+            held = f" AND d.claimed_by = :{name}_holder" if held_only else ""
+            finishes.append(
+                f"finish_{name} AS (UPDATE {Delivery.__tablename__} AS d SET {sets} FROM ({source}) AS r "
+                f"WHERE d.id = r.id AND d.status = '{leases.SENDING}'{held})"
+            )
+    attempts = (
+        f"INSERT INTO {DeliveryAttempt.__tablename__} (delivery_id, channel, outcome, detail, at) "
+        f"SELECT r.delivery_id, r.channel, r.outcome, r.detail, CAST(:at AS timestamp) "
+        f"FROM ({rows_source('postgresql', _ATTEMPT_ROWS, param='attempts')}) AS r"
     )
-    finishes = [leases.finish_update(Delivery, columns, False, f"s{i}_") for i, columns in enumerate(sent)]
-    finishes += [leases.finish_update(Delivery, columns, True, f"o{i}_") for i, columns in enumerate(other)]
-    return attempts.add_cte(*(update.cte(f"finish_{i}") for i, update in enumerate(finishes)))
-
-
-@functools.cache
-def _pg_record_sql(sent: tuple[tuple[str, ...], ...], other: tuple[tuple[str, ...], ...], dialect: Any) -> tuple[str, dict]:
-    """`_pg_record` as the driver's SQL text and the parameters it fixes (the status a finish requires),
-    compiled once per shape: run as text, SQLAlchemy processes no parameter of any row (psycopg adapts the
-    arrays in C), which was most of the recorder's CPU a write."""
-    compiled = _pg_record(sent, other).compile(dialect=dialect)
-    return str(compiled), {name: value for name, value in compiled.params.items() if value is not None}
+    return str(text((f"WITH {', '.join(finishes)} " if finishes else "") + attempts).compile(dialect=dialect))
 
 
 _FINAL = {"failed": DeliveryStatus.FAILED, "expired": DeliveryStatus.EXPIRED, "cancelled": DeliveryStatus.CANCELLED}
@@ -261,23 +268,17 @@ def record_outcomes(db: leases.Db, *, outcomes: list[Outcome], now: datetime, cl
         # One statement: the attempts, and each finish as a data-modifying CTE. The dispatcher's senders wait
         # for this commit, so one round trip instead of one a statement is what they wait less.
         sent_groups, other_groups = leases.by_columns(sent), leases.by_columns(other)
-        params: dict[str, Any] = {
-            "a_at": now,
-            "a_delivery_id": [o.delivery_id for o in outcomes],
-            "a_channel": [o.channel for o in outcomes],
-            "a_outcome": [o.outcome for o in outcomes],
-            "a_detail": [o.detail for o in outcomes],
-        }
-        stamped = ["a_at"]
+        attempts = [[o.delivery_id, o.channel, o.outcome, o.detail] for o in outcomes]
+        params: dict[str, Any] = {"at": stamp(now), "attempts": to_json(attempts)}
         for prefix, groups, held_only in (("s", sent_groups, False), ("o", other_groups, True)):
             for i, (columns, batch) in enumerate(groups.items()):
-                params |= leases.finish_params(batch, columns, claimant=claimant, held_only=held_only, prefix=f"{prefix}{i}_")
-                stamped += [f"{prefix}{i}_{c}" for c in leases.timestamp_columns(Delivery, columns)]
-        for name in stamped:  # as UTCDateTime binds them: naive UTC
-            given = params[name]
-            params[name] = [naive_utc(v) for v in given] if isinstance(given, list) else naive_utc(given)
-        sql, constants = _pg_record_sql(tuple(sent_groups), tuple(other_groups), connection.dialect)
-        connection.exec_driver_sql(sql, params | constants)
+                stamped = leases.timestamp_columns(Delivery, columns)
+                rows = [[row_id, *leases.driver_values(values, columns, stamped)] for row_id, values in batch]
+                params[f"{prefix}{i}"] = to_json(rows)
+                if held_only:
+                    params[f"{prefix}{i}_holder"] = claimant.id
+        sql = _pg_record_sql(tuple(sent_groups), tuple(other_groups), connection.dialect)
+        connection.exec_driver_sql(sql, params)
     else:
         # the driver's executemany (C) of a plain SQL text: nothing to process per parameter but the time
         at = stamp(now)
