@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, DateTime, and_, any_, bindparam, func, null, update
+from sqlalchemy import Boolean, Connection, DateTime, Integer, and_, any_, bindparam, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
-from schedules.json_rows import stamp
+from schedules.json_rows import rows_source, stamp, to_json
 from schedules.timeutil import UTCDateTime
 
 SENDING = "sending"
@@ -123,15 +123,6 @@ def renew(db: Db, table: Any, *, claimant: Claimant, now: datetime) -> int:
     return result.rowcount
 
 
-def unnest(table: Any, columns: tuple[str, ...], prefix: str) -> Any:
-    """PostgreSQL: rows given as one array parameter a column, `unnest(:v_id, :v_status, ...) AS v(id, status, ...)`,
-    typed as the table's columns: a statement for many rows with a few parameters, not a few a row. Parameter
-    names carry a prefix: an UPDATE would take a parameter named like one of its columns as a value to set."""
-    of = table.__table__.c
-    arrays = (bindparam(prefix + name, type_=postgresql.ARRAY(of[name].type)) for name in columns)
-    return func.unnest(*arrays).table_valued(*columns).render_derived()
-
-
 def in_list(column: Any, name: str, *, postgres: bool) -> Any:
     """`column IN` the list given at execution as parameter `name`: one array parameter on PostgreSQL
     (`= ANY(:name)`), since psycopg parses a statement with a placeholder a value anew each time (a few ms
@@ -141,23 +132,28 @@ def in_list(column: Any, name: str, *, postgres: bool) -> Any:
     return column.in_(bindparam(name, expanding=True))
 
 
+_KINDS = ((UTCDateTime, "timestamp"), (DateTime, "timestamp"), (Boolean, "bool"), (Integer, "int"))
+
+
 @functools.cache
-def finish_update(table: Any, columns: tuple[str, ...], held_only: bool, prefix: str = "v_") -> Any:
-    """PostgreSQL: `finish` for every row given these columns, as one UPDATE ... FROM unnest(...) whose
-    parameters `finish_params` fills. Built once per shape; `prefix` keeps the parameter names of several
-    such updates apart when a caller runs them in one statement of its own (as data-modifying CTEs)."""
-    given = unnest(table, ("id", *columns), prefix)
-    where = [table.id == given.c.id, table.status == SENDING]
-    if held_only:
-        where.append(table.claimed_by == bindparam(prefix + "holder"))
-    return update(table).where(*where).values(claimed_by=null(), lease_until=null(), **{c: given.c[c] for c in columns})
+def finish_sql(table: Any, columns: tuple[str, ...], held_only: bool, param: str = "rows") -> str:
+    """PostgreSQL: `finish` for every row given these columns as one UPDATE, the rows as ONE JSON parameter
+    `:param` (`finish_rows`; `schedules.json_rows`) and the holder as `:{param}_holder`; built once per shape.
+    As arrays, psycopg adapted every value in Python (0.29 ms for 10 deliveries, against 0.15 ms as JSON, and
+    the server's time 0.71 ms against 0.49). `param` keeps several such updates apart when a caller runs them
+    in one statement of its own, as data-modifying CTEs (schedules/outbox.py)."""
+    of = table.__table__.c
+    kinds = [(c, next((kind for cls, kind in _KINDS if isinstance(of[c].type, cls)), "text")) for c in columns]
+    source = rows_source("postgresql", (("id", "int"), *kinds), param=param)
+    sets = ", ".join(["claimed_by = NULL", "lease_until = NULL", *(f"{c} = r.{c}" for c in columns)])
+    held = f" AND t.claimed_by = :{param}_holder" if held_only else ""
+    return f"UPDATE {table.__tablename__} AS t SET {sets} FROM ({source}) AS r WHERE t.id = r.id AND t.status = '{SENDING}'{held}"
 
 
-def finish_params(
-    batch: list[tuple[int, dict[str, Any]]], columns: tuple[str, ...], *, claimant: Claimant, held_only: bool, prefix: str = "v_"
-) -> dict[str, Any]:
-    params = {prefix + "id": [row_id for row_id, _ in batch], **{prefix + c: [values[c] for _, values in batch] for c in columns}}
-    return params | ({prefix + "holder": claimant.id} if held_only else {})
+def finish_rows(table: Any, batch: list[tuple[int, dict[str, Any]]], columns: tuple[str, ...]) -> str:
+    """The JSON parameter of `finish_sql`: [id, new values...] a row, a timestamp as naive UTC text."""
+    stamped = timestamp_columns(table, columns)
+    return to_json([[row_id, *driver_values(values, columns, stamped)] for row_id, values in batch])
 
 
 def by_columns(rows: list[tuple[int, dict[str, Any]]]) -> dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]]:
@@ -177,8 +173,8 @@ def finish(db: Db, table: Any, rows: list[tuple[int, dict[str, Any]]], *, claima
     changed = 0
     for columns, batch in by_columns(rows).items():
         if connection.dialect.name == "postgresql":
-            params = finish_params(batch, columns, claimant=claimant, held_only=held_only)
-            changed += max(connection.execute(finish_update(table, columns, held_only), params).rowcount, 0)
+            params = {"rows": finish_rows(table, batch, columns), "rows_holder": claimant.id}
+            changed += max(connection.execute(text(finish_sql(table, columns, held_only)), params).rowcount, 0)
             continue
         # SQLite: the driver's executemany of one SQL text runs in C; SQLAlchemy's would process every
         # parameter of every row in Python first (the dispatcher finishes rows many times a second)
